@@ -1,0 +1,208 @@
+"""Two-parameter objectives: regression and classification models on data, and classic test functions.
+
+Every objective maps ``theta (..., 2) -> loss (...)``, batched over leading dimensions and
+differentiable with torch autograd.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import numpy as np
+import torch
+
+from landscape import data as datasets
+from landscape import losses
+from landscape.losses import Loss, Param
+from landscape.types import DTYPE, InputError, LinearModel, Objective
+
+MAX_PENALTY = 100.0
+PENALTY_PARAMS = (Param("l1", 0.0, 0.0, MAX_PENALTY, "lasso strength, l1 |w|"),
+                  Param("l2", 0.0, 0.0, MAX_PENALTY, "ridge strength, l2 w^2"))
+
+
+def _tensor(a) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(a), dtype=DTYPE)
+
+
+def linear_regression(x, y, loss: Loss | str = "mse", l2: float = 0.0, l1: float = 0.0) -> Objective:
+    """``mean_i loss(w x_i + b, y_i) + l1 |w| + l2 w^2`` over ``theta = (w, b)``; the bias is not penalised."""
+    x, y = (_tensor(a) for a in datasets.check_xy(x, y))
+    loss = losses.resolve(loss, "regression")
+    l1, l2 = (p.check(v, "penalty") for p, v in zip(PENALTY_PARAMS, (l1, l2)))
+
+    def data(theta):
+        pred = theta[..., :1] * x + theta[..., 1:]  # (..., N)
+        return loss(pred, y).mean(-1)
+
+    def penalty(theta):
+        w = theta[..., 0]
+        return l1 * w.abs() + l2 * w**2
+
+    w, b = _least_squares(x, y)
+    span_w, span_b = max(2.0, 1.5 * abs(w)), max(3.0, 1.5 * abs(b), 2.0 * float(y.std()))
+    return Objective(
+        data, ("w", "b"), ((w - span_w, w + span_w), (b - span_b, b + span_b)),
+        f"linear regression, {loss.describe()}", penalty=penalty if (l1 or l2) else None,
+        linear=LinearModel(x, y, loss, l1, l2), meta={"kind": "regression", "n_points": len(x)})
+
+
+def _least_squares(x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+    xc = x - x.mean()
+    w = float((xc * (y - y.mean())).sum() / (xc * xc).sum())
+    return w, float(y.mean() - w * x.mean())
+
+
+def logistic_regression(X, y, loss: Loss | str = "bce") -> Objective:
+    """``mean_i loss(theta . X_i, y_i)`` over the two weights (no bias), labels in {0, 1}."""
+    X, y = _tensor(X), _tensor(y)
+    if X.ndim != 2 or X.shape[1] != 2 or y.shape != X.shape[:1]:
+        raise InputError("logistic regression needs X of shape (N, 2) and y of shape (N,)")
+    if not bool(((y == 0) | (y == 1)).all()):
+        raise InputError("binary labels must be 0 or 1")
+    loss = losses.resolve(loss, "binary")
+
+    def data(theta):
+        score = theta @ X.T  # (..., N)
+        return loss(score, y).mean(-1)
+
+    return Objective(data, ("w1", "w2"), ((-6.0, 6.0), (-6.0, 6.0)), f"logistic regression, {loss.describe()}",
+                     meta={"kind": "classification", "n_points": len(X)})
+
+
+# ---- classic test functions ------------------------------------------------------------------
+
+def _split(theta):
+    return theta[..., 0], theta[..., 1]
+
+
+def quadratic(theta, condition=10.0, angle=30.0):
+    """``0.5 theta^T A theta``, A with eigenvalues 1 and ``condition``, rotated by ``angle`` degrees."""
+    return 0.5 * (theta @ torch.as_tensor(quadratic_hessian(condition, angle), dtype=theta.dtype) * theta).sum(-1)
+
+
+def quadratic_hessian(condition=10.0, angle=30.0) -> np.ndarray:
+    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    rotation = np.array([[c, -s], [s, c]])
+    return rotation @ np.diag([1.0, condition]) @ rotation.T
+
+
+def rosenbrock(theta, a=1.0, b=100.0):
+    x, y = _split(theta)
+    return (a - x) ** 2 + b * (y - x**2) ** 2
+
+
+def himmelblau(theta):
+    x, y = _split(theta)
+    return (x**2 + y - 11.0) ** 2 + (x + y**2 - 7.0) ** 2
+
+
+def beale(theta):
+    x, y = _split(theta)
+    return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2
+
+
+def saddle(theta):
+    x, y = _split(theta)
+    return x**2 - y**2
+
+
+def rastrigin(theta, A=10.0):
+    return 2 * A + (theta**2 - A * torch.cos(2.0 * math.pi * theta)).sum(-1)
+
+
+def ackley(theta):
+    r2 = 0.5 * (theta**2).sum(-1)
+    positive = r2 > 0
+    r = torch.where(positive, torch.sqrt(torch.where(positive, r2, 1.0)), 0.0)  # finite gradient at 0
+    return (-20.0 * torch.exp(-0.2 * r) - torch.exp(0.5 * torch.cos(2.0 * math.pi * theta).sum(-1))
+            + math.e + 20.0)
+
+
+@dataclass(frozen=True)
+class BenchmarkSpec:
+    name: str
+    fn: Callable[..., torch.Tensor]
+    view: tuple[tuple[float, float], tuple[float, float]]
+    minima: Callable[..., tuple[tuple[float, float], ...]]  # of the bound parameters
+    formula: str
+    description: str
+    params: tuple[Param, ...] = ()
+    log_scale: bool = False
+    hessian: Callable[..., np.ndarray] | None = None  # constant Hessian, for quadratics
+
+
+def _at(*points):
+    return lambda **_: points
+
+
+BENCHMARKS: dict[str, BenchmarkSpec] = {s.name: s for s in (
+    BenchmarkSpec("quadratic", quadratic, ((-3.0, 3.0), (-3.0, 3.0)), _at((0.0, 0.0)),
+                  r"\tfrac12\,\theta^\top A\,\theta,\ \ \mathrm{eig}(A) = \{1, \kappa\}",
+                  "A bowl whose condition number stretches it into a narrow valley.",
+                  (Param("condition", 10.0, 1.0, 100.0, "ratio of the largest to the smallest curvature"),
+                   Param("angle", 30.0, 0.0, 90.0, "rotation of the valley, in degrees")),
+                  hessian=quadratic_hessian),
+    BenchmarkSpec("rosenbrock", rosenbrock, ((-2.0, 2.0), (-1.0, 3.0)), lambda a, b: ((a, a * a),),
+                  r"(a-x)^2 + b\,(y-x^2)^2", "A curved, flat-bottomed valley: easy to find, slow to follow.",
+                  (Param("a", 1.0, 0.5, 2.0), Param("b", 100.0, 1.0, 200.0)), log_scale=True),
+    BenchmarkSpec("himmelblau", himmelblau, ((-5.0, 5.0), (-5.0, 5.0)),
+                  _at((3.0, 2.0), (-2.805118086952745, 3.131312518250573),
+                      (-3.779310253377747, -3.283185991286170), (3.584428340330492, -1.848126526964404)),
+                  r"(x^2+y-11)^2 + (x+y^2-7)^2", "Four equally deep minima: where you start decides where you end.",
+                  log_scale=True),
+    BenchmarkSpec("beale", beale, ((-4.5, 4.5), (-4.5, 4.5)), _at((3.0, 0.5)),
+                  r"(1.5-x+xy)^2 + (2.25-x+xy^2)^2 + (2.625-x+xy^3)^2",
+                  "Flat plateaus and sharp ridges, with the minimum in a narrow arm.", log_scale=True),
+    BenchmarkSpec("saddle", saddle, ((-2.0, 2.0), (-2.0, 2.0)), _at(),
+                  r"x^2 - y^2", "A saddle point at the origin: a minimum along x, a maximum along y."),
+    BenchmarkSpec("rastrigin", rastrigin, ((-5.12, 5.12), (-5.12, 5.12)), _at((0.0, 0.0)),
+                  r"2A + \sum_i \left(\theta_i^2 - A\cos 2\pi\theta_i\right)",
+                  "A bowl covered in regularly spaced local minima.", (Param("A", 10.0, 0.0, 20.0),)),
+    BenchmarkSpec("ackley", ackley, ((-5.0, 5.0), (-5.0, 5.0)), _at((0.0, 0.0)),
+                  r"-20e^{-0.2\sqrt{\frac12(x^2+y^2)}} - e^{\frac12(\cos 2\pi x+\cos 2\pi y)} + e + 20",
+                  "A nearly flat, bumpy plain with one deep funnel at the centre."),
+)}
+
+
+def benchmark(name: str, **params: float) -> Objective:
+    """A classic test function with its default view and known minima: ``benchmark("rosenbrock")``."""
+    if name not in BENCHMARKS:
+        raise InputError(f"unknown test function {name!r}; choose one of {', '.join(BENCHMARKS)}")
+    spec = BENCHMARKS[name]
+    known = {p.name: p for p in spec.params}
+    if set(params) - set(known):
+        raise InputError(f"{name} has no parameter {', '.join(sorted(set(params) - set(known)))}")
+    bound = {n: p.check(params.get(n, p.default), name) for n, p in known.items()}
+    meta = {"kind": "benchmark", "formula": spec.formula}
+    if spec.hessian is not None:
+        meta["hessian"] = spec.hessian(**bound)
+    return Objective(lambda theta: spec.fn(theta, **bound), ("x", "y"), spec.view, name,
+                     minima=spec.minima(**bound), log_scale=spec.log_scale, meta=meta)
+
+
+def from_spec(spec: Mapping[str, object]) -> Objective:
+    """Build an objective from plain values (what pages, URLs and caches pass around).
+
+    ``{"family": "regression", "dataset": "line", "n": 100, "noise": 1.0, "seed": 0,
+    "loss": "huber", "loss_params": {"delta": 1.0}, "l1": 0, "l2": 0}``,
+    ``{"family": "classification", "dataset": "moons", "n": 200, "seed": 0, "loss": "bce", ...}``,
+    ``{"family": "benchmark", "name": "rosenbrock", "params": {}}``.
+    """
+    family = spec.get("family")
+    if family == "benchmark":
+        return benchmark(str(spec["name"]), **dict(spec.get("params", {})))
+    if family not in ("regression", "classification"):
+        raise InputError(f"unknown problem family {family!r}")
+    kind = "regression" if family == "regression" else "binary"
+    loss_params = dict(spec.get("loss_params", {}))
+    loss = (losses.custom(str(spec.get("formula", "")), kind=kind, **loss_params) if spec["loss"] == "custom"
+            else losses.get(str(spec["loss"]), **loss_params))
+    if "xy" in spec:  # points given by the person (CSV, table)
+        x, y = spec["xy"]
+    else:
+        x, y = datasets.make(str(spec["dataset"]), **dict(spec.get("data_params", {})))
+    if family == "regression":
+        return linear_regression(x, y, loss, l2=float(spec.get("l2", 0.0)), l1=float(spec.get("l1", 0.0)))
+    return logistic_regression(x, y, loss)

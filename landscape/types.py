@@ -1,0 +1,95 @@
+"""Core value types shared by the compute modules, the figures and the pages."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import numpy as np
+import torch
+
+DTYPE = torch.float64  # compute precision everywhere: figures are float32, maths is not
+
+
+class InputError(ValueError):
+    """Bad input from a person (widget, URL, CSV, formula). Its message is shown as is."""
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A loss evaluated on a grid: ``z[i, j] = f(x[j], y[i])``."""
+
+    x: np.ndarray  # (nx,)
+    y: np.ndarray  # (ny,)
+    z: np.ndarray  # (ny, nx)
+    x_label: str
+    y_label: str
+    method: str  # which evaluation path ran, e.g. "plain", "mse-statistics", "sorted-prefix"
+    seconds: float
+
+    @property
+    def minimum(self) -> tuple[float, float, float]:
+        """(x, y, z) of the smallest finite grid value."""
+        i, j = np.unravel_index(np.nanargmin(np.where(np.isfinite(self.z), self.z, np.nan)), self.z.shape)
+        return float(self.x[j]), float(self.y[i]), float(self.z[i, j])
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """An optimiser's path. It stops at ``diverged_at`` and never holds a non-finite value."""
+
+    points: np.ndarray  # (T+1, d)
+    losses: np.ndarray  # (T+1,)
+    optimizer: str
+    hparams: Mapping[str, object]
+    diverged_at: int | None = None
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A batched, differentiable function of two parameters: ``theta (..., 2) -> loss (...)``.
+
+    ``data`` is the data term and ``penalty`` the regularisation term (None when there is none);
+    calling the objective returns their sum.  ``linear`` describes a linear model
+    ``pred = w * x + b`` so that ``grid`` can take an exact fast path.
+    """
+
+    data: Callable[[torch.Tensor], torch.Tensor]
+    names: tuple[str, str]
+    view: tuple[tuple[float, float], tuple[float, float]]
+    title: str
+    penalty: Callable[[torch.Tensor], torch.Tensor] | None = None
+    minima: tuple[tuple[float, float], ...] = ()  # known minimisers, where the literature gives them
+    linear: "LinearModel | None" = None
+    log_scale: bool = False  # steep functions read better on a log colour scale
+    meta: Mapping[str, object] = field(default_factory=dict)
+
+    def __call__(self, theta: torch.Tensor) -> torch.Tensor:
+        loss = self.data(theta)
+        return loss if self.penalty is None else loss + self.penalty(theta)
+
+    def part(self, name: str) -> "Objective":
+        """The objective restricted to one term: ``"total"``, ``"data"`` or ``"penalty"``."""
+        if name == "total":
+            return self
+        zero = lambda theta: torch.zeros(theta.shape[:-1], dtype=theta.dtype)  # noqa: E731
+        if name == "data":
+            return Objective(self.data, self.names, self.view, self.title, None, self.minima,
+                             self.linear and self.linear.without_penalty(), self.log_scale, self.meta)
+        if name == "penalty":
+            return Objective(self.penalty or zero, self.names, self.view, self.title + " (penalty)",
+                             log_scale=False, meta=self.meta)
+        raise InputError(f"unknown objective part {name!r}; use total, data or penalty")
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """``pred = w * x + b`` scored by an elementwise regression loss, plus ``l1 |w| + l2 w**2``."""
+
+    x: torch.Tensor  # (N,)
+    y: torch.Tensor  # (N,)
+    loss: "object"  # landscape.losses.Loss
+    l1: float = 0.0
+    l2: float = 0.0
+
+    def without_penalty(self) -> "LinearModel":
+        return LinearModel(self.x, self.y, self.loss, 0.0, 0.0)
