@@ -45,7 +45,8 @@ def linear_regression(x, y, loss: Loss | str = "mse", l2: float = 0.0, l1: float
     return Objective(
         data, ("w", "b"), ((w - span_w, w + span_w), (b - span_b, b + span_b)),
         f"linear regression, {loss.describe()}", penalty=penalty if (l1 or l2) else None,
-        linear=LinearModel(x, y, loss, l1, l2), meta={"kind": "regression", "n_points": len(x)})
+        linear=LinearModel(x, y, loss, l1, l2), meta={"kind": "regression", "n_points": len(x)},
+        subset=lambda idx: linear_regression(x[idx], y[idx], loss, l2=l2, l1=l1))
 
 
 def _least_squares(x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
@@ -68,7 +69,8 @@ def logistic_regression(X, y, loss: Loss | str = "bce") -> Objective:
         return loss(score, y).mean(-1)
 
     return Objective(data, ("w1", "w2"), ((-6.0, 6.0), (-6.0, 6.0)), f"logistic regression, {loss.describe()}",
-                     meta={"kind": "classification", "n_points": len(X)})
+                     meta={"kind": "classification", "n_points": len(X)},
+                     subset=lambda idx: logistic_regression(X[idx], y[idx], loss))
 
 
 # ---- classic test functions ------------------------------------------------------------------

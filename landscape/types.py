@@ -61,7 +61,8 @@ class Objective:
     minima: tuple[tuple[float, float], ...] = ()  # known minimisers, where the literature gives them
     linear: "LinearModel | None" = None
     log_scale: bool = False  # steep functions read better on a log colour scale
-    meta: Mapping[str, object] = field(default_factory=dict)
+    meta: Mapping[str, object] = field(default_factory=dict)  # n_points, hessian, formula, ...
+    subset: "Callable[[torch.Tensor], Objective] | None" = None  # same objective on data rows idx (mini-batches)
 
     def __call__(self, theta: torch.Tensor) -> torch.Tensor:
         loss = self.data(theta)
