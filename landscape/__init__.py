@@ -2,8 +2,9 @@
 
     import landscape as ls
     surf = ls.grid.evaluate(ls.problems.benchmark("rosenbrock"), n=201)
+    traj = ls.optim.run(ls.problems.benchmark("rosenbrock"), "adam", start=(-1.5, 2.0), lr=0.05, steps=500)
 """
-from landscape import data, grid, losses, problems
+from landscape import data, expr, grid, losses, optim, problems
 from landscape.types import InputError, Objective, Surface, Trajectory
 
-__all__ = ["data", "grid", "losses", "problems", "InputError", "Objective", "Surface", "Trajectory"]
+__all__ = ["data", "expr", "grid", "losses", "optim", "problems", "InputError", "Objective", "Surface", "Trajectory"]

@@ -22,7 +22,7 @@ from landscape.types import DTYPE, InputError, LinearModel, Objective, Surface
 
 MIN_RESOLUTION, MAX_RESOLUTION = 5, 401
 MAX_ABS_COORDINATE = 1e6
-CHUNK_ELEMENTS = 1 << 17  # per-chunk tensor size of the plain path (1 MiB of float64)
+CHUNK_ELEMENTS = 1 << 16  # per-chunk tensor size of the plain path (512 KiB of float64)
 
 
 def check_resolution(n: object) -> int:

@@ -32,8 +32,10 @@ def linear_regression(x, y, loss: Loss | str = "mse", l2: float = 0.0, l1: float
     loss = losses.resolve(loss, "regression")
     l1, l2 = (p.check(v, "penalty") for p, v in zip(PENALTY_PARAMS, (l1, l2)))
 
+    design = torch.stack([x, torch.ones_like(x)])  # (2, N): one matmul gives w x + b
+
     def data(theta):
-        pred = theta[..., :1] * x + theta[..., 1:]  # (..., N)
+        pred = theta @ design  # (..., N)
         return loss(pred, y).mean(-1)
 
     def penalty(theta):

@@ -1,0 +1,82 @@
+"""Optimiser trajectories, measured side by side in one run on Rosenbrock:
+
+* 256 starts of Adam for 500 steps as one batched run vs 256 sequential runs (goal >= 50x),
+  and the largest difference between the two;
+* the default race (DEFAULT_RACE from the default start, 300 steps);
+* the default lr x momentum map (30 x 20 cells, 200 steps);
+* a default swarm (12 x 12 starts on Himmelblau, 300 steps).
+
+Prints a table, then as its last line one JSON object with every figure.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from landscape import optim, problems  # noqa: E402
+
+THREADS = 1
+STARTS, STEPS, RACE_STEPS, MAP_STEPS, SWARM_STEPS = 256, 500, 300, 200, 300
+
+
+def seconds(fn, repeat: int = 1) -> tuple[float, object]:
+    """Best wall time of ``repeat`` calls, and the last result."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def main() -> dict[str, object]:
+    torch.set_num_threads(THREADS)
+    obj = problems.benchmark("rosenbrock")
+    optim.run(obj, "adam", steps=5)  # the first torch.optim step imports torch._dynamo: keep it out of the timings
+    starts = optim.start_grid(obj, 16)  # (256, 2)
+    settings = dict(steps=STEPS, lr=0.05)
+
+    batched_s, batched = seconds(lambda: optim.run_many(obj, "adam", starts, **settings), repeat=3)
+    sequential_s, sequential = seconds(lambda: [optim.run(obj, "adam", start=s, **settings) for s in starts])
+    diff = max(float(np.abs(a.points - b.points).max()) for a, b in zip(batched, sequential))
+    race_s, _ = seconds(lambda: optim.race(obj, {n: {} for n in optim.DEFAULT_RACE}, steps=RACE_STEPS), repeat=3)
+    map_s, final = seconds(lambda: optim.lr_momentum_map(obj, steps=MAP_STEPS), repeat=3)
+    swarm_s, _ = seconds(lambda: optim.swarm(problems.benchmark("himmelblau"), "adam", n=12, steps=SWARM_STEPS,
+                                             lr=0.1), repeat=3)
+    return {
+        "threads": THREADS, "starts": STARTS, "steps": STEPS,
+        "batched_s": round(batched_s, 4), "sequential_s": round(sequential_s, 3),
+        "batched_speedup": round(sequential_s / batched_s, 1), "batched_max_abs_diff": diff,
+        "race_optimizers": list(optim.DEFAULT_RACE), "race_steps": RACE_STEPS, "race_s": round(race_s, 4),
+        "map_cells": list(final.shape), "map_steps": MAP_STEPS, "map_s": round(map_s, 4),
+        "map_diverged_cells": int(np.isinf(final).sum()),
+        "swarm_starts": 144, "swarm_steps": SWARM_STEPS, "swarm_s": round(swarm_s, 4),
+    }
+
+
+def table(r: dict[str, object]) -> str:
+    rows = [
+        (f"Adam, {r['starts']} starts x {r['steps']} steps, batched", f"{r['batched_s']:.3f} s"),
+        (f"Adam, {r['starts']} starts x {r['steps']} steps, sequential", f"{r['sequential_s']:.2f} s"),
+        ("  speed-up (goal >= 50x)", f"{r['batched_speedup']:.0f}x"),
+        ("  largest |batched - sequential|", f"{r['batched_max_abs_diff']:.1e}"),
+        (f"default race ({', '.join(r['race_optimizers'])}), {r['race_steps']} steps", f"{r['race_s']:.3f} s"),
+        (f"lr x momentum map {r['map_cells'][1]} x {r['map_cells'][0]}, {r['map_steps']} steps",
+         f"{r['map_s']:.3f} s"),
+        (f"swarm {r['swarm_starts']} starts, {r['swarm_steps']} steps", f"{r['swarm_s']:.3f} s"),
+    ]
+    width = max(len(a) for a, _ in rows)
+    return "\n".join([f"trajectories on Rosenbrock, torch threads = {r['threads']}"]
+                     + [f"  {a:<{width}}  {b:>10}" for a, b in rows])
+
+
+if __name__ == "__main__":
+    result = main()
+    print(table(result))
+    print(json.dumps(result))

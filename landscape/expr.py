@@ -1,0 +1,511 @@
+"""Custom losses typed by a person: a formula in ``r`` or ``m``, parsed safely and compiled to torch.
+
+    loss = parse_loss("abs(r)**p", params={"p": 1.5})   # same interface as losses.get(...)
+
+The text is checked character by character, parsed with ``ast.parse(mode="eval")`` (parsing builds
+a tree, it runs nothing), checked against an allow-list while it is compiled, by walking the tree,
+into a closure over torch operations.  Nothing here calls eval, exec or compile on the text, and no
+arithmetic on the person's numbers happens in Python: constants become float64 tensors, so no
+input can make Python build a huge integer.  Grammar (anything else is refused)::
+
+    expr := number | r (regression) | m (binary) | parameter | pi | e
+          | expr + expr | expr - expr | expr * expr | expr / expr | expr ** expr | -expr | +expr
+          | (expr) | function(expr, ...)            a function of FUNCTIONS, positional arguments
+          | where(test, expr, expr)
+    test := expr op expr [op expr ...]              op: < <= > >= == != (only inside where)
+
+Limits: MAX_LENGTH characters of plain ASCII, MAX_NODES expression nodes, MAX_DEPTH levels of
+nesting, literals up to MAX_LITERAL, no power inside an exponent and constant exponents up to
+MAX_EXPONENT in size.  Then the loss is probed on PROBE: it must be a finite number at every
+probe point and must not be the same number at all of them (a flat loss has nothing to minimise).
+Its slope (by autograd) may be undefined at a few isolated points (cusps), not on a stretch: both
+branches of ``where`` are computed, so ``where(r > 0, sqrt(r), 0)`` has no slope for r < 0 and is
+refused.  Every refusal raises ``InputError`` with a message saying what is wrong and what is allowed.
+"""
+from __future__ import annotations
+
+import ast
+import functools
+import keyword
+import math
+import operator
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import torch
+import torch.nn.functional as F
+
+from landscape.losses import Loss, LossSpec, Param
+from landscape.types import DTYPE, InputError
+
+MAX_LENGTH = 200  # characters
+MAX_NODES = 100  # expression nodes (numbers, names, operations, calls)
+MAX_DEPTH = 30  # levels of nested expressions
+MAX_LITERAL = 1e6  # largest number written in the formula
+MAX_EXPONENT = 32.0  # largest constant exponent
+MAX_PARAMS = 8
+MAX_PARAM = 1e3  # parameter values lie in [-MAX_PARAM, MAX_PARAM]
+PROBE = (-10.0, 10.0, 201)  # the loss must be finite (and not constant) at probe_points()
+MAX_SINGULAR_POINTS = 10  # probe points where the slope may be undefined (cusps), not whole stretches
+
+Env = Mapping[str, torch.Tensor]
+Closure = Callable[[Env], torch.Tensor]
+
+
+# ---- registries: the variable of each kind, functions, constants, operators --------------------
+
+@dataclass(frozen=True)
+class Variable:
+    """The one variable a formula of a kind is written in, and how it comes from ``(pred, target)``."""
+
+    name: str
+    meaning: str
+    of: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    example: str
+
+
+VARIABLES: dict[str, Variable] = {
+    "regression": Variable("r", "residual r = target - pred", lambda pred, target: target - pred, "abs(r)**1.5"),
+    "binary": Variable("m", "margin m = (2y - 1) * score", lambda score, label: (2.0 * label - 1.0) * score,
+                       "softplus(-m)"),
+}
+
+
+@dataclass(frozen=True)
+class Function:
+    """A function a formula may call: the torch op, its argument names and a LaTeX template."""
+
+    fn: Callable[..., torch.Tensor]
+    args: tuple[str, ...]
+    latex: str  # %-template over the rendered arguments %(0)s, %(1)s, ...
+    test_first: bool = False  # the first argument is a comparison (where)
+
+    def signature(self, name: str) -> str:
+        return f"{name}({', '.join(self.args)})"
+
+
+def _unary(fn: Callable[..., torch.Tensor], latex: str) -> Function:
+    return Function(fn, ("x",), latex)
+
+
+_MIN = Function(torch.minimum, ("a", "b"), r"\min\left(%(0)s,\ %(1)s\right)")
+_MAX = Function(torch.maximum, ("a", "b"), r"\max\left(%(0)s,\ %(1)s\right)")
+FUNCTIONS: dict[str, Function] = {
+    "abs": _unary(torch.abs, r"\left|%(0)s\right|"),
+    "sign": _unary(torch.sign, r"\operatorname{sign}\left(%(0)s\right)"),
+    "sqrt": _unary(torch.sqrt, r"\sqrt{%(0)s}"),
+    "square": _unary(torch.square, r"\left(%(0)s\right)^{2}"),
+    "exp": _unary(torch.exp, r"\exp\left(%(0)s\right)"),
+    "log": _unary(torch.log, r"\log\left(%(0)s\right)"),
+    "log1p": _unary(torch.log1p, r"\log\left(1 + %(0)s\right)"),
+    "tanh": _unary(torch.tanh, r"\tanh\left(%(0)s\right)"),
+    "sigmoid": _unary(torch.sigmoid, r"\sigma\left(%(0)s\right)"),
+    "softplus": _unary(F.softplus, r"\operatorname{softplus}\left(%(0)s\right)"),
+    "relu": _unary(torch.relu, r"\max\left(0,\ %(0)s\right)"),
+    "cosh": _unary(torch.cosh, r"\cosh\left(%(0)s\right)"),
+    "sinh": _unary(torch.sinh, r"\sinh\left(%(0)s\right)"),
+    "sin": _unary(torch.sin, r"\sin\left(%(0)s\right)"),
+    "cos": _unary(torch.cos, r"\cos\left(%(0)s\right)"),
+    "atan": _unary(torch.atan, r"\arctan\left(%(0)s\right)"),
+    "erf": _unary(torch.erf, r"\operatorname{erf}\left(%(0)s\right)"),
+    "minimum": _MIN, "min": _MIN,
+    "maximum": _MAX, "max": _MAX,
+    "clip": Function(torch.clamp, ("x", "low", "high"), r"\operatorname{clip}\left(%(0)s,\ %(1)s,\ %(2)s\right)"),
+    "where": Function(torch.where, ("condition", "a", "b"),
+                      r"\begin{cases} %(1)s & \text{if } %(0)s \\ %(2)s & \text{otherwise} \end{cases}",
+                      test_first=True),
+}
+
+CONSTANTS: dict[str, tuple[float, str]] = {"pi": (math.pi, r"\pi"), "e": (math.e, "e")}
+
+ADD, MUL, NEG, POW, ATOM = range(1, 6)  # LaTeX precedence: an operand below its slot gets parentheses
+
+
+@dataclass(frozen=True)
+class Operator:
+    """An arithmetic operator: the function, a LaTeX template, its precedence and its operands' slots."""
+
+    fn: Callable[..., torch.Tensor]
+    latex: str
+    precedence: int
+    operands: tuple[int, ...]  # the precedence each operand needs to go without parentheses
+
+
+BINARY: dict[type, Operator] = {
+    ast.Add: Operator(operator.add, "%(0)s + %(1)s", ADD, (ADD, MUL)),
+    ast.Sub: Operator(operator.sub, "%(0)s - %(1)s", ADD, (ADD, MUL)),
+    ast.Mult: Operator(operator.mul, r"%(0)s \cdot %(1)s", MUL, (MUL, POW)),
+    ast.Div: Operator(operator.truediv, r"\frac{%(0)s}{%(1)s}", ATOM, (0, 0)),
+    ast.Pow: Operator(operator.pow, "{%(0)s}^{%(1)s}", POW, (ATOM, 0)),
+}
+UNARY: dict[type, Operator] = {
+    ast.USub: Operator(operator.neg, "-%(0)s", NEG, (NEG,)),
+    ast.UAdd: Operator(operator.pos, "+%(0)s", NEG, (NEG,)),
+}
+COMPARISONS: dict[type, tuple[Callable[..., torch.Tensor], str]] = {
+    ast.Lt: (torch.lt, "<"), ast.LtE: (torch.le, r"\le"), ast.Gt: (torch.gt, ">"),
+    ast.GtE: (torch.ge, r"\ge"), ast.Eq: (torch.eq, "="), ast.NotEq: (torch.ne, r"\ne"),
+}
+
+# Constructs that are refused, in the person's words, with a hint where one helps.
+REFUSED: dict[type, str] = {
+    ast.Attribute: "attribute access (a.b) is not allowed; call a function from the table, e.g. abs(r)",
+    ast.Subscript: "indexing with [ ] is not allowed",
+    ast.Compare: "a comparison is only allowed as the condition of where, e.g. where(r > 0, r, 0)",
+    ast.IfExp: "if/else is not allowed; write where(condition, a, b)",
+    ast.BoolOp: "and/or are not allowed; chain comparisons instead, e.g. where(-1 < r < 1, a, b)",
+    ast.Lambda: "lambda is not allowed", ast.NamedExpr: "assignment (:=) is not allowed",
+    ast.Starred: "starred arguments (*x) are not allowed", ast.ListComp: "comprehensions are not allowed",
+    ast.SetComp: "comprehensions are not allowed", ast.DictComp: "comprehensions are not allowed",
+    ast.GeneratorExp: "comprehensions are not allowed", ast.List: "lists are not allowed",
+    ast.Tuple: "tuples (a, b) are not allowed", ast.Set: "sets are not allowed", ast.Dict: "dicts are not allowed",
+    ast.JoinedStr: "f-strings are not allowed",
+}
+OPERATOR_HINTS: dict[type, str] = {ast.BitXor: "; for a power write **, e.g. r**2",
+                                   ast.Not: "; use where(condition, a, b)"}
+REFUSED_CHARACTERS = {"'": "quotes (text is not part of a formula)", '"': "quotes (text is not part of a formula)",
+                      "#": "comments (#)", "\\": "backslashes"}
+_GREEK = frozenset("alpha beta gamma delta epsilon zeta eta theta iota kappa mu nu xi rho sigma tau upsilon "
+                   "phi chi psi omega".split())
+_PARAM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,15}")
+_SPACES = str.maketrans("\t\n\r", "   ")
+_TOO_DEEP = (f"the formula is nested too deeply: keep it within {MAX_DEPTH} levels of parentheses, "
+             "function calls and operations")
+_NUMBER_THEN_NAME = re.compile(r"(?<![\w.])(?>(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?)[A-Za-z_]")
+
+
+# ---- the public entry point ----------------------------------------------------------------------
+
+def parse_loss(expression: str, kind: str = "regression", params: Mapping[str, float] | None = None) -> Loss:
+    """A loss typed by a person, e.g. ``parse_loss("abs(r)**p", params={"p": 1.5})``.
+
+    ``kind`` "regression" writes the loss in the residual ``r = target - pred``; "binary" in the
+    margin ``m = (2y - 1) * score``.  The result behaves like a built-in loss: ``loss(pred, target)``
+    is a per-element tensor, differentiable by autograd.  Parameters the formula does not use are
+    dropped.  Raises ``InputError`` for anything outside the grammar or the limits (module docstring).
+    """
+    variable = _variable(kind)
+    text = _check_text(expression)
+    values = _check_params(params or {})
+    tree = _parse(text)
+    _check_size(tree)
+    scope = _Scope(variable, values, text)
+    compiled = _compile(tree.body, scope)
+    _check_uses_variable(scope)
+    _probe(compiled.fn, scope)
+    used = {name: v for name, v in values.items() if name in scope.used}
+    return Loss(_spec(kind, tree, compiled, variable, used), used)
+
+
+def probe_points() -> torch.Tensor:
+    """The PROBE grid of residuals or margins, with 0 exactly on it (``linspace`` misses it by rounding)."""
+    lo, hi, n = PROBE
+    return lo + (hi - lo) * torch.arange(n, dtype=DTYPE) / (n - 1)
+
+
+# ---- checks before and after parsing ---------------------------------------------------------------
+
+def _variable(kind: object) -> Variable:
+    try:
+        return VARIABLES[kind]  # type: ignore[index]
+    except (KeyError, TypeError):
+        raise InputError(f"a custom loss is one of the kinds {', '.join(VARIABLES)}; got {kind!r}") from None
+
+
+def _check_params(params: object) -> dict[str, float]:
+    """Parameter names are short ASCII identifiers that shadow nothing; values finite and bounded."""
+    if not isinstance(params, Mapping):
+        raise InputError(f"parameters must be given as names and numbers, got {type(params).__name__}")
+    if len(params) > MAX_PARAMS:
+        raise InputError(f"a formula takes at most {MAX_PARAMS} parameters, got {len(params)}")
+    reserved = {v.name for v in VARIABLES.values()} | set(FUNCTIONS) | set(CONSTANTS)
+    for name in params:
+        if not (isinstance(name, str) and _PARAM_NAME.fullmatch(name)) or keyword.iskeyword(name):
+            raise InputError(f"parameter name {name!r} is not allowed: use up to 16 plain letters, digits and _, "
+                             "starting with a letter, and not a Python keyword (e.g. p, delta, tau2)")
+        if name in reserved:
+            raise InputError(f"parameter name {name!r} is taken by the variable, a function or a constant; "
+                             "choose another name")
+    return {name: Param(name, 0.0, -MAX_PARAM, MAX_PARAM).check(v, f"custom loss parameter {name}")
+            for name, v in params.items()}
+
+
+def _check_text(expression: object) -> str:
+    """Length, then characters: plain printable ASCII only, so look-alike letters never reach the parser.
+
+    Python's parser would quietly NFKC-normalise names (fullwidth ``ａｂｓ`` is ``abs`` to it); refusing
+    every non-ASCII character first means what the person sees is exactly what is parsed.
+    """
+    if not isinstance(expression, str):
+        raise InputError(f"the formula must be text, got {type(expression).__name__}")
+    if len(expression) > MAX_LENGTH:
+        raise InputError(f"the formula is {len(expression)} characters long; keep it within {MAX_LENGTH}")
+    text = expression.strip()
+    if not text:
+        raise InputError("the formula is empty; type a loss, e.g. abs(r)**1.5 (regression) or softplus(-m) (binary)")
+    depth = 0
+    for i, ch in enumerate(text, 1):
+        depth += (ch in "([{") - (ch in ")]}")
+        if depth > MAX_DEPTH:
+            raise InputError(_TOO_DEEP)
+        if not (ch.isascii() and (ch.isprintable() or ch in "\t\n\r")):
+            name = unicodedata.name(ch, f"U+{ord(ch):04X}")
+            raise InputError(f"character {ch!r} ({name}) at position {i} is not allowed: type formulas in plain "
+                             "ASCII letters, digits and + - * / ( ) , < > = (look-alike letters are refused)")
+        if ch in REFUSED_CHARACTERS:
+            raise InputError(f"{REFUSED_CHARACTERS[ch]} at position {i} are not allowed in a formula")
+    juxtaposed = _NUMBER_THEN_NAME.search(text)
+    if juxtaposed:
+        raise InputError(f"{juxtaposed.group()!r} at position {juxtaposed.start() + 1}: put * between a number and "
+                         "a name, e.g. 2*r (numbers are plain decimals such as 3, 0.5 or 1e-3)")
+    return text.translate(_SPACES)  # a line break is a space, also outside parentheses
+
+
+def _parse(text: str) -> ast.Expression:
+    try:
+        return ast.parse(text, mode="eval")
+    except SyntaxError as e:
+        raise InputError(f"not a formula: {e.msg} at position {e.offset}") from None
+    except (RecursionError, MemoryError):  # Python's own parser limits, should MAX_LENGTH ever grow
+        raise InputError(_TOO_DEEP) from None
+
+
+def _check_size(tree: ast.Expression) -> None:
+    """Count expression nodes and measure nesting without recursion, before compiling recurses."""
+    count, stack = 0, [(tree.body, 1)]
+    while stack:
+        node, depth = stack.pop()
+        count += isinstance(node, ast.expr)
+        if count > MAX_NODES:
+            raise InputError(f"the formula is too long: more than {MAX_NODES} numbers, names and operations")
+        if depth > MAX_DEPTH:
+            raise InputError(_TOO_DEEP)
+        stack.extend((c, depth + isinstance(c, ast.expr)) for c in ast.iter_child_nodes(node))
+
+
+def _check_uses_variable(scope: _Scope) -> None:
+    v = scope.variable
+    if v.name not in scope.used:
+        raise InputError(f"the formula never uses {v.name}, the {v.meaning}; a loss must depend on it, "
+                         f"e.g. {v.example}")
+
+
+def _probe(fn: Closure, scope: _Scope) -> None:
+    """Refuse a loss that is not finite somewhere on the probe range or the same number everywhere on it,
+    or whose slope is undefined on a stretch of it (isolated cusps such as sqrt(abs(r)) at 0 are fine)."""
+    v = scope.variable
+    x = probe_points().requires_grad_(True)
+    y = torch.broadcast_to(fn(_env(scope.params, v, x)), x.shape)
+    span = f"{v.name} from {PROBE[0]:g} to {PROBE[1]:g}"
+    value, points = y.detach(), x.detach()
+    _check_finite("the loss", value, points, span, v)
+    if bool(value.max() == value.min()):
+        raise InputError(f"the loss is {float(value.max()):g} for every {span}: a flat loss has nothing to "
+                         "minimise; make it depend on " + v.name)
+    if y.requires_grad:  # a step (where with constant branches) has no slope to check
+        (slope,) = torch.autograd.grad(y.sum(), x)
+        _check_finite("the slope of the loss", slope, points, span, v, MAX_SINGULAR_POINTS)
+
+
+def _check_finite(what: str, y: torch.Tensor, x: torch.Tensor, span: str, v: Variable, allowed: int = 0) -> None:
+    bad = ~torch.isfinite(y)
+    if int(bad.sum()) > allowed:
+        i = int(bad.nonzero()[0, 0])
+        raise InputError(f"{what} is not a finite number at {int(bad.sum())} of {len(x)} points with {span} "
+                         f"(e.g. {float(y[i])} at {v.name} = {float(x[i]):g}); a loss must be defined for every "
+                         f"{v.name}, in both branches of where(...) too: write e.g. log(1 + abs({v.name})) for "
+                         f"log({v.name}), sqrt(abs({v.name})) for sqrt({v.name}), and keep exp() arguments moderate")
+
+
+# ---- compiling the tree: each allowed node becomes a closure and its LaTeX -------------------------
+
+@dataclass
+class _Scope:
+    """What a formula may refer to, and which parameters it did."""
+
+    variable: Variable
+    params: Mapping[str, float]
+    text: str
+    used: set[str] = field(default_factory=set)  # the names compiled: the variable and parameters
+
+    def allowed(self) -> str:
+        v = self.variable
+        params = f", your parameters {', '.join(self.params)}" if self.params else ""
+        functions = ", ".join(f.signature(n) for n, f in FUNCTIONS.items())
+        return (f"A formula may use numbers, the {v.meaning}{params}, the constants pi and e, + - * / ** "
+                f"and parentheses, the functions {functions}, and comparisons (< <= > >= == !=) only as the "
+                f"condition of where, e.g. where({v.name} > 0, {v.name}**2, 0).")
+
+    def refuse(self, node: ast.AST, what: str, allowed: bool = True) -> InputError:
+        source = ast.get_source_segment(self.text, node) or self.text
+        # the source as a code span: shown verbatim, also where the message is rendered as Markdown
+        return InputError(f"`{source}`: {what}." + (f" {self.allowed()}" if allowed else ""))
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    fn: Closure
+    tex: str
+    precedence: int = ATOM
+
+    def slot(self, needed: int) -> str:
+        """The LaTeX, in parentheses when this binds less tightly than its slot needs."""
+        return self.tex if self.precedence >= needed else rf"\left({self.tex}\right)"
+
+
+def _compile(node: ast.AST, scope: _Scope) -> _Compiled:
+    compiler = _COMPILERS.get(type(node))
+    if compiler is None:
+        raise scope.refuse(node, REFUSED.get(type(node), f"{type(node).__name__} expressions are not allowed"))
+    return compiler(node, scope)
+
+
+def _constant(node: ast.Constant, scope: _Scope) -> _Compiled:
+    value = node.value
+    if type(value) not in (int, float):  # bool, None, complex, str, bytes, ...
+        raise scope.refuse(node, f"only plain numbers are allowed as constants, not {type(value).__name__}")
+    if not abs(value) <= MAX_LITERAL:  # also refuses inf and nan; compares huge ints without converting
+        raise scope.refuse(node, f"numbers are limited to ±{MAX_LITERAL:g}", allowed=False)
+    return _literal(float(value), _number_tex(float(value)))
+
+
+def _literal(value: float, tex: str) -> _Compiled:
+    t = torch.tensor(value, dtype=DTYPE)
+    return _Compiled(lambda env: t, tex)
+
+
+def _number_tex(value: float) -> str:
+    mantissa, _, exponent = f"{value:g}".partition("e")
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else mantissa
+
+
+def _name(node: ast.Name, scope: _Scope) -> _Compiled:
+    name, v = node.id, scope.variable
+    if name == v.name or name in scope.params:
+        scope.used.add(name)
+        return _Compiled(lambda env: env[name], _name_tex(name))
+    if name in CONSTANTS:
+        return _literal(*CONSTANTS[name])
+    if name in FUNCTIONS:
+        raise scope.refuse(node, f"{name} is a function: call it, e.g. {name}({v.name})", allowed=False)
+    other = next((o for o in VARIABLES.values() if o.name == name), None)
+    if other is not None:
+        raise scope.refuse(node, f"{name} is the {other.meaning} of another kind of loss; this one is written "
+                                 f"in the {v.meaning}", allowed=False)
+    raise scope.refuse(node, f"unknown name {name!r}")
+
+
+def _name_tex(name: str) -> str:
+    if name in _GREEK:
+        return "\\" + name
+    return name if len(name) == 1 else r"\mathrm{" + name.replace("_", r"\_") + "}"
+
+
+def _binop(node: ast.BinOp, scope: _Scope) -> _Compiled:
+    op = BINARY.get(type(node.op))
+    if op is None:
+        raise scope.refuse(node, "this operator is not allowed; use + - * / **" + OPERATOR_HINTS.get(type(node.op), ""))
+    if isinstance(node.op, ast.Pow):
+        _check_power(node.right, scope)
+    left, right = _compile(node.left, scope), _compile(node.right, scope)
+    if isinstance(node.op, ast.Pow) and not _mentions(node.right, scope.variable):
+        _check_exponent(right.fn(_env(scope.params, scope.variable, torch.zeros((), dtype=DTYPE))), scope, node)
+    return _apply(op, [left, right])
+
+
+def _unaryop(node: ast.UnaryOp, scope: _Scope) -> _Compiled:
+    op = UNARY.get(type(node.op))
+    if op is None:
+        raise scope.refuse(node, "only - and + may stand before a term" + OPERATOR_HINTS.get(type(node.op), ""))
+    return _apply(op, [_compile(node.operand, scope)])
+
+
+def _apply(op: Operator, operands: list[_Compiled]) -> _Compiled:
+    fns = [c.fn for c in operands]
+    tex = op.latex % {str(i): c.slot(need) for i, (c, need) in enumerate(zip(operands, op.operands))}
+    return _Compiled(lambda env: op.fn(*(f(env) for f in fns)), tex, op.precedence)
+
+
+def _check_power(exponent: ast.AST, scope: _Scope) -> None:
+    """No power inside an exponent (9**9**9): refused before anything is computed."""
+    if any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow) for n in ast.walk(exponent)):
+        raise scope.refuse(exponent, "a power inside an exponent (like 9**9**9) is not allowed; "
+                                     "an exponent is a number, a parameter or a simple expression", allowed=False)
+
+
+def _check_exponent(value: torch.Tensor, scope: _Scope, node: ast.AST) -> None:
+    """A constant exponent (numbers and parameters only) must be finite and at most MAX_EXPONENT in size."""
+    if not bool(value.abs() <= MAX_EXPONENT):
+        raise scope.refuse(node, f"the exponent is {float(value):g}; constant exponents are limited to "
+                                 f"±{MAX_EXPONENT:g}", allowed=False)
+
+
+def _mentions(node: ast.AST, variable: Variable) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == variable.name for n in ast.walk(node))
+
+
+def _call(node: ast.Call, scope: _Scope) -> _Compiled:
+    name = node.func.id if isinstance(node.func, ast.Name) else None
+    function = FUNCTIONS.get(name)  # type: ignore[arg-type]
+    if function is None:
+        raise scope.refuse(node, f"{'calling ' + repr(name) if name else 'this call'} is not allowed")
+    if node.keywords:
+        raise scope.refuse(node, f"keyword arguments are not allowed; pass arguments in order: "
+                                 f"{function.signature(name)}", allowed=False)
+    if len(node.args) != len(function.args):
+        raise scope.refuse(node, f"{name} takes {len(function.args)} argument{'s' * (len(function.args) > 1)}: "
+                                 f"{function.signature(name)}", allowed=False)
+    args = [(_test if i == 0 and function.test_first else _compile)(a, scope) for i, a in enumerate(node.args)]
+    fns = [a.fn for a in args]
+    tex = function.latex % {str(i): a.tex for i, a in enumerate(args)}
+    return _Compiled(lambda env: function.fn(*(f(env) for f in fns)), tex)
+
+
+def _test(node: ast.AST, scope: _Scope) -> _Compiled:
+    """A comparison, possibly chained (``-1 < r <= 1``), as a boolean tensor: where's condition."""
+    if not isinstance(node, ast.Compare):
+        raise scope.refuse(node, "the condition of where must be a comparison, e.g. where(r > 0, r, 0)")
+    terms = [_compile(t, scope) for t in (node.left, *node.comparators)]
+    links = []
+    for op in node.ops:
+        if type(op) not in COMPARISONS:
+            raise scope.refuse(node, "only the comparisons < <= > >= == != are allowed")
+        links.append(COMPARISONS[type(op)])
+    tex = terms[0].tex + "".join(f" {sym} {t.tex}" for (_, sym), t in zip(links, terms[1:]))
+
+    def fn(env: Env) -> torch.Tensor:
+        values = [t.fn(env) for t in terms]
+        return functools.reduce(torch.logical_and, (cmp(a, b) for (cmp, _), a, b in zip(links, values, values[1:])))
+
+    return _Compiled(fn, tex)
+
+
+_COMPILERS: dict[type, Callable[[ast.AST, _Scope], _Compiled]] = {
+    ast.Constant: _constant, ast.Name: _name, ast.BinOp: _binop, ast.UnaryOp: _unaryop, ast.Call: _call,
+}
+
+
+# ---- the Loss --------------------------------------------------------------------------------------
+
+def _env(params: Mapping[str, float], variable: Variable, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The values of the names a formula may use: the parameters as float64 tensors, and the variable."""
+    return {**{n: torch.as_tensor(v, dtype=DTYPE) for n, v in params.items()}, variable.name: x}
+
+
+def _spec(kind: str, tree: ast.Expression, compiled: _Compiled, variable: Variable,
+          used: Mapping[str, float]) -> LossSpec:
+    closure = compiled.fn
+
+    def fn(pred: torch.Tensor, target: torch.Tensor, /, **values: float) -> torch.Tensor:
+        x = variable.of(pred, target)
+        y = closure(_env(values, variable, x))
+        # A formula that uses x only in where's condition is a step: its gradient is zero, not missing.
+        return y + 0.0 * x if x.requires_grad and not y.requires_grad else y
+
+    return LossSpec(
+        "custom", kind, fn, compiled.tex, f"Your own formula in the {variable.meaning}: {ast.unparse(tree)}.",
+        "you want to see how your own idea of what a mistake should cost shapes the landscape",
+        tuple(Param(n, v, -MAX_PARAM, MAX_PARAM, "a parameter of your formula") for n, v in used.items()),
+        label="custom")

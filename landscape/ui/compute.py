@@ -1,0 +1,95 @@
+"""Cached compute calls at the UI boundary: plain-value keys in, plain values out, bounded caches."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+import torch
+
+from landscape import data, grid, losses, problems
+from landscape.figures import Marker
+from landscape.types import DTYPE, Objective, Surface
+
+CACHE = dict(max_entries=64, ttl=3600, show_spinner=False)
+
+
+def build_objective(spec_json: str, csv: bytes | None = None) -> Objective:
+    """The objective a page's problem picker describes (``spec_json``), with uploaded points if any."""
+    spec = json.loads(spec_json)
+    if csv is not None:
+        spec["xy"] = data.load_csv(csv)
+    return problems.from_spec(spec)
+
+
+@dataclass(frozen=True)
+class SurfaceView:
+    """What the Loss Surface page draws, as plain arrays (picklable, so it can be cached)."""
+
+    surface: Surface
+    parts: dict[str, Surface]  # data loss, penalty, total when there is a penalty
+    markers: tuple[Marker, ...]
+    part_markers: dict[str, tuple[Marker, ...]]
+    arrows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None
+    title: str
+    log_scale: bool
+
+
+def _value(obj: Objective, point) -> float:
+    with torch.no_grad():
+        return float(obj(torch.as_tensor(point, dtype=DTYPE)))
+
+
+def _grid_marker(surf: Surface) -> Marker:
+    return Marker(*surf.minimum, label="grid minimum", symbol="circle-open")
+
+
+@st.cache_data(**CACHE)
+def surface_view(spec_json: str, csv: bytes | None, x_range, y_range, n: int, arrows: bool) -> SurfaceView:
+    obj = build_objective(spec_json, csv)
+    surf = grid.evaluate(obj, x_range, y_range, n)
+    true = tuple(Marker(x, y, _value(obj, (x, y)), "true minimum", "x") for x, y in true_minima(obj))
+    parts, part_markers = {}, {}
+    if obj.penalty is not None:
+        for name, part in (("data loss", "data"), ("penalty", "penalty"), ("total", "total")):
+            parts[name] = surf if part == "total" else grid.evaluate(obj.part(part), x_range, y_range, n)
+            part_markers[name] = (_grid_marker(parts[name]),)
+    field = None
+    if arrows:
+        xs, ys = (torch.linspace(float(a[0]), float(a[-1]), 17, dtype=DTYPE) for a in (surf.x, surf.y))
+        g = grid.gradients(obj, xs, ys).numpy()  # (17, 17, 2)
+        gx, gy = np.meshgrid(xs.numpy(), ys.numpy())
+        field = (gx, gy, g[..., 0], g[..., 1])
+    return SurfaceView(surf, parts, (_grid_marker(surf),) + true, part_markers, field, obj.title, obj.log_scale)
+
+
+def true_minima(obj: Objective) -> tuple[tuple[float, float], ...]:
+    """Known minimisers: from the literature for test functions, computed exactly for data problems."""
+    return obj.minima
+
+
+MODELS = {
+    "regression": (r"\hat y = w\,x + b,\quad L(w, b) = \frac1N\sum_i \ell(y_i - \hat y_i)",
+                   "Each point of the surface is one line through the data; its height is the mean loss of that "
+                   "line's residuals r = y - ŷ."),
+    "classification": (r"s_i = w_1 x_{i1} + w_2 x_{i2},\quad L(w) = \frac1N\sum_i \ell(s_i, y_i)",
+                       "Each point of the surface is one decision line through the origin; its height is the mean "
+                       "loss of the scores s it gives the labelled points."),
+}
+
+
+def describe(spec_json: str) -> dict[str, str]:
+    """LaTeX formula and a short explanation for a problem spec, from the registries."""
+    spec = json.loads(spec_json)
+    if spec["family"] == "benchmark":
+        bench = problems.BENCHMARKS[spec["name"]]
+        return {"formula": bench.formula, "text": bench.description}
+    model_formula, model_text = MODELS[spec["family"]]
+    kind = "regression" if spec["family"] == "regression" else "binary"
+    loss = (losses.custom(spec["formula"], kind=kind) if spec["loss"] == "custom"
+            else losses.get(spec["loss"], **spec.get("loss_params", {})))
+    text = f"{model_text}\n\n**{loss.describe()}**: {loss.spec.description} Use it when {loss.spec.use_when}."
+    if spec.get("l1") or spec.get("l2"):
+        text += f"\n\nPenalty: {spec.get('l1', 0):g}·|w| + {spec.get('l2', 0):g}·w² is added to the data loss."
+    return {"formula": model_formula + r",\qquad \ell = " + loss.spec.formula, "text": text}

@@ -1,0 +1,90 @@
+"""Controls shared by pages: problem, loss and parameter pickers, all bound to the URL.
+
+Every picker reads its options and bounds from the registries, and returns plain values
+(a JSON-able problem spec) so the compute call below it can be cached.
+"""
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from landscape import data, losses, problems
+from landscape.losses import Param
+from landscape.ui.state import UrlState
+
+FAMILIES = {"benchmark": "Test function", "regression": "Linear regression", "classification": "Logistic regression"}
+UPLOAD = "upload a CSV"
+MAX_PAGE_POINTS = 10_000
+
+
+def param_sliders(url: UrlState, params: tuple[Param, ...], container=st, prefix: str = "") -> dict[str, float]:
+    """One slider per registry parameter, with the registry's bounds and default."""
+    values = {}
+    for p in params:
+        step = 0.01 if p.high - p.low <= 5 else 0.1
+        values[p.name] = float(url.slider(p.name, prefix + p.name, float(p.low), float(p.high), float(p.default),
+                                          step=step, container=container, help=p.help or None))
+    return values
+
+
+def loss_picker(url: UrlState, kind: str, container=st, default: str | None = None,
+                custom: bool = True) -> dict[str, object]:
+    """A loss of one kind and its parameters: ``{"loss": name, "loss_params": {...}[, "formula": text]}``."""
+    options = losses.names(kind) + (["custom"] if custom else [])
+    titles = {n: losses.spec(n).title for n in losses.names(kind)} | {"custom": "your own formula"}
+    name = url.selectbox("Loss", "loss", options, default, container=container, format_func=titles.get)
+    if name == "custom":
+        variable = "r" if kind == "regression" else "m"
+        formula = url.text(f"Formula in {variable}", "formula", "abs(r)**1.5" if variable == "r" else "softplus(-m)",
+                           container=container, help="e.g. abs(r)**1.5, log(cosh(r)), where(abs(r) < 1, r**2, abs(r))")
+        return {"loss": "custom", "formula": formula, "loss_params": {}}
+    return {"loss": name, "loss_params": param_sliders(url, losses.spec(name).params, container)}
+
+
+def problem_picker(url: UrlState, container=st.sidebar) -> tuple[str, bytes | None]:
+    """Pick a problem; returns ``(spec_json, csv_bytes)`` for ``problems.from_spec`` via ``ui.compute``."""
+    family = url.radio("Problem", "family", list(FAMILIES), container=container, format_func=FAMILIES.get,
+                       horizontal=True)
+    csv = None
+    if family == "benchmark":
+        name = url.selectbox("Function", "fn", list(problems.BENCHMARKS), "rosenbrock", container=container)
+        spec = {"family": family, "name": name,
+                "params": param_sliders(url, problems.BENCHMARKS[name].params, container)}
+        return json.dumps(spec, sort_keys=True), None
+    kind = "regression" if family == "regression" else "binary"
+    options = data.names(kind) + ([UPLOAD] if family == "regression" else [])
+    dataset = url.selectbox("Data", "data", options, container=container,
+                            format_func=lambda n: data.REGISTRY[n].label if n in data.REGISTRY else n)
+    spec: dict[str, object] = {"family": family}
+    if dataset == UPLOAD:
+        upload = container.file_uploader("CSV with columns x, y", type=["csv", "txt"], key=f"{url.page}_csv")
+        if upload is None:
+            container.info("Choose a CSV file of two numeric columns, x and y (a header row is optional).")
+            st.stop()
+        csv = upload.getvalue()
+    else:
+        spec["dataset"] = dataset
+        spec["data_params"] = {
+            "n": url.slider("Points", "n", 10, MAX_PAGE_POINTS, 200, container=container),
+            "seed": url.number("Seed", "seed", 0, 10_000, 0, container=container),
+        }
+    spec |= loss_picker(url, kind, container)
+    if family == "regression":
+        for p in problems.PENALTY_PARAMS:
+            spec[p.name] = float(url.slider(f"{p.name} penalty (λ)", p.name, 0.0, 5.0, 0.0, step=0.01,
+                                            container=container, help=p.help))
+    return json.dumps(spec, sort_keys=True), csv
+
+
+def view_picker(url: UrlState, view, names, container=st.sidebar):
+    """Resolution and, on request, a view range other than the problem's default."""
+    n = url.slider("Resolution (points per side)", "res", 11, 301, 101, container=container)
+    if not url.checkbox("Set the view range", "zoom", container=container):
+        return None, None, n
+    ranges = []
+    for (lo, hi), name in zip(view, names):
+        left, right = container.columns(2)
+        ranges.append((url.number(f"{name} min", f"{name}0", -1e6, 1e6, round(float(lo), 3), container=left),
+                       url.number(f"{name} max", f"{name}1", -1e6, 1e6, round(float(hi), 3), container=right)))
+    return ranges[0], ranges[1], n

@@ -1,0 +1,61 @@
+"""Helpers for the browser tests: wait for a Streamlit run to finish, read what a person sees."""
+from __future__ import annotations
+
+import time
+
+RUNNING = '[data-testid="stStatusWidget"]'
+
+
+def settle(page, timeout: float = 60.0, quiet: float = 0.6) -> None:
+    """Wait until the app has been idle (no 'Running...' status) for ``quiet`` seconds."""
+    deadline = time.monotonic() + timeout
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
+    idle_since = None
+    while time.monotonic() < deadline:
+        running = page.locator(RUNNING).filter(has_text="Running").count() > 0
+        if running:
+            idle_since = None
+        elif idle_since is None:
+            idle_since = time.monotonic()
+        elif time.monotonic() - idle_since >= quiet:
+            return
+        time.sleep(0.1)
+    raise TimeoutError("the app kept running")
+
+
+def open_page(page, url: str, plots: int = 0) -> None:
+    """Go to ``url`` and wait until the run is over and at least ``plots`` charts are drawn."""
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stMain"]', timeout=60_000)
+    settle(page)
+    wait_plots(page, plots)
+
+
+def wait_plots(page, count: int, timeout: float = 30.0) -> None:
+    if count:
+        page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {count}",
+                               timeout=timeout * 1000)
+        settle(page)
+
+
+def errors_shown(page) -> list[str]:
+    """Error boxes and exception tracebacks visible in the page."""
+    sel = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+    return [e.inner_text() for e in page.locator(sel).all()]
+
+
+def plots(page):
+    return page.locator(".js-plotly-plot")
+
+
+def sidebar_nav(page) -> list[str]:
+    return [a.inner_text().strip() for a in page.locator('[data-testid="stSidebarNav"] a').all()]
+
+
+def set_slider(page, label: str, key: str, presses: int) -> None:
+    """Move a slider by ``presses`` arrow-key steps (negative: left)."""
+    thumb = page.locator(f'.st-key-{key} [role="slider"]')
+    thumb.focus()
+    for _ in range(abs(presses)):
+        thumb.press("ArrowRight" if presses > 0 else "ArrowLeft")
+    settle(page)
