@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
+ADDRESS ?= 127.0.0.1
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: app test install install-test browser bench
@@ -28,7 +29,7 @@ browser:
 	  || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
 
 app: install
-	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
+	$(VENV)/bin/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
 
 test: install-test browser
 	$(PY) -m pytest -q

@@ -36,14 +36,19 @@ def line(n: int = 100, slope: float = 2.0, intercept: float = 1.0, noise: float 
 
 def add_outliers(x: np.ndarray, y: np.ndarray, count: int, size: float, noise: float = 1.0,
                  leverage: bool = False, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Push ``count`` points up by ``size`` noise standard deviations.
+    """Push ``count`` points up by ``size`` noise standard deviations: ``y_i += size * noise``.
 
-    With ``leverage`` the chosen points are the ones with the largest x (the ends of the
-    data, where a point pulls the slope hardest).  Returns ``(x, y, is_outlier)``.
+    With ``leverage`` the chosen points are the ones with the largest x (the high-x end of the
+    data, where a point pulls the slope hardest); otherwise ``seed`` draws them at random.  At
+    least two points stay clean, so that a fit to the clean points exists.  Returns
+    ``(x, y, is_outlier)``.
     """
     n = len(x)
-    if not 0 <= count <= n:
-        raise InputError(f"outlier count must be between 0 and {n}, got {count}")
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or not 0 <= count <= n - 2:
+        raise InputError(f"outlier count must be a whole number between 0 and {n - 2} "
+                         f"(at least two points stay clean), got {count!r}")
+    if not all(isinstance(v, (int, float, np.number)) and math.isfinite(v) for v in (size, noise)):
+        raise InputError(f"outlier size and noise must be finite numbers, got {size!r} and {noise!r}")
     idx = np.argsort(x)[n - count:] if leverage else _rng(seed + 1).choice(n, count, replace=False)
     y = y.copy()
     y[idx] += size * noise

@@ -25,6 +25,7 @@ refused.  Every refusal raises ``InputError`` with a message saying what is wron
 from __future__ import annotations
 
 import ast
+import warnings
 import functools
 import keyword
 import math
@@ -265,7 +266,9 @@ def _check_text(expression: object) -> str:
 
 def _parse(text: str) -> ast.Expression:
     try:
-        return ast.parse(text, mode="eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", SyntaxWarning)  # e.g. "invalid decimal literal": a refusal, not a warning
+            return ast.parse(text, mode="eval")
     except SyntaxError as e:
         raise InputError(f"not a formula: {e.msg} at position {e.offset}") from None
     except (RecursionError, MemoryError):  # Python's own parser limits, should MAX_LENGTH ever grow

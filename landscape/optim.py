@@ -32,6 +32,7 @@ import numpy as np
 import torch
 from torch.optim import lr_scheduler
 
+from landscape.fit import minimize  # noqa: F401  (exact minimisers live in fit.py; DESIGN: ls.optim.minimize)
 from landscape.losses import Param
 from landscape.types import DTYPE, InputError, Objective, Trajectory
 

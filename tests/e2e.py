@@ -49,7 +49,8 @@ def plots(page):
 
 
 def sidebar_nav(page) -> list[str]:
-    return [a.inner_text().strip() for a in page.locator('[data-testid="stSidebarNav"] a').all()]
+    """Page titles in the sidebar menu (the icon is a font ligature: its text comes first)."""
+    return [a.inner_text().strip().splitlines()[-1] for a in page.locator('[data-testid="stSidebarNav"] a').all()]
 
 
 def set_slider(page, label: str, key: str, presses: int) -> None:

@@ -51,3 +51,21 @@ def test_bad_link_gets_a_message(server, page):
     assert "res" in text and "outside" in text and "fn" in text
     assert _drawn(page) == (True, True)
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_csv_upload_bad_then_good(server, page, tmp_path):
+    open_page(page, server.url + "/loss_surface?family=regression&data=upload+a+CSV")
+    assert "Choose a CSV file" in page.locator('[data-testid="stSidebar"]').inner_text()
+    bad, good = tmp_path / "bad.csv", tmp_path / "good.csv"
+    bad.write_text("x,y\n1,2\n1,abc\n")
+    good.write_text("x,y\n" + "\n".join(f"{i / 10},{2 * i / 10 + (i % 3)}" for i in range(40)))
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+    settle(page)
+    assert any("row 3" in e for e in errors_shown(page))
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
+    settle(page)
+    wait_plots(page, 2)
+    assert errors_shown(page) == []
+    assert _drawn(page) == (True, True)
+    screenshot(page, "surface_csv")

@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from landscape import data, grid, losses, problems
+from landscape import data, fit, grid, losses, problems
 from landscape.figures import Marker
 from landscape.types import DTYPE, Objective, Surface
 
@@ -65,7 +65,9 @@ def surface_view(spec_json: str, csv: bytes | None, x_range, y_range, n: int, ar
 
 
 def true_minima(obj: Objective) -> tuple[tuple[float, float], ...]:
-    """Known minimisers: from the literature for test functions, computed exactly for data problems."""
+    """Known minimisers: from the literature for test functions, computed exactly for linear regression."""
+    if obj.linear is not None:
+        return (tuple(float(v) for v in fit.minimize(obj)),)
     return obj.minima
 
 
