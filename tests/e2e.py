@@ -60,3 +60,9 @@ def set_slider(page, label: str, key: str, presses: int) -> None:
     for _ in range(abs(presses)):
         thumb.press("ArrowRight" if presses > 0 else "ArrowLeft")
     settle(page)
+
+
+def wait_url(page, fragment: str, timeout: float = 30.0) -> None:
+    """Wait until the address bar holds ``fragment`` (the run that writes it has finished), then settle."""
+    page.wait_for_function(f"decodeURIComponent(location.search).includes({fragment!r})", timeout=timeout * 1000)
+    settle(page)

@@ -1,7 +1,7 @@
 """Loss Surface page in headless Chromium: what a person sees."""
 import pytest
 from conftest import screenshot
-from e2e import errors_shown, open_page, plots, settle, sidebar_nav, wait_plots
+from e2e import errors_shown, open_page, plots, settle, sidebar_nav, wait_plots, wait_url
 
 pytestmark = pytest.mark.browser
 
@@ -20,12 +20,11 @@ def test_surface_page_draws_and_reacts(server, page):
     screenshot(page, "surface_default")
 
     page.get_by_text("Linear regression").click()
-    settle(page)
+    wait_url(page, "family=regression")
     page.locator(".st-key-surface_loss").click()
     page.get_by_role("option", name="Huber").click()
-    settle(page)
+    wait_url(page, "loss=huber")
     wait_plots(page, 2)
-    assert "loss=huber" in page.url and "family=regression" in page.url
     assert _drawn(page) == (True, True)
     assert "Huber" in page.locator('[data-testid="stMain"]').inner_text()
     assert errors_shown(page) == []
@@ -60,7 +59,7 @@ def test_csv_upload_bad_then_good(server, page, tmp_path):
     bad.write_text("x,y\n1,2\n1,abc\n")
     good.write_text("x,y\n" + "\n".join(f"{i / 10},{2 * i / 10 + (i % 3)}" for i in range(40)))
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
-    settle(page)
+    page.wait_for_selector('[data-testid="stAlertContentError"]', timeout=30_000)
     assert any("row 3" in e for e in errors_shown(page))
     assert page.locator('[data-testid="stException"]').count() == 0
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))

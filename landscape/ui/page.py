@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from contextlib import contextmanager
 
 import streamlit as st
@@ -11,16 +12,34 @@ from landscape.types import InputError
 
 @st.cache_resource
 def _set_threads() -> int:
-    """Once per server: a bounded share of the cores, so concurrent sessions do not oversubscribe."""
-    threads = int(os.environ.get("LANDSCAPE_THREADS", max(1, min(4, os.cpu_count() or 1))))
+    """Once per server. One thread by default: sessions run in parallel threads of one process, and
+    small tensors on two threads of a busy machine ran 5-10x slower than on one.  LANDSCAPE_THREADS
+    raises it for a single user with large grids."""
+    threads = int(os.environ.get("LANDSCAPE_THREADS", 1))
     torch.set_num_threads(threads)
     return threads
+
+
+def _warm_optimisers() -> None:
+    from landscape import optim, problems
+
+    optim.run(problems.benchmark("quadratic"), "adam", steps=2)
+
+
+@st.cache_resource
+def warm_up() -> threading.Thread:
+    """Once per server, in the background: the first torch.optim step of a process imports
+    torch._dynamo (about 2.4 s).  Compute that times an optimiser run calls ``warm_up().join()`` first."""
+    thread = threading.Thread(target=_warm_optimisers, name="warm-torch-optim", daemon=True)
+    thread.start()
+    return thread
 
 
 def setup() -> None:
     """Called once per run by the frame (app.py); each page's title comes from its st.Page."""
     st.set_page_config(layout="wide", page_icon=":material/landscape:")
     _set_threads()
+    warm_up()
 
 
 @contextmanager
