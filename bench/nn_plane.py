@@ -10,23 +10,17 @@ from __future__ import annotations
 
 import json
 import os
-import time
+import sys
 
 import numpy as np
 import torch
 
 from landscape import nn
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import best_time  # noqa: E402
+
 N, RES, ROUNDS = 1_000, 51, 3
-
-
-def best(fn, rounds: int = ROUNDS) -> float:
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def matmul(dtype: torch.dtype, n: int = 2048):
@@ -61,7 +55,7 @@ def main() -> None:
     seconds = {k: np.inf for k in [*cases, *mm]}
     for _ in range(ROUNDS):  # interleaved, so that a busy moment of the shared CPU hits every method
         for k, f in [*call.items(), *((d, f) for d, (f, _) in mm.items())]:
-            seconds[k] = min(seconds[k], best(f, 1 if k in cases else 2))
+            seconds[k] = min(seconds[k], best_time(f, 1 if k in cases else 2))
     peak = {dtype: flops / seconds[dtype] / 1e9 for dtype, (_, flops) in mm.items()}
 
     loop = seconds["per-point loop, float32"]

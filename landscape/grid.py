@@ -15,7 +15,6 @@ import math
 import time
 from typing import Callable
 
-import numpy as np
 import torch
 
 from landscape.types import DTYPE, InputError, LinearModel, Objective, Surface

@@ -57,6 +57,14 @@ class Server:
         Path(self.log.name).unlink(missing_ok=True)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_torch_thread():
+    """Tests run on one torch thread, as the app does: small tensors lose a lot when cores are shared."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
 @pytest.fixture
 def fresh_server():
     """A server started for this test alone (for first-visitor deep links)."""

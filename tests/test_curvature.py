@@ -9,14 +9,6 @@ from landscape import curvature, nn
 from landscape.types import InputError
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def run():
     return nn.train(nn.split("moons", n=200, seed=0), widths=(8, 8), epochs=100, lr=0.02, seed=0)

@@ -12,15 +12,6 @@ from landscape import nn
 from landscape.types import InputError
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Small nets gain nothing from two threads, and lose a lot when other work shares the cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def run():
     return nn.train(nn.split("moons", n=200, seed=1), widths=(8, 8), epochs=40, seed=3)
