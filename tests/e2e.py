@@ -32,9 +32,10 @@ def open_page(page, url: str, plots: int = 0) -> None:
 
 
 def wait_plots(page, count: int, timeout: float = 30.0) -> None:
+    """Wait until ``count`` Plotly charts have been drawn (each has its own SVG), then settle."""
     if count:
-        page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {count}",
-                               timeout=timeout * 1000)
+        drawn = "[...document.querySelectorAll('.js-plotly-plot')].filter(p => p.querySelector('.main-svg')).length"
+        page.wait_for_function(f"{drawn} >= {count}", timeout=timeout * 1000)
         settle(page)
 
 
@@ -51,15 +52,6 @@ def plots(page):
 def sidebar_nav(page) -> list[str]:
     """Page titles in the sidebar menu (the icon is a font ligature: its text comes first)."""
     return [a.inner_text().strip().splitlines()[-1] for a in page.locator('[data-testid="stSidebarNav"] a').all()]
-
-
-def set_slider(page, label: str, key: str, presses: int) -> None:
-    """Move a slider by ``presses`` arrow-key steps (negative: left)."""
-    thumb = page.locator(f'.st-key-{key} [role="slider"]')
-    thumb.focus()
-    for _ in range(abs(presses)):
-        thumb.press("ArrowRight" if presses > 0 else "ArrowLeft")
-    settle(page)
 
 
 def wait_url(page, fragment: str, timeout: float = 30.0) -> None:

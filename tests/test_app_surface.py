@@ -1,30 +1,12 @@
 """AppTest: the frame and the Loss Surface page render, their controls work, bad input gets a message."""
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from apptest import ROOT, charts, load, ok
 
 from landscape import losses, problems
 
-ROOT = Path(__file__).resolve().parent.parent
 PAGE = "views/loss_surface.py"
-
-
-def run(page=PAGE, **query):
-    at = AppTest.from_file(str(ROOT / page), default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k] = v
-    return at.run()
-
-
-def ok(at):
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
-    return at
-
-
-def charts(at):
-    return at.get("plotly_chart")
 
 
 def test_frame_and_home_render():
@@ -35,7 +17,7 @@ def test_frame_and_home_render():
 
 
 def test_default_view_draws_surface_and_contour():
-    at = ok(run())
+    at = ok(load(PAGE))
     assert len(charts(at)) == 2
     assert "rosenbrock" in at.caption[0].value and "grid minimum" in at.caption[0].value
     assert at.latex
@@ -43,25 +25,25 @@ def test_default_view_draws_surface_and_contour():
 
 @pytest.mark.parametrize("name", list(problems.BENCHMARKS))
 def test_every_test_function(name):
-    at = ok(run(fn=name))
+    at = ok(load(PAGE, fn=name))
     assert len(charts(at)) == 2 and name in at.caption[0].value
 
 
 @pytest.mark.parametrize("loss", losses.names("regression"))
 def test_every_regression_loss_with_penalty(loss):
-    at = ok(run(family="regression", loss=loss, l2="0.5", res="41"))
+    at = ok(load(PAGE, family="regression", loss=loss, l2="0.5", res="41"))
     assert len(charts(at)) == 3  # surface, contour, data / penalty / total
     assert "41×41" in at.caption[0].value
 
 
 @pytest.mark.parametrize("loss", losses.names("binary"))
 def test_every_classification_loss(loss):
-    at = ok(run(family="classification", loss=loss, res="31"))
+    at = ok(load(PAGE, family="classification", loss=loss, res="31"))
     assert len(charts(at)) == 2
 
 
 def test_controls_change_the_view():
-    at = ok(run())
+    at = ok(load(PAGE))
     at.radio(key="surface_family").set_value("regression").run()
     ok(at)
     at.selectbox(key="surface_loss").set_value("huber").run()
@@ -76,7 +58,7 @@ def test_controls_change_the_view():
 
 
 def test_view_range_min_above_max_gets_a_message():
-    at = ok(run(zoom="1"))
+    at = ok(load(PAGE, zoom="1"))
     at.number_input(key="surface_x0").set_value(2.5).run()
     at.number_input(key="surface_x1").set_value(-1.0).run()
     assert not at.exception
@@ -92,7 +74,7 @@ def test_view_range_min_above_max_gets_a_message():
     ({"family": "regression", "l2": "inf"}, "l2"), ({"family": "regression", "n": "1"}, "n"),
 ])
 def test_bad_link_parameters_get_a_message_and_a_default(query, name):
-    at = run(**query)
+    at = load(PAGE, **query)
     assert not at.exception and not at.error
     assert any(f"`{name}`" in w.value for w in at.warning), [w.value for w in at.warning]
     assert len(charts(at)) >= 2

@@ -6,6 +6,7 @@ Every picker reads its options and bounds from the registries, and returns plain
 from __future__ import annotations
 
 import json
+import math
 
 import streamlit as st
 
@@ -18,14 +19,61 @@ UPLOAD = "upload a CSV"
 MAX_PAGE_POINTS = 10_000
 
 
-def param_sliders(url: UrlState, params: tuple[Param, ...], container=st, prefix: str = "") -> dict[str, float]:
-    """One slider per registry parameter, with the registry's bounds and default."""
+def param_sliders(url: UrlState, params: tuple[Param, ...], container=st, prefix: str = "",
+                  step: float | None = None) -> dict[str, float]:
+    """One slider per registry parameter, with the registry's bounds and default (``step``: the same for all)."""
     values = {}
     for p in params:
-        step = 0.01 if p.high - p.low <= 5 else 0.1
         values[p.name] = float(url.slider(p.name, prefix + p.name, float(p.low), float(p.high), float(p.default),
-                                          step=step, container=container, help=p.help or None))
+                                          step=step or (0.01 if p.high - p.low <= 5 else 0.1), container=container,
+                                          help=p.help or None))
     return values
+
+
+SLIDER_STEP = 0.01
+
+
+def _fits_slider(p: Param) -> bool:
+    """A short linear range whose default lies on the slider's 0.01 grid (not lr, eps, 0.999...)."""
+    log_range = p.low > 0 and p.high / p.low >= 1e3
+    on_grid = abs(p.default / SLIDER_STEP - round(p.default / SLIDER_STEP)) < 1e-9
+    return p.high - p.low <= 5 and on_grid and not log_range
+
+
+def param_inputs(url: UrlState, params: tuple[Param, ...], container=st, prefix: str = "") -> dict[str, float]:
+    """One control per registry parameter: a slider for a short linear range, else a number box.
+
+    Number boxes are not clamped: what a person types goes to the compute package, whose
+    ``Param.check`` explains a bad value.  Link values must lie within the registry's bounds.
+    """
+    values = {}
+    for p in params:
+        if _fits_slider(p):
+            values[p.name] = float(url.slider(p.name, prefix + p.name, float(p.low), float(p.high), float(p.default),
+                                              step=SLIDER_STEP, container=container, help=p.help or None))
+        else:
+            step = 10.0 ** math.floor(math.log10(abs(p.default))) if p.default else SLIDER_STEP
+            values[p.name] = float(url.number(p.name, prefix + p.name, float(p.low), float(p.high), float(p.default),
+                                              step=step, container=container, clamp=False, format="%g",
+                                              help=p.help or None))
+    return values
+
+
+def point_picker(url: UrlState, names: tuple[str, str], default: tuple[float, float], owner: str,
+                 keys: tuple[str, str] = ("sx", "sy"), container=st) -> tuple[float, float]:
+    """A point (x, y) as two number boxes side by side, bound to the URL under ``keys``.
+
+    Both go back to ``default`` when ``owner`` changes (e.g. another problem with another view);
+    a link's values are kept on the first run.  Values are not clamped: the compute package checks them.
+    """
+    marker = url.key(keys[0] + "_owner")
+    if st.session_state.get(marker, owner) != owner:
+        for k, v in zip(keys, default):
+            st.session_state[url.key(k)] = v
+    st.session_state[marker] = owner
+    columns = container.columns(2)
+    return tuple(float(url.number(f"{name}", k, -1e6, 1e6, float(v), container=col, clamp=False, format="%g"))
+                 for name, k, v, col in zip(names, keys, default, columns))  # type: ignore[return-value]
 
 
 def loss_picker(url: UrlState, kind: str, container=st, default: str | None = None,

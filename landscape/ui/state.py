@@ -50,7 +50,7 @@ class UrlState:
         self.problems: list[str] = []
 
     def _init(self, name: str, default: Any, parse: Callable[[str], Any], fmt: Callable[[Any], str]) -> str:
-        key = f"{self.page}_{name}"
+        key = self.key(name)
         self.bound[name] = _Bound(key, default, fmt)
         if key not in st.session_state:
             raw = st.query_params.get(name)
@@ -62,6 +62,10 @@ class UrlState:
                     self.problems.append(f"Link parameter `{name}`: {err}; using {fmt(default)}.")
             st.session_state[key] = value
         return key
+
+    def key(self, name: str) -> str:
+        """The session-state key of the control bound to ``name``."""
+        return f"{self.page}_{name}"
 
     # ---- widgets -------------------------------------------------------------------------------
 
@@ -82,7 +86,7 @@ class UrlState:
     def multiselect(self, label: str, name: str, options: Sequence[str], default: Sequence[str],
                     container=st, **kw) -> list[str]:
         def parse(raw: str) -> list[str]:
-            values = [v for v in raw.split(",") if v]
+            values = list(dict.fromkeys(v for v in raw.split(",") if v))  # a repeat would be a duplicate widget
             bad = [v for v in values if v not in options]
             if bad:
                 raise InputError(f"{', '.join(bad)} not among {', '.join(options)}")
@@ -98,10 +102,16 @@ class UrlState:
         return container.slider(label, low, high, step=step, key=key, **kw)
 
     def number(self, label: str, name: str, low: float, high: float, default: float, step: float | None = None,
-               container=st, **kw) -> float | int:
+               container=st, clamp: bool = True, **kw) -> float | int:
+        """A number box; a link value must lie in ``[low, high]``.  ``clamp=False`` leaves the box itself
+        unbounded, so that whatever a person types reaches the compute package, which says what is wrong
+        (a value that is not finite never arrives: Streamlit replaces it by 0)."""
         integer = all(isinstance(v, int) for v in (low, high, default)) and (step is None or isinstance(step, int))
         key = self._init(name, default, lambda raw: parse_number(raw, low, high, integer), _fmt_number)
-        return container.number_input(label, min_value=low, max_value=high, step=step, key=key, **kw)
+        bounds = dict(min_value=low, max_value=high) if clamp else {}
+        if step is None and integer:
+            step = 1
+        return container.number_input(label, step=step, key=key, **bounds, **kw)
 
     def checkbox(self, label: str, name: str, default: bool = False, container=st, **kw) -> bool:
         def parse(raw: str) -> bool:
@@ -120,6 +130,10 @@ class UrlState:
 
         key = self._init(name, default, parse, str)
         return container.text_input(label, key=key, max_chars=max_chars, **kw)
+
+    def value(self, name: str, default: str, parse: Callable[[str], str]) -> str:
+        """A URL-bound value that is not a widget (e.g. edits made by clicks); returns its session-state key."""
+        return self._init(name, default, parse, str)
 
     # ---- after the controls ------------------------------------------------------------------------
 

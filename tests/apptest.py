@@ -1,0 +1,31 @@
+"""Helpers shared by the AppTest modules: load a page with a query string, check it ran cleanly."""
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load(page: str, timeout: float = 120, **query) -> AppTest:
+    """Run ``page`` (a path from the project root) as if opened with ``?key=value&...``."""
+    at = AppTest.from_file(str(ROOT / page), default_timeout=timeout)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def ok(at: AppTest) -> AppTest:
+    """No traceback and no error element."""
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def charts(at: AppTest):
+    return at.get("plotly_chart")
+
+
+def spec(at: AppTest, index: int) -> dict:
+    """The Plotly figure of one chart, as the browser receives it."""
+    return json.loads(charts(at)[index].proto.spec)
