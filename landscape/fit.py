@@ -3,6 +3,7 @@
     theta = fit.minimize(obj)                           # (2,): the minimiser of an Objective
     thetas = fit.fit_lines(x, Y, "huber")               # (B, 2): every row of Y fitted at once
     sweep = fit.influence_sweep(x, y, sizes, count=5)   # fitted slope vs outlier size, every loss
+    sweep = fit.outlier_sweep(x, y, flags, sizes, size=10.0, noise=3.0)  # the same for flagged points
 
 The linear model ``pred = w x + b`` is scored by
 
@@ -403,21 +404,27 @@ def _starts(obj: Objective) -> torch.Tensor:
                                 torch.linspace(y0, y1, START_GRID + 2, dtype=DTYPE)[1:-1])  # (START_GRID^2, 2)
 
 
-def _lbfgs(obj: Objective, start: torch.Tensor) -> tuple[torch.Tensor, float]:
-    """L-BFGS with a strong-Wolfe line search from one start: (end point (2,), value there)."""
-    theta = start.clone().requires_grad_(True)
-    optimizer = torch.optim.LBFGS([theta], lr=1.0, max_iter=500, tolerance_grad=1e-12, tolerance_change=1e-16,
+def lbfgs(fn: Callable[[torch.Tensor], torch.Tensor], start: torch.Tensor, max_iter: int = 500) -> torch.Tensor:
+    """The end point of L-BFGS (strong-Wolfe line search) on a scalar function of a parameter vector."""
+    theta = start.detach().clone().requires_grad_(True)
+    optimizer = torch.optim.LBFGS([theta], lr=1.0, max_iter=max_iter, tolerance_grad=1e-12, tolerance_change=1e-16,
                                   history_size=20, line_search_fn="strong_wolfe")
 
     def closure():
         optimizer.zero_grad()
-        value = obj(theta)
+        value = fn(theta)
         value.backward()
         return value
 
     optimizer.step(closure)
+    return theta.detach()
+
+
+def _lbfgs(obj: Objective, start: torch.Tensor) -> tuple[torch.Tensor, float]:
+    """L-BFGS from one start: (end point (2,), value there)."""
+    end = lbfgs(obj, start)
     with torch.no_grad():
-        return theta.detach(), float(obj(theta))
+        return end, float(obj(end))
 
 
 def _multistart(obj: Objective) -> np.ndarray:
@@ -520,15 +527,63 @@ def influence_sweep(x, y, sizes=SWEEP_SIZES, losses: Sequence[Loss | str] = SWEE
     start = time.perf_counter()
     sizes = _sizes(sizes)
     x, y = _checked(x, y)
+    _check_sweep(sizes, x)
+    _, _, flags = datasets.add_outliers(x, y, count, 0.0, noise=noise, leverage=leverage, seed=seed)
+    return _sweep(x, y, flags, sizes, 0.0, noise, losses, start)
+
+
+def outlier_sweep(x, y, is_outlier, sizes=SWEEP_SIZES, size: float = 0.0, noise: float = 1.0,
+                  losses: Sequence[Loss | str] = SWEEP_LOSSES) -> InfluenceSweep:
+    """The flagged points moved from where they are (``size`` noise standard deviations) to each of ``sizes``.
+
+    Row s fits ``y + (sizes[s] - size) * noise * is_outlier``: for data made by ``data.add_outliers(x, y0,
+    count, size, noise, ...)`` that is exactly the data at size ``sizes[s]``, and points flagged by hand
+    move by the same amount.  At ``sizes[s] == size`` the row is the data as given, so the curve passes
+    through ``outlier_fits(x, y, is_outlier)``.
+    """
+    start = time.perf_counter()
+    sizes, (size,) = _sizes(sizes), _sizes([size])
+    x, y = _checked(x, y)
+    _check_sweep(sizes, x)
+    if not (isinstance(noise, (int, float, np.number)) and math.isfinite(noise) and noise > 0):
+        raise InputError(f"the noise scale must be a positive number, got {noise!r}")
+    return _sweep(x, y, is_outlier, sizes, size, float(noise), losses, start)
+
+
+def _check_sweep(sizes: np.ndarray, x: np.ndarray) -> None:
     if len(sizes) * len(x) > MAX_SWEEP_POINTS:
         raise InputError(f"the sweep fits {len(sizes)} data sets of {len(x):,} points; keep sizes x points "
                          f"within {MAX_SWEEP_POINTS:,} (fewer sizes or fewer points)")
-    _, _, flags = datasets.add_outliers(x, y, count, 0.0, noise=noise, leverage=leverage, seed=seed)
-    ys = y + np.outer(sizes * noise, flags)  # (S, N): the same arithmetic as add_outliers
+
+
+def _sweep(x: np.ndarray, y: np.ndarray, flags, sizes: np.ndarray, size: float, noise: float,
+           losses: Sequence[Loss | str], start: float) -> InfluenceSweep:
+    """Every loss fitted to the S data sets ``y + (sizes - size) * noise * flags`` in one batched call each."""
     items = _losses(losses)
+    clean = _fit_each(*_clean_points(x, y, flags), items)
+    ys = y + np.outer((sizes - size) * noise, flags)  # (S, N): the same arithmetic as add_outliers
     fits = np.stack([fit_lines(x, ys, item) for item in items])  # (L, S, 2)
     return InfluenceSweep(tuple(item.describe() for item in items), sizes, fits[..., 0], fits[..., 1],
-                          _fit_each(*_clean_points(x, y, flags), items), flags, time.perf_counter() - start)
+                          clean, np.asarray(flags), time.perf_counter() - start)
+
+
+NOISE_MAD = 1.4826  # median absolute deviation -> standard deviation, for Gaussian noise
+
+
+def noise_scale(x, y) -> float:
+    """A robust estimate of the noise standard deviation around a line, for data with no stated noise.
+
+    ``NOISE_MAD`` times the median absolute residual of the MAE fit, which a minority of outliers
+    barely moves.  When more than half the points lie on that line (median 0): the residuals' root
+    mean square; for points exactly on a line, 1.
+    """
+    x, y = _checked(x, y)
+    w, b = fit_lines(x, y, "mae")[0]
+    residual = np.abs(y - w * x - b)
+    for scale in (NOISE_MAD * float(np.median(residual)), float(np.sqrt(np.mean(residual**2)))):
+        if scale > 1e-12 * (1.0 + np.abs(y).max()):
+            return scale
+    return 1.0
 
 
 def loss_shares(x, y, thetas, losses: Sequence[Loss | str] = SWEEP_LOSSES) -> np.ndarray:

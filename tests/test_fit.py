@@ -411,3 +411,26 @@ X, Y = data.line(n=20, seed=0)
 def test_bad_input_gets_a_clear_message(call, message):
     with pytest.raises(InputError, match=message):
         call()
+
+
+def test_outlier_sweep_moves_the_flagged_points_and_passes_through_the_page_fits():
+    """The page's sweep: points flagged by hand move by (size - now) noise σ; at ``now`` it is the data as given."""
+    scenario = fit.DEFAULT_SCENARIO
+    x, y, flags = scenario.data()  # outliers at 10 σ
+    sizes = [0.0, 5.0, 10.0, 20.0]
+    sweep = fit.outlier_sweep(x, y, flags, sizes, size=scenario.size, noise=scenario.noise)
+    np.testing.assert_allclose(sweep.slopes[:, 2], fit.outlier_fits(x, y, flags).contaminated[:, 0], atol=1e-9)
+    clean_x, clean_y = data.line(n=scenario.n, slope=scenario.slope, intercept=scenario.intercept,
+                                 noise=scenario.noise, seed=scenario.seed)
+    same = fit.influence_sweep(clean_x, clean_y, sizes, count=scenario.count, noise=scenario.noise, seed=scenario.seed)
+    np.testing.assert_allclose(sweep.slopes, same.slopes, atol=1e-9)
+    with pytest.raises(InputError, match="every point"):
+        fit.outlier_sweep(x, y, np.ones(len(x), dtype=bool))
+    with pytest.raises(InputError, match="noise scale"):
+        fit.outlier_sweep(x, y, flags, noise=0.0)
+
+
+def test_noise_scale_is_robust_to_outliers():
+    x, y, _ = fit.Scenario(n=400).data()  # noise 3, 20 outliers at +10 σ
+    assert 2.6 < fit.noise_scale(x, y) < 3.6
+    assert fit.noise_scale([0.0, 1.0, 2.0], [1.0, 3.0, 5.0]) == 1.0  # exactly on a line
