@@ -244,6 +244,14 @@ def mlp(in_dim: int, widths: tuple[int, ...] | list[int], out_dim: int = 1, acti
                check_choice(activation, "activation", ACTIVATIONS))
 
 
+def parse_widths(text: str) -> tuple[int, ...]:
+    """Hidden-layer widths typed as text, ``"32, 32"`` or ``"64 16"``: 1 to MAX_DEPTH whole numbers of 1 to MAX_WIDTH."""
+    parts = str(text).replace(",", " ").split()
+    if not parts or len(parts) > MAX_DEPTH:
+        raise InputError(f"give 1 to {MAX_DEPTH} hidden-layer widths separated by commas, e.g. 32, 32; got {text!r}")
+    return tuple(check_int(p, "layer width", 1, MAX_WIDTH) for p in parts)
+
+
 def forward(spec: MLP, theta: Tensor, X: Tensor) -> Tensor:
     """Outputs ``(N, C)`` of the network with parameters ``theta (P,)`` on inputs ``X (N, d)``."""
     act = ACTIVATIONS[spec.activation].fn

@@ -4,7 +4,8 @@ import sys
 
 COMPUTE = ["landscape", "landscape.data", "landscape.losses", "landscape.problems", "landscape.grid",
            "landscape.types", "landscape.optim", "landscape.fit", "landscape.expr", "landscape.nn",
-           "landscape.curvature"]
+           "landscape.curvature", "landscape.curves", "landscape.classify", "landscape.divergence",
+           "landscape.capacity"]
 
 
 def test_compute_modules_do_not_import_streamlit_or_plotly():
