@@ -6,6 +6,16 @@ from landscape import ui
 PAGES = [
     st.Page("views/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("views/loss_surface.py", title="Loss surface", icon=":material/landscape:", url_path="loss_surface"),
+    st.Page("views/outliers.py", title="Outliers", icon=":material/scatter_plot:", url_path="outliers"),
+    st.Page("views/loss_functions.py", title="Loss functions", icon=":material/show_chart:",
+            url_path="loss_functions"),
+    st.Page("views/classification.py", title="Classification", icon=":material/scatter_plot:",
+            url_path="classification"),
+    st.Page("views/distributions.py", title="Distributions and overlap", icon=":material/stacked_line_chart:",
+            url_path="distributions"),
+    st.Page("views/optimisers.py", title="Optimisers", icon=":material/directions_run:", url_path="optimisers"),
+    st.Page("views/neural_landscape.py", title="Neural landscape", icon=":material/hub:", url_path="neural_landscape"),
+    st.Page("views/overfitting.py", title="Overfitting", icon=":material/trending_down:", url_path="overfitting"),
 ]
 
 ui.setup()

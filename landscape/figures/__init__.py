@@ -1,5 +1,17 @@
 """Plotly figure builders, one module per topic. No streamlit here; arrays go as float32."""
 from landscape.figures.surface import (COLORSCALE, Marker, contour, contour_row, descent_arrows, f32, log_height,
                                        surface_3d)
+from landscape.figures.classification import (binary_surface, confusion_matrix, decision_boundary, simplex,
+                                              softmax_surface)
+from landscape.figures.distributions import densities, divergence_surfaces, overlap_surfaces, segment_slices
+from landscape.figures.losses import confidence_curve, curve_colors, gallery_curves
+from landscape.figures.neural import fitted_curves, plane_figures, train_val_curves
+from landscape.figures.outliers import Line, fit_scatter, influence, minimiser_shift, outlier_shares, psi_curves
+from landscape.figures.trajectories import animated_contour, basins, loss_curves, lr_momentum, paths_3d
 
-__all__ = ["COLORSCALE", "Marker", "contour", "contour_row", "descent_arrows", "f32", "log_height", "surface_3d"]
+__all__ = ["COLORSCALE", "Marker", "animated_contour", "basins", "binary_surface", "confidence_curve", "curve_colors",
+           "confusion_matrix", "contour", "contour_row", "decision_boundary", "densities", "descent_arrows",
+           "divergence_surfaces", "f32", "gallery_curves", "log_height", "loss_curves", "lr_momentum",
+           "overlap_surfaces", "paths_3d", "segment_slices", "simplex", "softmax_surface", "surface_3d",
+           "Line", "fit_scatter", "influence", "minimiser_shift", "outlier_shares", "psi_curves",
+           "fitted_curves", "plane_figures", "train_val_curves"]

@@ -19,6 +19,11 @@ class Marker:
     z: float
     label: str  # legend name, e.g. "grid minimum", "true minimum"
     symbol: str = "x"
+    color: str | None = None  # None: MARKER_COLORS by label
+
+    @property
+    def colour(self) -> str:
+        return self.color or MARKER_COLORS.get(self.label, "#d62728")
 
 
 def f32(a) -> np.ndarray:
@@ -55,7 +60,7 @@ def surface_3d(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = (
     for m in markers:
         fig.add_trace(go.Scatter3d(x=f32([m.x]), y=f32([m.y]), z=f32([_marker_height(surf, m, log)]),
                                    mode="markers", name=m.label,
-                                   marker=dict(size=6, color=MARKER_COLORS.get(m.label, "#d62728"),
+                                   marker=dict(size=6, color=m.colour,
                                                symbol="diamond" if m.symbol == "x" else m.symbol)))
     fig.update_layout(
         title=title, height=height, margin=dict(l=0, r=0, t=40 if title else 10, b=0), uirevision="surface",
@@ -78,7 +83,7 @@ def contour(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = (), 
         fig.add_trace(descent_arrows(*arrows, span=min(np.ptp(surf.x), np.ptp(surf.y))))
     for m in markers:
         fig.add_trace(go.Scatter(x=f32([m.x]), y=f32([m.y]), mode="markers", name=m.label,
-                                 marker=dict(size=13, symbol=m.symbol, color=MARKER_COLORS.get(m.label, "#d62728"),
+                                 marker=dict(size=13, symbol=m.symbol, color=m.colour,
                                              line=dict(width=2, color="white"))))
     fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
                       xaxis_title=surf.x_label, yaxis_title=surf.y_label, uirevision="contour",
@@ -118,6 +123,7 @@ def contour_row(surfaces: dict[str, Surface], markers: dict[str, tuple[Marker, .
     titles = list(surfaces)
     fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles, shared_yaxes=True,
                         horizontal_spacing=0.04)
+    shown: set[str] = set()  # each marker label in the legend once, at its first appearance
     for col, name in enumerate(titles, start=1):
         surf = surfaces[name]
         z, _ = _heights(surf, log)
@@ -125,9 +131,10 @@ def contour_row(surfaces: dict[str, Surface], markers: dict[str, tuple[Marker, .
                                  ncontours=25, name=name, contours=dict(coloring="heatmap")), 1, col)
         for m in markers.get(name, ()):
             fig.add_trace(go.Scatter(x=f32([m.x]), y=f32([m.y]), mode="markers", name=m.label,
-                                     showlegend=col == 1,
+                                     showlegend=m.label not in shown, legendgroup=m.label,
                                      marker=dict(size=11, symbol=m.symbol, line=dict(width=2, color="white"),
-                                                 color=MARKER_COLORS.get(m.label, "#d62728"))), 1, col)
+                                                 color=m.colour)), 1, col)
+            shown.add(m.label)
         fig.update_xaxes(title_text=surf.x_label, row=1, col=col)
     fig.update_yaxes(title_text=next(iter(surfaces.values())).y_label, row=1, col=1)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision="row",

@@ -1,0 +1,177 @@
+"""Figures of the Outlier page: the fitted lines, where each minimum moves, who carries the loss, the
+influence curve and psi.  No streamlit here; arrays go to Plotly as float32.
+
+Every loss keeps one colour on every figure (``LOSS_COLORS``, by registry name).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from landscape.figures.surface import Marker, contour_row, f32
+from landscape.types import Surface
+
+LOSS_COLORS = {"mse": "#d62728", "mae": "#1f77b4", "huber": "#2ca02c", "log_cosh": "#9467bd",
+               "quantile": "#17becf", "custom": "#8c564b"}
+# Robust losses often draw on top of each other: wide lines under narrow ones keep every colour visible.
+LOSS_WIDTHS = {"mse": 2.5, "mae": 7.0, "huber": 4.5, "log_cosh": 2.5, "quantile": 2.0, "custom": 2.5}
+LOSS_DASHES = {"quantile": "dot", "custom": "dash"}
+OTHER_COLOR = "#7f7f7f"
+POINT_COLOR = "#8a9bb0"
+OUTLIER_COLOR = "#111111"
+GHOST_COLOR = "rgba(90, 90, 90, 0.55)"
+CLICK_GRID = (64, 44)  # invisible click targets across x and y: closer than Plotly's 20 px hover distance
+FONT = dict(size=14)
+
+
+def loss_color(key: str) -> str:
+    return LOSS_COLORS.get(key, OTHER_COLOR)
+
+
+def loss_line(key: str) -> dict:
+    """Colour, width and dash of a loss's curves, the same on every figure."""
+    return dict(color=loss_color(key), width=LOSS_WIDTHS.get(key, 2.5), dash=LOSS_DASHES.get(key, "solid"))
+
+
+@dataclass(frozen=True)
+class Line:
+    """A fitted line ``y = w x + b`` of one loss."""
+
+    key: str  # registry name: its colour
+    label: str
+    w: float
+    b: float
+
+
+def _padded(values: np.ndarray, share: float = 0.08) -> tuple[float, float]:
+    low, high = float(np.min(values)), float(np.max(values))
+    pad = share * (high - low or 1.0)
+    return low - pad, high + pad
+
+
+def click_grid(x_range: tuple[float, float], y_range: tuple[float, float]) -> go.Scatter:
+    """Invisible points over the whole plot area: a click anywhere selects the nearest one, and
+    Plotly reports selections of scatter points only (DESIGN.md)."""
+    gx, gy = np.meshgrid(np.linspace(*x_range, CLICK_GRID[0]), np.linspace(*y_range, CLICK_GRID[1]))
+    hidden = dict(marker=dict(opacity=0))
+    return go.Scatter(x=f32(gx.ravel()), y=f32(gy.ravel()), mode="markers", name="click", showlegend=False,
+                      hoverinfo="none", marker=dict(size=14, opacity=0, color="#000000"),
+                      selected=hidden, unselected=hidden)
+
+
+def fit_scatter(x: np.ndarray, y: np.ndarray, outlier: np.ndarray, lines: Sequence[Line], ghost: Line,
+                picked: int | None = None, height: int = 520) -> go.Figure:
+    """The points (outliers as black crosses), every loss's fitted line and the clean fit as a ghost.
+
+    Each data point carries its row as ``customdata``, so a click tells which point it was; the
+    click grid carries none.  ``picked``: a row drawn ringed (picked to be moved).
+    """
+    x_range = _padded(x)
+    ends = np.array(x_range)
+    y_range = _padded(np.concatenate([y, ghost.w * ends + ghost.b]))
+    rows = np.arange(len(x))
+    keep = dict(marker=dict(opacity=1))
+    fig = go.Figure(click_grid(x_range, y_range))
+    for name, mask, marker in (
+            ("points", ~outlier, dict(size=7, color=POINT_COLOR, line=dict(width=0.5, color="#ffffff"))),
+            ("outliers", outlier, dict(size=10, color=OUTLIER_COLOR, symbol="x"))):
+        fig.add_trace(go.Scatter(x=f32(x[mask]), y=f32(y[mask]), customdata=rows[mask], mode="markers", name=name,
+                                 marker=marker, selected=keep, unselected=keep,
+                                 hovertemplate="point %{customdata}<br>x = %{x:.3g}, y = %{y:.3g}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=f32(ends), y=f32(ghost.w * ends + ghost.b), mode="lines", hoverinfo="skip",
+                             name=f"{ghost.label} (ghost)", line=dict(color=GHOST_COLOR, width=7)))
+    for line in lines:
+        fig.add_trace(go.Scatter(x=f32(ends), y=f32(line.w * ends + line.b), mode="lines", hoverinfo="skip",
+                                 name=f"{line.label}: slope {line.w:.2f}", line=loss_line(line.key)))
+    if picked is not None:
+        fig.add_trace(go.Scatter(x=f32(x[[picked]]), y=f32(y[[picked]]), mode="markers", name="picked: click "
+                                 "where it goes", hoverinfo="skip",
+                                 marker=dict(size=22, symbol="circle-open", color="#ff7f0e", line=dict(width=3))))
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=60, b=10), font=FONT, hovermode="closest",
+                      legend=dict(orientation="h", x=0, y=1.01, yanchor="bottom", font=dict(size=13)),
+                      xaxis=dict(title="x", range=list(x_range), fixedrange=True),
+                      yaxis=dict(title="y", range=list(y_range), fixedrange=True), uirevision="outliers")
+    return fig
+
+
+def minimiser_shift(surfaces: Mapping[str, Surface], markers: Mapping[str, tuple[Marker, Marker]],
+                    height: int = 380) -> go.Figure:
+    """Contour maps side by side on one (w, b) grid, each with the minimum without and with the
+    outliers marked and an arrow from the first to the second."""
+    fig = contour_row(dict(surfaces), {k: tuple(v) for k, v in markers.items()}, height=height)
+    for col, name in enumerate(surfaces, start=1):
+        clean, dirty = markers[name][0], markers[name][1]
+        axis = "" if col == 1 else str(col)
+        fig.add_annotation(x=dirty.x, y=dirty.y, ax=clean.x, ay=clean.y, xref=f"x{axis}", yref=f"y{axis}",
+                           axref=f"x{axis}", ayref=f"y{axis}", showarrow=True, arrowhead=2, arrowsize=1.3,
+                           arrowwidth=2.5, arrowcolor="#ffffff", standoff=7, startstandoff=7, text="")
+    fig.update_layout(font=FONT, legend=dict(orientation="h", y=-0.22, x=0.5, xanchor="center"),
+                      margin=dict(l=10, r=10, t=40, b=40))
+    fig.update_annotations(font=dict(size=15), selector=dict(showarrow=False))  # the subplot titles
+    return fig
+
+
+def outlier_shares(keys: Sequence[str], labels: Sequence[str], x: np.ndarray, shares: np.ndarray,
+                outlier: np.ndarray, height: int = 380) -> go.Figure:
+    """Left: the share of each loss carried by the outliers.  Right: every point's share against its x."""
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.35, 0.65], horizontal_spacing=0.12,
+                        subplot_titles=("the outliers' share of each loss", "each point's share of each loss"))
+    total = shares[:, outlier].sum(-1) * 100
+    colors = [loss_color(k) for k in keys]
+    fig.add_trace(go.Bar(x=f32(total), y=list(labels), orientation="h", marker_color=colors, showlegend=False,
+                         text=[f"{v:.0f} %" for v in total], textposition="auto", hoverinfo="skip"), 1, 1)
+    for key, label, row in zip(keys, labels, shares * 100):
+        for mask, symbol, size in ((~outlier, "circle", 6), (outlier, "x", 10)):
+            fig.add_trace(go.Scatter(x=f32(x[mask]), y=f32(row[mask]), mode="markers", name=label,
+                                     legendgroup=key, showlegend=symbol == "circle",
+                                     marker=dict(color=loss_color(key), size=size, symbol=symbol, opacity=0.75),
+                                     hovertemplate=f"{label}<br>x = %{{x:.3g}}: %{{y:.2f}} %<extra></extra>"), 1, 2)
+    fig.update_xaxes(title_text="% of the total loss", range=[0, 100], row=1, col=1)
+    fig.update_yaxes(autorange="reversed", row=1, col=1)
+    fig.update_xaxes(title_text="x (crosses: the outliers)", row=1, col=2)
+    fig.update_yaxes(title_text="% of the total loss", rangemode="tozero", row=1, col=2)
+    fig.update_layout(height=height, font=FONT, margin=dict(l=10, r=10, t=40, b=10),
+                      legend=dict(orientation="v", x=1.01, y=1.0))
+    return fig
+
+
+def influence(keys: Sequence[str], labels: Sequence[str], sizes: np.ndarray, slopes: np.ndarray, now: float,
+              clean_slope: float, height: int = 400) -> go.Figure:
+    """Fitted slope against the outliers' size, one curve per loss; the current size dotted."""
+    fig = go.Figure()
+    for key, label, row in zip(keys, labels, slopes):
+        fig.add_trace(go.Scatter(x=f32(sizes), y=f32(row), mode="lines", name=label, line=loss_line(key),
+                                 hovertemplate=f"{label}<br>size %{{x:.1f}} σ: slope %{{y:.3f}}<extra></extra>"))
+    fig.add_hline(y=clean_slope, line=dict(color=GHOST_COLOR, width=2, dash="dash"),
+                  annotation_text="slope without the outliers", annotation_position="bottom right")
+    fig.add_vline(x=now, line=dict(color="#444444", width=1.5, dash="dot"), annotation_text="now",
+                  annotation_position="top")
+    fig.update_layout(height=height, font=FONT, margin=dict(l=10, r=10, t=30, b=10),
+                      xaxis_title="outlier size (noise σ)", yaxis_title="fitted slope w",
+                      legend=dict(orientation="h", y=-0.2))
+    return fig
+
+
+def psi_curves(keys: Sequence[str], labels: Sequence[str], r: np.ndarray, psi: np.ndarray, residual: float,
+               limit: float, height: int = 400) -> go.Figure:
+    """psi(r) = d loss / d r of each loss, the pull of a point with residual r; the y axis is cut at
+    ``±limit`` so the bounded ones stay readable, and the outliers' residual is marked (or, beyond
+    the range of r, named)."""
+    fig = go.Figure()
+    for key, label, row in zip(keys, labels, psi):
+        fig.add_trace(go.Scatter(x=f32(r), y=f32(row), mode="lines", name=label, line=loss_line(key),
+                                 hovertemplate=f"{label}<br>ψ(%{{x:.3g}}) = %{{y:.3g}}<extra></extra>"))
+    if 0 < residual <= r[-1]:
+        fig.add_vline(x=residual, line=dict(color=OUTLIER_COLOR, width=1.5, dash="dot"),
+                      annotation_text="the outliers", annotation_position="top left")
+    elif residual > r[-1]:  # off to the right: say where
+        fig.add_annotation(x=1.0, y=0.08, xref="paper", yref="paper", xanchor="right", showarrow=False,
+                           text=f"the outliers: r ≈ {residual:.3g} →", font=dict(color=OUTLIER_COLOR))
+    fig.update_layout(height=height, font=FONT, margin=dict(l=10, r=10, t=30, b=10),
+                      xaxis_title="residual r = y − (w x + b)", yaxis_title="ψ(r): pull on the line",
+                      yaxis=dict(range=[-limit, limit]), legend=dict(orientation="h", y=-0.2))
+    return fig

@@ -1,0 +1,376 @@
+"""Optimiser figures: paths animated on a contour, paths on the 3D surface, loss curves, basins of
+attraction and the learning-rate x momentum map.  No streamlit here; arrays go as float32.
+
+Paths are ``{label: Trajectory}``; a path's colour is its position in that mapping, the same in
+every figure.  A Trajectory never holds a non-finite number; what is shown of a loss is clipped
+to float32's range so that no figure receives an infinity either.
+"""
+from __future__ import annotations
+
+import base64
+import struct
+import zlib
+from typing import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import hex_to_rgb, sequential
+from plotly.subplots import make_subplots
+
+from landscape.figures.surface import MARKER_COLORS, Marker, contour, f32, log_height, surface_3d
+from landscape.types import Surface, Trajectory
+
+PATH_COLORS = ("#d62728", "#ff7f0e", "#1f3dff", "#e600e6", "#000000", "#8c564b", "#00a5c8", "#2ca02c", "#7f7f7f")
+BASIN_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf")
+NO_BASIN_COLOR = "#b0b0b0"
+MAX_FRAMES = 60  # animation frames; long runs are sampled evenly
+MAX_DRAWN = 150  # points drawn per path; long runs are sampled evenly (frame steps always included)
+CLICK_GRID = 51  # invisible points per side laid over the map: click to start there, hover for the loss
+SHOWN_MAX = 1e38  # float32 tops out at 3.4e38
+TINY = 1e-30  # the smallest gap drawn on a log axis
+ROUNDING = 1e-13  # gaps below this times |f*| are rounding noise, not progress
+LIMIT_COLOR = "#ff00ff"
+MAP_OPACITY = 0.6  # the map under the paths is paler: the paths are the subject
+MAP_LEVELS = 30  # colour bands of the map, each edged by a contour line
+MAP_PIXELS = 500  # the map image's side, about
+
+
+def color(i: int) -> str:
+    return PATH_COLORS[i % len(PATH_COLORS)]
+
+
+def shown(a) -> np.ndarray:
+    """float32 of values clipped to what float32 holds (no infinities reach a figure)."""
+    return f32(np.clip(np.asarray(a, dtype=np.float64), -SHOWN_MAX, SHOWN_MAX))
+
+
+def typed(a) -> dict[str, str]:
+    """A float32 array as Plotly's typed-array spec: what ``to_json`` sends for a numpy array, but
+    accepted by the validators without a per-array conversion (60 frames x paths add up)."""
+    return {"dtype": "f4", "bdata": base64.b64encode(f32(a).tobytes()).decode()}
+
+
+def gap(losses, floor: float | None) -> np.ndarray:
+    """What a log axis shows: ``loss - floor`` (at least TINY), or the loss itself without a floor."""
+    losses = np.asarray(losses, dtype=np.float64)
+    return losses if floor is None else np.maximum(losses - floor, max(TINY, ROUNDING * abs(floor)))
+
+
+def gap_label(floor: float | None) -> str:
+    if floor is None:
+        return "loss"
+    return "loss" if floor == 0 else f"loss − f*  (f* = {floor:.6g})"
+
+
+# ---- animated contour ----------------------------------------------------------------------------
+
+def frame_steps(length: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
+    """Steps shown by the animation: ``0 .. length-1``, at most ``max_frames`` of them, evenly spread."""
+    return np.unique(np.round(np.linspace(0, length - 1, min(max_frames, length))).astype(int))
+
+
+def _drawn(length: int, steps: np.ndarray, max_drawn: int = MAX_DRAWN) -> np.ndarray:
+    """Step indices of a path of ``length`` points that are drawn: an even sample, every frame step, the end."""
+    sample = np.round(np.linspace(0, length - 1, min(max_drawn, length))).astype(int)
+    return np.unique(np.concatenate([sample, steps[steps < length], [length - 1]]))
+
+
+def _path_at(path: Trajectory, drawn: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
+    idx = drawn[drawn <= t]
+    return f32(path.points[idx, 0]), f32(path.points[idx, 1])
+
+
+def _heads_at(paths: Sequence[Trajectory], t: int) -> dict[str, object]:
+    """Where every path is at step ``t``: a dot, or a cross once a path has diverged."""
+    last = [min(t, len(p.points) - 1) for p in paths]
+    return dict(x=typed([p.points[i, 0] for p, i in zip(paths, last)]),
+                y=typed([p.points[i, 1] for p, i in zip(paths, last)]),
+                marker=dict(symbol=["x" if p.diverged_at is not None and t >= len(p.points) - 1 else "circle"
+                                    for p in paths]))
+
+
+def _upsample(z: np.ndarray, factor: int) -> np.ndarray:
+    """Bilinear interpolation of ``z (ny, nx)`` onto ``factor`` times as many points per side."""
+    def along(a: np.ndarray, axis: int) -> np.ndarray:
+        n = a.shape[axis]
+        at = np.linspace(0, n - 1, (n - 1) * factor + 1)
+        i = np.minimum(at.astype(int), n - 2)
+        w = (at - i).reshape([-1 if k == axis else 1 for k in range(a.ndim)])
+        return np.take(a, i, axis) * (1 - w) + np.take(a, i + 1, axis) * w
+    return along(along(z, 0), 1)
+
+
+def _png(rgb: np.ndarray) -> bytes:
+    """A truecolour PNG of ``rgb (h, w, 3) uint8``, top row first (stdlib only)."""
+    h, w, _ = rgb.shape
+    rows = np.concatenate([np.zeros((h, 1), np.uint8), rgb.reshape(h, 3 * w)], axis=1)  # filter byte 0 per row
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows.tobytes(), 9)) + chunk(b"IEND", b""))
+
+
+def map_image(surf: Surface, log: bool = False, levels: int = MAP_LEVELS, pixels: int = MAP_PIXELS) -> dict:
+    """The filled contour of ``surf`` as a layout image: Viridis bands edged by darker contour lines.
+
+    Animation frames leave layout images alone, whereas plotly.js drops a contour trace's layer
+    while it plays frames that move scatter traces only.
+    """
+    z = np.nan_to_num(log_height(surf.z) if log else surf.z, nan=np.inf)
+    finite = np.isfinite(z)
+    low, high = (z[finite].min(), z[finite].max()) if finite.any() else (0.0, 1.0)
+    t = np.where(finite, (z - low) / max(high - low, 1e-300), 1.0)  # 0 .. 1
+    t = _upsample(t, max(1, pixels // max(t.shape)))
+    band = np.clip((t * levels).astype(int), 0, levels - 1)
+    palette = np.array([hex_to_rgb(c) for c in sequential.Viridis], dtype=np.float64)  # (10, 3)
+    at = (np.arange(levels) + 0.5) / levels * (len(palette) - 1)
+    lut = np.stack([np.interp(at, np.arange(len(palette)), palette[:, k]) for k in range(3)], -1)  # (levels, 3)
+    rgb = lut[band]
+    edge = np.zeros(band.shape, bool)
+    edge[:, 1:] |= band[:, 1:] != band[:, :-1]
+    edge[1:, :] |= band[1:, :] != band[:-1, :]
+    rgb[edge] *= 0.6
+    source = "data:image/png;base64," + base64.b64encode(_png(rgb[::-1].round().astype(np.uint8))).decode()
+    x0, x1, y0, y1 = (float(v) for v in (surf.x[0], surf.x[-1], surf.y[0], surf.y[-1]))
+    return dict(source=source, xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0, sizing="stretch",
+                layer="below", opacity=MAP_OPACITY)
+
+
+def _click_grid(surf: Surface, n: int = CLICK_GRID) -> go.Scatter:
+    """Invisible points on the surface's own grid: Plotly reports clicks on scatter points only.
+    Hovering one shows the loss there."""
+    iy, ix = (np.unique(np.round(np.linspace(0, len(a) - 1, n)).astype(int)) for a in (surf.y, surf.x))
+    gx, gy = np.meshgrid(surf.x[ix], surf.y[iy])
+    return go.Scatter(x=f32(gx.ravel()), y=f32(gy.ravel()), customdata=shown(surf.z[np.ix_(iy, ix)].ravel()),
+                      mode="markers", name="click to start here", showlegend=False,
+                      marker=dict(size=12, opacity=0, color="white"),
+                      selected=dict(marker=dict(opacity=0)), unselected=dict(marker=dict(opacity=0)),
+                      hovertemplate="loss %{customdata:.4g} at (%{x:.3g}, %{y:.3g})<br>click to start here"
+                                    "<extra></extra>")
+
+
+def _dedupe_legend(fig: go.Figure) -> go.Figure:
+    seen = set()
+    for trace in fig.data:
+        if trace.showlegend is not False and trace.name in seen:
+            trace.showlegend = False
+        seen.add(trace.name)
+    return fig
+
+
+def _animate_args(duration: int) -> dict[str, object]:
+    return dict(mode="immediate", fromcurrent=True, transition=dict(duration=0),
+                frame=dict(duration=duration, redraw=False))
+
+
+def animated_contour(surf: Surface, paths: Mapping[str, Trajectory], log: bool = False,
+                     markers: tuple[Marker, ...] = (), frame_ms: int = 60, height: int = 600,
+                     clickable: bool = True) -> go.Figure:
+    """The contour map with every path, animated: Play / Pause and a step slider under the map.
+
+    The initial picture shows the whole paths (the last frame).  The map is a layout image
+    (``map_image``); frames update only the path traces and the trace of the current positions
+    (``Frame.traces``), so the map is drawn once.
+    """
+    fig = contour(surf, log, markers, height=height, show_scale=False)
+    fig.data = fig.data[1:]  # the contour trace, replaced by the map image
+    fig.add_layout_image(map_image(surf, log))
+    if clickable:
+        fig.add_trace(_click_grid(surf))
+    labels, trajs = list(paths), list(paths.values())
+    length = max(len(p.points) for p in trajs)
+    steps = frame_steps(length)
+    drawn = [_drawn(len(p.points), steps) for p in trajs]
+    first = len(fig.data)
+    for i, (label, path, d) in enumerate(zip(labels, trajs, drawn)):
+        x, y = _path_at(path, d, steps[-1])
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=label,
+                                 line=dict(color=color(i), width=2.5), marker=dict(size=4, color=color(i)),
+                                 unselected=dict(marker=dict(opacity=1)),
+                                 hovertemplate=f"{label}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>"))
+    heads = _heads_at(trajs, int(steps[-1]))
+    fig.add_trace(go.Scatter(x=heads["x"], y=heads["y"], mode="markers", name="current step", showlegend=False,
+                             marker=dict(size=13, color=[color(i) for i in range(len(trajs))],
+                                         symbol=heads["marker"]["symbol"], line=dict(width=2, color="white")),
+                             unselected=dict(marker=dict(opacity=1)), hoverinfo="skip"))
+    moving = list(range(first, len(fig.data)))
+    fig.frames = [go.Frame(name=str(t), traces=moving,
+                           data=[go.Scatter(x=typed(x), y=typed(y))
+                                 for x, y in (_path_at(p, d, t) for p, d in zip(trajs, drawn))]
+                           + [go.Scatter(**_heads_at(trajs, int(t)))])
+                  for t in steps]
+    fig.update_layout(
+        plot_bgcolor="white", xaxis=dict(showgrid=False, zeroline=False), yaxis=dict(showgrid=False, zeroline=False),
+        legend=dict(orientation="v", x=1.02, y=1, xanchor="left", yanchor="top"), margin=dict(l=10, r=10, t=10, b=90),
+        updatemenus=[dict(type="buttons", direction="left", x=0, y=-0.1, xanchor="left", yanchor="top",
+                          showactive=False, pad=dict(t=0, r=8), buttons=[
+                              dict(label="▶ Play", method="animate", args=[None, _animate_args(frame_ms)]),
+                              dict(label="❚❚ Pause", method="animate", args=[[None], _animate_args(0)])])],
+        sliders=[dict(active=len(steps) - 1, x=0.2, len=0.8, y=-0.1, yanchor="top", pad=dict(t=0, b=0),
+                      ticklen=0, minorticklen=0, tickcolor="rgba(0,0,0,0)", font=dict(color="rgba(0,0,0,0)", size=1),
+                      currentvalue=dict(prefix="step ", xanchor="right", font=dict(size=14, color="#333")),
+                      steps=[dict(label=str(t), method="animate", args=[[str(t)], _animate_args(0)])
+                             for t in steps])])
+    return _dedupe_legend(fig)
+
+
+# ---- 3D ---------------------------------------------------------------------------------------------
+
+def _lift(surf: Surface, losses: np.ndarray, log: bool) -> np.ndarray:
+    """Heights of path points on the surface's scale (log: ``log10(1 + loss - min)``), just above it."""
+    finite = surf.z[np.isfinite(surf.z)]
+    low, high = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+    z = np.log10(1.0 + np.maximum(losses - low, 0.0)) if log else losses
+    top = np.log10(1.0 + high - low) if log else high
+    bottom = 0.0 if log else low
+    return np.clip(z + 0.01 * (top - bottom), bottom, top)
+
+
+def paths_3d(surf: Surface, paths: Mapping[str, Trajectory], log: bool = False,
+             markers: tuple[Marker, ...] = (), height: int = 600) -> go.Figure:
+    """The 3D surface with every path drawn on it (points outside the view are clipped)."""
+    fig = surface_3d(surf, log, markers, height=height)
+    for i, (label, path) in enumerate(paths.items()):
+        keep = _drawn(len(path.points), np.array([], dtype=int))
+        inside = ((path.points[keep, 0] >= surf.x[0]) & (path.points[keep, 0] <= surf.x[-1])
+                  & (path.points[keep, 1] >= surf.y[0]) & (path.points[keep, 1] <= surf.y[-1]))
+        keep = keep[inside]
+        fig.add_trace(go.Scatter3d(x=f32(path.points[keep, 0]), y=f32(path.points[keep, 1]),
+                                   z=shown(_lift(surf, path.losses[keep], log)), mode="lines", name=label,
+                                   line=dict(color=color(i), width=7)))
+    fig.update_traces(showscale=False, selector=dict(type="surface"))
+    fig.update_layout(showlegend=False, margin=dict(t=10),  # the contour beside it carries the legend
+                      scene=dict(camera=dict(eye=dict(x=0.9, y=-1.5, z=1.6)),  # from above: paths run in valleys
+                                 xaxis=dict(range=[float(surf.x[0]), float(surf.x[-1])]),
+                                 yaxis=dict(range=[float(surf.y[0]), float(surf.y[-1])])))
+    return _dedupe_legend(fig)
+
+
+# ---- loss curves --------------------------------------------------------------------------------------
+
+def _log_axis(values: list[np.ndarray], floor: float | None, title: str) -> dict[str, object]:
+    """A log axis labelled at whole decades, at most about eight labels (linear without a floor)."""
+    if floor is None:
+        return dict(title=title, type="linear")
+    shown_gaps = np.log10(shown(np.concatenate([gap(v, floor) for v in values])).astype(np.float64))
+    decades = float(shown_gaps.max() - shown_gaps.min())
+    return dict(title=title, type="log", dtick=max(1, int(np.ceil(decades / 8))), exponentformat="power")
+
+
+def loss_curves(paths: Mapping[str, Trajectory], floor: float | None = None, height: int = 420) -> go.Figure:
+    """Loss (or ``loss - f*``) against step on a log axis; a cross where a path diverged.
+
+    Without a floor (an objective unbounded below) the axis is linear and shows the loss itself.
+    """
+    fig = go.Figure()
+    for i, (label, path) in enumerate(paths.items()):
+        y = shown(gap(path.losses, floor))
+        fig.add_trace(go.Scatter(x=f32(np.arange(len(y))), y=y, mode="lines", name=label,
+                                 line=dict(color=color(i), width=2), legendgroup=label))
+        if path.diverged_at is not None:
+            fig.add_trace(go.Scatter(x=f32([len(y) - 1]), y=y[-1:], mode="markers", legendgroup=label,
+                                     name=f"{label} diverged at step {path.diverged_at}", showlegend=False,
+                                     marker=dict(symbol="x", size=12, color=color(i),
+                                                 line=dict(width=1, color="black"))))
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="step",
+                      yaxis=_log_axis([p.losses for p in paths.values()], floor, gap_label(floor)),
+                      legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"), uirevision="curves",
+                      plot_bgcolor="#f4f4f8")
+    return fig
+
+
+# ---- swarm: basins of attraction ------------------------------------------------------------------------
+
+def basin_name(k: int, minima: np.ndarray) -> str:
+    return "no minimum reached / diverged" if k < 0 else f"→ minimum at ({minima[k][0]:.3g}, {minima[k][1]:.3g})"
+
+
+def basins(surf: Surface, panels: Mapping[str, tuple[np.ndarray, np.ndarray]], minima: np.ndarray, n: int,
+           columns: int = 3, panel_height: int = 340) -> go.Figure:
+    """One map per optimiser: every start of an ``n x n`` grid, coloured by the minimum its path reached.
+
+    ``panels`` is ``{label: (starts (K, 2), basin (K,))}``, basin -1 for none.
+    """
+    labels = list(panels)
+    cols = min(columns, len(labels))
+    rows = -(-len(labels) // cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=labels, horizontal_spacing=0.05,
+                        vertical_spacing=90 / (panel_height * rows) if rows > 1 else 0.0)  # 90 px between rows
+    cell = 0.85 * min(panel_height - 60, 1100 / cols - 40) / n  # marker size filling a grid cell, in px
+    legend: set[int] = set()
+    for i, label in enumerate(labels):
+        row, col = divmod(i, cols)
+        starts, basin = panels[label]
+        fig.add_trace(go.Contour(x=f32(surf.x), y=f32(surf.y), z=shown(np.nan_to_num(log_height(surf.z))),
+                                 showscale=False, ncontours=15, contours=dict(coloring="lines"),
+                                 colorscale=[[0, "#444"], [1, "#444"]], line=dict(width=0.6), hoverinfo="skip",
+                                 name="contour lines", showlegend=False), row + 1, col + 1)
+        for k in np.unique(basin):
+            pick = basin == k
+            fig.add_trace(go.Scatter(
+                x=f32(starts[pick, 0]), y=f32(starts[pick, 1]), mode="markers", name=basin_name(int(k), minima),
+                legendgroup=str(k), showlegend=int(k) not in legend, hovertemplate="start (%{x:.3g}, %{y:.3g})",
+                marker=dict(symbol="square", size=max(cell, 3), opacity=0.85, line=dict(width=0),
+                            color=NO_BASIN_COLOR if k < 0 else BASIN_COLORS[int(k) % len(BASIN_COLORS)])),
+                row + 1, col + 1)
+            legend.add(int(k))
+        if len(minima):
+            fig.add_trace(go.Scatter(x=f32(minima[:, 0]), y=f32(minima[:, 1]), mode="markers", name="minimum",
+                                     legendgroup="minimum", showlegend=i == 0,
+                                     marker=dict(symbol="x", size=12, color=MARKER_COLORS["true minimum"],
+                                                 line=dict(width=1.5, color="white"))), row + 1, col + 1)
+        fig.update_xaxes(range=[float(surf.x[0]), float(surf.x[-1])], title_text=surf.x_label, row=row + 1, col=col + 1)
+        fig.update_yaxes(range=[float(surf.y[0]), float(surf.y[-1])], title_text=surf.y_label if col == 0 else None,
+                         row=row + 1, col=col + 1)
+    fig.update_layout(height=panel_height * rows + 90 * (rows - 1) + 60, margin=dict(l=10, r=10, t=40, b=10),
+                      uirevision="basins",
+                      legend=dict(orientation="h", x=0, y=-0.08 / rows, yanchor="top"), plot_bgcolor="white")
+    return fig
+
+
+# ---- learning rate x momentum -------------------------------------------------------------------------
+
+def lr_momentum(lrs: np.ndarray, momenta: np.ndarray, final: np.ndarray, floor: float | None = None,
+                limit: np.ndarray | None = None, height: int = 460) -> go.Figure:
+    """Final loss of SGD with momentum for every (learning rate, momentum): a heatmap over log10(lr),
+    crosses where training diverged and, for a quadratic, the stability limit ``2 (1 + mu) / lambda_max``.
+
+    ``final (M, L)`` holds ``inf`` for diverged cells; ``limit (M,)`` is the limit per momentum.
+    """
+    x = np.log10(np.asarray(lrs, dtype=np.float64))
+    diverged = ~np.isfinite(final)
+    value = np.log10(gap(np.where(diverged, 0.0, final), floor)) if floor is not None else np.where(diverged, 0, final)
+    ok = ~diverged
+    worst = value[ok].max() if ok.any() else 0.0
+    z = np.where(diverged, worst, value)
+    title = f"log10({gap_label(floor)})" if floor is not None else "final loss"
+    fig = go.Figure(go.Heatmap(x=f32(x), y=f32(momenta), z=shown(z), colorscale="Viridis", name="final loss",
+                               colorbar=dict(title=dict(text=title, side="right")),
+                               hovertemplate="lr %{customdata:.3g}, momentum %{y:.2f}<br>"
+                                             f"{title} %{{z:.3g}}<extra></extra>",
+                               customdata=f32(np.broadcast_to(np.asarray(lrs), z.shape))))
+    my, mx = np.nonzero(diverged)
+    if len(mx):
+        fig.add_trace(go.Scatter(x=f32(x[mx]), y=f32(np.asarray(momenta)[my]), mode="markers", name="diverged",
+                                 marker=dict(symbol="x-thin", size=7, color="#d62728", line=dict(width=1.5,
+                                                                                                  color="#d62728")),
+                                 customdata=f32(np.asarray(lrs)[mx]),
+                                 hovertemplate="diverged: lr %{customdata:.3g}, momentum %{y:.2f}<extra></extra>"))
+    if limit is not None:
+        lx = np.log10(np.asarray(limit, dtype=np.float64))
+        fig.add_trace(go.Scatter(x=f32(lx), y=f32(momenta), mode="lines", name="stability limit 2(1+μ)/λ_max",
+                                 line=dict(color=LIMIT_COLOR, width=3, dash="dash")))
+        fig.add_trace(go.Scatter(x=f32(lx[:1]), y=f32(np.asarray(momenta)[:1]), mode="markers+text",
+                                 name="2/λ_max of plain GD", text=[f"2/λ_max = {limit[0]:.3g}"],
+                                 textposition="top left", textfont=dict(color=LIMIT_COLOR, size=14),
+                                 marker=dict(size=12, color=LIMIT_COLOR, symbol="diamond",
+                                             line=dict(width=1, color="white"))))
+    ticks = np.arange(np.floor(x.min()), np.ceil(x.max()) + 1)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), uirevision="lr_momentum",
+                      xaxis=dict(title="learning rate", tickvals=ticks, ticktext=[f"{10 ** t:g}" for t in ticks],
+                                 range=[float(x[0] - (x[1] - x[0]) / 2), float(x[-1] + (x[-1] - x[-2]) / 2)]
+                                 if len(x) > 1 else None),
+                      yaxis=dict(title="momentum μ"),
+                      legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"))
+    return fig

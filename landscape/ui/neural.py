@@ -1,0 +1,229 @@
+"""The Neural landscape page's controls and compute: a training form, runs under a progress bar,
+cached slices and curvature.  Plain values in (the settings as JSON text), plain values out.
+
+What a person types reaches ``landscape.nn`` unchanged; it checks every value and raises
+InputError with the message the page shows.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from landscape import curvature, data, nn
+from landscape.ui import progress
+from landscape.ui.compute import CACHE
+from landscape.ui.page import warm_up
+from landscape.ui.state import UrlState
+
+DATASETS = ("moons", "circles", "spirals", "sine")
+DEFAULT_NOISE = 0.15
+SMALL_BATCH = 16  # the small-batch side of the sharpness comparison; the large side is the whole training set
+EIGENVALUES, PROBES, SHARPNESS_PROBES = 3, 64, 32
+EIGEN_SPAN = 1.0  # the curvature slices run along the top eigenvector for |alpha| <= this
+PARTS = {"train": "training", "val": "validation"}  # which data a surface is measured on
+VIEWS = {  # name -> label; the page holds one function per view
+    "plane": "Random plane",
+    "pca": "PCA plane + path",
+    "interpolation": "1D: initial → trained",
+    "curvature": "Curvature",
+}
+
+
+# ---- controls ------------------------------------------------------------------------------------
+
+def training_form(url: UrlState) -> str:
+    """The training settings, applied by the form's Train button, as JSON (plain values, unchecked)."""
+    with st.sidebar.form("nn_train", border=False):
+        settings = dict(
+            data=url.selectbox("Data", "data", DATASETS, format_func=lambda n: data.REGISTRY[n].label),
+            n=url.number("Points (training + validation)", "n", nn.MIN_POINTS, nn.MAX_POINTS, 400, clamp=False,
+                         help=f"{nn.MIN_POINTS} to {nn.MAX_POINTS:,}; a quarter of them are held out for validation"),
+            noise=url.slider("Noise", "noise", 0.0, 1.0, DEFAULT_NOISE, step=0.01),
+            widths=url.text("Hidden layer widths", "widths", "32, 32", max_chars=40,
+                            help=f"1 to {nn.MAX_DEPTH} layers of 1 to {nn.MAX_WIDTH} units, e.g. 32, 32"),
+            activation=url.selectbox("Activation", "act", list(nn.ACTIVATIONS)),
+            optimizer=url.selectbox("Optimiser", "opt", list(nn.OPTIMIZERS), "adam"),
+            lr=url.number("Learning rate", "lr", 1e-6, 1e6, 0.01, step=0.001, clamp=False, format="%g"),
+            batch=url.number("Batch size", "batch", 1, nn.MAX_POINTS, 32, clamp=False),
+            epochs=url.number("Epochs", "epochs", 1, nn.MAX_EPOCHS, 100, clamp=False,
+                              help=f"1 to {nn.MAX_EPOCHS:,}, and at most {nn.MAX_STEPS:,} steps in all"),
+            wd=url.number("Weight decay", "wd", 0.0, 10.0, 0.0, step=0.0001, clamp=False, format="%g"),
+            seed=url.number("Seed", "seed", 0, 10_000, 0, clamp=False),
+        )
+        st.form_submit_button("Train", type="primary", icon=":material/play_arrow:", on_click=progress.resume)
+    return json.dumps(settings, sort_keys=True)
+
+
+# ---- training ------------------------------------------------------------------------------------------
+
+def _split(s: dict) -> nn.Split:
+    return nn.split(s["data"], s["n"], s["noise"], seed=s["seed"])
+
+
+def _train_kwargs(s: dict) -> dict:
+    return dict(widths=nn.parse_widths(s["widths"]), activation=s["activation"], optimizer=s["optimizer"],
+                lr=s["lr"], weight_decay=s["wd"], epochs=s["epochs"], seed=s["seed"])
+
+
+def _train(settings_json: str, on_progress=None) -> nn.Run:
+    s = json.loads(settings_json)
+    warm_up().join()  # the first torch.optim step of a process imports torch._dynamo: not the run's time
+    return nn.train(_split(s), batch_size=s["batch"], on_progress=on_progress, **_train_kwargs(s))
+
+
+def train(settings_json: str) -> nn.Run | None:
+    """The run the settings describe, trained under a progress bar with a Stop button; None if stopped."""
+    return progress.cached("nn_run:" + settings_json, lambda report: _train(settings_json, report), "Training")
+
+
+def trained(settings_json: str) -> nn.Run:
+    """The run, from the store (trained again, silently, if the store has let it go)."""
+    key = "nn_run:" + settings_json
+    run = progress.store().get(key)
+    if run is None:
+        run = _train(settings_json)
+        progress.store().put(key, run)
+    return run
+
+
+def diverged_message(run: nn.Run) -> str:
+    total = run.hparams["epochs"] * run.steps_per_epoch
+    return (f"Training diverged at step {run.diverged_at:,} of {total:,}: "
+            f"the loss or the weights stopped being finite numbers or grew beyond {nn.MAX_LOSS:g} / {nn.MAX_PARAM:g}. "
+            f"The curves stop at the last good record. Lower the learning rate (now {run.hparams['lr']:g}) and "
+            "press Train.")
+
+
+def final_loss(run: nn.Run, part: str) -> float:
+    """The mean loss at the end of the run on one part of the data (the centre of every slice)."""
+    return float({"train": run.train_loss, "val": run.val_loss}[part][-1])
+
+
+def describe(run: nn.Run) -> str:
+    """``2-32-32-1 tanh network, 1,185 parameters, adam with learning rate 0.01``."""
+    return (f"{'-'.join(map(str, run.spec.dims))} {run.spec.activation} network, {run.spec.size:,} parameters, "
+            f"{run.hparams['optimizer']} with learning rate {run.hparams['lr']:g}")
+
+
+def summary(run: nn.Run) -> dict[str, str]:
+    """Read-outs of the end of the run: losses, metric, steps, time."""
+    name = run.metric_name
+    return {"training loss": f"{run.train_loss[-1]:.4g}", "validation loss": f"{run.val_loss[-1]:.4g}",
+            f"training {name}": f"{run.train_metric[-1]:.3g}", f"validation {name}": f"{run.val_metric[-1]:.3g}",
+            "parameters": f"{run.spec.size:,}", "steps": f"{int(run.steps[-1]):,}"}
+
+
+# ---- slices ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Timed:
+    """A compute result and the seconds it took."""
+
+    value: object
+    seconds: float
+
+
+def _timed(fn, *args, **kwargs) -> Timed:
+    start = time.perf_counter()
+    value = fn(*args, **kwargs)
+    return Timed(value, time.perf_counter() - start)
+
+
+@st.cache_data(**CACHE)
+def interpolation(settings_json: str) -> Timed:
+    """``nn.Interpolation`` from the initial to the trained weights, alpha in [-0.5, 1.5]."""
+    run = trained(settings_json)
+    return _timed(nn.interpolate, run, run.theta0, run.theta)
+
+
+@st.cache_data(**CACHE)
+def random_plane(settings_json: str, resolution: int, span: float, norm: str, seed: int) -> Timed:
+    """``nn.Plane`` on ``[-span, span]^2`` of two random directions normalised by ``norm``."""
+    run = trained(settings_json)
+    span = nn.check_float(span, "plane half-width", 0.01, nn.MAX_COORDINATE)
+    start = time.perf_counter()
+    dirs = nn.random_directions(run.spec, run.theta, seed=seed, norm=norm)
+    plane = nn.plane(run, dirs, (-span, span), (-span, span), resolution, labels=("direction 1", "direction 2"))
+    return Timed(plane, time.perf_counter() - start)
+
+
+@dataclass(frozen=True)
+class PcaView:
+    plane: nn.Plane
+    coords: np.ndarray  # (R, 2) the recorded path in the plane's coordinates
+    path_loss: dict[str, np.ndarray]  # part -> (R,) losses at the projected path points
+    explained: np.ndarray  # (2,) share of the path's variance along each direction
+
+
+@st.cache_data(**CACHE)
+def pca_plane(settings_json: str, resolution: int) -> Timed:
+    """The plane of the path's top two principal directions, around the trained weights, with the path on it."""
+    run = trained(settings_json)
+    start = time.perf_counter()
+    p = nn.pca(run, k=2)
+    x_range, y_range = p.view()
+    plane = nn.plane(run, p.directions, x_range, y_range, resolution,
+                     labels=(f"PC 1 ({p.explained[0]:.0%} of the path)", f"PC 2 ({p.explained[1]:.0%})"))
+    on_plane = {part: nn.losses_at(run.spec, run.data, part, run.theta, p.directions, p.coords)
+                for part in ("train", "val")}
+    return Timed(PcaView(plane, p.coords, on_plane, p.explained), time.perf_counter() - start)
+
+
+# ---- curvature --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CurvatureView:
+    eigenvalues: np.ndarray  # (k,) largest first
+    residuals: np.ndarray  # (k,)
+    trace: curvature.Trace
+
+
+@st.cache_data(**CACHE)
+def curvature_view(settings_json: str) -> Timed:
+    """Top Hessian eigenvalues (Lanczos) and the trace (Hutchinson) of the training loss at the trained weights."""
+    run = trained(settings_json)
+    start = time.perf_counter()
+    eig = curvature.top_eigenvalues(run, k=EIGENVALUES)
+    tr = curvature.trace(run, probes=PROBES)
+    return Timed(CurvatureView(eig.values, eig.residuals, tr), time.perf_counter() - start)
+
+
+@dataclass(frozen=True)
+class SharpnessView:
+    rows: tuple[dict[str, str], ...]  # one read-out row per minimum
+    alphas: np.ndarray  # (A,)
+    slices: dict[str, np.ndarray]  # label -> (A,) training loss along that minimum's top eigenvector
+    seconds: float
+
+
+def _sharpness(settings_json: str, on_progress) -> SharpnessView:
+    s = json.loads(settings_json)
+    warm_up().join()
+    start = time.perf_counter()
+    split = _split(s)
+    found = curvature.compare_sharpness(split, small_batch=min(SMALL_BATCH, len(split.X_train)),
+                                        probes=SHARPNESS_PROBES, on_progress=on_progress, **_train_kwargs(s))
+    alphas = np.linspace(-EIGEN_SPAN, EIGEN_SPAN, 81)
+    rows, slices = [], {}
+    for item in found:
+        r = item.run
+        label = f"batch {item.batch_size}"
+        top = curvature.top_eigenvalues(r, k=1)
+        along = nn.losses_at(r.spec, r.data, "train", r.theta, top.vectors[:1], alphas[:, None])  # (A,)
+        slices[label] = along - along[len(alphas) // 2]  # the rise above the minimum (alphas[A // 2] = 0)
+        rows.append({"minimum": label, "steps": f"{int(r.steps[-1]):,}", "training loss": f"{r.train_loss[-1]:.4g}",
+                     "validation loss": f"{r.val_loss[-1]:.4g}",
+                     f"validation {r.metric_name}": f"{r.val_metric[-1]:.3g}",
+                     "top eigenvalue λ₁": f"{item.top_eigenvalue:.4g}",
+                     "trace of H": f"{item.trace.estimate:.4g} ± {item.trace.std_error:.2g}"})
+    return SharpnessView(tuple(rows), alphas, slices, time.perf_counter() - start)
+
+
+def sharpness(settings_json: str) -> SharpnessView | None:
+    """Small- vs large-batch minima of the same network, under a progress bar; None if stopped."""
+    return progress.cached("nn_sharpness:" + settings_json, lambda report: _sharpness(settings_json, report),
+                           "Training a small-batch and a large-batch network")

@@ -1,0 +1,130 @@
+"""Long computations (training runs) with a progress bar and a Stop button, cached across sessions.
+
+``st.cache_data`` cannot hold them: it records the ``st`` calls made inside a cached function to
+replay them later, and an update of a progress bar created outside the function cannot be
+replayed (CacheReplayClosureError).  Their results go to one process-wide ``Store`` instead,
+bounded like every cache here (entries, bytes, age) and keyed by plain values (JSON text).
+
+Stopping follows Streamlit's rerun model.  Every update of the bar is a point where Streamlit
+interrupts a running script once a widget has been used, so pressing Stop ends the computation
+at its next update (within about 1 % of it) and starts a new run of the page.  The button's
+callback, which runs first in that new run, marks the key as stopped; the page then shows a
+message and a "Run again" button instead of starting over, until that button (or ``resume``,
+e.g. the Train button's callback) clears the mark.  A stopped computation leaves no result.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from typing import Callable, TypeVar
+
+import numpy as np
+import streamlit as st
+
+T = TypeVar("T")
+STOPPED = "progress_stopped"  # session state: (key, fraction done) of the computation stopped last
+DONE = "progress_done"  # session state: fraction done of the computation running now
+
+
+def nbytes(value: object) -> int:
+    """Bytes held in the numpy arrays of ``value`` (dataclasses, tuples, lists and dicts are walked)."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return sum(nbytes(getattr(value, f.name)) for f in dataclasses.fields(value))
+    if isinstance(value, dict):
+        return sum(nbytes(v) for v in value.values())
+    if isinstance(value, (tuple, list)):
+        return sum(nbytes(v) for v in value)
+    return 0
+
+
+class Store:
+    """At most ``max_entries`` values of at most ``max_bytes`` in all, each kept ``ttl`` seconds;
+    the least recently used goes first.  Thread-safe: every session of the server shares it."""
+
+    def __init__(self, max_entries: int, max_bytes: int, ttl: float):
+        self.max_entries, self.max_bytes, self.ttl = max_entries, max_bytes, ttl
+        self._items: OrderedDict[str, tuple[float, int, object]] = OrderedDict()  # key -> (time, bytes, value)
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        """The value stored under ``key``, or None."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is None or time.monotonic() - item[0] > self.ttl:
+                self._items.pop(key, None)
+                return None
+            self._items.move_to_end(key)
+            return item[2]
+
+    def put(self, key: str, value: object) -> None:
+        size = nbytes(value)
+        with self._lock:
+            self._items[key] = (time.monotonic(), size, value)
+            self._items.move_to_end(key)
+            while len(self._items) > 1 and (len(self._items) > self.max_entries or
+                                            sum(s for _, s, _ in self._items.values()) > self.max_bytes):
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+@st.cache_resource
+def store() -> Store:
+    """The server's store: 24 results, 400 MB, one hour (a training path is at most 40 MB)."""
+    return Store(max_entries=24, max_bytes=400 * 2**20, ttl=3600)
+
+
+def resume() -> None:
+    """Forget the Stop: the next run computes again (a button callback)."""
+    st.session_state.pop(STOPPED, None)
+
+
+def _stop(key: str) -> None:
+    st.session_state[STOPPED] = (key, st.session_state.get(DONE, 0.0))
+
+
+def _widget_key(key: str) -> str:
+    return "progress_" + hashlib.sha1(key.encode()).hexdigest()[:12]
+
+
+def cached(key: str, compute: Callable[[Callable[[float], bool]], T], what: str) -> T | None:
+    """``compute(on_progress)`` for ``key``: from the store, else run under a progress bar with a Stop
+    button.  None when the person stopped it (a message and a "Run again" button are shown)."""
+    hit = store().get(key)
+    if hit is not None:
+        return hit
+    stopped = st.session_state.get(STOPPED)
+    if stopped is not None and stopped[0] == key:
+        st.info(f"{what} was stopped at {stopped[1]:.0%}.", icon=":material/stop_circle:")
+        st.button("Run again", key=_widget_key(key) + "_again", on_click=resume, icon=":material/replay:")
+        return None
+    slot = st.empty()
+    with slot.container():
+        bar = st.progress(0.0, text=f"{what} …")
+        st.button("Stop", key=_widget_key(key), on_click=_stop, args=(key,), icon=":material/stop_circle:")
+    start, shown = time.perf_counter(), [-1]
+    st.session_state[DONE] = 0.0
+
+    def report(fraction: float) -> bool:
+        st.session_state[DONE] = fraction
+        percent = int(100 * fraction)
+        if percent != shown[0]:  # each update is a point where Stop (any widget) can interrupt this run
+            shown[0] = percent
+            seconds = time.perf_counter() - start
+            bar.progress(min(max(fraction, 0.0), 1.0), text=f"{what}: {percent} % · {seconds:.1f} s")
+        return True
+
+    try:
+        value = compute(report)
+    except Exception:  # bad input: the caller shows the message; Streamlit's own interruptions pass through
+        slot.empty()
+        raise
+    slot.empty()
+    store().put(key, value)
+    return value

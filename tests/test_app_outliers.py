@@ -1,0 +1,261 @@
+"""AppTest of the Outlier page: it renders the documented default, every control works and lands in the
+URL, the points a person edits survive a link, and bad input (link, table, formula, CSV) gets a message."""
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+from apptest import ROOT, charts, load, ok
+
+from landscape import fit
+from landscape.types import InputError
+from landscape.ui import outliers
+from landscape.ui.outliers import Edits
+
+PAGE = "views/outliers.py"
+CHARTS = 5  # scatter, surfaces, shares, influence, psi
+DEFAULT_SPEC = json.dumps({"source": "line", "n": 100, "seed": 0, "slope": 2.0, "noise": 3.0, "count": 5,
+                           "size": 10.0, "position": "high"}, sort_keys=True)
+
+
+def explanation(at) -> str:
+    return next(m.value for m in at.markdown if "moved the MSE slope" in m.value or "No point is marked" in m.value)
+
+
+def errors(at) -> list[str]:
+    assert not at.exception, at.exception
+    return [e.value for e in at.error]
+
+
+def table(at):
+    return at.dataframe[-1].value  # the summary (after the points table): one row per loss
+
+
+# ---- the default: fit.DEFAULT_SCENARIO ----------------------------------------------------------------------
+
+def test_frame_lists_and_opens_the_page():
+    at = ok(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run())
+    ok(at.switch_page(PAGE).run())
+    assert len(charts(at)) == CHARTS
+
+
+def test_default_page_is_the_documented_scenario_and_quotes_its_numbers():
+    at = ok(load(PAGE))
+    assert len(charts(at)) == CHARTS
+    x, y, flags = fit.DEFAULT_SCENARIO.data()
+    shift = fit.outlier_fits(x, y, flags, ["mse", "mae", "huber"]).shift[:, 0]
+    text = explanation(at)
+    assert f"The 5 outliers moved the MSE slope by **{shift[0]:+.2f}**" in text
+    assert f"MAE's by {shift[1]:+.2f}" in text and f"Huber(delta=1)'s by {shift[2]:+.2f}" in text
+    assert shift[0] > 1.0 and abs(shift[1]) < 0.2 and abs(shift[2]) < 0.2  # what the page shows (issue 4)
+    rows = table(at).set_index("loss")
+    assert rows.loc["MSE", "shift"] == f"{shift[0]:+.2f}" and rows.loc["MSE", "pull"].endswith("×")
+    caption = at.caption[0].value
+    assert "100 points, 5 outliers" in caption and "computed in" in caption and " ms" in caption
+    assert dict(at.query_params) == {}  # the default writes nothing into the URL
+
+
+def test_the_surfaces_mark_both_minimisers_and_draw_the_shift():
+    at = ok(load(PAGE))
+    spec = json.loads(charts(at)[1].proto.spec)
+    names = [t.get("name") for t in spec["data"]]
+    assert names.count("minimum with them") == 3 and names.count("minimum without the outliers") == 3
+    arrows = [a for a in spec["layout"]["annotations"] if a.get("showarrow")]
+    assert len(arrows) == 3  # one shift arrow per surface
+    assert not any(t["type"] in ("surface", "scatter3d", "scattergl") for c in charts(at)
+                   for t in json.loads(c.proto.spec)["data"])  # no WebGL on this page
+
+
+# ---- controls --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind,key,value,param", [
+    ("slider", "outliers_n", 60, "n"),
+    ("number_input", "outliers_seed", 3, "seed"),
+    ("slider", "outliers_slope", -1.5, "slope"),
+    ("slider", "outliers_noise", 1.0, "noise"),
+    ("slider", "outliers_count", 12, "count"),
+    ("slider", "outliers_size", -8.0, "size"),
+    ("radio", "outliers_pos", "random", "pos"),
+    ("slider", "outliers_delta", 3.0, "delta"),
+    ("slider", "outliers_tau", 0.9, "tau"),
+    ("text_input", "outliers_formula", "abs(r)**1.5", "formula"),
+    ("radio", "outliers_click", "move", "click"),
+])
+def test_each_control_works_and_is_in_the_url(kind, key, value, param):
+    at = ok(load(PAGE))
+    before = explanation(at)
+    getattr(at, kind)(key=key).set_value(value).run()
+    ok(at)
+    assert len(charts(at)) == CHARTS
+    assert param in at.query_params
+    if param not in ("click",):
+        assert explanation(at) != before or param in ("tau", "formula")
+
+
+def test_more_outliers_and_a_custom_loss_show_in_the_numbers():
+    at = ok(load(PAGE, count="10", formula="abs(r)**1.5"))
+    assert "The 10 outliers" in explanation(at)
+    assert len(table(at)) == 6
+    lines = [t["name"] for t in json.loads(charts(at)[0].proto.spec)["data"] if t.get("mode") == "lines"]
+    assert len(lines) == 7  # the ghost and six losses
+
+
+def test_no_outliers_says_so():
+    at = ok(load(PAGE, count="0"))
+    assert "No point is marked as an outlier" in explanation(at)
+    assert len(charts(at)) == CHARTS
+
+
+def test_the_deep_link_of_edited_points_restores_them():
+    at = ok(load(PAGE, pts="2.5:40,3=:30:1,-4", click="remove"))
+    assert "The 7 outliers" in explanation(at)  # 5 generated, the added point, point 3
+    assert "100 points, 7 outliers" in at.caption[0].value
+    assert at.query_params["pts"] == "2.5:40,3=:30:1,-4"
+    at.button(key="outliers_reset").click().run()
+    ok(at)
+    assert "pts" not in at.query_params and "The 5 outliers" in explanation(at)
+
+
+def test_new_generated_points_keep_only_the_added_ones():
+    at = ok(load(PAGE, pts="2.5:40,3=:30:1,-4"))
+    at.number_input(key="outliers_seed").set_value(4).run()
+    ok(at)
+    assert at.query_params["pts"] == "2.5:40"
+
+
+# ---- the edits: a compact URL value, clicks and table rows ------------------------------------------------
+
+def test_edits_round_trip_and_apply():
+    edits = Edits.parse("1.5:-2,0.25:3:0,7=:1e-05:,2=4::0,-9,-1")
+    assert str(edits) == "1.5:-2,0.25:3:0,2=4::0,7=:1e-05:,-1,-9"
+    assert Edits.parse(str(edits)) == edits
+    x, y, flags = np.arange(10.0), np.zeros(10), np.zeros(10, dtype=bool)
+    x2, y2, f2, origin, ignored = edits.apply(x, y, flags)
+    assert len(x2) == 10 and ignored == 0
+    assert list(origin) == [0, 2, 3, 4, 5, 6, 7, 8, -1, -2]
+    assert (x2[1], f2[1]) == (4.0, False) and y2[6] == 1e-05 and (x2[-2], y2[-2], f2[-2]) == (1.5, -2.0, True)
+    assert not f2[-1]
+    assert Edits.parse("20=1:1:1,-30").apply(x, y, flags)[4] == 2  # points that do not exist are skipped
+
+
+@pytest.mark.parametrize("text,message", [
+    ("abc", "expected x:y"), ("1:nan", "not a finite number"), ("1:1e9", "within ±1e6"), ("1:2:3", "1 or 0"),
+    ("-x", "point number"), ("5=1:2", "i=x:y:flag"), ("1:2:3:4", "x:y or x:y:flag"),
+    (",".join(["1:1"] * 1001), "limit"), ("9" * 50_000, "characters"),
+])
+def test_bad_edits_get_a_clear_message(text, message):
+    with pytest.raises(InputError, match=message):
+        Edits.parse(text)
+
+
+def test_clicks_add_move_and_remove_points():
+    origin = (0, 1, 2, -1)  # three generated points and one added
+    grid_point = {"x": 1.23456789, "y": -2.0000001, "curve_number": 0, "point_index": 7}
+    data_point = {"x": 5.0, "y": 6.0, "customdata": 3}
+    edits, pick = outliers.after_click(Edits(added=((0.0, 0.0, True),)), origin, "add", grid_point, None)
+    assert edits.added[-1] == (1.235, -2.0, True) and pick is None
+    edits, pick = outliers.after_click(edits, origin, "remove", data_point, None)
+    assert edits.added == ((1.235, -2.0, True),)  # the first added point (row 3) is gone
+    edits, pick = outliers.after_click(edits, origin, "remove", grid_point, None)
+    assert pick is None and len(edits.added) == 1  # a click beside every point removes nothing
+    edits, pick = outliers.after_click(Edits(), origin, "move", {"x": 1, "y": 2, "customdata": [1]}, None)
+    assert pick == 1 and edits == Edits()
+    edits, pick = outliers.after_click(edits, origin, "move", grid_point, pick)
+    assert str(edits) == "1=1.235:-2:1" and pick is None
+
+
+def test_table_rows_become_edits():
+    origin = (0, 1, 2, -1)
+    start = Edits(added=((9.0, 9.0, True),))
+    delta = {"edited_rows": {1: {"y": 4.5}, 3: {"outlier": False}}, "added_rows": [{"x": 1.0, "y": 2.0}, {"x": 3.0}],
+             "deleted_rows": [0]}
+    edits = outliers.after_table(start, origin, delta)
+    assert str(edits) == "9:9:0,1:2,1=:4.5:,-0"  # the row without y waits
+    with pytest.raises(InputError, match="within ±1e6"):
+        outliers.after_table(start, origin, {"edited_rows": {0: {"x": 1e12}}})
+
+
+# ---- bad input ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("query,name", [
+    ({"delta": "-3"}, "delta"), ({"delta": "50"}, "delta"), ({"tau": "1.5"}, "tau"), ({"tau": "0"}, "tau"),
+    ({"count": "abc"}, "count"), ({"size": "1e9"}, "size"), ({"size": "nan"}, "size"), ({"n": "1"}, "n"),
+    ({"n": "1000000"}, "n"), ({"data": "xyz"}, "data"), ({"pos": "left"}, "pos"), ({"click": "drag"}, "click"),
+    ({"pts": "1:2:3"}, "pts"), ({"pts": "oops"}, "pts"), ({"formula": "r" * 300}, "formula"),
+])
+def test_bad_link_parameters_get_a_message_and_a_default(query, name):
+    at = load(PAGE, **query)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any(f"`{name}`" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert len(charts(at)) == CHARTS
+
+
+@pytest.mark.parametrize("formula,message", [
+    ("__import__('os').system('echo hacked')", "not allowed"),
+    ("9**9**9**9", "exponent"),
+    ("exp(exp(exp(r)))", "not a finite number"),
+    ("(((((", "not a formula"),
+    ("r.__class__", "not allowed"),
+    ("-r**2", "no best line"),
+    ("r**3", "no best line"),
+])
+def test_a_hostile_or_hopeless_formula_is_left_out_with_a_message(formula, message):
+    at = load(PAGE, formula=formula)
+    problems = errors(at)
+    assert len(problems) == 1 and "Your loss is left out" in problems[0], problems
+    assert message in problems[0].lower() or message in problems[0], problems
+    assert len(charts(at)) == CHARTS and "moved the MSE slope" in explanation(at)
+
+
+def test_too_many_outliers_for_the_points_gets_a_message():
+    at = load(PAGE, n="10", count="9")
+    assert any("outlier count" in e and "at least two points stay clean" in e for e in errors(at))
+    assert len(charts(at)) == 0
+
+
+def test_every_point_made_an_outlier_gets_a_message():
+    every = ",".join(f"{i}=::1" for i in range(10))
+    at = load(PAGE, n="10", count="2", pts=every)
+    assert any("every point" in e for e in errors(at)), errors(at)
+    assert len(charts(at)) == 0
+    at.button(key="outliers_reset").click().run()
+    ok(at)
+    assert len(charts(at)) == CHARTS
+
+
+def test_points_moved_out_of_range_get_a_message():
+    at = load(PAGE, pts="0=2e6::")
+    assert any("`pts`" in w.value for w in at.warning)
+    ok(at)
+
+
+def csv_spec() -> str:
+    return json.dumps(json.loads(DEFAULT_SPEC) | {"source": "csv"}, sort_keys=True)
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"x,y\n1,2\n2,abc\n3,4\n", "row 3"),
+    (b"x,y\n1,2\n2,nan\n3,4\n", "NaN"),
+    (b"x,y\n1,2\n", "at least two points"),
+    (b"x,y\n1,2\n1,3\n1,4\n", "all x values are equal"),
+    (b"x,y\n" + b"1,2\n" * 1_000_000, "limit is 2 MB"),
+    ("x,y\n" + "1,2\n" * 1_000_000, "limit is 5,000"),
+    (b"x,y\n" + b"".join(b"%d,%d\n" % (i, 2 * i) for i in range(6_000)), "limit is 5,000"),
+    (b"", "empty"),
+    (b"\xff\xfe", "UTF-8"),
+    (b"x\n1\n2\n", "two columns"),
+])
+def test_bad_csv_gets_a_clear_message(content, message):
+    with pytest.raises(InputError, match=message):
+        outliers.points(csv_spec(), content, "")
+
+
+def test_a_good_csv_gets_its_noise_estimated_and_fitted():
+    x = np.linspace(-3, 3, 60)
+    y = 2 * x + 1 + 0.5 * np.sin(7 * x)
+    content = ("x,y\n" + "\n".join(f"{a},{b}" for a, b in zip(x, y))).encode()
+    p = outliers.points(csv_spec(), content, "")
+    assert p.noise_source == "estimated" and 0.2 < p.noise < 0.8 and p.outlier.sum() == 5
+    view = outliers.outlier_view(csv_spec(), content, "", json.dumps({"params": {"delta": 1.0, "tau": 0.5},
+                                                                        "formula": ""}))
+    assert view.shift[0, 0] > view.shift[2, 0] > 0  # MSE moves more than Huber

@@ -1,0 +1,151 @@
+"""Neural landscape: train a small network, then look at its loss landscape through slices and curvature."""
+import streamlit as st
+
+from landscape import figures, nn, ui
+from landscape.ui import neural
+
+url = ui.UrlState("nn")
+st.title("Neural-network landscape")
+settings = neural.training_form(url)
+url.report()
+
+run = ui.run_or_stop(neural.train, settings)
+if run is None:  # stopped: the message and a "Run again" button are shown
+    url.sync()
+    st.stop()
+for card, (label, value) in zip(st.columns(6), neural.summary(run).items()):
+    card.metric(label, value)
+st.plotly_chart(figures.train_val_curves(run.epochs, run.train_loss, run.val_loss, "epoch", height=280),
+                key="chart_nn_history")
+st.caption(f"{neural.describe(run)}: trained in {run.seconds:.2f} s")
+if run.diverged_at is not None:
+    st.error(neural.diverged_message(run), icon=":material/trending_up:")
+    url.sync()
+    st.stop()
+
+
+def show_plane(settings: str) -> None:
+    """Two random directions through the trained weights: contour and 3D surface."""
+    c = st.columns([2, 2, 2, 2, 1])
+    part = url.radio("Loss on", "part", list(neural.PARTS), horizontal=True, format_func=neural.PARTS.get,
+                     container=c[0])
+    resolution = url.slider("Resolution", "res", 11, nn.MAX_RESOLUTION, 41, container=c[1])
+    span = url.slider("Half-width (in direction lengths)", "span", 0.1, 5.0, 1.0, step=0.1, container=c[2])
+    norm = url.selectbox("Direction normalisation", "norm", list(nn.NORMALISATIONS), container=c[3])
+    seed = url.number("Direction seed", "dseed", 0, 10_000, 0, container=c[4])
+    log = url.checkbox("Log height: log10(1 + loss − min)", "log", True)
+    with ui.messages():
+        timed = neural.random_plane(settings, resolution, span, norm, seed)
+        surf = getattr(timed.value, part)
+        flat, tall = figures.plane_figures(surf, neural.final_loss(run, part), log)
+        left, right = st.columns(2)
+        left.plotly_chart(flat, key="chart_nn_plane_contour")
+        right.plotly_chart(tall, key="chart_nn_plane_3d")
+        st.caption(f"{neural.PARTS[part]} loss L(θ* + a·d₁ + b·d₂) on a {resolution}×{resolution} grid "
+                   f"(training and validation together) computed in {timed.seconds * 1000:.0f} ms · d₁, d₂ "
+                   f"Gaussian, {norm}-normalised, biases zero, seed {seed} · page total with training: "
+                   f"{run.seconds + timed.seconds:.2f} s")
+
+
+def show_pca(settings: str) -> None:
+    """The plane of the training path's two main directions, with the path projected onto it."""
+    c = st.columns(3)
+    part = url.radio("Loss on", "part", list(neural.PARTS), horizontal=True, format_func=neural.PARTS.get,
+                     container=c[0])
+    resolution = url.slider("Resolution", "res", 11, nn.MAX_RESOLUTION, 41, container=c[1])
+    log = url.checkbox("Log height: log10(1 + loss − min)", "log", True, container=c[2])
+    with ui.messages():
+        timed = neural.pca_plane(settings, resolution)
+        view = timed.value
+        surf = getattr(view.plane, part)
+        flat, tall = figures.plane_figures(surf, neural.final_loss(run, part), log, view.coords,
+                                                  view.path_loss[part])
+        left, right = st.columns(2)
+        left.plotly_chart(flat, key="chart_nn_pca_contour")
+        right.plotly_chart(tall, key="chart_nn_pca_3d")
+        first, second = view.explained
+        st.caption(f"Explained variance: PC 1 holds {first:.1%} of the path's movement, PC 2 {second:.1%} "
+                   f"({first + second:.1%} together; the rest is off this plane) · {len(view.coords)} recorded "
+                   f"points · {resolution}×{resolution} grid computed in {timed.seconds * 1000:.0f} ms")
+
+
+def show_interpolation(settings: str) -> None:
+    """The straight line from the initial to the trained weights, and beyond."""
+    log = url.checkbox("Log scale", "log", True)
+    with ui.messages():
+        timed = neural.interpolation(settings)
+        line = timed.value
+        st.plotly_chart(figures.train_val_curves(line.alphas, line.train_loss, line.val_loss,
+                                                 "α:  θ(α) = (1 − α)·θ₀ + α·θ*", log_y=log,
+                                                 marks={"initial θ₀": 0.0, "trained θ*": 1.0}, height=420),
+                        key="chart_nn_interpolation")
+        st.caption(f"{len(line.alphas)} points on the line, training and validation, computed in "
+                   f"{timed.seconds * 1000:.0f} ms")
+
+
+def show_curvature(settings: str) -> None:
+    """Hessian read-outs at the trained weights; a small-batch and a large-batch minimum side by side."""
+    with ui.messages():
+        timed = neural.curvature_view(settings)
+        view = timed.value
+        cards = st.columns(len(view.eigenvalues) + 1)
+        for i, (card, value) in enumerate(zip(cards, view.eigenvalues), start=1):
+            card.metric(f"λ{'₁₂₃₄₅₆₇₈₉'[i - 1]} (top eigenvalue {i})", f"{value:.4g}")
+        cards[-1].metric("trace of H (Hutchinson)", f"{view.trace.estimate:.4g} ± {view.trace.std_error:.2g}",
+                         help="± one standard error of the estimate")
+        st.caption(f"Hessian H of the training loss at θ*: top eigenvalues by Lanczos, the trace from "
+                   f"{view.trace.probes} random ±1 probes; computed in {timed.seconds * 1000:.0f} ms")
+    st.markdown(f"**Sharpness: a small-batch (batch {neural.SMALL_BATCH}) and a large-batch (the whole training "
+                "set) minimum**, the same network and epochs from the same initial weights")
+    with ui.messages():
+        compared = neural.sharpness(settings)
+        if compared is not None:
+            st.dataframe(compared.rows, hide_index=True)
+            st.plotly_chart(figures.neural.lines(compared.alphas, compared.slices, "t: distance along the top "
+                                                 "eigenvector u₁ of each minimum", "rise of the training loss "
+                                                 "L(θ + t·u₁) − L(θ)"), key="chart_nn_sharpness")
+            st.caption(f"Both networks trained and measured in {compared.seconds:.2f} s. The larger λ₁, the faster "
+                       "the loss rises along the sharpest direction: a sharper minimum. With the same number of "
+                       "epochs the large batch takes far fewer steps, so compare the training losses too: a "
+                       "minimum it has not reached yet is not a sharp or a flat one.")
+
+
+VIEWS = {"plane": show_plane, "pca": show_pca, "interpolation": show_interpolation, "curvature": show_curvature}
+
+# Not an st.fragment: Streamlit queues a fragment's reruns behind its running one, so a Stop pressed in
+# a fragment could not interrupt it.  Every view control changes the figures anyway, and a figure whose
+# inputs did not change is sent byte-identical, so the 3D camera stays where it was.
+st.subheader("The landscape around the trained weights")
+view = url.radio("View", "view", list(neural.VIEWS), horizontal=True, format_func=neural.VIEWS.get)
+VIEWS[view](settings)
+url.report()
+
+st.subheader("What a slice can and cannot show")
+st.markdown(
+    """
+This network has thousands of weights, so its loss is a surface over thousands of dimensions. Every picture
+here is a **slice**: the loss along one line (1D) or over one flat plane (2D) through weight space, with all
+other directions held fixed. Along the slice it is exact; about everything off the slice it says nothing.
+
+**What a slice can show**: how the loss changes along the directions you chose; whether the trained
+weights sit in a wide basin or a narrow one *along those directions*; whether the straight line from the
+initial to the trained weights runs downhill all the way (it often does: training need not cross a barrier
+on that line, although the real path is not straight); where the validation surface lies beside the
+training surface: the gap between them is what the network does not carry over to new points.
+
+**What it cannot show**: a dip that looks like a local minimum may be a saddle, going down in a direction
+the slice leaves out. A hill the path seems to cross in the PCA plane may be gone round in other
+dimensions, and the path's drawn losses are those of its projection onto the plane, not the losses the
+network actually had. Random directions in many dimensions are nearly perpendicular to the few sharp ones,
+so a random plane tends to look smooth and bowl-shaped even where the sharpest curvature (λ₁ in the
+curvature view) is large. A slice cannot count minima or say whether one is the best.
+
+**Why filter normalisation**: with ReLU-like units, scaling one layer's weights up and the next one down
+changes nothing the network computes but changes how steep the surface looks. Scaling each random
+direction, unit by unit, to the size of that unit's weights (Li et al. 2018) makes the picture independent
+of that rescaling, so that the sharpness of two networks can be compared. The same holds for the
+curvature numbers: they depend on how the weights are scaled, which is why the comparison of a
+small-batch and a large-batch minimum trains the same network from the same start.
+"""
+)
+url.sync()

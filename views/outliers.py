@@ -1,0 +1,53 @@
+"""Outliers: why MSE chases outliers and Huber and MAE do not."""
+import streamlit as st
+
+from landscape import figures, ui
+from landscape.ui import outliers
+
+CLICKABLE = "outliers_scatter"
+
+url = ui.UrlState("outliers")
+st.title("Outlier sensitivity")
+st.markdown("MSE squares errors, so a few outliers drag its line; MAE and Huber stay with the bulk of the data. "
+            "Click on the scatter to add, move or remove points, or edit them in the table.")
+
+choice = outliers.choose(url)
+url.report()
+url.sync()
+
+points = ui.run_or_stop(outliers.points, choice.spec_json, choice.csv, choice.pts)
+if points.ignored:
+    st.info(f"{points.ignored} of your edits are of points that no longer exist; they are skipped.")
+with st.expander(f"The {len(points.x)} points as a table: edit x, y or the outlier flag, add or delete rows"):
+    outliers.points_table(url, points)
+if table_problem := outliers.table_problem(url):
+    st.error(f"That edit was not applied: {table_problem}", icon="⚠️")
+
+view = outliers.compute(choice)
+lines, ghost = outliers.lines(view)
+left, right = st.columns([3, 2])
+left.plotly_chart(figures.fit_scatter(points.x, points.y, points.outlier, lines, ghost,
+                                      outliers.picked_row(url, points)),
+                  key=CLICKABLE, on_select=outliers.on_click(url, CLICKABLE, choice.click, points.origin),
+                  selection_mode="points")
+left.caption(outliers.caption(view, choice.click))
+right.markdown(outliers.explain(view))
+right.dataframe(outliers.summary(view), hide_index=True)
+
+st.subheader("Where each minimum moves")
+st.plotly_chart(figures.minimiser_shift(view.surfaces, view.markers), key="outliers_surfaces")
+st.caption("Each map is the loss of every line (slope w, intercept b) on the points above. The circle is the best "
+           "line without the outliers, the cross the best line with them; the arrow is how far the outliers moved it.")
+
+st.subheader("Who carries the loss")
+st.plotly_chart(figures.outlier_shares(view.keys, view.labels, points.x, view.shares, points.outlier),
+                key="outliers_shares")
+
+st.subheader("How hard an outlier pulls")
+left, right = st.columns(2)
+left.plotly_chart(figures.influence(view.keys, view.labels, view.sweep_sizes, view.sweep_slopes, view.size,
+                                    ghost.w), key="outliers_influence")
+left.caption("The influence curve: every outlier moved up or down together, and every loss fitted again.")
+right.plotly_chart(figures.psi_curves(view.keys, view.labels, view.r, view.psi, view.outlier_residual,
+                                      view.psi_limit), key="outliers_psi")
+right.caption("ψ(r), the slope of each loss: the force with which a point with residual r pulls on the line.")
