@@ -8,14 +8,13 @@ to float32's range so that no figure receives an infinity either.
 from __future__ import annotations
 
 import base64
-import struct
-import zlib
 from typing import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import hex_to_rgb, sequential
 from plotly.subplots import make_subplots
+from PIL import Image
 
 from landscape.figures.surface import MARKER_COLORS, Marker, contour, f32, log_height, surface_3d
 from landscape.types import Surface, Trajectory
@@ -100,17 +99,6 @@ def _upsample(z: np.ndarray, factor: int) -> np.ndarray:
     return along(along(z, 0), 1)
 
 
-def _png(rgb: np.ndarray) -> bytes:
-    """A truecolour PNG of ``rgb (h, w, 3) uint8``, top row first (stdlib only)."""
-    h, w, _ = rgb.shape
-    rows = np.concatenate([np.zeros((h, 1), np.uint8), rgb.reshape(h, 3 * w)], axis=1)  # filter byte 0 per row
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows.tobytes(), 9)) + chunk(b"IEND", b""))
-
-
 def map_image(surf: Surface, log: bool = False, levels: int = MAP_LEVELS, pixels: int = MAP_PIXELS) -> dict:
     """The filled contour of ``surf`` as a layout image: Viridis bands edged by darker contour lines.
 
@@ -131,7 +119,7 @@ def map_image(surf: Surface, log: bool = False, levels: int = MAP_LEVELS, pixels
     edge[:, 1:] |= band[:, 1:] != band[:, :-1]
     edge[1:, :] |= band[1:, :] != band[:-1, :]
     rgb[edge] *= 0.6
-    source = "data:image/png;base64," + base64.b64encode(_png(rgb[::-1].round().astype(np.uint8))).decode()
+    source = Image.fromarray(rgb[::-1].round().astype(np.uint8))  # plotly sends it as a PNG data URI
     x0, x1, y0, y1 = (float(v) for v in (surf.x[0], surf.x[-1], surf.y[0], surf.y[-1]))
     return dict(source=source, xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0, sizing="stretch",
                 layer="below", opacity=MAP_OPACITY)
