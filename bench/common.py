@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-
 import subprocess
 import sys
 import time
@@ -25,11 +24,17 @@ def table(rows: list[tuple], header: tuple) -> None:
 
 
 def peak_extra_mb(setup: str, work: str) -> float:
-    """Peak resident memory added by ``work`` after ``setup``, measured in a fresh Python process."""
-    code = (f"import resource\n{setup}\n"
-            "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    """Peak resident memory added by ``work`` after ``setup``, measured in a fresh Python process.
+
+    Read from VmHWM (Linux): unlike ``ru_maxrss``, it starts afresh at exec and does not inherit
+    the high-water mark of the parent that forked the child.
+    """
+    code = (f"{setup}\n"
+            "def hwm():\n"
+            "    return next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM'))\n"
+            "base = hwm()\n"
             f"{work}\n"
-            "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)")
+            "print((hwm() - base) / 1024)")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     return float(out.split()[-1])
 

@@ -59,16 +59,17 @@ Closure = Callable[[Env], torch.Tensor]
 
 @dataclass(frozen=True)
 class Variable:
-    """The one variable a formula of a kind is written in, and how it comes from ``(pred, target)``."""
+    """The one variable a formula of a kind is written in, and how it comes from the loss's arguments
+    (a regression loss takes the residual itself, a binary one ``(score, label)``)."""
 
     name: str
     meaning: str
-    of: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    of: Callable[..., torch.Tensor]
     example: str
 
 
 VARIABLES: dict[str, Variable] = {
-    "regression": Variable("r", "residual r = target - pred", lambda pred, target: target - pred, "abs(r)**1.5"),
+    "regression": Variable("r", "residual r = target - pred", lambda r: r, "abs(r)**1.5"),
     "binary": Variable("m", "margin m = (2y - 1) * score", lambda score, label: (2.0 * label - 1.0) * score,
                        "softplus(-m)"),
 }
@@ -501,8 +502,8 @@ def _spec(kind: str, tree: ast.Expression, compiled: _Compiled, variable: Variab
           used: Mapping[str, float]) -> LossSpec:
     closure = compiled.fn
 
-    def fn(pred: torch.Tensor, target: torch.Tensor, /, **values: float) -> torch.Tensor:
-        x = variable.of(pred, target)
+    def fn(*args: torch.Tensor, **values: float) -> torch.Tensor:
+        x = variable.of(*args)
         y = closure(_env(values, variable, x))
         # A formula that uses x only in where's condition is a step: its gradient is zero, not missing.
         return y + 0.0 * x if x.requires_grad and not y.requires_grad else y

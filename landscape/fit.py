@@ -81,7 +81,7 @@ class Rows:
     def loss(self, pred: torch.Tensor) -> torch.Tensor:
         """Per-point loss ``(B, C, N)`` of predictions ``(B, C, N)``; C candidates per row."""
         params = {k: v[:, :, None] for k, v in self.params.items()}  # (B, 1, 1)
-        return self.spec.fn(pred, self.y[:, None, :], **params)
+        return self.spec.fn(self.y[:, None, :] - pred, **params)
 
     def value(self, theta: torch.Tensor) -> torch.Tensor:
         """F at ``theta (B, C, 2)`` -> ``(B, C)``."""

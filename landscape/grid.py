@@ -15,13 +15,14 @@ import math
 import time
 from typing import Callable
 
+import numpy as np
 import torch
 
 from landscape.types import DTYPE, InputError, LinearModel, Objective, Surface
 
 MIN_RESOLUTION, MAX_RESOLUTION = 5, 401
 MAX_ABS_COORDINATE = 1e6
-CHUNK_ELEMENTS = 1 << 16  # per-chunk tensor size of the plain path (512 KiB of float64)
+CHUNK_ELEMENTS = 1 << 18  # per-chunk tensor size of the plain path (2 MiB of float64; see landscape.runtime)
 
 
 def check_resolution(n: object) -> int:
@@ -115,7 +116,7 @@ def _sorted_residual_sums(model: LinearModel, ws: torch.Tensor, bs: torch.Tensor
         w = ws[j:j + step, None]  # (k, 1)
         e = y - w * x  # (k, N)
         centre = e.mean(-1, keepdim=True)  # shift for accurate prefix sums
-        e, _ = torch.sort(e - centre, dim=-1)
+        e = torch.from_numpy(np.sort((e - centre).numpy(), axis=-1))  # numpy's SIMD sort: ~8x torch.sort here
         b = bs - centre  # (k, ny)
         zero = torch.zeros(len(e), 1, dtype=DTYPE)
         p1 = torch.cat([zero, e.cumsum(-1)], -1)  # (k, N + 1)

@@ -1,7 +1,7 @@
 """Every built-in loss, written once in torch, elementwise, in one registry.
 
-Conventions (see DESIGN.md): regression losses take ``(pred, target)`` and use the
-residual ``r = target - pred``; binary losses take a raw score (logit) ``s`` and a
+Conventions (see DESIGN.md): a regression ``Loss`` takes ``(pred, target)`` and uses the
+residual ``r = target - pred`` (its registry function is rho(r) itself; ``of_residual`` calls it); binary losses take a raw score (logit) ``s`` and a
 label ``y`` in {0, 1}, with margin ``m = (2y - 1) s``; ``cross_entropy`` takes logits
 ``(..., C)`` and integer labels ``(...)``; ``kl_div(q, p) = sum p log(p / q)`` and
 ``dice`` / ``iou`` reduce over the last dimension.  Reduction (mean) is the caller's.
@@ -44,7 +44,7 @@ class Param:
 class LossSpec:
     name: str
     kind: str
-    fn: Callable[..., torch.Tensor]
+    fn: Callable[..., torch.Tensor]  # regression: fn(r, **params); other kinds: fn(pred, target, **params)
     formula: str  # LaTeX
     description: str
     use_when: str
@@ -64,6 +64,8 @@ class Loss:
     params: Mapping[str, float] = field(default_factory=dict)
 
     def __call__(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if self.kind == "regression":
+            return self.spec.fn(target - pred, **self.params)
         return self.spec.fn(pred, target, **self.params)
 
     @property
@@ -75,8 +77,8 @@ class Loss:
         return self.spec.kind
 
     def of_residual(self, r: torch.Tensor) -> torch.Tensor:
-        """rho(r) of a regression loss: the loss at ``pred = 0, target = r``."""
-        return self(torch.zeros_like(r), r)
+        """rho(r) of a regression loss."""
+        return self.spec.fn(r, **self.params)
 
     def of_margin(self, m: torch.Tensor) -> torch.Tensor:
         """phi(m) of a binary loss: the loss of score ``m`` on a positive example."""
@@ -90,26 +92,25 @@ class Loss:
 
 # ---- regression: r = target - pred -----------------------------------------------------
 
-def mse(pred, target):
-    return (target - pred) ** 2
+def mse(r):
+    return r**2
 
 
-def mae(pred, target):
-    return (target - pred).abs()
+def mae(r):
+    return r.abs()
 
 
-def huber(pred, target, delta=1.0):
-    a = (target - pred).abs()
+def huber(r, delta=1.0):
+    a = r.abs()
     return torch.where(a <= delta, 0.5 * a**2, delta * (a - 0.5 * delta))
 
 
-def log_cosh(pred, target):
-    a = (target - pred).abs()
+def log_cosh(r):
+    a = r.abs()
     return a + F.softplus(-2.0 * a) - math.log(2.0)  # log(cosh a) without overflow
 
 
-def quantile(pred, target, tau=0.5):
-    r = target - pred
+def quantile(r, tau=0.5):
     return torch.maximum(tau * r, (tau - 1.0) * r)
 
 

@@ -134,7 +134,7 @@ TASKS: dict[str, Task] = {
                    lambda out, y: ((out[..., 0] > 0) == (y > 0.5)).to(out.dtype).mean(-1), "accuracy"),
     "multiclass": Task(losses.cross_entropy,
                        lambda out, y: (out.argmax(-1) == y).to(out.dtype).mean(-1), "accuracy"),
-    "regression": Task(lambda out, y: losses.mse(out[..., 0], y), _r2, "R²"),
+    "regression": Task(lambda out, y: losses.mse(y - out[..., 0]), _r2, "R²"),
 }
 
 

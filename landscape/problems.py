@@ -32,11 +32,11 @@ def linear_regression(x, y, loss: Loss | str = "mse", l2: float = 0.0, l1: float
     loss = losses.resolve(loss, "regression")
     l1, l2 = (p.check(v, "penalty") for p, v in zip(PENALTY_PARAMS, (l1, l2)))
 
-    design = torch.stack([x, torch.ones_like(x)])  # (2, N): one matmul gives w x + b
+    minus_design = -torch.stack([x, torch.ones_like(x)])  # (2, N): one matmul gives y - (w x + b)
 
     def data(theta):
-        pred = theta @ design  # (..., N)
-        return loss(pred, y).mean(-1)
+        r = torch.addmm(y, theta.reshape(-1, 2), minus_design)  # (K, N), K = prod(leading dims)
+        return loss.of_residual(r).mean(-1).reshape(theta.shape[:-1])
 
     def penalty(theta):
         w = theta[..., 0]

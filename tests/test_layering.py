@@ -4,7 +4,7 @@ import sys
 
 COMPUTE = ["landscape", "landscape.data", "landscape.losses", "landscape.problems", "landscape.grid",
            "landscape.types", "landscape.optim", "landscape.fit", "landscape.expr", "landscape.nn",
-           "landscape.curvature", "landscape.curves", "landscape.classify", "landscape.divergence",
+           "landscape.curvature", "landscape.curves", "landscape.classify", "landscape.divergence", "landscape.runtime",
            "landscape.capacity"]
 
 

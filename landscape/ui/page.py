@@ -6,18 +6,17 @@ import threading
 from contextlib import contextmanager
 
 import streamlit as st
-import torch
 
+from landscape import runtime
 from landscape.types import InputError
+
 
 @st.cache_resource
 def _set_threads() -> int:
     """Once per server. One thread by default: sessions run in parallel threads of one process, and
     small tensors on two threads of a busy machine ran 5-10x slower than on one.  LANDSCAPE_THREADS
     raises it for a single user with large grids."""
-    threads = int(os.environ.get("LANDSCAPE_THREADS", 1))
-    torch.set_num_threads(threads)
-    return threads
+    return runtime.configure(int(os.environ.get("LANDSCAPE_THREADS", 1)))
 
 
 def _warm_optimisers() -> None:
