@@ -9,7 +9,7 @@ PAGES = [
     st.Page("views/outliers.py", title="Outliers", icon=":material/scatter_plot:", url_path="outliers"),
     st.Page("views/loss_functions.py", title="Loss functions", icon=":material/show_chart:",
             url_path="loss_functions"),
-    st.Page("views/classification.py", title="Classification", icon=":material/scatter_plot:",
+    st.Page("views/classification.py", title="Classification", icon=":material/category:",
             url_path="classification"),
     st.Page("views/distributions.py", title="Distributions and overlap", icon=":material/stacked_line_chart:",
             url_path="distributions"),

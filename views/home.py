@@ -44,7 +44,7 @@ Every control is kept in the address bar: copy the link to share exactly what yo
 st.page_link("views/loss_surface.py", label="Open the loss surface", icon=":material/landscape:")
 st.page_link("views/outliers.py", label="Drag the lines with outliers", icon=":material/scatter_plot:")
 st.page_link("views/loss_functions.py", label="Compare loss functions", icon=":material/show_chart:")
-st.page_link("views/classification.py", label="Classify and weigh the mistakes", icon=":material/scatter_plot:")
+st.page_link("views/classification.py", label="Classify and weigh the mistakes", icon=":material/category:")
 st.page_link("views/distributions.py", label="Fit distributions, score overlaps", icon=":material/stacked_line_chart:")
 st.page_link("views/optimisers.py", label="Race the optimisers", icon=":material/directions_run:")
 st.page_link("views/neural_landscape.py", label="Slice a neural network's landscape", icon=":material/hub:")
