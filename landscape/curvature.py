@@ -124,6 +124,7 @@ class Sharpness:
     batch_size: int
     run: nn.Run
     top_eigenvalue: float
+    top_vector: np.ndarray  # (P,) unit length
     trace: Trace
 
 
@@ -145,5 +146,6 @@ def compare_sharpness(data: nn.Split, small_batch: int = 16, large_batch: int | 
         if run.cancelled:
             break
         top = top_eigenvalues(run, k=1)
-        out.append(Sharpness(run.hparams["batch_size"], run, float(top.values[0]), trace(run, probes)))
+        out.append(Sharpness(run.hparams["batch_size"], run, float(top.values[0]), top.vectors[0],
+                             trace(run, probes)))
     return out

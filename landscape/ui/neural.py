@@ -212,8 +212,7 @@ def _sharpness(settings_json: str, on_progress) -> SharpnessView:
     for item in found:
         r = item.run
         label = f"batch {item.batch_size}"
-        top = curvature.top_eigenvalues(r, k=1)
-        along = nn.losses_at(r.spec, r.data, "train", r.theta, top.vectors[:1], alphas[:, None])  # (A,)
+        along = nn.losses_at(r.spec, r.data, "train", r.theta, item.top_vector[None], alphas[:, None])  # (A,)
         slices[label] = along - along[len(alphas) // 2]  # the rise above the minimum (alphas[A // 2] = 0)
         rows.append({"minimum": label, "steps": f"{int(r.steps[-1]):,}", "training loss": f"{r.train_loss[-1]:.4g}",
                      "validation loss": f"{r.val_loss[-1]:.4g}",
