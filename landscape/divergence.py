@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from landscape import grid, losses
-from landscape.classify import lbfgs
+from landscape.fit import lbfgs
 from landscape.losses import Param
 from landscape.types import DTYPE, InputError, Objective, Surface
 

@@ -9,8 +9,7 @@ import json
 import streamlit as st
 
 from landscape import classify, curves, divergence
-
-CACHE = dict(max_entries=64, ttl=3600, show_spinner=False)
+from landscape.ui.compute import CACHE
 
 
 @st.cache_data(**CACHE)

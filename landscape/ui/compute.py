@@ -36,7 +36,8 @@ class SurfaceView:
     log_scale: bool
 
 
-def _value(obj: Objective, point) -> float:
+def loss_at(obj: Objective, point) -> float:
+    """The objective's value at one point ``(x, y)``."""
     with torch.no_grad():
         return float(obj(torch.as_tensor(point, dtype=DTYPE)))
 
@@ -49,7 +50,7 @@ def _grid_marker(surf: Surface) -> Marker:
 def surface_view(spec_json: str, csv: bytes | None, x_range, y_range, n: int, arrows: bool) -> SurfaceView:
     obj = build_objective(spec_json, csv)
     surf = grid.evaluate(obj, x_range, y_range, n)
-    true = tuple(Marker(x, y, _value(obj, (x, y)), "true minimum", "x") for x, y in true_minima(obj))
+    true = tuple(Marker(x, y, loss_at(obj, (x, y)), "true minimum", "x") for x, y in true_minima(obj))
     parts, part_markers = {}, {}
     if obj.penalty is not None:
         for name, part in (("data loss", "data"), ("penalty", "penalty"), ("total", "total")):

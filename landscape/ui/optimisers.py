@@ -14,11 +14,11 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from landscape import grid, optim
+from landscape import optim
 from landscape.figures import Marker
 from landscape.losses import Param
 from landscape.types import InputError, Objective, Surface, Trajectory
-from landscape.ui.compute import CACHE, _value, build_objective, true_minima
+from landscape.ui.compute import CACHE, build_objective, loss_at, surface_view, true_minima
 from landscape.ui.page import warm_up
 from landscape.ui.pickers import param_inputs, point_picker
 from landscape.ui.state import UrlState
@@ -155,7 +155,7 @@ def reference(spec_json: str, csv: bytes | None) -> Reference:
             minima, label = (tuple(float(v) for v in optim.minimize(obj)),), "minimum found by L-BFGS"
         except InputError:
             return Reference((), None, "")
-    return Reference(minima, min(_value(obj, m) for m in minima), label)
+    return Reference(minima, min(loss_at(obj, m) for m in minima), label)
 
 
 def _floor(ref: Reference, losses: list[np.ndarray]) -> float | None:
@@ -196,8 +196,8 @@ def leaderboard(paths: dict[str, Trajectory], floor: float | None, tol: float) -
 
 
 def _markers(obj: Objective, ref: Reference, start) -> tuple[Marker, ...]:
-    minima = tuple(Marker(x, y, _value(obj, (x, y)), ref.label, "x") for x, y in ref.minima)
-    return minima + (Marker(*start, _value(obj, start), "start", "circle"),)
+    minima = tuple(Marker(x, y, loss_at(obj, (x, y)), ref.label, "x") for x, y in ref.minima)
+    return minima + (Marker(*start, loss_at(obj, start), "start", "circle"),)
 
 
 @st.cache_data(**CACHE)
@@ -215,7 +215,7 @@ def race_view(spec_json: str, csv: bytes | None, entries: str, start: tuple[floa
     paths = {_label(name): path for name, path in raced.items()}
     ref = reference(spec_json, csv)
     floor = _floor(ref, [p.losses for p in paths.values()])
-    surf = grid.evaluate(obj, n=RESOLUTION)
+    surf = surface_view(spec_json, csv, None, None, RESOLUTION, False).surface  # cached: the same for every race
     diverged = tuple(f"{label} diverged at step {p.diverged_at}: its loss or parameters blew up, so its path is "
                      f"drawn up to step {p.diverged_at - 1}. Try a smaller learning rate."
                      for label, p in paths.items() if p.diverged_at is not None)

@@ -28,8 +28,8 @@ from landscape.figures import Marker
 from landscape.figures.outliers import Line
 from landscape.losses import Loss
 from landscape.types import DTYPE, InputError, Surface
-from landscape.ui.compute import CACHE
-from landscape.ui.page import run_or_stop
+from landscape.ui.compute import CACHE, loss_at
+from landscape.ui.page import run_or_stop, warm_up
 from landscape.ui.pickers import param_sliders
 from landscape.ui.state import UrlState
 
@@ -551,8 +551,7 @@ def _surfaces(x, y, items: tuple[Loss, ...], clean: np.ndarray, dirty: np.ndarra
     for item, c, d in zip(items, clean, dirty):
         obj = problems.linear_regression(x, y, item)
         surf = grid.evaluate(obj, w_range, b_range, SURFACE_RESOLUTION)
-        with torch.no_grad():
-            z = [float(obj(torch.as_tensor(p, dtype=DTYPE))) for p in (c, d)]
+        z = [loss_at(obj, p) for p in (c, d)]
         label = item.describe()
         surfaces[label] = surf
         markers[label] = (Marker(*c, z[0], "minimum without the outliers", "circle-open", "#ffb000"),
@@ -573,32 +572,26 @@ def _pull(items: tuple[Loss, ...], residual: float, noise: float) -> np.ndarray:
     return np.where(at[:, 1] > 0, at[:, 0] / np.where(at[:, 1] > 0, at[:, 1], 1.0), 0.0)
 
 
+def _largest_delta(items: tuple[Loss, ...]) -> float:
+    """The largest Huber-like ``delta`` among the losses (1 if none has one)."""
+    return max((v for item in items for k, v in item.params.items() if k == "delta"), default=1.0)
+
+
 def _psi_limit(items: tuple[Loss, ...]) -> float:
-    deltas = [v for item in items for k, v in item.params.items() if k == "delta"]
-    return max(2.5, 1.4 * max(deltas, default=1.0))
+    return max(2.5, 1.4 * _largest_delta(items))
 
 
 def _psi_range(noise: float, items: tuple[Loss, ...]) -> np.ndarray:
     """Residuals of the bulk of the data: 3 noise σ (and at least 3 delta), so that Huber's clipping
     shows; outliers further out are named on the figure, and quoted in the explanation."""
-    deltas = [v for item in items for k, v in item.params.items() if k == "delta"]
-    reach = max(3.0 * noise, 3.0 * max(deltas, default=1.0))
+    reach = max(3.0 * noise, 3.0 * _largest_delta(items))
     return np.linspace(-reach, reach, PSI_POINTS)
-
-
-@st.cache_resource
-def _warm_up() -> bool:
-    """Once per process: torch's first autograd calls cost most of a second; the page's compute
-    time (on the page) is then what a person waits for on every change."""
-    x = np.linspace(-1.0, 1.0, 8)
-    fit.outlier_sweep(x, x**2, x > 0.5, [0.0, 1.0])
-    return True
 
 
 @st.cache_data(**CACHE)
 def outlier_view(spec_json: str, csv: bytes | None, pts: str, losses_json: str) -> OutlierView:
     """Every loss fitted with and without the outliers, the three surfaces, shares, sweep and psi."""
-    _warm_up()
+    warm_up().join()
     start = time.perf_counter()
     p = points(spec_json, csv, pts)
     chosen = loss_set(losses_json)
@@ -671,8 +664,9 @@ def explain(view: OutlierView) -> str:
         f"({view.outlier_residual / sigma:.1f} σ) from the clean line, where MSE's ψ = 2r is "
         f"**{view.pull[mse]:.3g} times** as large as for an ordinary point 1 σ away (the pull column). Huber's ψ "
         f"stops at δ and MAE's is ±1 whatever r: under them an outlier pulls only {view.pull[huber]:.3g}× and "
-        f"{view.pull[mae]:.3g}× as hard as an ordinary point. Under MSE, the further an outlier goes, the harder it pulls, and the slope keeps "
-        f"moving (the influence curve, bottom left); under Huber and MAE it levels off."
+        f"{view.pull[mae]:.3g}× as hard as an ordinary point. Under MSE, the further an outlier goes, the "
+        f"harder it pulls, and the slope keeps moving (the influence curve, bottom left); under Huber and MAE "
+        f"it levels off."
     )
 
 
