@@ -1,8 +1,9 @@
 """Every built-in loss, written once in torch, elementwise, in one registry.
 
 Conventions (see DESIGN.md): a regression ``Loss`` takes ``(pred, target)`` and uses the
-residual ``r = target - pred`` (its registry function is rho(r) itself; ``of_residual`` calls it); binary losses take a raw score (logit) ``s`` and a
-label ``y`` in {0, 1}, with margin ``m = (2y - 1) s``; ``cross_entropy`` takes logits
+residual ``r = target - pred`` (its registry function is rho(r) itself; ``of_residual`` calls
+it); binary losses take a raw score (logit) ``s`` and a label ``y`` in {0, 1}, with margin
+``m = (2y - 1) s``; ``cross_entropy`` takes logits
 ``(..., C)`` and integer labels ``(...)``; ``kl_div(q, p) = sum p log(p / q)`` and
 ``dice`` / ``iou`` reduce over the last dimension.  Reduction (mean) is the caller's.
 """

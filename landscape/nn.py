@@ -245,7 +245,8 @@ def mlp(in_dim: int, widths: tuple[int, ...] | list[int], out_dim: int = 1, acti
 
 
 def parse_widths(text: str) -> tuple[int, ...]:
-    """Hidden-layer widths typed as text, ``"32, 32"`` or ``"64 16"``: 1 to MAX_DEPTH whole numbers of 1 to MAX_WIDTH."""
+    """Hidden-layer widths typed as text, ``"32, 32"`` or ``"64 16"``: 1 to MAX_DEPTH whole numbers
+    of 1 to MAX_WIDTH."""
     parts = str(text).replace(",", " ").split()
     if not parts or len(parts) > MAX_DEPTH:
         raise InputError(f"give 1 to {MAX_DEPTH} hidden-layer widths separated by commas, e.g. 32, 32; got {text!r}")

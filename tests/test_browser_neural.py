@@ -41,6 +41,14 @@ def move_slider(page, key: str, presses: int) -> None:
         thumb.press("ArrowRight" if presses > 0 else "ArrowLeft")
 
 
+def stop(page, message: str) -> None:
+    """Press Stop under the running progress bar and wait for the page to say ``message``."""
+    page.wait_for_selector(STOP, timeout=60_000)
+    page.locator(STOP).click()
+    page.wait_for_selector(f"text={message}", timeout=30_000)
+    settle(page)
+
+
 def clean(page) -> None:
     assert errors_shown(page) == []
     assert page.locator('[data-testid="stException"]').count() == 0
@@ -94,17 +102,11 @@ def test_neural_curvature_view(server, page):
 
 def test_neural_training_can_be_stopped(server, page):
     page.goto(server.url + "/neural_landscape?epochs=1500&n=500&seed=11")
-    page.wait_for_selector(STOP, timeout=60_000)
-    page.locator(STOP).click()
-    page.wait_for_selector("text=Training was stopped at", timeout=30_000)
-    settle(page)
+    stop(page, "Training was stopped at")
     assert plots(page).count() == 0 and page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "neural_stopped")
     page.get_by_role("button", name="Run again").click()  # starts over; stop it again
-    page.wait_for_selector(STOP, timeout=60_000)
-    page.locator(STOP).click()
-    page.wait_for_selector("text=Training was stopped at", timeout=30_000)
-    settle(page)
+    stop(page, "Training was stopped at")
     clean(page)
 
 
@@ -113,10 +115,7 @@ def test_neural_comparison_can_be_stopped(server, page):
     open_page(page, server.url + "/neural_landscape?widths=8&epochs=400&seed=5")
     wait_charts(page, 3)
     page.get_by_text("Curvature", exact=True).click()
-    page.wait_for_selector(STOP, timeout=60_000)
-    page.locator(STOP).click()
-    page.wait_for_selector("text=Training a small-batch and a large-batch network was stopped at", timeout=30_000)
-    settle(page)
+    stop(page, "Training a small-batch and a large-batch network was stopped at")
     assert "top eigenvalue" in main_text(page)  # the read-outs of the trained network stay
     page.get_by_role("button", name="Run again").click()
     page.wait_for_selector("text=Both networks trained", timeout=120_000)
