@@ -10,13 +10,13 @@ import csv
 import io
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
+from landscape import budget
 from landscape.types import InputError
 
-MAX_POINTS = 100_000
 MAX_CSV_BYTES = 2 * 1024 * 1024  # keep in step with server.maxUploadSize
 
 
@@ -148,44 +148,92 @@ def make(name: str, **kwargs) -> tuple[np.ndarray, np.ndarray]:
     """A registered data set by name: ``make("moons", n=300, seed=1)``."""
     if name not in REGISTRY:
         raise InputError(f"unknown data set {name!r}; choose one of {', '.join(REGISTRY)}")
-    n = kwargs.get("n")
-    if n is not None and not 2 <= int(n) <= MAX_POINTS:
-        raise InputError(f"number of points must be between 2 and {MAX_POINTS:,}, got {n}")
+    n, limit = kwargs.get("n"), budget.current().points
+    if n is not None and not 2 <= int(n) <= limit:
+        raise InputError(f"number of points must be between 2 and {limit:,}, got {n}")
     return REGISTRY[name].make(**kwargs)
 
 
 # ---- CSV ----------------------------------------------------------------------------------------
 
-def load_csv(content: bytes | str, max_rows: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
+def load_csv(content: bytes | str, max_rows: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Read two numeric columns ``x, y`` (a header row is optional) and validate them.
 
-    Raises InputError with a message a person can act on for: too large, empty, not two
-    columns, text in a number cell, NaN or infinity, fewer than two rows, constant x.
+    Reads row by row and stops at the first problem, so a file is refused as soon as it passes
+    ``max_rows`` rows of points (default: the point limit of the budget in force).  Raises
+    InputError with a message a person can act on for: too large, too many rows, empty, not two
+    columns, text in a number cell, a cell too long or a file the CSV reader refuses, NaN or
+    infinity, fewer than two rows, constant x.
     """
-    if isinstance(content, bytes):
-        if len(content) > MAX_CSV_BYTES:
-            raise InputError(f"the file is {len(content) / 2**20:.1f} MB; the limit is {MAX_CSV_BYTES // 2**20} MB")
-        try:
-            content = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InputError("the file is not UTF-8 text; save it as CSV") from None
-    rows = [r for r in csv.reader(io.StringIO(content)) if any(c.strip() for c in r)]
-    if not rows:
-        raise InputError("the CSV is empty: it needs two columns, x and y")
-    if len(rows) > max_rows + 1:
-        raise InputError(f"the CSV has {len(rows):,} rows; the limit is {max_rows:,}")
-    first_line = 1
-    if not _is_number(rows[0][0]):
-        rows, first_line = rows[1:], 2  # a header row
-    values = []
-    for line_no, row in enumerate(rows, start=first_line):
+    limit = budget.current().points if max_rows is None else int(max_rows)
+    reader = csv.reader(io.StringIO(_text(content), newline=""))
+    values: list[tuple[float, float]] = []
+    seen = False
+    for line, row in _numbered(reader):
+        if reader.line_num > 2 * limit + 1:  # blank rows are skipped, but not without end
+            raise InputError(f"the CSV has more than {2 * limit + 1:,} lines, most of them empty; "
+                             f"the limit is {limit:,} rows of points")
+        if not any(c.strip() for c in row):
+            continue
+        if not seen:
+            seen = True
+            if not _is_number(row[0]):
+                continue  # a header row
+        if len(values) == limit:
+            raise InputError(f"the CSV has more than {limit:,} rows of points; the limit is {limit:,}: "
+                             f"use a sample of the data")
         if len(row) < 2:
-            raise InputError(f"row {line_no}: expected two columns x, y, found {len(row)}")
+            raise InputError(f"row {line}: expected two columns x, y, found {len(row)}")
         try:
             values.append((float(row[0]), float(row[1])))
         except ValueError:
-            raise InputError(f"row {line_no}: {row[0]!r}, {row[1]!r} is not a pair of numbers") from None
+            raise InputError(f"row {line}: {_cell(row[0])}, {_cell(row[1])} is not a pair of numbers") from None
+    if not seen:
+        raise InputError("the CSV is empty: it needs two columns, x and y")
     return check_xy(*np.asarray(values, dtype=np.float64).reshape(-1, 2).T)
+
+
+def _numbered(reader) -> Iterator[tuple[int, list[str]]]:
+    """``(first line, row)`` for each row of a csv reader (a quoted cell can span lines); a row the csv
+    module refuses (a cell over its field size limit, ...) is an InputError naming its first line."""
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            raise InputError(f"row {line}: {_csv_problem(err)}") from None
+        yield line, row
+
+
+def _text(content: bytes | str) -> str:
+    """The file as text: at most MAX_CSV_BYTES, UTF-8 (a byte-order mark is dropped)."""
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, (bytes, bytearray, memoryview)):
+        raise InputError(f"expected the file's bytes or text, got {type(content).__name__}")
+    if len(content) > MAX_CSV_BYTES:
+        raise InputError(f"the file is {len(content) / 2**20:.1f} MB; the limit is {MAX_CSV_BYTES // 2**20} MB")
+    try:
+        return bytes(content).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("the file is not UTF-8 text; save it as CSV") from None
+
+
+CELL_SHOWN = 20  # characters of a bad cell quoted in a message
+
+
+def _cell(text: str) -> str:
+    return repr(text if len(text) <= CELL_SHOWN else text[:CELL_SHOWN] + "…")
+
+
+def _csv_problem(err: csv.Error) -> str:
+    """What the csv module's refusal means for a person."""
+    if "field limit" in str(err):
+        return (f"a cell has more than {csv.field_size_limit():,} characters; "
+                f"expected two columns of numbers, x and y")
+    return f"not a readable CSV file ({err}); expected two columns of numbers, x and y"
 
 
 def check_xy(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -195,8 +243,7 @@ def check_xy(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise InputError("x and y must be two columns of the same length")
     if len(x) < 2:
         raise InputError(f"need at least two points to fit a line, got {len(x)}")
-    if len(x) > MAX_POINTS:
-        raise InputError(f"{len(x):,} points; the limit is {MAX_POINTS:,}")
+    budget.check_points(len(x), "the data")
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
         raise InputError("the data contains NaN or infinite values")
     if np.ptp(x) == 0:

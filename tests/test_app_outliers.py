@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from apptest import ROOT, charts, load, ok
 
-from landscape import fit
+from landscape import budget, fit
 from landscape.types import InputError
 from landscape.ui import outliers
 from landscape.ui.outliers import Edits
@@ -239,14 +239,14 @@ def csv_spec() -> str:
     (b"x,y\n1,2\n", "at least two points"),
     (b"x,y\n1,2\n1,3\n1,4\n", "all x values are equal"),
     (b"x,y\n" + b"1,2\n" * 1_000_000, "limit is 2 MB"),
-    ("x,y\n" + "1,2\n" * 1_000_000, "limit is 5,000"),
-    (b"x,y\n" + b"".join(b"%d,%d\n" % (i, 2 * i) for i in range(6_000)), "limit is 5,000"),
+    ("x,y\n" + "1,2\n" * 1_000_000, "limit is 10,000"),
+    (b"x,y\n" + b"".join(b"%d,%d\n" % (i, 2 * i) for i in range(12_000)), "limit is 10,000"),
     (b"", "empty"),
     (b"\xff\xfe", "UTF-8"),
     (b"x\n1\n2\n", "two columns"),
 ])
 def test_bad_csv_gets_a_clear_message(content, message):
-    with pytest.raises(InputError, match=message):
+    with budget.limits(budget.SERVER), pytest.raises(InputError, match=message):  # the app's point limit
         outliers.points(csv_spec(), content, "")
 
 

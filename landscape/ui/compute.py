@@ -8,9 +8,9 @@ import numpy as np
 import streamlit as st
 import torch
 
-from landscape import data, fit, grid, losses, problems
+from landscape import budget, data, fit, grid, losses, problems
 from landscape.figures import Marker
-from landscape.types import DTYPE, Objective, Surface
+from landscape.types import DTYPE, InputError, Objective, Surface
 
 CACHE = dict(max_entries=64, ttl=3600, show_spinner=False)
 
@@ -19,8 +19,26 @@ def build_objective(spec_json: str, csv: bytes | None = None) -> Objective:
     """The objective a page's problem picker describes (``spec_json``), with uploaded points if any."""
     spec = json.loads(spec_json)
     if csv is not None:
-        spec["xy"] = data.load_csv(csv)
+        spec["xy"] = uploaded_points(csv)
     return problems.from_spec(spec)
+
+
+def uploaded_points(csv: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """An uploaded CSV's points ``(x, y)`` under the point limit in force: parsed once per content
+    (and limit), so a rerun with the same upload does not read it again; a refusal is remembered too."""
+    result = _parse_upload(csv, budget.current().points)
+    if isinstance(result, str):
+        raise InputError(result)
+    return result
+
+
+@st.cache_data(**CACHE)
+def _parse_upload(csv: bytes, limit: int) -> tuple[np.ndarray, np.ndarray] | str:
+    """``data.load_csv``'s points, or its message (st.cache_data does not keep exceptions)."""
+    try:
+        return data.load_csv(csv, max_rows=limit)
+    except InputError as err:
+        return str(err)
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,12 @@ import numpy as np
 import streamlit as st
 import torch
 
-from landscape import data, fit, grid, losses, problems
+from landscape import budget, data, fit, grid, losses, problems
 from landscape.figures import Marker
 from landscape.figures.outliers import Line
 from landscape.losses import Loss
 from landscape.types import DTYPE, InputError, Surface
-from landscape.ui.compute import CACHE, loss_at
+from landscape.ui.compute import CACHE, loss_at, uploaded_points
 from landscape.ui.page import run_or_stop, warm_up
 from landscape.ui.pickers import param_sliders
 from landscape.ui.state import UrlState
@@ -36,7 +36,6 @@ from landscape.ui.state import UrlState
 SOURCES = {"line": "line with noise", "csv": "upload a CSV"}
 POSITIONS = {"high": "at the high-x end (leverage)", "random": "anywhere in x"}
 CLICKS = {"add": "adds a point", "move": "moves a point", "remove": "removes a point"}
-MAX_POINTS = 5_000  # points on the page: a CSV's rows, a line's n; the table and the scatter stay quick
 MAX_EDITS = 1_000  # items of ``pts``
 MAX_EDITS_TEXT = 40_000  # characters of ``pts`` in a link
 SURFACE_LOSSES = ("mse", "mae", "huber")  # the loss surfaces drawn side by side
@@ -65,8 +64,10 @@ def _parse_num(text: str, what: str) -> float:
 
 
 def _parse_index(text: str, what: str) -> int:
-    if not text.isdigit() or int(text) >= MAX_POINTS:
-        raise InputError(f"{what}: {text!r} is not a point number from 0 to {MAX_POINTS - 1}")
+    """A generated point's number: below the point limit in force (``budget.current().points``)."""
+    limit = budget.current().points
+    if not text.isdigit() or len(text) > len(str(limit)) or int(text) >= limit:
+        raise InputError(f"{what}: {text!r} is not a point number from 0 to {limit - 1:,}")
     return int(text)
 
 
@@ -404,10 +405,11 @@ def _generated(spec: dict, csv: bytes | None) -> tuple[np.ndarray, np.ndarray, f
     if spec["source"] == "csv":
         if csv is None:
             raise InputError("choose a CSV file of two numeric columns, x and y")
-        x, y = data.load_csv(csv, max_rows=MAX_POINTS)
+        x, y = uploaded_points(csv)  # parsed once per upload
         return x, y, fit.noise_scale(x, y), "estimated"
-    if not 2 <= int(spec["n"]) <= MAX_POINTS:
-        raise InputError(f"number of points must be between 2 and {MAX_POINTS:,}, got {spec['n']}")
+    limit = budget.current().points
+    if not 2 <= int(spec["n"]) <= limit:
+        raise InputError(f"number of points must be between 2 and {limit:,}, got {spec['n']}")
     x, y = data.line(n=int(spec["n"]), slope=float(spec["slope"]), intercept=S.intercept,
                      noise=float(spec["noise"]), seed=int(spec["seed"]))
     return x, y, float(spec["noise"]), "set"
@@ -422,9 +424,7 @@ def points(spec_json: str, csv: bytes | None, pts: str) -> Points:
     x, y, flags = data.add_outliers(x, y, int(spec["count"]), float(spec["size"]), noise=noise,
                                     leverage=spec["position"] == "high", seed=int(spec.get("seed", S.seed)))
     x, y, flags, origin, ignored = Edits.parse(pts).apply(x, y, flags)
-    x, y = data.check_xy(x, y)
-    if len(x) > MAX_POINTS:
-        raise InputError(f"{len(x):,} points; the page shows at most {MAX_POINTS:,}")
+    x, y = data.check_xy(x, y)  # within the point limit in force, as an upload
     size = float(spec["size"]) if int(spec["count"]) else None
     return Points(x, y, flags, origin, noise, source, size, ignored)
 

@@ -10,13 +10,13 @@ import math
 
 import streamlit as st
 
-from landscape import data, losses, problems
+from landscape import budget, data, losses, problems
 from landscape.losses import Param
 from landscape.ui.state import UrlState
 
 FAMILIES = {"benchmark": "Test function", "regression": "Linear regression", "classification": "Logistic regression"}
 UPLOAD = "upload a CSV"
-MAX_PAGE_POINTS = 10_000
+MAX_PAGE_POINTS = budget.SERVER.points  # generated data: the app's point limit, as for uploads
 
 
 def param_sliders(url: UrlState, params: tuple[Param, ...], container=st, prefix: str = "",
