@@ -23,11 +23,11 @@ from typing import Callable
 import numpy as np
 import torch
 
-from landscape import nn
+from landscape import budget, nn
+from landscape.budget import Cost
 from landscape.types import DTYPE, InputError
 
 Tensor = torch.Tensor
-MAX_CURVATURE_MACS = 2e10  # multiply-adds of one request
 HVP_COST = 4  # forward passes per Hessian-vector product (measured ~3)
 PROBE_ELEMENTS = 1 << 18  # Hutchinson probes share a batched backward pass while probes x N x width stays below this
 
@@ -46,7 +46,9 @@ def hessian_operator(f: Callable[[Tensor], Tensor], theta: Tensor) -> Callable[[
 
 def _operator(run: nn.Run, theta, products: int, what: str) -> tuple[Callable[[Tensor], Tensor], int]:
     """``v -> H v`` of the run's mean training loss at ``theta`` (default: the trained parameters)."""
-    nn.check_cost((products + 1) * HVP_COST * len(run.data.X_train) * run.spec.macs, MAX_CURVATURE_MACS, what)
+    macs = (products + 1) * HVP_COST * len(run.data.X_train) * run.spec.macs
+    budget.charge(Cost(products * budget.STEP_SECONDS + macs / budget.MACS_PER_SECOND, 8.0 * products * run.spec.size),
+                  what, "use fewer points, a smaller network, or fewer iterations or probes")
     theta = torch.as_tensor(run.theta if theta is None else theta, dtype=DTYPE)
     if theta.shape != (run.spec.size,) or not torch.isfinite(theta).all():
         raise InputError(f"parameters must be {run.spec.size} finite numbers")
@@ -71,6 +73,7 @@ def lanczos(matvec: Callable[[Tensor], Tensor], dim: int, k: int, iterations: in
     Q = torch.zeros(m, dim, dtype=DTYPE)  # (m, P)
     alpha, beta = torch.zeros(m, dtype=DTYPE), torch.zeros(m, dtype=DTYPE)
     for j in range(m):
+        budget.checkpoint()
         Q[j] = q
         w = matvec(q)  # (P,)
         alpha[j] = w @ q
@@ -112,6 +115,7 @@ def trace(run: nn.Run, probes: int = 64, seed: int = 0, theta=None) -> Trace:
     chunk = min(16, max(1, PROBE_ELEMENTS // (len(run.data.X_train) * max(run.spec.dims[1:]))))
     samples = torch.empty(probes, dtype=DTYPE)
     for start in range(0, probes, chunk):
+        budget.checkpoint()
         V = torch.randint(0, 2, (min(chunk, probes - start), dim), generator=gen).to(DTYPE) * 2 - 1  # (B, P)
         samples[start:start + len(V)] = (V * (matvec(V) if len(V) > 1 else matvec(V[0]))).sum(-1)  # (B,) v^T H v
     return Trace(samples.mean().item(), (samples.std() / probes**0.5).item(), probes)

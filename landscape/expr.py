@@ -83,41 +83,42 @@ class Function:
     args: tuple[str, ...]
     latex: str  # %-template over the rendered arguments %(0)s, %(1)s, ...
     test_first: bool = False  # the first argument is a comparison (where)
+    ops: float = 1.0  # cost per element in cheap-operation equivalents (landscape.budget), measured
 
     def signature(self, name: str) -> str:
         return f"{name}({', '.join(self.args)})"
 
 
-def _unary(fn: Callable[..., torch.Tensor], latex: str) -> Function:
-    return Function(fn, ("x",), latex)
+def _unary(fn: Callable[..., torch.Tensor], latex: str, ops: float = 1.0) -> Function:
+    return Function(fn, ("x",), latex, ops=ops)
 
 
 _MIN = Function(torch.minimum, ("a", "b"), r"\min\left(%(0)s,\ %(1)s\right)")
 _MAX = Function(torch.maximum, ("a", "b"), r"\max\left(%(0)s,\ %(1)s\right)")
 FUNCTIONS: dict[str, Function] = {
     "abs": _unary(torch.abs, r"\left|%(0)s\right|"),
-    "sign": _unary(torch.sign, r"\operatorname{sign}\left(%(0)s\right)"),
-    "sqrt": _unary(torch.sqrt, r"\sqrt{%(0)s}"),
+    "sign": _unary(torch.sign, r"\operatorname{sign}\left(%(0)s\right)", 2),
+    "sqrt": _unary(torch.sqrt, r"\sqrt{%(0)s}", 10),
     "square": _unary(torch.square, r"\left(%(0)s\right)^{2}"),
-    "exp": _unary(torch.exp, r"\exp\left(%(0)s\right)"),
-    "log": _unary(torch.log, r"\log\left(%(0)s\right)"),
-    "log1p": _unary(torch.log1p, r"\log\left(1 + %(0)s\right)"),
-    "tanh": _unary(torch.tanh, r"\tanh\left(%(0)s\right)"),
-    "sigmoid": _unary(torch.sigmoid, r"\sigma\left(%(0)s\right)"),
-    "softplus": _unary(F.softplus, r"\operatorname{softplus}\left(%(0)s\right)"),
+    "exp": _unary(torch.exp, r"\exp\left(%(0)s\right)", 8),
+    "log": _unary(torch.log, r"\log\left(%(0)s\right)", 12),
+    "log1p": _unary(torch.log1p, r"\log\left(1 + %(0)s\right)", 12),
+    "tanh": _unary(torch.tanh, r"\tanh\left(%(0)s\right)", 25),
+    "sigmoid": _unary(torch.sigmoid, r"\sigma\left(%(0)s\right)", 6),
+    "softplus": _unary(F.softplus, r"\operatorname{softplus}\left(%(0)s\right)", 22),
     "relu": _unary(torch.relu, r"\max\left(0,\ %(0)s\right)"),
-    "cosh": _unary(torch.cosh, r"\cosh\left(%(0)s\right)"),
-    "sinh": _unary(torch.sinh, r"\sinh\left(%(0)s\right)"),
-    "sin": _unary(torch.sin, r"\sin\left(%(0)s\right)"),
-    "cos": _unary(torch.cos, r"\cos\left(%(0)s\right)"),
-    "atan": _unary(torch.atan, r"\arctan\left(%(0)s\right)"),
-    "erf": _unary(torch.erf, r"\operatorname{erf}\left(%(0)s\right)"),
+    "cosh": _unary(torch.cosh, r"\cosh\left(%(0)s\right)", 15),
+    "sinh": _unary(torch.sinh, r"\sinh\left(%(0)s\right)", 15),
+    "sin": _unary(torch.sin, r"\sin\left(%(0)s\right)", 16),
+    "cos": _unary(torch.cos, r"\cos\left(%(0)s\right)", 15),
+    "atan": _unary(torch.atan, r"\arctan\left(%(0)s\right)", 30),
+    "erf": _unary(torch.erf, r"\operatorname{erf}\left(%(0)s\right)", 18),
     "minimum": _MIN, "min": _MIN,
     "maximum": _MAX, "max": _MAX,
     "clip": Function(torch.clamp, ("x", "low", "high"), r"\operatorname{clip}\left(%(0)s,\ %(1)s,\ %(2)s\right)"),
     "where": Function(torch.where, ("condition", "a", "b"),
                       r"\begin{cases} %(1)s & \text{if } %(0)s \\ %(2)s & \text{otherwise} \end{cases}",
-                      test_first=True),
+                      test_first=True, ops=20),
 }
 
 CONSTANTS: dict[str, tuple[float, str]] = {"pi": (math.pi, r"\pi"), "e": (math.e, "e")}
@@ -133,19 +134,21 @@ class Operator:
     latex: str
     precedence: int
     operands: tuple[int, ...]  # the precedence each operand needs to go without parentheses
+    ops: float = 1.0  # cost per element (landscape.budget)
 
 
 BINARY: dict[type, Operator] = {
     ast.Add: Operator(operator.add, "%(0)s + %(1)s", ADD, (ADD, MUL)),
     ast.Sub: Operator(operator.sub, "%(0)s - %(1)s", ADD, (ADD, MUL)),
     ast.Mult: Operator(operator.mul, r"%(0)s \cdot %(1)s", MUL, (MUL, POW)),
-    ast.Div: Operator(operator.truediv, r"\frac{%(0)s}{%(1)s}", ATOM, (0, 0)),
-    ast.Pow: Operator(operator.pow, "{%(0)s}^{%(1)s}", POW, (ATOM, 0)),
+    ast.Div: Operator(operator.truediv, r"\frac{%(0)s}{%(1)s}", ATOM, (0, 0), ops=2),
+    ast.Pow: Operator(operator.pow, "{%(0)s}^{%(1)s}", POW, (ATOM, 0), ops=30),  # r**2 costs 1: see _ops
 }
 UNARY: dict[type, Operator] = {
     ast.USub: Operator(operator.neg, "-%(0)s", NEG, (NEG,)),
     ast.UAdd: Operator(operator.pos, "+%(0)s", NEG, (NEG,)),
 }
+COMPARISON_OPS = 3.0  # cost per element of one comparison (landscape.budget)
 COMPARISONS: dict[type, tuple[Callable[..., torch.Tensor], str]] = {
     ast.Lt: (torch.lt, "<"), ast.LtE: (torch.le, r"\le"), ast.Gt: (torch.gt, ">"),
     ast.GtE: (torch.ge, r"\ge"), ast.Eq: (torch.eq, "="), ast.NotEq: (torch.ne, r"\ne"),
@@ -198,7 +201,7 @@ def parse_loss(expression: str, kind: str = "regression", params: Mapping[str, f
     _check_uses_variable(scope)
     _probe(compiled.fn, scope)
     used = {name: v for name, v in values.items() if name in scope.used}
-    return Loss(_spec(kind, tree, compiled, variable, used), used)
+    return Loss(_spec(kind, tree, compiled, variable, used, *_cost(tree)), used)
 
 
 def probe_points() -> torch.Tensor:
@@ -287,6 +290,26 @@ def _check_size(tree: ast.Expression) -> None:
         if depth > MAX_DEPTH:
             raise InputError(_TOO_DEEP)
         stack.extend((c, depth + isinstance(c, ast.expr)) for c in ast.iter_child_nodes(node))
+
+
+def _cost(tree: ast.Expression) -> tuple[float, int]:
+    """Cost per element of an allowed tree (cheap-operation equivalents, landscape.budget) and an upper
+    bound on the tensors alive at once: the input and one per operation."""
+    ops, operations = 0.0, 0
+    for node in ast.walk(tree.body):
+        if isinstance(node, ast.Call):
+            ops += FUNCTIONS[node.func.id].ops  # type: ignore[attr-defined]
+        elif isinstance(node, ast.BinOp):
+            square = isinstance(node.op, ast.Pow) and isinstance(node.right, ast.Constant) and node.right.value == 2
+            ops += 1.0 if square else BINARY[type(node.op)].ops
+        elif isinstance(node, ast.UnaryOp):
+            ops += UNARY[type(node.op)].ops
+        elif isinstance(node, ast.Compare):
+            ops += COMPARISON_OPS * len(node.ops)
+        else:
+            continue
+        operations += 1
+    return max(ops, 1.0), operations + 1
 
 
 def _check_uses_variable(scope: _Scope) -> None:
@@ -499,7 +522,7 @@ def _env(params: Mapping[str, float], variable: Variable, x: torch.Tensor) -> di
 
 
 def _spec(kind: str, tree: ast.Expression, compiled: _Compiled, variable: Variable,
-          used: Mapping[str, float]) -> LossSpec:
+          used: Mapping[str, float], ops: float, live: int) -> LossSpec:
     closure = compiled.fn
 
     def fn(*args: torch.Tensor, **values: float) -> torch.Tensor:
@@ -512,4 +535,4 @@ def _spec(kind: str, tree: ast.Expression, compiled: _Compiled, variable: Variab
         "custom", kind, fn, compiled.tex, f"Your own formula in the {variable.meaning}: {ast.unparse(tree)}.",
         "you want to see how your own idea of what a mistake should cost shapes the landscape",
         tuple(Param(n, v, -MAX_PARAM, MAX_PARAM, "a parameter of your formula") for n, v in used.items()),
-        label="custom")
+        label="custom", ops=ops, live=live)

@@ -18,11 +18,17 @@ from typing import Callable
 import numpy as np
 import torch
 
-from landscape.types import DTYPE, InputError, LinearModel, Objective, Surface
+from landscape import budget
+from landscape.budget import Cost
+from landscape.types import DTYPE, NOT_FINITE, InputError, LinearModel, Objective, Surface
 
 MIN_RESOLUTION, MAX_RESOLUTION = 5, 401
 MAX_ABS_COORDINATE = 1e6
 CHUNK_ELEMENTS = 1 << 18  # per-chunk tensor size of the plain path (2 MiB of float64; see landscape.runtime)
+CHUNK_BYTES = 32 << 20  # all tensors of one chunk alive at once, plain path and gradients
+PREFIX_ELEMENTS = 1 << 21  # residuals sorted at once by the prefix paths (columns x data points)
+PREFIX_LIVE = 6  # (columns, N) tensors alive at once there: residuals, sorted, two prefix sums, temporaries
+REDUCE = "lower the resolution, use fewer data points or a simpler loss"
 
 
 def check_resolution(n: object) -> int:
@@ -58,9 +64,8 @@ def evaluate(obj: Objective, x_range=None, y_range=None, n: int = 101, method: s
     (x0, x1), (y0, y1) = (check_range(r if r is not None else v, label)
                           for r, v, label in zip((x_range, y_range), obj.view, obj.names))
     xs, ys = torch.linspace(x0, x1, n, dtype=DTYPE), torch.linspace(y0, y1, n, dtype=DTYPE)
-    fast = FAST_PATHS.get(obj.linear.loss.name) if (obj.linear is not None and method == "auto") else None
-    if method not in ("auto", "plain"):
-        raise InputError(f"unknown evaluation method {method!r}; use auto or plain")
+    fast = _fast_path(obj, method)
+    budget.charge(cost(obj, n, method), f"a {n}x{n} surface of {obj.title}", REDUCE)
     start = time.perf_counter()
     with torch.no_grad():
         if fast is not None:
@@ -69,25 +74,74 @@ def evaluate(obj: Objective, x_range=None, y_range=None, n: int = 101, method: s
         else:
             name, z = "plain", plain(obj, xs, ys)
     seconds = time.perf_counter() - start
+    if not bool(torch.isfinite(z).any()):
+        raise InputError(NOT_FINITE)
     return Surface(xs.numpy(), ys.numpy(), z.numpy(), obj.names[0], obj.names[1], name, seconds)
 
 
+def _fast_path(obj: Objective, method: str):
+    if method not in ("auto", "plain"):
+        raise InputError(f"unknown evaluation method {method!r}; use auto or plain")
+    return FAST_PATHS.get(obj.linear.loss.name) if (obj.linear is not None and method == "auto") else None
+
+
+def _n_points(obj: Objective) -> int:
+    return max(1, int(obj.meta.get("n_points", 1)))
+
+
+def _chunk(obj: Objective, live: float) -> int:
+    """Grid points per chunk: CHUNK_ELEMENTS values per tensor, and at most CHUNK_BYTES for ``live`` of them."""
+    per_point = _n_points(obj)
+    return max(1, min(CHUNK_ELEMENTS, int(CHUNK_BYTES // (8 * live))) // per_point)
+
+
+def cost(obj: Objective, n: int, method: str = "auto") -> Cost:
+    """What ``evaluate(obj, n=n, method=method)`` costs, before it runs."""
+    points, per_point = n * n, _n_points(obj)
+    fast = _fast_path(obj, method)
+    if fast is None:
+        return budget.elementwise(points * per_point, obj.ops, obj.live, _chunk(obj, obj.live) * per_point)
+    if fast[0] == "mse-statistics":
+        return budget.elementwise(points + per_point, 8.0, live=4)
+    columns = min(n, max(1, PREFIX_ELEMENTS // per_point))
+    sort = budget.elementwise(n * per_point, 12.0 * (4.0 + math.log2(per_point)), PREFIX_LIVE, columns * per_point)
+    return sort + budget.elementwise(points, 12.0 * (1.0 + math.log2(per_point)), live=8)
+
+
 def plain(obj: Objective, xs: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:
-    """Batched evaluation over chunks of grid points; memory is bounded by CHUNK_ELEMENTS."""
+    """Batched evaluation over chunks of grid points, in bounded memory (``_chunk``)."""
     theta = torch.cartesian_prod(ys, xs).flip(-1)  # (ny * nx, 2), x varying fastest
     out = torch.empty(len(theta), dtype=DTYPE)
-    chunk = max(1, CHUNK_ELEMENTS // max(1, int(obj.meta.get("n_points", 1))))
+    chunk = _chunk(obj, obj.live)
     with torch.no_grad():
         for start in range(0, len(theta), chunk):
+            budget.checkpoint()
             out[start:start + chunk] = obj(theta[start:start + chunk])
     return out.reshape(len(ys), len(xs))  # (ny, nx)
 
 
+GRADIENT_LIVE = 2  # autograd keeps every intermediate of the forward pass and makes one gradient each
+
+
+def gradient_cost(obj: Objective, points: int) -> Cost:
+    """What ``gradients`` costs for ``points`` grid points: a forward and a backward pass, chunked."""
+    live = GRADIENT_LIVE * obj.live
+    per_point = _n_points(obj)
+    ops = 3.0 * obj.ops + 4.0 * obj.live  # backward ~ 2 forwards, plus autograd's bookkeeping per saved tensor
+    return budget.elementwise(points * per_point, ops, live, _chunk(obj, live) * per_point)
+
+
 def gradients(obj: Objective, xs: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:
-    """The gradient of the objective at every grid point: ``(ny, nx, 2)``."""
-    theta = torch.cartesian_prod(ys, xs).flip(-1).requires_grad_(True)
-    (grad,) = torch.autograd.grad(obj(theta).sum(), theta)
-    return grad.reshape(len(ys), len(xs), 2)
+    """The gradient of the objective at every grid point: ``(ny, nx, 2)``, in chunks of bounded memory."""
+    theta = torch.cartesian_prod(ys, xs).flip(-1)  # (ny * nx, 2)
+    budget.charge(gradient_cost(obj, len(theta)), f"the downhill arrows of {obj.title}", REDUCE)
+    out = torch.empty_like(theta)
+    chunk = _chunk(obj, GRADIENT_LIVE * obj.live)
+    for start in range(0, len(theta), chunk):
+        budget.checkpoint()
+        part = theta[start:start + chunk].clone().requires_grad_(True)
+        (out[start:start + chunk],) = torch.autograd.grad(obj(part).sum(), part)
+    return out.reshape(len(ys), len(xs), 2)
 
 
 # ---- exact fast paths for the linear model ------------------------------------------------------
@@ -111,8 +165,9 @@ def _sorted_residual_sums(model: LinearModel, ws: torch.Tensor, bs: torch.Tensor
     x, y = model.x, model.y
     n = len(x)
     out = torch.empty(len(bs), len(ws), dtype=DTYPE)  # (ny, nx)
-    step = max(1, (1 << 21) // n)
+    step = max(1, PREFIX_ELEMENTS // n)
     for j in range(0, len(ws), step):
+        budget.checkpoint()
         w = ws[j:j + step, None]  # (k, 1)
         e = y - w * x  # (k, N)
         centre = e.mean(-1, keepdim=True)  # shift for accurate prefix sums

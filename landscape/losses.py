@@ -51,6 +51,8 @@ class LossSpec:
     use_when: str
     params: tuple[Param, ...] = ()
     label: str = ""
+    ops: float = 50.0  # cost of one element, in cheap-operation equivalents (landscape.budget; bench/worst_case.py)
+    live: int = 4  # tensors of the input's size alive at once while it is computed
 
     @property
     def title(self) -> str:
@@ -76,6 +78,14 @@ class Loss:
     @property
     def kind(self) -> str:
         return self.spec.kind
+
+    @property
+    def ops(self) -> float:
+        return self.spec.ops
+
+    @property
+    def live(self) -> int:
+        return self.spec.live
 
     def of_residual(self, r: torch.Tensor) -> torch.Tensor:
         """rho(r) of a regression loss."""
@@ -167,42 +177,42 @@ def iou(prob, mask, smooth=1.0):
 
 _SPECS = (
     LossSpec("mse", "regression", mse, r"r^2", "Squared error: large residuals cost quadratically.",
-             "errors are Gaussian and big mistakes should cost far more than small ones", label="MSE"),
+             "errors are Gaussian and big mistakes should cost far more than small ones", label="MSE", ops=2, live=2),
     LossSpec("mae", "regression", mae, r"|r|", "Absolute error: every unit of residual costs the same.",
-             "the data has outliers and you want the median, not the mean", label="MAE"),
+             "the data has outliers and you want the median, not the mean", label="MAE", ops=2, live=2),
     LossSpec("huber", "regression", huber,
              r"\begin{cases}\tfrac12 r^2 & |r|\le\delta\\ \delta\,(|r|-\tfrac12\delta) & |r|>\delta\end{cases}",
              "Quadratic near zero, linear beyond delta: MSE's smoothness with MAE's robustness.",
              "you want a smooth fit that still ignores outliers larger than delta",
-             (Param("delta", 1.0, 0.01, 10.0, "where the quadratic turns linear"),), label="Huber"),
+             (Param("delta", 1.0, 0.01, 10.0, "where the quadratic turns linear"),), label="Huber", ops=30, live=6),
     LossSpec("log_cosh", "regression", log_cosh, r"\log\cosh r",
              "Like r^2/2 for small residuals and |r| - log 2 for large ones, smooth everywhere.",
              "you want Huber-like robustness with no parameter and a smooth second derivative",
-             label="log-cosh"),
+             label="log-cosh", ops=30, live=5),
     LossSpec("quantile", "regression", quantile, r"\max(\tau r,\ (\tau-1)\, r)",
              "Pinball loss: under-prediction costs tau, over-prediction 1 - tau per unit.",
              "you want a quantile (e.g. the 90th percentile) rather than the mean",
-             (Param("tau", 0.5, 0.01, 0.99, "the target quantile"),), label="quantile"),
+             (Param("tau", 0.5, 0.01, 0.99, "the target quantile"),), label="quantile", ops=5, live=4),
     LossSpec("bce", "binary", bce,
              r"-\,w_+\,y\log\sigma(s) - (1-y)\log(1-\sigma(s))",
              "Binary cross-entropy on a logit; pos_weight scales the cost of missing a positive.",
              "you predict a probability of the positive class",
              (Param("pos_weight", 1.0, 0.05, 20.0, "cost of a false negative relative to a false positive"),),
-             label="binary cross-entropy"),
+             label="binary cross-entropy", ops=50, live=6),
     LossSpec("hinge", "binary", hinge, r"\max(0,\ 1-m)", "The SVM loss: zero once the margin exceeds 1.",
-             "you want a maximum-margin classifier and no probabilities", label="hinge"),
+             "you want a maximum-margin classifier and no probabilities", label="hinge", ops=6, live=4),
     LossSpec("squared_hinge", "binary", squared_hinge, r"\max(0,\ 1-m)^2",
              "Hinge squared: smooth at the margin, harsher on large violations.",
-             "you want a margin classifier with a differentiable loss", label="squared hinge"),
+             "you want a margin classifier with a differentiable loss", label="squared hinge", ops=8, live=4),
     LossSpec("focal", "binary", focal, r"-\alpha_t\,(1-p_t)^\gamma \log p_t",
              "Cross-entropy that down-weights easy, well-classified examples by (1 - p_t)^gamma.",
              "classes are very imbalanced and easy negatives swamp the gradient",
              (Param("gamma", 2.0, 0.0, 5.0, "focusing: 0 gives weighted cross-entropy"),
-              Param("alpha", 0.25, 0.0, 1.0, "weight of the positive class")), label="focal"),
+              Param("alpha", 0.25, 0.0, 1.0, "weight of the positive class")), label="focal", ops=80, live=8),
     LossSpec("zero_one", "binary", zero_one, r"\mathbf{1}[m \le 0]",
              "The error count itself: flat almost everywhere, so it has no useful gradient.",
              "you report accuracy; it is the reference the other losses bound from above",
-             label="0-1"),
+             label="0-1", ops=10, live=4),
     LossSpec("cross_entropy", "multiclass", cross_entropy,
              r"-(1-\varepsilon)\log p_y - \tfrac{\varepsilon}{C}\sum_c \log p_c,\ \ p=\mathrm{softmax}(z)",
              "Softmax cross-entropy over C classes, with optional label smoothing.",

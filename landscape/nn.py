@@ -29,8 +29,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from landscape import budget, losses
 from landscape import data as datasets
-from landscape import losses
+from landscape.budget import Cost
 from landscape.grid import check_range
 from landscape.types import DTYPE, InputError, Surface
 
@@ -42,12 +43,10 @@ Tensor = torch.Tensor
 MAX_DEPTH, MAX_WIDTH = 4, 128
 MIN_POINTS, MAX_POINTS = 20, 5_000
 MAX_EPOCHS, MAX_STEPS = 5_000, 20_000
-MAX_TRAIN_MACS = 4e10  # multiply-adds of one training run (forward + backward ~ 3 forwards)
-STEP_MACS = 1e6  # the fixed cost of an optimiser step (~0.3 ms), counted as multiply-adds
-MAX_SLICE_MACS = 1e11  # multiply-adds of one slice (grid points x points x network)
 MAX_PATH_FLOATS = 5_000_000  # recorded path: records x parameters (40 MB of float64)
 MAX_RESOLUTION, MAX_COORDINATE = 201, 100.0
 MAX_PARAM, MAX_LOSS = 1e5, 1e8  # beyond these a run counts as diverged
+REDUCE = "use fewer points, a smaller network, fewer epochs or a lower resolution"
 CHUNK_ELEMENTS = 1 << 19  # batched slice: activations per layer buffer (2 MiB of float32, allocated once)
 
 
@@ -79,12 +78,6 @@ def check_choice(value: object, name: str, registry: Mapping[str, object]) -> st
     if value not in registry:
         raise InputError(f"unknown {name} {value!r}; choose one of {', '.join(registry)}")
     return str(value)
-
-
-def check_cost(macs: float, limit: float, what: str) -> None:
-    if macs > limit:
-        raise InputError(f"{what} is too large ({macs / limit:.1f}x the limit): use fewer points, "
-                         "a smaller network, fewer steps or a lower resolution")
 
 
 # ---- activations and tasks ------------------------------------------------------------------
@@ -343,8 +336,9 @@ def train(data: Split, widths=(32, 32), activation: str = "tanh", optimizer: str
     if records * spec.size > MAX_PATH_FLOATS:
         raise InputError(f"recording {records:,} times {spec.size:,} parameters is too much; record less often")
     n_all = n + len(data.X_val)
-    check_cost(total * (3 * batch_size * spec.macs + STEP_MACS) + records * n_all * spec.macs, MAX_TRAIN_MACS,
-               "this training run")
+    macs = total * 3 * batch_size * spec.macs + records * n_all * spec.macs  # a backward pass costs two forwards
+    budget.charge(Cost(total * budget.STEP_SECONDS + macs / budget.MACS_PER_SECOND, records * spec.size * 8.0),
+                  "this training run", REDUCE)
 
     start = time.perf_counter()
     gen = torch.Generator().manual_seed(check_int(seed, "seed", 0, 2**31 - 1))
@@ -372,6 +366,7 @@ def train(data: Split, widths=(32, 32), activation: str = "tanh", optimizer: str
     step, diverged_at, cancelled = 0, None, False
     while step < total and diverged_at is None and not cancelled:
         for idx in torch.randperm(n, generator=gen).split(batch_size):
+            budget.checkpoint()
             loss = task.loss(forward(spec, theta, X[idx]), y[idx]).mean()
             if not (torch.isfinite(loss) and loss <= MAX_LOSS):
                 diverged_at = step
@@ -492,6 +487,7 @@ def _batched(spec: MLP, task: Task, centre: Tensor, D: Tensor, C: Tensor, X: Ten
     bufs = [torch.empty(B, w, N, dtype=X.dtype) for w in widths]  # (B, w_l, N)
     last = len(widths) - 1
     for start in range(0, len(C), B):
+        budget.checkpoint()
         b = min(B, len(C) - start)
         th = torch.addmm(centre, C[start:start + b], D, out=thetas[:b])  # (b, P)
         h = XT.expand(b, *XT.shape)  # (b, d, N)
@@ -540,7 +536,8 @@ def _check_slice(run: Run, points: int, *vectors) -> None:
         if np.shape(v)[-1] != run.spec.size or not np.isfinite(v).all():
             raise InputError(f"parameter vectors must be {run.spec.size} finite numbers")
     n_all = len(run.data.X_train) + len(run.data.X_val)
-    check_cost(points * n_all * run.spec.macs, MAX_SLICE_MACS, "this slice")
+    budget.charge(Cost(points * n_all * run.spec.macs / budget.SLICE_MACS_PER_SECOND, 2.0 * CHUNK_ELEMENTS * 4),
+                  "this slice", REDUCE)
 
 
 def _axis(bounds, resolution: int, name: str) -> np.ndarray:

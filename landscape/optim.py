@@ -32,6 +32,8 @@ import numpy as np
 import torch
 from torch.optim import lr_scheduler
 
+from landscape import budget
+from landscape.budget import Cost
 from landscape.fit import minimize  # noqa: F401  (exact minimisers live in fit.py; DESIGN: ls.optim.minimize)
 from landscape.losses import Param
 from landscape.types import DTYPE, InputError, Objective, Trajectory
@@ -39,8 +41,9 @@ from landscape.types import DTYPE, InputError, Objective, Trajectory
 MAX_STEPS = 5000
 DEFAULT_STEPS = 200
 MAX_PATH_POINTS = 1_000_000  # starts x (steps + 1) of one call: 24 MB of float64 points
-MAX_WORK = 500_000_000  # starts x steps x data points of one call: a few seconds of compute
 MAX_RACE = 12
+CHECK_EVERY = 50  # steps between two budget checkpoints
+LBFGS_EVALUATIONS = 5  # gradients per L-BFGS step in a typical line search (at most its max_eval, 25)
 MAX_MAP_SIDE = 100
 START_MARGIN = 10.0  # a start may lie this many view half-widths from the view's centre
 BOUND_FACTOR = 1e3  # default divergence bound: this times the largest |view limit|
@@ -256,14 +259,29 @@ def _starts(obj: Objective, starts: object, bound: float) -> torch.Tensor:
     return theta
 
 
-def _check_size(obj: Objective, starts: int, steps: int) -> None:
+def cost(obj: Objective, starts: int, steps: int, evaluations: int = 1) -> Cost:
+    """What ``steps`` steps of one torch optimiser moving ``starts`` points cost, each step taking
+    ``evaluations`` gradients and recording the full objective once, with the recorded path."""
     n = int(obj.meta.get("n_points", 1))
+    work = budget.elementwise(starts * n, (3 * evaluations + 1) * obj.ops, 2 * obj.live)  # autograd keeps the graph
+    seconds = steps * (evaluations * budget.PATH_STEP_SECONDS + work.seconds)
+    return Cost(seconds, work.bytes + 24.0 * starts * (steps + 1))
+
+
+def _evaluations(plan: "_Plan") -> int:
+    """Gradients per step: one, or L-BFGS's typical line search (LBFGS_EVALUATIONS)."""
+    return 1 if plan.optimizer.elementwise else LBFGS_EVALUATIONS
+
+
+def _check_size(obj: Objective, steps: int, groups: Sequence[tuple[int, int]]) -> None:
+    """Refuse ``steps`` steps of optimisers moving ``(starts, evaluations per step)`` each, if too costly."""
+    starts = sum(k for k, _ in groups)
     if starts * (steps + 1) > MAX_PATH_POINTS:
         raise InputError(f"{starts} paths of {steps} steps is too many points; keep starts x steps "
                          f"under {MAX_PATH_POINTS:,}")
-    if starts * steps * n > MAX_WORK:
-        raise InputError(f"{starts} paths x {steps} steps x {n} data points is too much work; "
-                         "use fewer steps, starts or points, or mini-batches")
+    total = sum((cost(obj, k, steps, e) for k, e in groups), Cost(0.0))
+    budget.charge(Cost(total.seconds, total.bytes), f"{starts} paths of {steps} steps",
+                  "use fewer steps, starts or data points, or mini-batches")
 
 
 @dataclass(frozen=True)
@@ -391,6 +409,8 @@ def _descend(obj: Objective, leaves: Sequence[torch.Tensor], step: Step, steps: 
     losses = torch.empty(steps + 1, k, dtype=DTYPE)  # (T+1, K)
     ends = torch.full((k,), steps + 1)  # (K,)
     for t in range(steps + 1):
+        if t % CHECK_EVERY == 0:
+            budget.checkpoint()
         with torch.no_grad():
             points[t] = torch.cat(leaves)
             losses[t] = obj(points[t])
@@ -440,7 +460,7 @@ def run_many(obj: Objective, name: str, starts, steps: int = DEFAULT_STEPS, lr: 
     """
     plan = _plan(obj, name, steps, lr, schedule, clip, batch_size, seed, bound, hparams)
     theta = _starts(obj, starts, plan.bound)  # (K, 2)
-    _check_size(obj, len(theta), plan.steps)
+    _check_size(obj, plan.steps, [(len(theta), _evaluations(plan))])
     groups = [theta] if plan.optimizer.elementwise else list(theta[:, None])  # (K, 2) or K x (1, 2)
     return [traj for group in groups for traj in _run_together(obj, [plan], [group])[0]]
 
@@ -496,7 +516,7 @@ def race(obj: Objective, entries: Mapping[str, Mapping[str, object]], start=None
     plans = {label: _race_plan(obj, label, settings, steps, bound) for label, settings in entries.items()}
     first = next(iter(plans.values()))  # steps and bound are the same in every plan
     theta = _starts(obj, _start(obj, start), first.bound)  # (1, 2)
-    _check_size(obj, len(plans), first.steps)
+    _check_size(obj, first.steps, [(1, _evaluations(p)) for p in plans.values()])
     groups: dict[object, list[str]] = {}  # elementwise entries on the same batches share a descent
     for label, p in plans.items():
         key = (p.batch_size, p.seed if p.batch_size else None) if p.optimizer.elementwise else label
@@ -596,7 +616,7 @@ def lr_momentum_map(obj: Objective, start=None, lrs: Sequence[float] = LR_GRID,
     steps = _whole(steps, "steps", 1, MAX_STEPS)
     bound = default_bound(obj) if bound is None else BOUND.check(bound, "divergence")
     start = _starts(obj, _start(obj, start), bound)  # (1, 2)
-    _check_size(obj, len(lr) * len(mu), steps)
+    _check_size(obj, steps, [(len(lr) * len(mu), 1)])
     leaves = [start.expand(len(lr), 2).clone().requires_grad_(True) for _ in mu]  # M x (L, 2)
     optimizer = torch.optim.SGD([{"params": [p], "momentum": float(m)} for p, m in zip(leaves, mu)], lr=1.0)
     step = partial(_step_together, leaves=leaves, optimizers=[optimizer], schedulers=[],

@@ -18,6 +18,7 @@ from landscape.losses import Loss, Param
 from landscape.types import DTYPE, InputError, LinearModel, Objective
 
 MAX_PENALTY = 100.0
+MODEL_OPS = 4.0  # per grid point and data point: the linear score (a small matmul) and the mean
 PENALTY_PARAMS = (Param("l1", 0.0, 0.0, MAX_PENALTY, "lasso strength, l1 |w|"),
                   Param("l2", 0.0, 0.0, MAX_PENALTY, "ridge strength, l2 w^2"))
 
@@ -48,7 +49,8 @@ def linear_regression(x, y, loss: Loss | str = "mse", l2: float = 0.0, l1: float
         data, ("w", "b"), ((w - span_w, w + span_w), (b - span_b, b + span_b)),
         f"linear regression, {loss.describe()}", penalty=penalty if (l1 or l2) else None,
         linear=LinearModel(x, y, loss, l1, l2), meta={"kind": "regression", "n_points": len(x)},
-        subset=lambda idx: linear_regression(x[idx], y[idx], loss, l2=l2, l1=l1))
+        subset=lambda idx: linear_regression(x[idx], y[idx], loss, l2=l2, l1=l1),
+        ops=loss.ops + MODEL_OPS, live=loss.live + 1)
 
 
 def _least_squares(x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
@@ -72,7 +74,8 @@ def logistic_regression(X, y, loss: Loss | str = "bce") -> Objective:
 
     return Objective(data, ("w1", "w2"), ((-6.0, 6.0), (-6.0, 6.0)), f"logistic regression, {loss.describe()}",
                      meta={"kind": "classification", "n_points": len(X)},
-                     subset=lambda idx: logistic_regression(X[idx], y[idx], loss))
+                     subset=lambda idx: logistic_regression(X[idx], y[idx], loss),
+                     ops=loss.ops + MODEL_OPS, live=loss.live + 2)
 
 
 # ---- classic test functions ------------------------------------------------------------------

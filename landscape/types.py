@@ -14,6 +14,10 @@ class InputError(ValueError):
     """Bad input from a person (widget, URL, CSV, formula). Its message is shown as is."""
 
 
+NOT_FINITE = ("the loss is not a finite number anywhere in this view (it overflows or is undefined there): "
+              "move the view closer to the data's scale, or use a loss that grows more slowly")
+
+
 @dataclass(frozen=True)
 class Surface:
     """A loss evaluated on a grid: ``z[i, j] = f(x[j], y[i])``."""
@@ -28,8 +32,11 @@ class Surface:
 
     @property
     def minimum(self) -> tuple[float, float, float]:
-        """(x, y, z) of the smallest finite grid value."""
-        i, j = np.unravel_index(np.nanargmin(np.where(np.isfinite(self.z), self.z, np.nan)), self.z.shape)
+        """(x, y, z) of the smallest finite grid value; InputError when no value is finite."""
+        finite = np.isfinite(self.z)
+        if not finite.any():
+            raise InputError(NOT_FINITE)
+        i, j = np.unravel_index(np.argmin(np.where(finite, self.z, np.inf)), self.z.shape)
         return float(self.x[j]), float(self.y[i]), float(self.z[i, j])
 
 
@@ -63,6 +70,8 @@ class Objective:
     log_scale: bool = False  # steep functions read better on a log colour scale
     meta: Mapping[str, object] = field(default_factory=dict)  # n_points, hessian, formula, ...
     subset: "Callable[[torch.Tensor], Objective] | None" = None  # same objective on data rows idx (mini-batches)
+    ops: float = 50.0  # cost per grid point and data point, in cheap-operation equivalents (landscape.budget)
+    live: int = 4  # tensors of (grid points, data points) alive at once while it is evaluated
 
     def __call__(self, theta: torch.Tensor) -> torch.Tensor:
         loss = self.data(theta)
@@ -75,10 +84,11 @@ class Objective:
         zero = lambda theta: torch.zeros(theta.shape[:-1], dtype=theta.dtype)  # noqa: E731
         if name == "data":
             return Objective(self.data, self.names, self.view, self.title, None, self.minima,
-                             self.linear and self.linear.without_penalty(), self.log_scale, self.meta)
+                             self.linear and self.linear.without_penalty(), self.log_scale, self.meta,
+                             ops=self.ops, live=self.live)
         if name == "penalty":
             return Objective(self.penalty or zero, self.names, self.view, self.title + " (penalty)",
-                             log_scale=False, meta=self.meta)
+                             log_scale=False, meta={**self.meta, "n_points": 1}, ops=5.0, live=2)
         raise InputError(f"unknown objective part {name!r}; use total, data or penalty")
 
 

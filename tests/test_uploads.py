@@ -9,12 +9,11 @@ upload does not parse it again.
 from __future__ import annotations
 
 import re
-import time
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
 from apptest import load
+from measure import bounded
 
 from landscape import budget, data
 from landscape.types import InputError
@@ -22,32 +21,9 @@ from landscape.ui import compute, outliers
 
 LIMIT_SECONDS = 0.5  # "well under a second" for the library, on a busy 2-core machine
 PAGE_SECONDS = 10.0  # one AppTest run of a page that refuses the upload (AppTest's own overhead included)
-LIMIT_MB = 500
 MAX_BYTES = data.MAX_CSV_BYTES
 
 
-def _status(field: str) -> int:
-    """A /proc/self/status field in kB."""
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith(field + ":"))
-
-
-@contextmanager
-def bounded(seconds: float, mb: float = LIMIT_MB):
-    """The block runs within ``seconds`` and adds less than ``mb`` to the peak resident memory."""
-    try:  # reset VmHWM to the current RSS (Linux >= 4.0), so the peak is this block's
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        pass
-    base = _status("VmRSS")
-    start = time.perf_counter()
-    report = {}
-    yield report
-    report["seconds"] = time.perf_counter() - start
-    report["mb"] = (_status("VmHWM") - base) / 1024
-    assert report["seconds"] < seconds, report
-    assert report["mb"] < mb, report
 
 
 def _rows(n: int, header: bool = True, offset: float = 0.0) -> bytes:

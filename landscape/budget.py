@@ -1,0 +1,126 @@
+"""What one request may cost: estimated before it runs, refused when over budget, stopped when unwanted.
+
+Every compute path that a person can reach estimates its cost from its sizes alone (grid points,
+data points, the loss's operations, steps, multiply-adds) as ``Cost(seconds, bytes)``: seconds of
+one core and peak extra memory, from the rates below, measured on this project's 2-core machine
+(``bench/worst_case.py`` prints the worst allowed request of every page; ``tests/test_budget.py``
+checks that the estimates bound what runs).  ``charge`` refuses an estimate over the budget in
+force with a message that says what to reduce.
+
+The budget in force is a context variable: a notebook gets ``NOTEBOOK`` (generous), the app enters
+every script run under ``limits(SERVER, checkpoint)``.  ``checkpoint()`` runs between chunks of
+long work; the app's checkpoint raises Streamlit's own stop or rerun exception when the session
+has closed or asked for a new run, so work that nobody waits for ends at its next chunk.
+"""
+from __future__ import annotations
+
+import contextvars
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from landscape.types import InputError
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The most one request may take: single-core seconds, peak extra bytes, data points."""
+
+    seconds: float
+    bytes: int
+    points: int
+
+
+NOTEBOOK = Budget(seconds=15.0, bytes=2 << 30, points=100_000)  # a notebook call: as the limits it had before
+SERVER = Budget(seconds=4.0, bytes=256 << 20, points=10_000)  # the app: a few seconds, a few hundred MB
+
+# Rates of this machine's cores (one thread), float64 unless said otherwise.
+ELEMENTS_PER_SECOND = 4e9  # cheap elementwise operations (add, mul, abs, compare) on float64 tensors
+MACS_PER_SECOND = 3e9  # multiply-adds of small dense layers in float64 (training, curvature); backward = 2 forwards
+SLICE_MACS_PER_SECOND = 1e10  # the same in float32, batched over the points of a slice (nn.plane)
+STEP_SECONDS = 1.5e-3  # fixed cost of one training step of a network: autograd, torch.optim, Python
+PATH_STEP_SECONDS = 3.5e-4  # fixed cost of one step of a two-parameter optimiser (landscape.optim)
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Estimated single-core seconds and peak extra bytes of a piece of work."""
+
+    seconds: float
+    bytes: float = 0.0
+
+    def __add__(self, other: "Cost") -> "Cost":  # work done one after the other: memory is reused
+        return Cost(self.seconds + other.seconds, max(self.bytes, other.bytes))
+
+    def __mul__(self, times: float) -> "Cost":  # the same work repeated
+        return Cost(self.seconds * times, self.bytes)
+
+
+def elementwise(elements: float, ops: float, live: float = 1.0, chunk: float | None = None) -> Cost:
+    """``elements`` values through ``ops`` cheap-operation equivalents each; ``live`` tensors of
+    ``chunk`` elements (default: all of them) alive at once."""
+    return Cost(elements * ops / ELEMENTS_PER_SECOND, 8.0 * live * (elements if chunk is None else chunk))
+
+
+_budget: contextvars.ContextVar[Budget] = contextvars.ContextVar("landscape_budget", default=NOTEBOOK)
+_checkpoint: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar("landscape_checkpoint",
+                                                                                        default=None)
+
+
+def current() -> Budget:
+    """The budget in force in this thread."""
+    return _budget.get()
+
+
+@contextmanager
+def limits(budget: Budget, checkpoint: Callable[[], None] | None = None) -> Iterator[Budget]:
+    """Run the block under ``budget``; ``checkpoint`` is called between chunks of long work."""
+    tokens = _budget.set(budget), _checkpoint.set(checkpoint)
+    try:
+        yield budget
+    finally:
+        _budget.reset(tokens[0])
+        _checkpoint.reset(tokens[1])
+
+
+def enter(budget: Budget, checkpoint: Callable[[], None] | None = None) -> None:
+    """Put ``budget`` in force for the rest of this thread's current context (one app script run)."""
+    _budget.set(budget)
+    _checkpoint.set(checkpoint)
+
+
+def checkpoint() -> None:
+    """Between chunks: end the work here if nobody waits for it any more (raises the app's exception)."""
+    check = _checkpoint.get()
+    if check is not None:
+        check()
+
+
+def charge(cost: Cost, what: str, reduce: str) -> Cost:
+    """Refuse ``cost`` if it is over the budget in force, saying what to reduce; else return it."""
+    budget = current()
+    if cost.seconds > budget.seconds:
+        raise InputError(f"{what} is too large: about {_seconds(cost.seconds)} of computing, over the limit of "
+                         f"{_seconds(budget.seconds)} per request; {reduce}")
+    if cost.bytes > budget.bytes:
+        raise InputError(f"{what} is too large: about {cost.bytes / 2**20:,.0f} MB of memory, over the limit of "
+                         f"{budget.bytes / 2**20:,.0f} MB per request; {reduce}")
+    return cost
+
+
+def check_points(n: int, what: str = "the data") -> int:
+    """``n`` data points, within the budget's limit."""
+    limit = current().points
+    if n > limit:
+        raise InputError(f"{what} has {n:,} points; the limit here is {limit:,}")
+    return n
+
+
+def _seconds(s: float) -> str:
+    return f"{s:.1f} s" if s < 60 else f"{s / 60:.0f} min" if s < 3600 else f"{s / 3600:.0f} h"
+
+
+def chunk_rows(per_row_bytes: float, rows: int, target_bytes: float = 2 << 20) -> int:
+    """How many rows of ``per_row_bytes`` fit in one chunk of about ``target_bytes`` (at least one)."""
+    return max(1, min(rows, int(target_bytes // max(per_row_bytes, 1.0))))
+
