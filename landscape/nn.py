@@ -507,6 +507,7 @@ def _vmapped(spec: MLP, task: Task, centre: Tensor, D: Tensor, C: Tensor, X: Ten
     B = max(1, CHUNK_ELEMENTS // (len(X) * max(spec.dims[1:])))
     point_loss = torch.func.vmap(lambda theta: task.loss(forward(spec, theta, X), y).mean())
     for start in range(0, len(C), B):
+        budget.checkpoint()
         out[start:start + B] = point_loss(torch.addmm(centre, C[start:start + B], D))
 
 
