@@ -274,9 +274,24 @@ def _parse(text: str) -> ast.Expression:
             warnings.simplefilter("error", SyntaxWarning)  # e.g. "invalid decimal literal": a refusal, not a warning
             return ast.parse(text, mode="eval")
     except SyntaxError as e:
-        raise InputError(f"not a formula: {e.msg} at position {e.offset}") from None
+        raise InputError(f"not a formula: {e.msg} {_where(text, e)}") from None
     except (RecursionError, MemoryError):  # Python's own parser limits, should MAX_LENGTH ever grow
         raise InputError(_TOO_DEEP) from None
+
+
+def _where(text: str, e: SyntaxError) -> str:
+    """Where a syntax error is, in the person's text: ``at position i`` (1-based, counted over the whole
+    text), or ``at the end, after ...`` when the formula stops too early.
+
+    Python's ``offset`` counts within line ``lineno``, and is 0 (or past the line) when the parser ran
+    out of input, e.g. for ``r**`` or ``r +``.
+    """
+    lines = text.split("\n")
+    line = min(max(e.lineno or 1, 1), len(lines))
+    position = sum(len(s) + 1 for s in lines[:line - 1]) + (e.offset or 0)  # 1-based, in the whole text
+    if not (e.offset and e.offset >= 1 and text[position - 1:].strip()):
+        return f"at the end: something is missing after {text.rstrip()[-20:]!r}"
+    return f"at position {position}"
 
 
 def _check_size(tree: ast.Expression) -> None:

@@ -399,6 +399,37 @@ def test_grammar_refusals_say_what_is_allowed():
     assert "A formula may use" in message and "your parameters p" in message and "where(" in message
 
 
+@pytest.mark.parametrize("text, where", [
+    ("r**", "at the end: something is missing after 'r**'"),
+    ("r +", "at the end"),
+    ("abs(r)+", "at the end"),
+    ("1 2", "at position 3"),  # the second number
+    ("1 +* 2", "at position 4"),  # the '*'
+    ("r ** 2 2", "at position 8"),
+    ("r)", "at position 2"),
+    ("r ** (", "at position 6"),  # the bracket never closed
+    ("r\n** 2 2", "at position 8"),  # a line break counts as one character of the text
+])
+def test_a_syntax_error_names_where_it_is(text, where):
+    with pytest.raises(InputError, match="not a formula") as err:
+        expr.parse_loss(text)
+    assert where in str(err.value) and "position 0" not in str(err.value)
+
+
+@given(st.text(alphabet="r0123456789+-*/() .", min_size=1, max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_a_syntax_error_position_is_a_character_of_the_text(text):
+    """Every reported position points at a character that is there (1-based), never 0 or past the end."""
+    try:
+        expr.parse_loss(text)
+    except InputError as err:
+        found = re.search(r"at position (\d+)", str(err))
+        if found:
+            position = int(found.group(1))
+            stripped = text.strip()
+            assert 1 <= position <= len(stripped) and stripped[position - 1:].strip(), (text, str(err))
+
+
 def test_nothing_from_the_text_runs():
     marker = Path("/tmp/expr-pwned")
     marker.unlink(missing_ok=True)
