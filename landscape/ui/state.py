@@ -3,16 +3,44 @@ string and writes its current value back, so a copied link reopens the same view
 
 A hand-edited URL is validated like any other input: a bad value is replaced by the
 default and the page says so.
+
+So is a widget value that no browser sends (a websocket client can send anything).
+
+Upstream bug, Streamlit 1.67: a value of the wrong kind raises inside the widget's deserializer:
+``NumberInputSerde.deserialize`` (``int(val)``: ``inf`` -> OverflowError, ``nan`` -> ValueError;
+``math.isfinite`` of a string -> TypeError), ``SliderSerde.deserialize`` (``len`` of a scalar),
+``SelectboxSerde.deserialize`` (a list as a dict key).  Streamlit calls it from
+``SessionState.on_script_will_rerun`` -> ``_call_callbacks`` -> ``_widget_changed`` ->
+``WStates.__getitem__``, before the script runs, so no code of the page can catch it; the value
+stays serialized in ``_new_widget_state``, and ``_compact_state`` raises again at the start of
+every later run: the session shows "This app has encountered an error" for good and logs a
+traceback each time.  Second bug: ``WStates.__getitem__`` records the field a value arrived in as
+the widget's ``value_type``, so a number sent to a select box makes ``WStates.get_serialized``
+(called by ``register_widget`` for text widgets) raise TypeError in every later run.  Values of the
+right kind but out of range (``1e300``, ``2**63`` in a bounded box, ``nan`` in a float box) are
+replaced by the widget's default without a word.
+
+The guard: after a control is drawn (``UrlState._draw``), its deserializer in Streamlit's widget
+metadata, the one the next run calls, is wrapped (``_guard``).  A value the control would not get
+from a browser (``wire_number`` / ``wire_slider`` for numbers; the right type for the others;
+anything Streamlit's deserializer raises on) is refused: the control takes its default as Streamlit
+defines it (as Streamlit does with a NaN), and on that run, before the control is drawn
+(``UrlState._take_refused``), its value type is restored, the value is sent back to the browser and
+``report()`` shows a warning naming the control.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
 import streamlit as st
+from streamlit.elements.lib.js_number import JSNumber
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from landscape.types import InputError
+
+REFUSED = "_url_refused"  # in session state: {widget key: (reason, value used, value type)} refused since last run
 
 
 @dataclass(frozen=True)
@@ -41,6 +69,87 @@ def parse_number(text: str, low: float, high: float, integer: bool = False) -> f
     return value
 
 
+def wire_number(raw: Any, low: float, high: float, integer: bool = False) -> float | int:
+    """A number box's or slider's value as it came over the websocket, within [low, high].
+
+    A browser sends a finite number inside the box's bounds (a whole one for an integer box); anything
+    else was made by hand and raises InputError, with a message that never echoes text it was sent."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        raise InputError(f"{_kind(raw)} is not a number")
+    if not math.isfinite(raw):
+        raise InputError(f"{raw} is not a finite number")
+    if not low <= raw <= high:
+        raise InputError(f"{raw:g} is outside {low:g} to {high:g}")
+    if integer:
+        if raw != int(raw):
+            raise InputError(f"{raw:g} is not a whole number")
+        return int(raw)
+    return float(raw)
+
+
+def wire_slider(raw: Any, low: float, high: float, integer: bool = False) -> float | int:
+    """A single-value slider's value as it came over the websocket: a list of one number in [low, high]."""
+    values = _as_list(raw)
+    if values is None or len(values) != 1:
+        raise InputError(f"{_kind(raw)} is not a list of one number")
+    return wire_number(values[0], low, high, integer)
+
+
+def _kind(raw: Any) -> str:
+    """What a value from the websocket is, in words (its content is never echoed: it may be anything)."""
+    if isinstance(raw, bool):
+        return "on/off"
+    if isinstance(raw, (int, float)):
+        return "a number"
+    if isinstance(raw, str):
+        return "text"
+    if isinstance(raw, bytes):
+        return "bytes"
+    values = _as_list(raw)
+    if values is not None:
+        return f"a list of {len(values)}"
+    return f"a {type(raw).__name__}"
+
+
+def _wire_text(raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise InputError(f"{_kind(raw)} is not text")
+    return raw
+
+
+def _wire_texts(raw: Any) -> list[str]:
+    values = _as_list(raw)
+    if values is None or not all(isinstance(v, str) for v in values):
+        raise InputError(f"{_kind(raw)} is not a list of texts")
+    return values
+
+
+def _as_list(raw: Any) -> list | None:
+    """``raw`` as a list if it is a sequence other than text (protobuf's repeated fields have no
+    ``__iter__`` attribute, only the sequence protocol), else None."""
+    if isinstance(raw, (str, bytes, dict)):
+        return None
+    try:
+        return list(raw)
+    except TypeError:
+        return None
+
+
+def _wire_bool(raw: Any) -> bool:
+    if not isinstance(raw, bool):
+        raise InputError(f"{_kind(raw)} is not on or off")
+    return raw
+
+
+def _number_bounds(low: float, high: float, integer: bool, clamp: bool) -> tuple[float, float]:
+    """The values a browser can send from a number box: its own bounds, or JavaScript's when unbounded."""
+    if clamp:
+        return low, high
+    if integer:
+        return JSNumber.MIN_SAFE_INTEGER, JSNumber.MAX_SAFE_INTEGER
+    return JSNumber.MIN_NEGATIVE_VALUE, JSNumber.MAX_VALUE
+
+
 class UrlState:
     """The controls of one page, bound to the URL under short names (``?loss=huber&n=101``)."""
 
@@ -48,6 +157,7 @@ class UrlState:
         self.page = page
         self.bound: dict[str, _Bound] = {}
         self.problems: list[str] = []
+        self.refused: dict[str, tuple[str, Any, str | None]] = st.session_state.setdefault(REFUSED, {})
 
     def _init(self, name: str, default: Any, parse: Callable[[str], Any], fmt: Callable[[Any], str]) -> str:
         key = self.key(name)
@@ -67,21 +177,48 @@ class UrlState:
         """The session-state key of the control bound to ``name``."""
         return f"{self.page}_{name}"
 
+    def _take_refused(self, label: str, key: str) -> None:
+        """Before a control is drawn: if the last value the browser sent for it was refused, say so, and
+        send the value used instead back to the browser (a value set through session state is one the
+        browser adopts)."""
+        refusal = self.refused.pop(key, None)
+        if refusal is None:
+            return
+        reason, used, value_type = refusal
+        _restore_value_type(key, value_type)
+        shown = (("on" if used else "off") if isinstance(used, bool) else _fmt_number(used)
+                 if isinstance(used, (int, float)) else "its default")
+        self.problems.append(f"{_md_escape(label)}: the value sent was refused ({reason}); using {shown}.")
+        # Send the value used back to the browser, unless a newer value came since: a refusal can happen in
+        # _compact_state (which deserializes what it clears), before the browser's values of this run.
+        if st.session_state.get(key, used) == used:
+            st.session_state[key] = used
+
+    def _draw(self, key: str, draw: Callable[[], Any], check: Callable[[Any], Any] | None = None) -> Any:
+        """Draw a control, then guard the deserializer its next value from the browser goes through
+        (also when drawing was interrupted, e.g. by a newer rerun, after Streamlit registered it)."""
+        try:
+            return draw()
+        finally:
+            _guard(key, check, self.refused)
+
     # ---- widgets -------------------------------------------------------------------------------
 
     def selectbox(self, label: str, name: str, options: Sequence[str], default: str | None = None,
                   container=st, **kw) -> str:
         default = options[0] if default is None else default
         key = self._init(name, default, _choice(options), str)
+        self._take_refused(label, key)
         if st.session_state[key] not in options:  # options changed under a kept value
             st.session_state[key] = default
-        return container.selectbox(label, options, key=key, **kw)
+        return self._draw(key, lambda: container.selectbox(label, options, key=key, **kw), _wire_text)
 
     def radio(self, label: str, name: str, options: Sequence[str], default: str | None = None,
               container=st, **kw) -> str:
         default = options[0] if default is None else default
         key = self._init(name, default, _choice(options), str)
-        return container.radio(label, options, key=key, **kw)
+        self._take_refused(label, key)
+        return self._draw(key, lambda: container.radio(label, options, key=key, **kw), _wire_text)
 
     def multiselect(self, label: str, name: str, options: Sequence[str], default: Sequence[str],
                     container=st, **kw) -> list[str]:
@@ -93,25 +230,31 @@ class UrlState:
             return values
 
         key = self._init(name, list(default), parse, ",".join)
-        return container.multiselect(label, options, key=key, **kw)
+        self._take_refused(label, key)
+        return self._draw(key, lambda: container.multiselect(label, options, key=key, **kw), _wire_texts)
 
     def slider(self, label: str, name: str, low: float, high: float, default: float, step: float | None = None,
                container=st, **kw) -> float | int:
         integer = all(isinstance(v, int) for v in (low, high, default)) and (step is None or isinstance(step, int))
         key = self._init(name, default, lambda raw: parse_number(raw, low, high, integer), _fmt_number)
-        return container.slider(label, low, high, step=step, key=key, **kw)
+        self._take_refused(label, key)
+        return self._draw(key, lambda: container.slider(label, low, high, step=step, key=key, **kw),
+                          lambda raw: wire_slider(raw, low, high, integer))
 
     def number(self, label: str, name: str, low: float, high: float, default: float, step: float | None = None,
                container=st, clamp: bool = True, **kw) -> float | int:
         """A number box; a link value must lie in ``[low, high]``.  ``clamp=False`` leaves the box itself
         unbounded, so that whatever a person types reaches the compute package, which says what is wrong
-        (a value that is not finite never arrives: Streamlit replaces it by 0)."""
+        (a value no browser sends, not finite or beyond JavaScript's safe numbers, is refused here)."""
         integer = all(isinstance(v, int) for v in (low, high, default)) and (step is None or isinstance(step, int))
         key = self._init(name, default, lambda raw: parse_number(raw, low, high, integer), _fmt_number)
         bounds = dict(min_value=low, max_value=high) if clamp else {}
         if step is None and integer:
             step = 1
-        return container.number_input(label, step=step, key=key, **bounds, **kw)
+        lo, hi = _number_bounds(low, high, integer, clamp)
+        self._take_refused(label, key)
+        return self._draw(key, lambda: container.number_input(label, step=step, key=key, **bounds, **kw),
+                          lambda raw: wire_number(raw, lo, hi, integer))
 
     def checkbox(self, label: str, name: str, default: bool = False, container=st, **kw) -> bool:
         def parse(raw: str) -> bool:
@@ -120,7 +263,8 @@ class UrlState:
             return raw.lower() in ("1", "true")
 
         key = self._init(name, default, parse, lambda v: "1" if v else "0")
-        return container.checkbox(label, key=key, **kw)
+        self._take_refused(label, key)
+        return self._draw(key, lambda: container.checkbox(label, key=key, **kw), _wire_bool)
 
     def text(self, label: str, name: str, default: str = "", max_chars: int = 200, container=st, **kw) -> str:
         def parse(raw: str) -> str:
@@ -129,7 +273,9 @@ class UrlState:
             return raw
 
         key = self._init(name, default, parse, str)
-        return container.text_input(label, key=key, max_chars=max_chars, **kw)
+        self._take_refused(label, key)
+        return self._draw(key, lambda: container.text_input(label, key=key, max_chars=max_chars, **kw),
+                          _wire_text)
 
     def value(self, name: str, default: str, parse: Callable[[str], str]) -> str:
         """A URL-bound value that is not a widget (e.g. edits made by clicks); returns its session-state key."""
@@ -152,6 +298,65 @@ class UrlState:
         for name, value in wanted.items():
             if st.query_params.get(name) != value:
                 st.query_params[name] = value
+
+
+def _guard(key: str, check: Callable[[Any], Any] | None, refused: dict) -> None:
+    """Wrap the deserializer of the widget with session-state key ``key`` (see the module docstring)."""
+    ctx = get_script_run_ctx()
+    if ctx is None:  # bare mode: no browser, nothing to guard
+        return
+    safe = ctx.session_state
+    with safe._lock:  # SafeSessionState's own lock; its public methods would also run the rerun check
+        state = safe._state
+        wid = state.get_widget_id_from_key(key)
+        meta = state.get_widget_metadata(wid) if wid is not None else None
+        if meta is None:
+            return
+        original = getattr(meta.deserializer, "__wrapped__", meta.deserializer)
+        state._set_widget_metadata(replace(meta, deserializer=_refusing(original, check, key, meta.value_type,
+                                                                        refused)))
+
+
+def _restore_value_type(key: str, value_type: str | None) -> None:
+    """Undo what ``WStates.__getitem__`` does after deserializing any value, refused or not: it records
+    the field the value came in as the widget's value type, and ``WStates.get_serialized`` (which
+    ``register_widget`` calls for text widgets) then writes the value into that field and raises."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    with ctx.session_state._lock:
+        state = ctx.session_state._state
+        wid = state.get_widget_id_from_key(key)
+        meta = state.get_widget_metadata(wid) if wid is not None else None
+        if meta is not None and meta.value_type != value_type:
+            state._set_widget_metadata(replace(meta, value_type=value_type))
+
+
+def _refusing(original: Callable[[Any], Any], check: Callable[[Any], Any] | None, key: str,
+              value_type: str | None, refused: dict) -> Callable[[Any], Any]:
+    """``original`` refusing what ``check`` refuses and whatever ``original`` raises on.  A refused value
+    becomes the widget's default as Streamlit defines it, ``original(None)`` (what Streamlit itself does
+    with a NaN in a float box), and is noted in ``refused`` with the widget's own ``value_type``."""
+    def deserialize(raw: Any) -> Any:
+        if raw is None:  # no value from the browser
+            return original(None)
+        try:
+            if check is not None:
+                check(raw)
+            return original(raw)
+        except Exception as err:  # noqa: BLE001 - Streamlit's deserializers raise anything on a forged value
+            reason = str(err) if isinstance(err, InputError) else "not a value this control can hold"
+            value = original(None)
+            refused[key] = (reason, value, value_type)
+            return value
+
+    deserialize.__wrapped__ = original  # type: ignore[attr-defined]
+    return deserialize
+
+
+def _md_escape(text: str) -> str:
+    """``text`` shown literally in Markdown (a label may hold ``*``, ``_`` or ``$``)."""
+    return "".join("\\" + c if c in "\\`*_[]<>#|$~" else c for c in text)
 
 
 def _choice(options: Sequence[str]) -> Callable[[str], str]:

@@ -1,0 +1,217 @@
+"""Number boxes and sliders survive values no browser sends (issue 10, finding 5).
+
+Over Streamlit's websocket protocol (``bench/protocol.py``) a client can send ``inf``, ``nan``,
+``1e300`` or ``2**63`` for a number box, or a value of the wrong type for any control.  Streamlit
+1.67's own deserializer raised on some of them before the script ran, and again at the start of
+every later run of that session (see ``landscape/ui/state.py``).  Now each is refused with a warning
+naming the control, the run finishes, and the next ordinary interaction runs cleanly.
+"""
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import pytest
+from protocol import Session
+from streamlit.elements.widgets.number_input import NumberInputSerde
+from streamlit.proto.NumberInput_pb2 import NumberInput
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+from landscape.types import InputError
+from landscape.ui import state
+
+INF, NAN = float("inf"), float("nan")
+BIG = 2.0**63
+RUN_SECONDS = 30  # every interaction must finish within this (one run of these pages takes well under 2 s)
+
+
+# ---- the validation, as a library ------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw,low,high,integer,expected", [
+    (5, 0, 10, True, 5), (5.0, 0, 10, True, 5), (0.25, 0.0, 1.0, False, 0.25), (3, 0.0, 10.0, False, 3.0),
+    (-1e6, -1e6, 1e6, False, -1e6),
+])
+def test_wire_number_accepts_what_a_browser_sends(raw, low, high, integer, expected):
+    value = state.wire_number(raw, low, high, integer)
+    assert value == expected and type(value) is type(expected)
+
+
+@pytest.mark.parametrize("raw,integer,message", [
+    (INF, False, "inf is not a finite number"), (-INF, True, "-inf is not a finite number"),
+    (NAN, False, "nan is not a finite number"), (1e300, False, "1e+300 is outside 0 to 10"),
+    (BIG, True, "9.22337e+18 is outside 0 to 10"), (2**63 - 1, True, "is outside 0 to 10"),
+    (2.5, True, "2.5 is not a whole number"), ("5", False, "text is not a number"),
+    (True, True, "on/off is not a number"), ([5.0], False, "a list of 1 is not a number"),
+    (b"\x00", False, "bytes is not a number"),
+])
+def test_wire_number_refuses_what_no_browser_sends(raw, integer, message):
+    with pytest.raises(InputError, match=message.replace("+", r"\+")):
+        state.wire_number(raw, 0, 10, integer)
+
+
+def test_wire_slider_takes_a_list_of_one_number():
+    w = WidgetState(id="s")
+    w.double_array_value.data.extend([4.0])
+    assert state.wire_slider(w.double_array_value.data, 1, 10, True) == 4  # protobuf's repeated field
+    assert state.wire_slider([0.5], 0.0, 1.0) == 0.5
+    for raw, message in [(4.0, "a number is not a list"), ([1.0, 2.0], "a list of 2"), ("4", "text is not"),
+                         ([INF], "not a finite number"), ([11.0], "outside 1 to 10"), ([], "a list of 0")]:
+        with pytest.raises(InputError, match=message):
+            state.wire_slider(raw, 1, 10, True)
+
+
+def test_unbounded_boxes_take_what_javascript_can_hold():
+    assert state._number_bounds(1, 100, True, clamp=True) == (1, 100)
+    assert state._number_bounds(1, 100, True, clamp=False) == (-(2**53 - 1), 2**53 - 1)
+    low, high = state._number_bounds(1e-6, 1e6, False, clamp=False)
+    assert high == -low == 1.7976931348623157e308
+    state.wire_number(1e300, low, high)  # a browser can send it; the compute package then says what is wrong
+    with pytest.raises(InputError):
+        state.wire_number(BIG, *state._number_bounds(1, 100, True, clamp=False), integer=True)
+
+
+def test_streamlit_deserializer_still_raises_upstream():
+    """The upstream bug the guard works around (if this fails, Streamlit fixed it: see state.py)."""
+    serde = NumberInputSerde(0, NumberInput.INT, 0, 10_000)
+    with pytest.raises(OverflowError):
+        serde.deserialize(INF)
+    with pytest.raises(ValueError):
+        serde.deserialize(NAN)
+    assert serde.deserialize(1e300) == 0  # out of range: the default, without a word
+
+
+def test_refusing_deserializer_notes_and_replaces_a_bad_value():
+    serde = NumberInputSerde(0, NumberInput.INT, 0, 10_000)
+    refused: dict = {}
+    deserialize = state._refusing(serde.deserialize, lambda raw: state.wire_number(raw, 0, 10_000, True),
+                                  "page_seed", "double_value", refused)
+    assert deserialize.__wrapped__ == serde.deserialize
+    assert deserialize(None) == 0 and deserialize(7) == 7 and deserialize(7.0) == 7 and not refused
+    for raw in (INF, -INF, NAN, 1e300, BIG, 2.5, "x"):
+        assert deserialize(raw) == 0
+        reason, used, value_type = refused.pop("page_seed")
+        assert used == 0 and value_type == "double_value" and reason
+    # without a check, whatever Streamlit's deserializer raises on is refused too
+    bare = state._refusing(serde.deserialize, None, "page_seed", "double_value", refused)
+    assert bare(INF) == 0 and refused.pop("page_seed")[0] == "not a value this control can hold"
+    assert bare(1e300) == 0 and not refused  # Streamlit itself replaces it (silently)
+
+
+def test_markdown_in_a_label_is_shown_literally():
+    assert state._md_escape("Tolerance on loss − f*") == "Tolerance on loss − f\\*"
+    assert state._md_escape("$x$ [a](b)") == "\\$x\\$ \\[a\\](b)"
+
+
+# ---- through the protocol, against a real server ----------------------------------------------------
+
+def _log_tail(server, offset: int) -> str:
+    return Path(server.log.name).read_text(errors="replace")[offset:]
+
+
+def _forge(s: Session, label: str, **raw) -> None:
+    """Send one value no browser sends for the control ``label``: refused with a warning naming it."""
+    run = s.set_raw(label, **raw)
+    assert run.finished and run.seconds < RUN_SECONDS
+    assert not run.exceptions(), (raw, run.exceptions())
+    name = label.split("*")[0]
+    assert any(name in w and "refused" in w for w in run.warnings()), (raw, run.warnings())
+
+
+def _ordinary(s: Session, label: str, value) -> None:
+    """A value a browser sends: taken, the run clean."""
+    run = s.set_widget(label, value)
+    assert run.finished and run.seconds < RUN_SECONDS
+    assert not run.exceptions() and not run.errors(), (run.exceptions(), run.errors())
+    assert not [w for w in run.warnings() if "refused" in w], run.warnings()
+    assert s.widget(label).value == value
+
+
+BOXES = [  # page, query, label, what to send, a value a browser sends afterwards
+    pytest.param("/loss_surface", "family=regression", "Seed",
+                 [{"double_value": v} for v in (INF, -INF, NAN, 1e300, BIG)] + [{"int_value": 2**63 - 1}],
+                 7, id="int-box"),
+    pytest.param("/loss_surface", "family=regression&zoom=1", "w min",
+                 [{"double_value": v} for v in (INF, -INF, NAN, 1e300, -1e300)], -2.0, id="float-box"),
+    pytest.param("/optimisers", "", "Tolerance on loss − f*",
+                 [{"double_value": v} for v in (INF, -INF, NAN)], 0.1, id="unbounded-float-box-with-star"),
+    pytest.param("/optimisers", "", "Steps",
+                 [{"double_value": v} for v in (INF, -INF, NAN, 1e300, BIG)], 150, id="unbounded-int-box"),
+    pytest.param("/optimisers", "", "x", [{"double_value": v} for v in (INF, -INF, NAN)] + [{"string_value": "1"}],
+                 0.5, id="unbounded-float-box"),
+    pytest.param("/loss_surface", "family=regression", "Points",
+                 [{"double_array_value": [v]} for v in (INF, NAN, 1e300)] + [{"double_value": 50.0}],
+                 50, id="slider"),
+    pytest.param("/loss_surface", "family=regression", "Loss", [{"double_value": 1.0}, {"double_array_value": [1.0]}],
+                 "MAE", id="select-box"),
+]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("page,query,label,forged,valid", BOXES)
+def test_values_no_browser_sends_are_refused(server, page, query, label, forged, valid):
+    offset = os.path.getsize(server.log.name)
+    with Session(server.url, timeout=RUN_SECONDS) as s:
+        s.open(page, query)
+        for raw in forged:
+            _forge(s, label, **raw)
+        _ordinary(s, label, valid)
+        _ordinary(s, label, s.widget(label).value)  # and once more: nothing refused lingers
+    assert "Traceback" not in _log_tail(server, offset)
+
+
+@pytest.mark.timeout(60)
+def test_a_huge_float_reaches_the_compute_package(server):
+    """1e300 in an unbounded float box is a value a person can type: the compute package says what is wrong."""
+    offset = os.path.getsize(server.log.name)
+    with Session(server.url, timeout=RUN_SECONDS) as s:
+        s.open("/optimisers")
+        run = s.set_widget("x", 1e300)
+        assert run.finished and not run.exceptions()
+        assert any("far outside the view" in e for e in run.errors()), run.errors()
+        _ordinary(s, "x", 0.5)
+    assert "Traceback" not in _log_tail(server, offset)
+
+
+@pytest.mark.timeout(60)
+def test_a_form_box_and_its_submit_button(server):
+    """Neural landscape: the training settings are a form; a forged value is refused with or without Train."""
+    offset = os.path.getsize(server.log.name)
+    with Session(server.url, timeout=RUN_SECONDS) as s:
+        s.open("/neural_landscape", "epochs=20")
+        for value in (INF, NAN, BIG):
+            _forge(s, "Epochs", double_value=value)
+            s.set_widget("Epochs", 20)
+        _forge(s, "Learning rate", double_value=-INF)
+        s.set_widget("Learning rate", 0.01)
+        s.set_raw("Epochs", double_value=NAN)
+        run = s.click("Train")
+        assert run.finished and not run.exceptions()
+        s.set_widget("Epochs", 30)
+        run = s.click("Train")
+        assert run.finished and not run.exceptions() and not run.errors(), (run.exceptions(), run.errors())
+        assert "epochs=30" in s.query
+    assert "Traceback" not in _log_tail(server, offset)
+
+
+@pytest.mark.timeout(60)
+def test_a_value_forged_in_the_first_message(server):
+    """A client that knows a widget's id (ids are stable) can send a value before the page ever ran."""
+    offset = os.path.getsize(server.log.name)
+    with Session(server.url, timeout=RUN_SECONDS) as a:
+        seed = a.open("/loss_surface", "family=regression").widget("Seed")
+    with Session(server.url, timeout=RUN_SECONDS) as s:
+        s.connect()
+        s.page_name, s.query = "loss_surface", "family=regression"
+        run = s.rerun({seed.id: WidgetState(id=seed.id, double_value=INF)})
+        assert run.finished and not run.exceptions()
+        run = s.set_widget("Seed", 5)  # the forged value is refused as the session state is compacted
+        assert run.finished and not run.exceptions() and s.widget("Seed").value == 5
+        _ordinary(s, "Seed", 6)
+    assert "Traceback" not in _log_tail(server, offset)
+
+
+def test_the_client_stays_on_loopback():
+    with pytest.raises(ValueError):
+        Session("http://example.org:8501")
+    assert math.isclose(Session("http://127.0.0.1:1", timeout=2.5).timeout, 2.5)
