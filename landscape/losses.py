@@ -183,7 +183,8 @@ _SPECS = (
     LossSpec("huber", "regression", huber,
              r"\begin{cases}\tfrac12 r^2 & |r|\le\delta\\ \delta\,(|r|-\tfrac12\delta) & |r|>\delta\end{cases}",
              "Quadratic near zero, linear beyond delta: MSE's smoothness with MAE's robustness.",
-             "you want a smooth fit that still ignores outliers larger than delta",
+             "you want a smooth fit in which no point pulls harder than delta: residuals beyond delta still count, "
+             "but their pull is capped",
              (Param("delta", 1.0, 0.01, 10.0, "where the quadratic turns linear"),), label="Huber", ops=30, live=6),
     LossSpec("log_cosh", "regression", log_cosh, r"\log\cosh r",
              "Like r^2/2 for small residuals and |r| - log 2 for large ones, smooth everywhere.",
@@ -211,7 +212,9 @@ _SPECS = (
               Param("alpha", 0.25, 0.0, 1.0, "weight of the positive class")), label="focal", ops=80, live=8),
     LossSpec("zero_one", "binary", zero_one, r"\mathbf{1}[m \le 0]",
              "The error count itself: flat almost everywhere, so it has no useful gradient.",
-             "you report accuracy; it is the reference the other losses bound from above",
+             "you report accuracy; hinge, squared hinge and binary cross-entropy in log base 2 lie on or above it, "
+             "so their average bounds the error rate (in natural log, cross-entropy dips below it for margins just "
+             "under 0)",
              label="0-1", ops=10, live=4),
     LossSpec("cross_entropy", "multiclass", cross_entropy,
              r"-(1-\varepsilon)\log p_y - \tfrac{\varepsilon}{C}\sum_c \log p_c,\ \ p=\mathrm{softmax}(z)",

@@ -67,8 +67,11 @@ st.markdown(
 Each optimiser starts at the same point and takes its steps downhill using the gradient
 $g_t = \\nabla f(\\theta_t)$ (of a random mini-batch, if you chose one).  **Gradient descent** follows the
 slope exactly and crawls along flat valleys; **momentum** and **Nesterov** build up speed and may overshoot;
-**Adagrad**, **RMSprop** and **Adam** divide each coordinate's step by its recent gradient size, so steep and
-flat directions move at similar speeds; **L-BFGS** models the curvature and jumps.
+**Adagrad**, **RMSprop** and **Adam** divide each coordinate's step by the size of its gradients, so steep and
+flat directions move at similar speeds. Adagrad divides by the root of the sum of *all* past squared
+gradients, which only grows, so its effective learning rate only shrinks; RMSprop and Adam divide by the root
+of a *moving average* of the recent ones (decay β₂), which forgets, so their effective learning rate grows
+again when the slope flattens. **L-BFGS** models the curvature and jumps.
 
 *f\\** is the lowest loss known for the problem: at its true minimum (from the literature for a test function,
 an exact fit for linear regression) or at the best of many L-BFGS runs.  A path *diverges*

@@ -1,0 +1,91 @@
+"""What the pages and the registry say, held to the maths (issue 11): each test names the sentence it checks."""
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from landscape import losses, optim, problems
+from landscape.types import DTYPE
+
+ROOT = Path(__file__).resolve().parent.parent
+R = torch.linspace(-50.0, 50.0, 20_001, dtype=DTYPE)
+M = torch.linspace(-20.0, 20.0, 40_001, dtype=DTYPE)
+
+
+# ---- the loss registry ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("delta", [0.01, 0.5, 1.0, 3.0, 10.0])
+def test_huber_caps_the_pull_of_an_outlier_at_delta_and_does_not_ignore_it(delta):
+    """Huber's "use it when": no point pulls harder than delta; residuals beyond delta still count."""
+    text = losses.spec("huber").use_when
+    assert "ignore" not in text and "no point pulls harder than delta" in text and "still count" in text
+    r = R.clone().requires_grad_(True)
+    rho = losses.get("huber", delta=delta).of_residual(r)
+    (psi,) = torch.autograd.grad(rho.sum(), r)
+    assert psi.abs().max() <= delta + 1e-12  # capped at delta
+    far = R.abs() > delta
+    np.testing.assert_allclose(psi[far].abs(), delta, rtol=1e-12)  # and never zero: the pull stays delta
+    assert (rho.detach()[far] > 0).all() and (torch.diff(rho.detach()[R > delta]) > 0).all()  # the loss keeps growing
+
+
+def test_the_zero_one_reference_names_exactly_the_losses_that_bound_it():
+    """0-1's "use it when": hinge, squared hinge and BCE in log base 2 lie on or above it; BCE in natural log
+    dips below it for margins just under 0 (and focal is not claimed)."""
+    text = losses.spec("zero_one").use_when
+    assert "hinge, squared hinge and binary cross-entropy in log base 2 lie on or above it" in text
+    assert "natural log" in text and "focal" not in text
+    step = losses.get("zero_one").of_margin(M)
+    for name, scale in (("hinge", 1.0), ("squared_hinge", 1.0), ("bce", 1 / math.log(2))):
+        assert (losses.get(name).of_margin(M) * scale >= step - 1e-12).all(), name
+    natural = losses.get("bce").of_margin(M)
+    below = M[natural < step]
+    assert below.min() == pytest.approx(-math.log(math.e - 1), abs=2e-3)
+    assert float(below.max()) == pytest.approx(0, abs=1e-12)
+    near = (M <= 0) & (M >= -4)
+    assert (losses.get("focal").of_margin(M) < step)[near].all()  # alpha 0.25: far below it near 0
+
+
+# ---- the Optimisers page ---------------------------------------------------------------------------------
+
+def _optimiser_text() -> str:
+    return (ROOT / "views" / "optimisers.py").read_text()
+
+
+def _gradients(obj, points: np.ndarray) -> np.ndarray:
+    theta = torch.as_tensor(points, dtype=DTYPE).requires_grad_(True)
+    (g,) = torch.autograd.grad(obj(theta).sum(), theta)
+    return g.numpy()
+
+
+def test_adagrad_sums_all_past_squared_gradients_and_its_effective_rate_only_shrinks():
+    """"Adagrad divides by the root of the sum of *all* past squared gradients, which only grows"."""
+    assert "sum of *all* past squared" in re.sub(r"\s+", " ", _optimiser_text())
+    obj = problems.benchmark("quadratic")
+    lr, eps = 0.3, 1e-10
+    traj = optim.run(obj, "adagrad", start=(-2.0, 1.5), lr=lr, eps=eps, steps=60)
+    g = _gradients(obj, traj.points[:-1])
+    total = np.cumsum(g**2, axis=0)  # s_t: every gradient since the start
+    np.testing.assert_allclose(np.diff(traj.points, axis=0), -lr * g / (np.sqrt(total) + eps), rtol=1e-9, atol=1e-12)
+    rate = lr / (np.sqrt(total) + eps)
+    assert (np.diff(rate, axis=0) <= 0).all()
+
+
+def test_rmsprop_keeps_a_moving_average_and_its_effective_rate_grows_again():
+    """"RMSprop and Adam divide by the root of a *moving average* of the recent ones, which forgets"."""
+    text = re.sub(r"\s+", " ", _optimiser_text())
+    assert "*moving average* of the recent ones" in text and "recent gradient size" not in text
+    obj = problems.benchmark("quadratic")
+    lr, beta2, eps = 0.05, 0.9, 1e-8
+    traj = optim.run(obj, "rmsprop", start=(-2.0, 1.5), lr=lr, beta2=beta2, eps=eps, momentum=0.0, steps=80)
+    g = _gradients(obj, traj.points[:-1])
+    v = np.zeros(2)
+    rates = []
+    for t, gt in enumerate(g):
+        v = beta2 * v + (1 - beta2) * gt**2
+        np.testing.assert_allclose(traj.points[t + 1] - traj.points[t], -lr * gt / (np.sqrt(v) + eps),
+                                   rtol=1e-9, atol=1e-12)
+        rates.append(lr / (np.sqrt(v) + eps))
+    assert (np.diff(np.array(rates), axis=0) > 0).any()  # as the slope flattens the rate grows: it forgets
