@@ -75,6 +75,17 @@ class Curve:
     formula: str  # LaTeX
     description: str
     use_when: str
+    near_zero: float | None = None  # k when the curve is k x^2 near 0 (``quadratic_near_zero``), else None
+    exact_near_zero: bool = False  # k x^2 exactly on a neighbourhood of 0 (Huber), not only to leading order
+    below: tuple[tuple[float, float], ...] = ()  # intervals of x where it lies below the reference (0-1)
+
+    @property
+    def legend(self) -> str:
+        """The label, with the curve's scale near 0 when it is not x^2, e.g. ``Huber(delta=1) (= r²/2 near 0)``:
+        MSE is r^2 and Huber r^2/2, so without it Huber looks smaller where they are the same up to a factor."""
+        if self.near_zero is None or math.isclose(self.near_zero, 1.0, rel_tol=1e-6):
+            return self.label
+        return f"{self.label} ({'=' if self.exact_near_zero else '≈'} {square(self.near_zero)} near 0)"
 
 
 @dataclass(frozen=True)
@@ -104,13 +115,81 @@ def value_and_slope(loss: Loss, ax: Axis, x: torch.Tensor) -> tuple[torch.Tensor
     return y.detach(), slope
 
 
-def curve(loss: Loss, ax: Axis, x: torch.Tensor, at: float) -> Curve:
+NEAR = (1e-3, 1e-2)  # the small residuals at which ``quadratic_near_zero`` reads a curve
+
+
+def square(k: float, variable: str = "r") -> str:
+    """``k x^2`` as text: ``r²``, ``r²/2``, ``0.25·r²``."""
+    if math.isclose(k, 1.0, rel_tol=1e-6):
+        return f"{variable}²"
+    if math.isclose(1.0 / k, round(1.0 / k), rel_tol=1e-6):
+        return f"{variable}²/{round(1.0 / k)}"
+    return f"{k:.3g}·{variable}²"
+
+
+def quadratic_near_zero(loss: Loss, ax: Axis) -> tuple[float | None, bool]:
+    """``(k, exact)`` when ``loss(x) / x^2 -> k > 0`` as x -> 0 from both sides, else ``(None, False)``;
+    ``exact`` when ``loss(x) = k x^2`` at both NEAR residuals (Huber), not only to leading order (log-cosh).
+
+    Read off the loss itself at ``±NEAR``: the ratio at 1e-3 and its half must agree to 1e-4, which
+    a kink (MAE, quantile: ratio ~ 1 / x) or a flat curve (ratio 0) does not."""
+    h = torch.tensor([NEAR[0], NEAR[0] / 2, NEAR[1], -NEAR[0], -NEAR[0] / 2, -NEAR[1]], dtype=DTYPE)
+    with torch.no_grad():
+        values = ax.of(loss, torch.cat([torch.zeros(1, dtype=DTYPE), h]))
+    if not bool(torch.isfinite(values).all()) or abs(float(values[0])) > 1e-15:
+        return None, False
+    ratio = (values[1:] / h**2).numpy()
+    k = float(ratio[0])
+    small = ratio[[0, 1, 3, 4]]
+    if not (k > 0 and np.allclose(small, k, rtol=1e-4, atol=0.0)):
+        return None, False
+    return k, bool(np.allclose(ratio, k, rtol=1e-9, atol=0.0))
+
+
+BISECTIONS = 60  # halvings of a grid step when an interval's end is refined: to rounding
+
+
+def _below(loss: Loss, reference: Loss, ax: Axis, x: torch.Tensor, value: torch.Tensor,
+           ref: torch.Tensor) -> tuple[tuple[float, float], ...]:
+    """The intervals of x where ``loss < reference``: runs of grid points below it, each end refined by
+    bisection on the two losses between the last point below and the next one not below."""
+    under = (value < ref).numpy()
+    if not under.any():
+        return ()
+
+    def gap(t: float) -> bool:
+        point = torch.tensor([t], dtype=DTYPE)
+        with torch.no_grad():
+            return bool(ax.of(loss, point) < ax.of(reference, point))
+
+    def edge(inside: float, outside: float) -> float:
+        for _ in range(BISECTIONS):
+            middle = 0.5 * (inside + outside)
+            inside, outside = (middle, outside) if gap(middle) else (inside, middle)
+        return inside
+
+    xs = x.numpy()
+    change = np.flatnonzero(np.diff(under.astype(np.int8)))
+    starts = [0] * bool(under[0]) + [int(i) + 1 for i in change if not under[i]]
+    stops = [int(i) for i in change if under[i]] + [len(xs) - 1] * bool(under[-1])
+    return tuple((float(xs[a]) if a == 0 else edge(float(xs[a]), float(xs[a - 1])),
+                  float(xs[b]) if b == len(xs) - 1 else edge(float(xs[b]), float(xs[b + 1])))
+                 for a, b in zip(starts, stops))
+
+
+def curve(loss: Loss, ax: Axis, x: torch.Tensor, at: float, reference: Loss | None = None) -> Curve:
+    """One loss along the axis; with a ``reference`` loss, where it lies below it."""
     value, slope = value_and_slope(loss, ax, x)
     at_value, at_slope = value_and_slope(loss, ax, torch.tensor([at], dtype=DTYPE))
+    below = ()
+    if reference is not None:
+        with torch.no_grad():
+            below = _below(loss, reference, ax, x, value, ax.of(reference, x))
+    k, exact = quadratic_near_zero(loss, ax) if ax.kind == "regression" else (None, False)
     spec = loss.spec
     return Curve(loss.name, loss.describe() if loss.name != "custom" else "your formula", value.numpy(),
                  slope.numpy(), float(at_value[0]), float(at_slope[0]), spec.formula, spec.description,
-                 spec.use_when)
+                 spec.use_when, k, exact, below)
 
 
 def gallery(kind: str, chosen: Mapping[str, Mapping[str, float]], formula: str = "", span: float = SPAN.default,
@@ -137,9 +216,78 @@ def gallery(kind: str, chosen: Mapping[str, Mapping[str, float]], formula: str =
             refused = str(err)
     limit = max(span, abs(at))
     x = -limit + 2.0 * limit * torch.arange(n, dtype=DTYPE) / (n - 1)  # (n,); unlike linspace, exactly 0 mid-way
-    reference = curve(losses.get(ax.reference), ax, x, at) if ax.reference else None
-    return Gallery(kind, ax.variable, ax.label, x.numpy(), at, tuple(curve(loss, ax, x, at) for loss in items),
-                   reference, refused)
+    ref_loss = losses.get(ax.reference) if ax.reference else None
+    reference = curve(ref_loss, ax, x, at) if ref_loss is not None else None
+    return Gallery(kind, ax.variable, ax.label, x.numpy(), at,
+                   tuple(curve(loss, ax, x, at, ref_loss) for loss in items), reference, refused)
+
+
+# ---- words: sentences built from a gallery's numbers, each claim's condition checked ------------------------
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _number(v: float) -> str:
+    return f"{round(v, 2) + 0.0:g}"
+
+
+def _interval(a: float, b: float, variable: str, x: np.ndarray) -> str:
+    if round(a, 2) == round(b, 2):
+        return f"{variable} = {_number(a)}"
+    edge = [" (the left end of the range)", " (the right end of the range)"]
+    return (f"{variable} from {_number(a)}{edge[0] if a <= x[0] else ''} "
+            f"to {_number(b)}{edge[1] if b >= x[-1] else ''}")
+
+
+def reference_sentences(g: Gallery) -> list[str]:
+    """What is true of each drawn margin loss against the 0-1 loss, from the curves: which lie on or above
+    it over the drawn range (and so bound the error count), and where each of the others lies below it.
+    Binary cross-entropy in natural log is below it near 0; in log base 2 (divided by ln 2) it is not."""
+    if g.reference is None:
+        return []
+    v = g.variable
+    sentences = [f"The dashed 0-1 loss counts mistakes. It is flat on both sides of {v} = 0, so its slope gives "
+                 "gradient descent nothing to follow; the other losses are stand-ins with a slope."]
+    if not g.curves:
+        return sentences
+    above = [c.label for c in g.curves if not c.below]
+    if above:
+        sentences.append(f"{_and(above)} {'lies' if len(above) == 1 else 'lie'} on or above it over the drawn "
+                         f"range ({v} from {g.x[0]:g} to {g.x[-1]:g}): for margins in it, the average loss is at "
+                         "least the error rate, so a small average loss means few mistakes.")
+    zero = int(np.argmin(np.abs(g.x)))
+    for c in g.curves:
+        if not c.below:
+            continue
+        where = _and([_interval(a, b, v, g.x) for a, b in c.below])
+        at_zero = (f" (at {v} = 0 it is {c.value[zero]:.3g}, the 0-1 loss {g.reference.value[zero]:g})"
+                   if c.value[zero] < g.reference.value[zero] else "")
+        text = f"{c.label} lies below the 0-1 loss for {where}{at_zero}, so it does not bound the error count"
+        bits = c.value / math.log(2.0)
+        if c.name == "bce" and (bits >= g.reference.value - 1e-12).all():
+            text += (f"; it is in natural log: in log base 2 (divided by ln 2) it is {bits[zero]:.3g} at {v} = 0 "
+                     "and lies on or above the 0-1 loss over the whole range")
+        sentences.append(text + ".")
+    return sentences
+
+
+def scale_sentence(g: Gallery) -> str | None:
+    """When two drawn curves are quadratic near 0 with different factors (MSE r^2, Huber r^2/2), say that
+    the difference there is a scale, with the factor; None otherwise."""
+    quadratic = [c for c in g.curves if c.near_zero is not None]
+    if len({round(c.near_zero, 6) for c in quadratic}) < 2:
+        return None
+    top = max(quadratic, key=lambda c: c.near_zero)
+    lower = [c for c in quadratic if not math.isclose(c.near_zero, top.near_zero, rel_tol=1e-6)]
+    v = g.variable
+    parts = _and([f"{c.label} is {'' if c.exact_near_zero else 'about '}{square(c.near_zero, v)}"
+                  for c in [top, *lower]])
+    ratio = _and(sorted({f"{c.near_zero / top.near_zero:.3g}" for c in lower}))
+    names = _and([c.label for c in lower])
+    return (f"Near {v} = 0, {parts}: at a small residual {names} {'draw' if len(lower) > 1 else 'draws'} at "
+            f"{ratio}× the height of {top.label}, with {ratio}× its slope. That is a scale, not robustness: "
+            "multiplying a loss by a constant moves no minimum; robustness is how a curve grows far from 0.")
 
 
 # ---- confident and wrong: cross-entropy against the predicted probability of the true class ----------
@@ -151,7 +299,8 @@ class Confidence:
     The other ``classes - 1`` classes share ``1 - p`` equally.  ``cross_entropy = -log p``;
     ``smoothed`` is the registry's cross-entropy with label smoothing ``eps``, which is smallest at
     ``p = 1 - eps + eps / C`` rather than at 1; ``squared_error`` is the Brier score
-    ``sum_c (p_c - onehot_c)^2 = (1 - p)^2 C / (C - 1)``, bounded by ``C / (C - 1)``.
+    ``sum_c (p_c - onehot_c)^2 = (1 - p)^2 C / (C - 1)`` on this curve, at most ``C / (C - 1)`` here.
+    Over every prediction it reaches ``squared_error_max`` (2, all the wrong mass on one class).
     """
 
     p: np.ndarray  # (n,)
@@ -164,12 +313,54 @@ class Confidence:
 
     @property
     def squared_error_bound(self) -> float:
-        """The largest squared error of the probabilities, ``C / (C - 1)`` at p = 0."""
-        return self.classes / (self.classes - 1)
+        """The largest squared error on this curve (the wrong mass spread evenly), ``C / (C - 1)`` at p = 0."""
+        return brier(spread(0.0, self.classes), 0)
+
+    @property
+    def squared_error_max(self) -> float:
+        """The largest squared error of any prediction (``max_over_simplex``): 2, whatever C."""
+        return max_over_simplex(self.classes)
 
     def at(self, p: float) -> tuple[float, float]:
-        """(cross-entropy, squared error) at probability ``p`` of the true class."""
-        return -math.log(p), (1.0 - p) ** 2 * self.squared_error_bound
+        """(cross-entropy, squared error) at probability ``p`` of the true class, on this curve."""
+        return -math.log(p), brier(spread(p, self.classes), 0)
+
+    def sentences(self, p: float = 0.01) -> list[str]:
+        """What the page says about cross-entropy against the squared error, from these numbers."""
+        ce, squared = self.at(p)
+        top, here = self.squared_error_max, self.squared_error_bound
+        even = (f"on this curve the wrong mass is spread evenly over the other {self.classes - 1} classes, so it "
+                f"stops at {here:.2f}" if not math.isclose(top, here) else
+                "with two classes all the wrong mass is on the other class, as on this curve")
+        text = (f"At p = {p:g} ({1 - p:.0%} of the probability on wrong classes) cross-entropy is **{ce:.2f}**, "
+                f"and it keeps growing as p goes to 0. The squared error of the probabilities (Brier) can never exceed "
+                f"{top:.2f}, reached when the model is certain of one wrong class; {even} (at p = {p:g}: "
+                f"{squared:.2f}). That unbounded cost is why a model trained with cross-entropy is pushed so hard "
+                "away from confident mistakes.")
+        smoothing = ("Label smoothing aims at a target just below certainty: its loss is smallest at "
+                     f"p = 1 − ε + ε/C = {self.best_p:.3g}, so it also charges for being too sure when right."
+                     if self.label_smoothing > 0 else
+                     "Label smoothing (ε above 0) would aim at a target just below certainty, p = 1 − ε + ε/C, "
+                     "so that it also charges for being too sure when right.")
+        return [text, smoothing]
+
+
+def brier(probs, label: int) -> float:
+    """The squared error of the probabilities ``sum_c (p_c - onehot_c)^2`` of one prediction ``(C,)``."""
+    probs = np.asarray(probs, dtype=np.float64)
+    return float(((probs - np.eye(len(probs))[label]) ** 2).sum())
+
+
+def spread(p: float, classes: int) -> np.ndarray:
+    """``(C,)``: p on the true class 0, ``1 - p`` shared equally by the others (the curve's choice)."""
+    return np.array([p] + [(1.0 - p) / (classes - 1)] * (classes - 1))
+
+
+def max_over_simplex(classes: int) -> float:
+    """The largest squared error of any prediction of ``classes`` probabilities, true class 0.  The squared
+    error is convex in the prediction, so its maximum over the simplex is at a corner: computed over the
+    corners (a certain prediction of each class), not typed.  It is 2, at a certain wrong class."""
+    return max(brier(np.eye(classes)[k], 0) for k in range(classes))
 
 
 def _probabilities(n: int) -> torch.Tensor:

@@ -33,7 +33,7 @@ def test_page_renders_from_the_frame(page):
 def test_gallery_default_curves_readout_and_explanations():
     at = ok(load(GALLERY))
     assert len(charts(at)) == 2
-    assert {"MSE", "MAE", "Huber(delta=1)"} <= set(names(at, 0))
+    assert {"MSE", "MAE", "Huber(delta=1) (= r²/2 near 0)"} <= set(names(at, 0))  # the scale said in the legend
     table = at.dataframe[0].value
     assert list(table["loss"]) == ["MSE", "MAE", "Huber(delta=1)"]
     assert table.iloc[0, 1] == pytest.approx(2.25) and table.iloc[0, 2] == pytest.approx(3.0)  # r = 1.5
@@ -59,7 +59,7 @@ def test_gallery_controls_reach_the_figure_and_the_url():
     at.slider(key="gallery_tau").set_value(0.9).run()
     at.slider(key="gallery_at").set_value(-2.0).run()
     ok(at)
-    assert {"Huber(delta=0.3)", "quantile(tau=0.9)"} <= set(names(at, 0))
+    assert {"Huber(delta=0.3) (= r²/2 near 0)", "quantile(tau=0.9)"} <= set(names(at, 0))
     assert at.query_params["show_r"] == ["huber,quantile"] or at.query_params["show_r"] == "huber,quantile"
     assert at.dataframe[0].value.iloc[1, 1] == pytest.approx(0.1 * 2.0)  # quantile: (tau - 1) r at r = -2
     at.radio(key="gallery_kind").set_value("binary").run()

@@ -75,6 +75,84 @@ def test_every_loss_on_the_margin_lies_on_or_above_the_zero_one_loss():
         assert (c.value * scale >= g.reference.value - 1e-12).all(), c.name
 
 
+MARGIN_CASES = [(name, {}) for name in curves.choices("binary")] + [
+    ("bce", {"pos_weight": 0.3}), ("bce", {"pos_weight": 1.5}), ("focal", {"gamma": 0.0, "alpha": 1.0}),
+    ("focal", {"gamma": 0.5, "alpha": 0.9})]
+
+
+@pytest.mark.parametrize("name, params", MARGIN_CASES)
+def test_where_each_margin_loss_lies_below_the_zero_one_loss_is_computed(name, params):
+    """The intervals the page quotes hold every margin where the loss is below the 0-1 loss (checked on a grid
+    250 times denser than the drawn one), and nothing else."""
+    g = gallery("binary", {name: params}, span=4.0)
+    (c,) = g.curves
+    dense = torch.linspace(-4.0, 4.0, 200_001, dtype=D)
+    loss = losses.get(name, **params)
+    with torch.no_grad():
+        under = (loss.of_margin(dense) < losses.get("zero_one").of_margin(dense)).numpy()
+    inside = np.zeros_like(under)
+    for a, b in c.below:
+        assert a <= b
+        inside |= (dense.numpy() >= a - 1e-9) & (dense.numpy() <= b + 1e-9)
+    assert not (under & ~inside).any(), "a margin below the 0-1 loss is missing from the intervals"
+    assert not inside.any() or under[inside].mean() > 0.999, "the intervals hold margins that are not below it"
+
+
+def test_the_zero_one_bound_is_exactly_what_is_true():
+    """Hinge and squared hinge bound the 0-1 loss everywhere; BCE in natural log does not (below it for
+    m in (-ln(e - 1), 0]), in log base 2 it does; focal with alpha 0.25 lies far below."""
+    g = gallery("binary", {"hinge": {}, "squared_hinge": {}, "bce": {}, "focal": {}})
+    below = {c.name: c.below for c in g.curves}
+    assert below["hinge"] == () and below["squared_hinge"] == ()
+    ((a, b),) = below["bce"]
+    assert a == pytest.approx(-math.log(math.e - 1), abs=1e-9) and b == pytest.approx(0.0, abs=1e-9)
+    ((a, b),) = below["focal"]
+    assert a == g.x[0] and b == pytest.approx(0.0, abs=1e-9)
+    text = " ".join(curves.reference_sentences(g))
+    assert "hinge and squared hinge lie on or above it" in text
+    assert "binary cross-entropy(pos_weight=1) lies below the 0-1 loss for m from -0.54 to 0" in text
+    assert "in log base 2 (divided by ln 2) it is 1 at m = 0" in text
+    assert "focal(gamma=2, alpha=0.25) lies below the 0-1 loss" in text
+    assert "every" not in text  # the old claim: every loss lies on or above it
+
+
+@pytest.mark.parametrize("name, params", MARGIN_CASES)
+def test_no_margin_loss_is_said_to_bound_the_zero_one_loss_unless_it_does(name, params):
+    g = gallery("binary", {name: params})
+    (c,) = g.curves
+    text = " ".join(curves.reference_sentences(g))
+    bounds = (c.value >= g.reference.value).all()
+    assert ("lies on or above it" in text) == bool(bounds)
+    assert ("lies below the 0-1 loss" in text) == (not bounds)
+    in_bits = (c.value / math.log(2) >= g.reference.value - 1e-12).all()
+    assert ("in log base 2" in text) == (name == "bce" and not bounds and bool(in_bits))
+
+
+def test_every_loss_has_its_scale_near_zero_in_the_legend():
+    """MSE is r^2 and Huber r^2/2 near 0: read off the curves (and held to the second derivative), said in the
+    legend, and said in words when both are drawn."""
+    g = gallery("regression", {name: {} for name in curves.choices("regression")})
+    by_name = {c.name: c for c in g.curves}
+    for name, c in by_name.items():
+        if c.near_zero is not None:  # k = rho''(0) / 2, beside 0: autograd gives abs a slope 0 at 0
+            r = torch.tensor([1e-4], dtype=D, requires_grad=True)
+            (d1,) = torch.autograd.grad(losses.get(name).of_residual(r).sum(), r, create_graph=True)
+            (d2,) = torch.autograd.grad(d1.sum(), r)
+            assert c.near_zero == pytest.approx(float(d2) / 2, rel=1e-5), name
+    assert (by_name["mse"].near_zero, by_name["mse"].exact_near_zero) == (1.0, True)
+    assert by_name["huber"].near_zero == pytest.approx(0.5) and by_name["huber"].exact_near_zero
+    assert by_name["log_cosh"].near_zero == pytest.approx(0.5, rel=1e-5) and not by_name["log_cosh"].exact_near_zero
+    assert by_name["mae"].near_zero is None and by_name["quantile"].near_zero is None
+    assert by_name["mse"].legend == "MSE" and by_name["huber"].legend == "Huber(delta=1) (= r²/2 near 0)"
+    assert by_name["log_cosh"].legend == "log-cosh (≈ r²/2 near 0)"
+    small = np.abs(g.x) <= 1.0  # Huber(delta=1) is exactly half of MSE there
+    np.testing.assert_allclose(by_name["huber"].value[small], 0.5 * by_name["mse"].value[small], rtol=1e-12)
+    text = curves.scale_sentence(g)
+    assert "MSE is r², Huber(delta=1) is r²/2 and log-cosh is about r²/2" in text and "0.5×" in text
+    assert curves.scale_sentence(gallery("regression", {"mse": {}, "mae": {}})) is None
+    assert curves.scale_sentence(gallery("regression", {"huber": {}, "log_cosh": {}})) is None
+
+
 def test_range_and_read_out():
     g = gallery("regression", {"mse": {}}, span=2.0, at=-7.0)
     assert g.x[0] == -7.0 and g.x[-1] == 7.0 and 0.0 in g.x  # the read-out point is always drawn
@@ -151,6 +229,27 @@ def test_confidence_matches_torch_cross_entropy_and_the_brier_score(eps, classes
     np.testing.assert_allclose(c.squared_error, ((probs - onehot) ** 2).sum(1), rtol=1e-10)
     assert (c.squared_error <= c.squared_error_bound + 1e-12).all()
     assert c.at(0.01) == pytest.approx((math.log(100), 0.99**2 * classes / (classes - 1)))
+
+
+@pytest.mark.parametrize("classes", range(2, 11))
+def test_the_squared_error_bound_is_computed_and_reached(classes):
+    """No prediction's squared error exceeds squared_error_max; a certain wrong class reaches it (2); the curve's
+    even spread stops at C / (C - 1), which the page quotes as the curve's, not as the bound."""
+    c = curves.confidence(0.0, classes)
+    assert c.squared_error_max == pytest.approx(2.0)
+    assert curves.brier(np.eye(classes)[-1], 0) == pytest.approx(c.squared_error_max)
+    rng = np.random.default_rng(classes)
+    for alpha in (0.05, 1.0, 20.0):
+        probs = rng.dirichlet(np.full(classes, alpha), size=2000)
+        worst = max(curves.brier(p, 0) for p in probs)
+        assert worst <= c.squared_error_max + 1e-12
+    assert c.squared_error_bound == pytest.approx(classes / (classes - 1))
+    assert c.squared_error.max() <= c.squared_error_bound
+    text = " ".join(c.sentences(0.01))
+    assert f"can never exceed {c.squared_error_max:.2f}" in text
+    if classes > 2:
+        assert f"stops at {c.squared_error_bound:.2f}" in text and c.squared_error_bound < c.squared_error_max
+    assert f"cross-entropy is **{math.log(100):.2f}**" in text
 
 
 def test_label_smoothing_is_smallest_below_certainty():

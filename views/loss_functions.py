@@ -47,12 +47,11 @@ for k, c in enumerate(g.curves):
         st.markdown(f"{c.description}  \n*Use it when* {c.use_when}.")
 if not g.curves:
     st.info("Choose at least one loss in the sidebar, or type your own formula.")
-st.caption(
+st.caption(" ".join([
     "Regression losses are drawn against the residual r = y − ŷ (positive: the prediction is too low). "
     "Classification losses are drawn against the margin m: positive when the score is on the right side of "
-    "the boundary, larger when it is more confidently right. The dashed 0-1 loss counts mistakes; it is flat "
-    "on both sides of 0, so its slope gives gradient descent nothing to follow, and every other classification "
-    "loss here is a smooth or convex stand-in that lies on or above it.")
+    "the boundary, larger when it is more confidently right.",
+    *curves.reference_sentences(g), *filter(None, [curves.scale_sentence(g)])]))
 
 st.header("Confident and wrong")
 st.markdown("Cross-entropy looks at the probability the model gives the **true** class. A hesitant mistake "
@@ -66,11 +65,5 @@ with right:
 url.report()
 c = ui.run_or_stop(catalogue.confidence, smoothing["label_smoothing"], classes)
 st.plotly_chart(figures.confidence_curve(c), key="gallery_confidence")
-ce, brier = c.at(0.01)
-st.markdown(
-    f"At p = 0.01 (99 % sure of a wrong class) cross-entropy is **{ce:.2f}**, and it keeps growing as p "
-    f"goes to 0; the squared error of the probabilities can never exceed {c.squared_error_bound:.2f} "
-    f"(here {brier:.2f}). That unbounded cost is why a model trained with cross-entropy is pushed so hard away "
-    "from confident mistakes. Label smoothing aims at a target just below certainty: its loss is smallest at "
-    f"p = 1 − ε + ε/C = {c.best_p:.3g}, so it also charges for being too sure when right.")
+st.markdown(" ".join(c.sentences(0.01)))
 url.sync()

@@ -28,7 +28,7 @@ def gallery_curves(g: Gallery, height: int = 440) -> go.Figure:
         items.insert(0, (g.reference, REFERENCE_COLOR, "dash"))
     for c, color, dash in items:
         for col, y, at in ((1, c.value, c.at_value), (2, c.slope, c.at_slope)):
-            fig.add_trace(go.Scatter(x=x, y=f32(y), mode="lines", name=c.label, legendgroup=c.label,
+            fig.add_trace(go.Scatter(x=x, y=f32(y), mode="lines", name=c.legend, legendgroup=c.label,
                                      showlegend=col == 1, line=dict(color=color, width=2.5, dash=dash),
                                      hovertemplate=f"{c.label}<br>{v} = %{{x:.3g}}<br>%{{y:.4g}}<extra></extra>"),
                           1, col)
@@ -61,7 +61,8 @@ def confidence_curve(c: Confidence, height: int = 400) -> go.Figure:
                                  mode="lines", line=dict(color=PALETTE[1], width=2.5, dash="dash")))
         fig.add_vline(x=c.best_p, line=dict(color=PALETTE[1], width=1, dash="dot"),
                       annotation_text=f"smallest at p = {c.best_p:.3g}", annotation_position="bottom left")
-    fig.add_trace(go.Scatter(x=p, y=f32(c.squared_error), name="squared error of the probabilities (Brier)",
+    fig.add_trace(go.Scatter(x=p, y=f32(c.squared_error),
+                             name="squared error of the probabilities (Brier), wrong mass spread evenly",
                              mode="lines", line=dict(color=PALETTE[2], width=2.5)))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), uirevision="confidence",
                       xaxis_title="probability the model gives the true class", yaxis_title="loss of one example",
