@@ -131,6 +131,16 @@ def best_index(val) -> int:
     return int(np.argmin(val))
 
 
+def regime(train: float, val: float, best: float, floor: float, tol: float = TOLERANCE) -> str:
+    """The label of one (train, val) pair, given the best validation error and the floor (module docstring)."""
+    slack = tol * max(best, floor)
+    if train > (1.0 + tol) * floor:
+        return "underfit"
+    if val <= best + slack:
+        return "good fit"
+    return "overfit" if val - train > slack else "underfit"
+
+
 def regimes(train, val, floor: float | None = None, tol: float = TOLERANCE) -> tuple[str, ...]:
     """Label each (train, val) pair underfit / good fit / overfit by the rule of the module docstring."""
     train, val = np.asarray(train, dtype=np.float64), np.asarray(val, dtype=np.float64)
@@ -138,31 +148,37 @@ def regimes(train, val, floor: float | None = None, tol: float = TOLERANCE) -> t
         raise InputError("train and validation errors must be finite and of the same length")
     best = val[best_index(val)]
     f = best if floor is None else floor
-    slack = tol * max(best, f)
+    return tuple(regime(t, v, best, f, tol) for t, v in zip(train, val))
 
-    def label(t: float, v: float) -> str:
-        if t > (1.0 + tol) * f:
-            return "underfit"
-        if v <= best + slack:
-            return "good fit"
-        return "overfit" if v - t > slack else "underfit"
 
-    return tuple(label(t, v) for t, v in zip(train, val))
+def floor_sentence(train: float, floor: float, tol: float = TOLERANCE) -> str:
+    """Where the training error is against the noise floor, exactly: below it, within ``tol`` above it, or
+    further above.  Below the floor is not "down at" it: the model fits its own points better than any
+    model can predict new ones (on average), the sign of overfitting."""
+    if train < floor:
+        return (f"its training error {train:.3g} is below the noise floor {floor:.3g}, the sign of overfitting: it "
+                "fits its own points better than any model can predict new ones")
+    if train <= (1.0 + tol) * floor:
+        return f"its training error {train:.3g} is within {tol:.0%} above the noise floor {floor:.3g}"
+    return f"its training error {train:.3g} is above the noise floor {floor:.3g} by more than {tol:.0%}"
 
 
 def regime_reason(label: str, train: float, val: float, best: float, floor: float, tol: float = TOLERANCE) -> str:
-    """One sentence with the numbers that put (train, val) under ``label``."""
-    reasons = {
-        "underfit": (f"its training error {train:.3g} is above the floor {floor:.3g} by more than {tol:.0%}"
-                     if train > (1.0 + tol) * floor else
-                     f"its validation error {val:.3g} is above the best, {best:.3g}, and no better on the training "
-                     f"points ({train:.3g}): it misses part of the curve"),
-        "overfit": f"its training error {train:.3g} is down at the floor {floor:.3g}, but its validation error "
-                   f"{val:.3g} is {val / best:.1f}× the best, {best:.3g}",
-        "good fit": f"its training error {train:.3g} is at the floor {floor:.3g} or below and its validation "
-                    f"error {val:.3g} is close to the best, {best:.3g}",
-    }
-    return reasons[label]
+    """One sentence with the numbers that put (train, val) under ``label``; each clause is chosen by the
+    numbers, and ``label`` must be the one they give (``regime``)."""
+    if label != regime(train, val, best, floor, tol):
+        raise ValueError(f"{label!r} is not the label of train {train:g}, val {val:g} (best {best:g}, floor {floor:g})")
+    where = floor_sentence(train, floor, tol)
+    slack = tol * max(best, floor)
+    if label == "underfit" and train > (1.0 + tol) * floor:
+        return where
+    if label == "underfit":
+        return (f"{where}, but its validation error {val:.3g} is above the best, {best:.3g}, by more than {slack:.2g} "
+                f"and not clearly above its training error: it misses part of the curve, on old and new points alike")
+    if label == "overfit":
+        return (f"{where}; its validation error {val:.3g} is {val / best:.1f}× the best, {best:.3g}, and "
+                f"{val - train:.3g} above its training error")
+    return f"{where}, and its validation error {val:.3g} is close to the best, {best:.3g} (within {slack:.2g})"
 
 
 # ---- capacity sweep -------------------------------------------------------------------------------------

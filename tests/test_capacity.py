@@ -7,6 +7,8 @@ import time
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from landscape import capacity, data, nn
 from landscape.types import InputError
@@ -100,8 +102,33 @@ def test_regimes_without_a_floor_use_the_best_validation_error():
 
 def test_regime_reason_quotes_the_numbers():
     assert "0.4" in capacity.regime_reason("overfit", 0.01, 0.4, 0.1, 0.09)
-    for label in capacity.REGIMES:
-        assert capacity.regime_reason(label, 0.2, 0.3, 0.1, 0.09)
+    for label, train, val in (("underfit", 0.2, 0.3), ("good fit", 0.1, 0.1), ("overfit", 0.05, 0.3)):
+        assert capacity.regime_reason(label, train, val, 0.1, 0.09)
+    with pytest.raises(ValueError):  # a label the numbers do not give is never explained
+        capacity.regime_reason("overfit", 0.2, 0.3, 0.1, 0.09)
+
+
+def test_a_training_error_below_the_floor_is_called_below_it_and_the_sign_of_overfitting():
+    """Issue 11: "training error 0.0488 is down at the floor 0.09" -- it is below the floor, and that is the point."""
+    text = capacity.regime_reason("overfit", 0.0488, 0.16, 0.09, 0.09)
+    assert "0.0488 is below the noise floor 0.09, the sign of overfitting" in text
+    assert "down at" not in text
+    assert "within 25% above the noise floor" in capacity.regime_reason("overfit", 0.1, 0.3, 0.1, 0.09)
+
+
+@given(train=st.floats(1e-4, 2.0), val=st.floats(1e-4, 2.0), best=st.floats(1e-4, 2.0), floor=st.floats(1e-4, 1.0))
+@settings(max_examples=500, deadline=None)
+def test_every_reason_says_only_what_the_numbers_give(train, val, best, floor):
+    best = min(best, val)  # the best validation error is at most this one
+    label = capacity.regime(train, val, best, floor)
+    text = capacity.regime_reason(label, train, val, best, floor)
+    assert ("below the noise floor" in text) == (train < floor)
+    assert ("within 25% above the noise floor" in text) == (floor <= train <= 1.25 * floor)
+    assert ("above the noise floor" in text and "by more than 25%" in text) == (train > 1.25 * floor)
+    slack = 0.25 * max(best, floor)
+    assert ("close to the best" in text) == (label == "good fit") == (train <= 1.25 * floor and val <= best + slack)
+    if label == "overfit":
+        assert f"{val - train:.3g} above its training error" in text and val - train > slack and val > best + slack
 
 
 def test_degree_sweep_reads_its_labels_from_the_curves(split):

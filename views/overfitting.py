@@ -69,11 +69,13 @@ the validation error cannot go below the **noise floor** σ² on average.
 
 - **Underfit** (blue band): the training error stays more than {capacity.TOLERANCE:.0%} above the noise floor.
   The model is too simple (low degree), has not trained long enough, or the L2 penalty holds it back.
-- **Good fit** (green): the training error is down at the noise floor and the validation error is within
-  {capacity.TOLERANCE:.0%} (of the floor or the best value, whichever is larger) of the best validation error
-  in the sweep or the run.
-- **Overfit** (red): the training error is at the floor or below, but the validation error is clearly worse
-  than the best and above the training error: the model has bent itself through the noise of its own points.
+- **Good fit** (green): the training error is below the noise floor or less than {capacity.TOLERANCE:.0%} above
+  it, and the validation error is within {capacity.TOLERANCE:.0%} (of the floor or the best value, whichever is
+  larger) of the best validation error in the sweep or the run.
+- **Overfit** (red): the training error is below the floor or less than {capacity.TOLERANCE:.0%} above it, but the
+  validation error is clearly worse than the best and above the training error: the model has bent itself
+  through the noise of its own points. A training error *below* the floor is the sign of it: no model can
+  predict new points that well, so a model that fits its own points better has learned some of their noise.
 
 The labels come from the two curves by this rule, not from the degree or the epoch. The **best epoch** is the
 record with the lowest validation error: early stopping keeps the weights from there. More training points
