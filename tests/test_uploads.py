@@ -188,9 +188,8 @@ def test_the_outlier_page_uses_the_same_limit_for_edited_points():
 SURFACE = ("views/loss_surface.py", "surface_csv", "surface_res", dict(family="regression", data="upload a CSV"))
 OUTLIERS = ("views/outliers.py", "outliers_csv", "outliers_count", dict(data="csv"))
 PAGES = {"surface": SURFACE, "outliers": OUTLIERS}
-# The app enters budget.SERVER per script run; a page run by AppTest on its own may run under the
-# notebook's budget (AppTest's script thread does not inherit the test's context): either limit is right.
-ROW_LIMIT = rf"the limit is ({budget.SERVER.points:,}|{budget.NOTEBOOK.points:,})"
+# Every page enters budget.SERVER when it makes its UrlState, in the app and in AppTest alike.
+ROW_LIMIT = rf"the limit is {budget.SERVER.points:,}"
 BAD_UPLOADS = {
     "long field": (LONG_FIELD, "row 3: a cell has more than 131,072 characters"),
     "NUL byte": (NUL, "row 3: .* is not a pair of numbers"),

@@ -7,9 +7,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from streamlit.runtime.scriptrunner_utils.script_run_context import get_run_yield_check
-
-from landscape import budget, runtime
+from landscape import runtime
 from landscape.types import InputError
 
 
@@ -46,10 +44,6 @@ def setup() -> None:
     """Called once per run by the frame (app.py); each page's title comes from its st.Page."""
     st.set_page_config(layout="wide", page_icon=":material/landscape:")
     _set_threads()
-    # Every request of this run is bounded by the server's budget, and its long work checks between
-    # chunks whether the session still wants it: Streamlit's own check raises its stop or rerun exception
-    # when the tab was closed or a newer run was asked for.
-    budget.enter(budget.SERVER, get_run_yield_check())
     warm_up()
 
 

@@ -36,8 +36,9 @@ from typing import Any, Callable, Sequence
 
 import streamlit as st
 from streamlit.elements.lib.js_number import JSNumber
-from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_run_yield_check, get_script_run_ctx
 
+from landscape import budget
 from landscape.types import InputError
 
 REFUSED = "_url_refused"  # in session state: {widget key: (reason, value used, value type)} refused since last run
@@ -151,9 +152,15 @@ def _number_bounds(low: float, high: float, integer: bool, clamp: bool) -> tuple
 
 
 class UrlState:
-    """The controls of one page, bound to the URL under short names (``?loss=huber&n=101``)."""
+    """The controls of one page, bound to the URL under short names (``?loss=huber&n=101``).
+
+    Every page's input enters here, so this is also where its request gets the server's budget: the
+    rest of the run is estimated against ``budget.SERVER`` and its long work stops at the next chunk
+    once Streamlit wants this run to end (the tab closed or a newer change arrived).
+    """
 
     def __init__(self, page: str):
+        budget.enter(budget.SERVER, get_run_yield_check())
         self.page = page
         self.bound: dict[str, _Bound] = {}
         self.problems: list[str] = []
