@@ -193,6 +193,7 @@ class BinaryView:
     box_y: np.ndarray  # (ny,)
     title: str
     note: str | None  # e.g. the loss keeps falling as the weights grow
+    pos_weight: float = 1.0  # the false-negative weight of ``fit``
 
 
 def _view(thetas: list[np.ndarray]) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -232,7 +233,79 @@ def binary_view(dataset: str, n: int, seed: int, loss: str, loss_params: Mapping
     shown = ", ".join(f"{p.name}={bound.params[p.name]:g}" for p in tunable(loss))
     title = f"{bound.spec.title}({shown})" if shown else bound.spec.title
     return BinaryView(X.numpy(), y.numpy(), surface, _boundary(X, y, theta, gx, gy), _boundary(X, y, plain, gx, gy),
-                      heights, gx, gy, f"logistic regression, {title}, false-negative weight {pos_weight:g}", note)
+                      heights, gx, gy, f"logistic regression, {title}, false-negative weight {pos_weight:g}", note,
+                      float(pos_weight))
+
+
+# ---- words: what the false-negative weight did, from the view's numbers -----------------------------------
+
+MOSTLY = 2.0  # one part of the minimiser "moved most" when its change is this many times the other's
+
+
+def percentage_points(now: float | None, before: float | None) -> str | None:
+    """A change of a rate as text in percentage points (``+14.9 pp``), None when either is undefined or
+    they are equal.  Points, not percent: 83 % -> 98 % is +15 pp, an 18 % rise."""
+    if now is None or before is None or now == before:
+        return None
+    return f"{100.0 * (now - before):+.1f} pp"
+
+
+def _num(v: float) -> str:
+    """3 significant digits, and 0 for what is 0 but for the optimiser's last digits."""
+    return f"{(0.0 if abs(v) < 1e-6 else v) + 0.0:.3g}"
+
+
+def _rate(v: float | None) -> str:
+    return "undefined (no point called positive)" if v is None else f"{v:.1%}"
+
+
+def _moved(name: str, now: float | None, before: float | None) -> str:
+    change = percentage_points(now, before)
+    if change is None:
+        return f"{name} stays {_rate(now)}" if now == before else f"{name} goes from {_rate(before)} to {_rate(now)}"
+    verb = "rises" if now > before else "falls"
+    return f"{name} {verb} from {before:.1%} to {now:.1%} ({change})"
+
+
+def weight_sentences(view: BinaryView) -> list[str]:
+    """What raising (or lowering) the false-negative weight did to the minimiser, the boundary and the metrics,
+    each clause chosen by the numbers: which part of (w1, w2, b) moved most, which way the boundary went
+    (more or fewer points called positive), and the metric changes in percentage points."""
+    w = view.pos_weight
+    fit, plain = view.fit, view.plain
+    if w == 1.0:
+        return [f"At weight 1 this is the plain fit. Raise the cost of a false negative to make every missed positive "
+                "weigh more in the loss, and watch the minimiser, the boundary and the metrics move."]
+    dw = float(np.hypot(*(fit.theta[:2] - plain.theta[:2])))
+    db = float(fit.theta[2] - plain.theta[2])
+    more = "more" if w > 1 else "less"
+    sentences = [f"With the weight at {w:g}, a missed positive weighs {w:g}× a false alarm in the loss ({more} "
+                 "than at weight 1)."]
+    move = (f"the weights (w₁, w₂) go from ({_num(plain.theta[0])}, {_num(plain.theta[1])}) to "
+            f"({_num(fit.theta[0])}, {_num(fit.theta[1])}), a change of {dw:.3g}, and the bias b from "
+            f"{_num(plain.theta[2])} to {_num(fit.theta[2])} ({db:+.3g})")
+    if abs(db) > MOSTLY * dw:
+        sentences.append(f"The minimiser moves mostly in its bias: {move}. The bias shifts the boundary without "
+                         "turning it, and the surface above, drawn over (w₁, w₂) at the minimiser's own bias, "
+                         "does not show it.")
+    elif dw > MOSTLY * abs(db):
+        sentences.append(f"The minimiser moves mostly in its weights: {move}.")
+    else:
+        sentences.append(f"The minimiser moves in both its weights and its bias: {move}.")
+    called_before, called_now = plain.metrics.tp + plain.metrics.fp, fit.metrics.tp + fit.metrics.fp
+    every = {0: " (none)", len(view.y): " (all of them)"}.get(called_now, "")
+    if called_now > called_before:
+        side = (f"The boundary moves into the negative class: {called_now} points are called positive{every} instead "
+                f"of {called_before}")
+    elif called_now < called_before:
+        side = (f"The boundary moves into the positive class: {called_now} points are called positive{every} instead "
+                f"of {called_before}")
+    else:
+        side = f"As many points as before are called positive ({called_now})"
+    recall = _moved("recall", fit.metrics.recall, plain.metrics.recall)
+    precision = _moved("precision", fit.metrics.precision, plain.metrics.precision)
+    sentences.append(f"{side}; {recall}, and {precision}.")
+    return sentences
 
 
 # ---- three classes ----------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.optimize import linprog, minimize
 
 from landscape import classify, data, losses
@@ -103,6 +105,60 @@ def test_a_heavier_false_negative_moves_the_boundary_and_raises_recall():
     assert heavy.fit.metrics.recall > light.fit.metrics.recall
     assert heavy.fit.metrics.fn < light.fit.metrics.fn and heavy.fit.metrics.fp > light.fit.metrics.fp
     assert "false-negative weight 10" in heavy.title and "pos_weight" not in heavy.title
+
+
+def test_the_false_negative_weight_moves_the_bias_and_the_page_says_so():
+    """Issue 11: at weight 10 on blobs the weights barely move ((1.25, 1.4) -> (1.24, 1.23)) while the bias goes
+    from 0.18 to 2.45, which the (w1, w2) surface does not show; metric changes are percentage points."""
+    view = classify.binary_view("blobs", 200, 0, "bce", {}, 10.0)
+    np.testing.assert_allclose(view.plain.theta, [1.25, 1.40, 0.18], atol=0.01)
+    np.testing.assert_allclose(view.fit.theta, [1.24, 1.23, 2.45], atol=0.01)
+    text = " ".join(classify.weight_sentences(view))
+    assert "moves mostly in its bias" in text and "the bias b from 0.179 to 2.45 (+2.28)" in text
+    assert "does not show it" in text and "surface tilts" not in text
+    assert "recall rises from 83.0% to 98.0% (+15.0 pp)" in text
+    assert "precision falls from 83.8% to 59.8% (-24.1 pp)" in text
+    assert classify.percentage_points(0.598, 0.838) == "-24.0 pp" and classify.percentage_points(0.5, 0.5) is None
+    assert "plain fit" in classify.weight_sentences(classify.binary_view("blobs", 200, 0, "bce", {}, 1.0))[0]
+
+
+@given(dataset=st.sampled_from(data.names("binary")), loss=st.sampled_from(classify.BINARY_LOSSES),
+       n=st.integers(50, 200), seed=st.integers(0, 50),
+       pos_weight=st.sampled_from([0.05, 0.2, 0.5, 0.8, 1.0, 1.5, 3.0, 10.0, 20.0]))
+@settings(max_examples=40, deadline=None)
+def test_no_sentence_about_the_false_negative_weight_is_shown_when_its_condition_is_false(dataset, loss, n, seed,
+                                                                                          pos_weight):
+    view = classify.binary_view(dataset, n, seed, loss, {}, pos_weight)
+    text = " ".join(classify.weight_sentences(view))
+    if pos_weight == 1.0:
+        assert "plain fit" in text and "pp" not in text
+        return
+    fit, plain = view.fit, view.plain
+    dw, db = np.hypot(*(fit.theta[:2] - plain.theta[:2])), abs(fit.theta[2] - plain.theta[2])
+    assert ("mostly in its bias" in text) == (db > classify.MOSTLY * dw)
+    assert ("mostly in its weights" in text) == (dw > classify.MOSTLY * db)
+    before, now = plain.metrics.tp + plain.metrics.fp, fit.metrics.tp + fit.metrics.fp
+    assert ("into the negative class" in text) == (now > before)
+    assert ("into the positive class" in text) == (now < before)
+    for name in ("recall", "precision"):
+        a, b = getattr(plain.metrics, name), getattr(fit.metrics, name)
+        assert (f"{name} rises" in text) == (a is not None and b is not None and b > a)
+        assert (f"{name} falls" in text) == (a is not None and b is not None and b < a)
+        if a is not None and b is not None and a != b:
+            assert f"({100 * (b - a):+.1f} pp)" in text
+    assert "%)" not in text.replace("pp)", "")  # a change is never printed in percent
+
+
+def test_a_softmax_parameter_moves_every_dot_toward_or_away_from_its_corner():
+    """"Moving a parameter of class c ... every dot slides toward or away from c's corner, not only the dots of c"."""
+    fit = classify.softmax_view(0, ("bA", "wB1"), 1.0, 0.0)
+    moved = classify.softmax_view(0, ("bA", "wB1"), 1.0, 0.0, (1.0, 0.0))
+    assert (moved.probabilities[:, 0] > fit.probabilities[:, 0]).all()  # bias of A: every dot toward A
+    turned = classify.softmax_view(0, ("bA", "wB1"), 1.0, 0.0, (0.0, 1.0))
+    x1 = fit.X[:, 0]
+    toward = turned.probabilities[:, 1] > fit.probabilities[:, 1]
+    assert (toward == (x1 > 0))[np.abs(x1) > 1e-9].all()  # w_B1: toward B where x1 > 0, away where x1 < 0
+    assert set(fit.y[toward]) == {0, 1, 2}  # dots of every class move
 
 
 def test_metrics_against_a_hand_count():

@@ -41,13 +41,13 @@ with numbers:
     for card, (label, now, before) in zip(cards, (("Precision", fit.precision, plain.precision),
                                                   ("Recall", fit.recall, plain.recall),
                                                   ("Accuracy", fit.accuracy, plain.accuracy))):
-        card.metric(label, "—" if now is None else f"{now:.1%}",
-                    None if now is None or before is None or now == before else f"{now - before:+.1%} vs weight 1")
-    st.markdown(
+        change = classify.percentage_points(now, before)
+        card.metric(label, "—" if now is None else f"{now:.1%}", None if change is None else f"{change} vs weight 1",
+                    help="change in percentage points (pp) against the fit at false-negative weight 1")
+    st.markdown(" ".join([
         "**Precision**: of the points the line calls positive, the share that are. **Recall**: of the positive "
-        "points, the share it finds. Raising the cost of a false negative makes every missed positive weigh "
-        "more in the loss: the surface tilts, its minimum moves, the boundary slides into the negative class, "
-        "recall rises and precision usually falls. Missed positives are ringed in the plot.")
+        "points, the share it finds.", *classify.weight_sentences(view),
+        "Missed positives are ringed in the plot."]))
 
 st.header("Three classes: softmax cross-entropy")
 st.markdown("A linear model gives each class a score z_c = w_c·x + b_c; softmax turns the three scores into "
@@ -74,6 +74,7 @@ st.markdown(
     "Each dot in the triangle is one point of the data placed by its three predicted probabilities: a corner "
     "means certain, the centre means a shrug. Raising the temperature divides every score by T, so the "
     "predictions drift toward the centre and the loss surface flattens; lowering it pushes them into the "
-    "corners, and the confident mistakes then dominate the loss. Moving away from the fit drags the dots "
-    "of the classes those parameters belong to across the triangle.")
+    "corners, and the confident mistakes then dominate the loss. Moving a parameter of class c away from the "
+    "fit changes c's score for every point (by the offset times the point's feature, or by the offset itself "
+    "for a bias), so every dot slides toward or away from c's corner, not only the dots of class c.")
 url.sync()
