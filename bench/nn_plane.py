@@ -15,7 +15,7 @@ import sys
 import numpy as np
 import torch
 
-from landscape import nn
+from landscape import nn, slices
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import best_time  # noqa: E402
@@ -34,7 +34,7 @@ def main() -> None:
         torch.set_num_threads(int(os.environ["LANDSCAPE_THREADS"]))
     data = nn.split("moons", n=N + N // 4, val_share=0.2, seed=0)  # 1,000 training points
     run = nn.train(data, widths=(32, 32), activation="tanh", epochs=20, seed=0)
-    dirs = nn.random_directions(run.spec, run.theta, seed=0)
+    dirs = slices.random_directions(run.spec, run.theta, seed=0)
     axis = np.linspace(-1.0, 1.0, RES)
     coeffs = np.stack(np.meshgrid(axis, axis), -1).reshape(-1, 2)  # (2601, 2)
     nn.ACTIVATIONS["tanh-direct"] = nn.Activation(torch.tanh, torch.tanh_)  # ablation: no sigmoid trick
@@ -48,7 +48,7 @@ def main() -> None:
         "batched, float32": (run.spec, "batched", torch.float32),
         "batched, float64": (run.spec, "batched", torch.float64),
     }
-    call = {k: (lambda s=s, m=m, d=d: nn.losses_at(s, data, "train", run.theta, dirs, coeffs, m, d))
+    call = {k: (lambda s=s, m=m, d=d: slices.losses_at(s, data, "train", run.theta, dirs, coeffs, m, d))
             for k, (s, m, d) in cases.items()}
     mm = {dtype: matmul(dtype) for dtype in (torch.float32, torch.float64)}
     z = {k: f() for k, f in call.items()}  # warm-up, and the values to compare

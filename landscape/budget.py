@@ -37,7 +37,7 @@ SERVER = Budget(seconds=4.0, bytes=256 << 20, points=10_000)  # the app: a few s
 # Rates of this machine's cores (one thread), float64 unless said otherwise.
 ELEMENTS_PER_SECOND = 4e9  # cheap elementwise operations (add, mul, abs, compare) on float64 tensors
 MACS_PER_SECOND = 3e9  # multiply-adds of small dense layers in float64 (training, curvature); backward = 2 forwards
-SLICE_MACS_PER_SECOND = 1e10  # the same in float32, batched over the points of a slice (nn.plane)
+SLICE_MACS_PER_SECOND = 1e10  # the same in float32, batched over the points of a slice (slices.plane)
 STEP_SECONDS = 1.5e-3  # fixed cost of one training step of a network: autograd, torch.optim, Python
 PATH_STEP_SECONDS = 3.5e-4  # fixed cost of one step of a two-parameter optimiser (landscape.optim)
 

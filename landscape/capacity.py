@@ -39,6 +39,7 @@ import torch
 from numpy.polynomial import legendre
 
 from landscape import data, nn
+from landscape.checks import check_float, check_int
 from landscape.types import DTYPE, InputError
 
 MAX_DEGREE = 30
@@ -66,9 +67,9 @@ def truth(x) -> np.ndarray:
 
 def curve_split(n_train: int = 30, noise: float = 0.3, seed: int = 0, n_val: int = VAL_POINTS) -> nn.Split:
     """``n_train`` training and ``n_val`` validation points of ``data.sine``, one seeded draw cut in two."""
-    n_train = nn.check_int(n_train, "training points", MIN_TRAIN, MAX_TRAIN)
-    noise = nn.check_float(noise, "noise", 0.0, MAX_NOISE)
-    seed = nn.check_int(seed, "seed", 0, 2**31 - 1)
+    n_train = check_int(n_train, "training points", MIN_TRAIN, MAX_TRAIN)
+    noise = check_float(noise, "noise", 0.0, MAX_NOISE)
+    seed = check_int(seed, "seed", 0, 2**31 - 1)
     x, y = data.sine(n_train + n_val, noise=noise, seed=seed)  # i.i.d. points: any cut is a random split
     return nn.Split("sine", "regression", x[:n_train, None], y[:n_train], x[n_train:, None], y[n_train:])
 
@@ -87,11 +88,11 @@ def features(x, degree: int) -> np.ndarray:
 
 
 def check_degree(degree: object, name: str = "polynomial degree") -> int:
-    return nn.check_int(degree, name, 0, MAX_DEGREE)
+    return check_int(degree, name, 0, MAX_DEGREE)
 
 
 def check_l2(l2: object) -> float:
-    return nn.check_float(l2, "L2 penalty λ", 0.0, MAX_L2)
+    return check_float(l2, "L2 penalty λ", 0.0, MAX_L2)
 
 
 def fit_polynomial(x, y, degree: int, l2: float = 0.0) -> np.ndarray:

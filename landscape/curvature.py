@@ -25,6 +25,7 @@ import torch
 
 from landscape import budget, nn
 from landscape.budget import Cost
+from landscape.checks import check_int
 from landscape.types import DTYPE, InputError
 
 Tensor = torch.Tensor
@@ -92,10 +93,10 @@ def lanczos(matvec: Callable[[Tensor], Tensor], dim: int, k: int, iterations: in
 
 def top_eigenvalues(run: nn.Run, k: int = 3, iterations: int = 40, seed: int = 0, theta=None) -> Eigen:
     """The k largest Hessian eigenvalues (and vectors) of the training loss, by Lanczos."""
-    k = nn.check_int(k, "number of eigenvalues", 1, 10)
-    iterations = nn.check_int(iterations, "Lanczos iterations", k, 200)
+    k = check_int(k, "number of eigenvalues", 1, 10)
+    iterations = check_int(iterations, "Lanczos iterations", k, 200)
     matvec, dim = _operator(run, theta, iterations, "this eigenvalue computation")
-    return lanczos(matvec, dim, k, iterations, nn.check_int(seed, "seed", 0, 2**31 - 1))
+    return lanczos(matvec, dim, k, iterations, check_int(seed, "seed", 0, 2**31 - 1))
 
 
 @dataclass(frozen=True)
@@ -109,9 +110,9 @@ class Trace:
 
 def trace(run: nn.Run, probes: int = 64, seed: int = 0, theta=None) -> Trace:
     """Hutchinson's estimate of ``tr H``: the mean of ``v^T H v`` over Rademacher probes ``v``."""
-    probes = nn.check_int(probes, "number of probes", 2, 2000)
+    probes = check_int(probes, "number of probes", 2, 2000)
     matvec, dim = _operator(run, theta, probes, "this trace estimate")
-    gen = torch.Generator().manual_seed(nn.check_int(seed, "seed", 0, 2**31 - 1))
+    gen = torch.Generator().manual_seed(check_int(seed, "seed", 0, 2**31 - 1))
     chunk = min(16, max(1, PROBE_ELEMENTS // (len(run.data.X_train) * max(run.spec.dims[1:]))))
     samples = torch.empty(probes, dtype=DTYPE)
     for start in range(0, probes, chunk):

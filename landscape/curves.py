@@ -19,8 +19,8 @@ import numpy as np
 import torch
 
 from landscape import losses
-from landscape.losses import Loss, Param
-from landscape.types import DTYPE, InputError
+from landscape.checks import lookup
+from landscape.types import DTYPE, InputError, Loss, Param
 
 SPAN = Param("span", 4.0, 0.5, 10.0, "the curves cover -span to +span")
 AT = Param("at", 1.5, -10.0, 10.0, "where the loss and its slope are read off")
@@ -50,10 +50,7 @@ AXES: dict[str, Axis] = {
 
 
 def axis(kind: str) -> Axis:
-    try:
-        return AXES[kind]
-    except KeyError:
-        raise InputError(f"curves are drawn for {' or '.join(AXES)} losses, not {kind!r}") from None
+    return lookup(AXES, kind, "kind of loss curve")
 
 
 def choices(kind: str) -> list[str]:

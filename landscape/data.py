@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from landscape import budget
+from landscape.checks import lookup
 from landscape.types import InputError
 
 MAX_CSV_BYTES = 2 * 1024 * 1024  # keep in step with server.maxUploadSize
@@ -146,12 +147,11 @@ def names(kind: str | None = None) -> list[str]:
 
 def make(name: str, **kwargs) -> tuple[np.ndarray, np.ndarray]:
     """A registered data set by name: ``make("moons", n=300, seed=1)``."""
-    if name not in REGISTRY:
-        raise InputError(f"unknown data set {name!r}; choose one of {', '.join(REGISTRY)}")
+    spec = lookup(REGISTRY, name, "data set")
     n, limit = kwargs.get("n"), budget.current().points
     if n is not None and not 2 <= int(n) <= limit:
         raise InputError(f"number of points must be between 2 and {limit:,}, got {n}")
-    return REGISTRY[name].make(**kwargs)
+    return spec.make(**kwargs)
 
 
 # ---- CSV ----------------------------------------------------------------------------------------

@@ -31,8 +31,7 @@ import torch
 
 from landscape import grid, losses
 from landscape.fit import lbfgs
-from landscape.losses import Param
-from landscape.types import DTYPE, InputError, Objective, Surface
+from landscape.types import DTYPE, InputError, Objective, Param, Surface
 
 SEPARATION = Param("separation", 4.0, 0.0, 8.0, "distance d between the two modes of p")
 SHARE = Param("share", 0.6, 0.05, 0.95, "share of p's mass in the left mode")

@@ -38,8 +38,8 @@ from typing import Callable, Mapping
 import torch
 import torch.nn.functional as F
 
-from landscape.losses import Loss, LossSpec, Param
-from landscape.types import DTYPE, InputError
+from landscape.checks import lookup
+from landscape.types import DTYPE, InputError, Loss, LossSpec, Param
 
 MAX_LENGTH = 200  # characters
 MAX_NODES = 100  # expression nodes (numbers, names, operations, calls)
@@ -213,10 +213,7 @@ def probe_points() -> torch.Tensor:
 # ---- checks before and after parsing ---------------------------------------------------------------
 
 def _variable(kind: object) -> Variable:
-    try:
-        return VARIABLES[kind]  # type: ignore[index]
-    except (KeyError, TypeError):
-        raise InputError(f"a custom loss is one of the kinds {', '.join(VARIABLES)}; got {kind!r}") from None
+    return lookup(VARIABLES, kind, "kind of custom loss")
 
 
 def _check_params(params: object) -> dict[str, float]:

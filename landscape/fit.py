@@ -48,9 +48,8 @@ import torch
 from landscape import budget
 from landscape import data as datasets
 from landscape import losses as loss_registry
-from landscape.losses import Loss, LossSpec
 from landscape.problems import PENALTY_PARAMS
-from landscape.types import DTYPE, InputError, Objective
+from landscape.types import DTYPE, InputError, Loss, LossSpec, Objective
 
 PIVOTS = 4  # lines through this many of the closest points are searched at each vertex-descent step
 MAX_LP_STEPS = 500

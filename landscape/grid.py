@@ -20,10 +20,10 @@ import torch
 
 from landscape import budget
 from landscape.budget import Cost
+from landscape.checks import check_range
 from landscape.types import DTYPE, NOT_FINITE, InputError, LinearModel, Objective, Surface
 
 MIN_RESOLUTION, MAX_RESOLUTION = 5, 401
-MAX_ABS_COORDINATE = 1e6
 CHUNK_ELEMENTS = 1 << 18  # per-chunk tensor size of the plain path (2 MiB of float64; see landscape.runtime)
 CHUNK_BYTES = 32 << 20  # all tensors of one chunk alive at once, plain path and gradients
 PREFIX_ELEMENTS = 1 << 21  # residuals sorted at once by the prefix paths (columns x data points)
@@ -39,20 +39,6 @@ def check_resolution(n: object) -> int:
     if not MIN_RESOLUTION <= n <= MAX_RESOLUTION:
         raise InputError(f"resolution must be between {MIN_RESOLUTION} and {MAX_RESOLUTION}, got {n}")
     return n
-
-
-def check_range(bounds: tuple[object, object], name: str = "range") -> tuple[float, float]:
-    try:
-        lo, hi = (float(v) for v in bounds)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise InputError(f"{name}: the bounds must be numbers, got {bounds!r}") from None
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        raise InputError(f"{name}: the bounds must be finite numbers")
-    if max(abs(lo), abs(hi)) > MAX_ABS_COORDINATE:
-        raise InputError(f"{name}: keep the bounds within ±{MAX_ABS_COORDINATE:g}")
-    if lo >= hi:
-        raise InputError(f"{name}: the minimum ({lo:g}) must be below the maximum ({hi:g})")
-    return lo, hi
 
 
 def evaluate(obj: Objective, x_range=None, y_range=None, n: int = 101, method: str = "auto") -> Surface:

@@ -10,95 +10,16 @@ it); binary losses take a raw score (logit) ``s`` and a label ``y`` in {0, 1}, w
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Mapping
 
 import torch
 import torch.nn.functional as F
 
-from landscape.types import InputError
+from landscape import expr
+from landscape.checks import lookup
+from landscape.types import InputError, Loss, LossSpec, Param
 
 KINDS = ("regression", "binary", "multiclass", "distribution", "overlap")
-
-
-@dataclass(frozen=True)
-class Param:
-    """A loss hyper-parameter with its bounds (inclusive) and default."""
-
-    name: str
-    default: float
-    low: float
-    high: float
-    help: str = ""
-
-    def check(self, value: object, owner: str = "") -> float:
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            raise InputError(f"{owner}: {self.name} must be a number, got {value!r}") from None
-        if not (math.isfinite(v) and self.low <= v <= self.high):
-            raise InputError(f"{owner}: {self.name} must be between {self.low:g} and {self.high:g}, got {value}")
-        return v
-
-
-@dataclass(frozen=True)
-class LossSpec:
-    name: str
-    kind: str
-    fn: Callable[..., torch.Tensor]  # regression: fn(r, **params); other kinds: fn(pred, target, **params)
-    formula: str  # LaTeX
-    description: str
-    use_when: str
-    params: tuple[Param, ...] = ()
-    label: str = ""
-    ops: float = 50.0  # cost of one element, in cheap-operation equivalents (landscape.budget; bench/worst_case.py)
-    live: int = 4  # tensors of the input's size alive at once while it is computed
-
-    @property
-    def title(self) -> str:
-        return self.label or self.name.replace("_", " ")
-
-
-@dataclass(frozen=True)
-class Loss:
-    """A loss with its hyper-parameters bound: ``loss(pred, target) -> per-element tensor``."""
-
-    spec: LossSpec
-    params: Mapping[str, float] = field(default_factory=dict)
-
-    def __call__(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        if self.kind == "regression":
-            return self.spec.fn(target - pred, **self.params)
-        return self.spec.fn(pred, target, **self.params)
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
-    @property
-    def kind(self) -> str:
-        return self.spec.kind
-
-    @property
-    def ops(self) -> float:
-        return self.spec.ops
-
-    @property
-    def live(self) -> int:
-        return self.spec.live
-
-    def of_residual(self, r: torch.Tensor) -> torch.Tensor:
-        """rho(r) of a regression loss."""
-        return self.spec.fn(r, **self.params)
-
-    def of_margin(self, m: torch.Tensor) -> torch.Tensor:
-        """phi(m) of a binary loss: the loss of score ``m`` on a positive example."""
-        return self(m, torch.ones_like(m))
-
-    def describe(self) -> str:
-        """``huber(delta=1)``: the name with its parameters, for legends and titles."""
-        args = ", ".join(f"{k}={v:g}" for k, v in self.params.items())
-        return f"{self.spec.title}({args})" if args else self.spec.title
 
 
 # ---- regression: r = target - pred -----------------------------------------------------
@@ -243,10 +164,7 @@ def names(kind: str | None = None) -> list[str]:
 
 
 def spec(name: str) -> LossSpec:
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise InputError(f"unknown loss {name!r}; choose one of {', '.join(REGISTRY)}") from None
+    return lookup(REGISTRY, name, "loss")
 
 
 def bind(loss_spec: LossSpec, params: Mapping[str, object]) -> Loss:
@@ -274,6 +192,4 @@ def resolve(loss: "Loss | str", kind: str) -> Loss:
 
 def custom(expression: str, kind: str = "regression", **params: float) -> Loss:
     """A loss typed by a person, parsed safely (see ``landscape.expr``); same interface as ``get``."""
-    from landscape import expr
-
     return expr.parse_loss(expression, kind=kind, params=params)

@@ -34,9 +34,9 @@ from torch.optim import lr_scheduler
 
 from landscape import budget
 from landscape.budget import Cost
+from landscape.checks import lookup
 from landscape.fit import minimize  # noqa: F401  (exact minimisers live in fit.py; DESIGN: ls.optim.minimize)
-from landscape.losses import Param
-from landscape.types import DTYPE, InputError, Objective, Trajectory
+from landscape.types import DTYPE, InputError, Objective, Param, Trajectory
 
 MAX_STEPS = 5000
 DEFAULT_STEPS = 200
@@ -138,10 +138,7 @@ def names() -> list[str]:
 
 def spec(name: str) -> OptimizerSpec:
     """The registry entry of an optimiser name (or alias, e.g. ``"sgd"``)."""
-    try:
-        return OPTIMIZERS[ALIASES.get(name, name)]
-    except (KeyError, TypeError):
-        raise InputError(f"unknown optimiser {name!r}; choose one of {', '.join(OPTIMIZERS)}") from None
+    return lookup(OPTIMIZERS, ALIASES.get(name, name) if isinstance(name, str) else name, "optimiser")
 
 
 # ---- learning-rate schedules --------------------------------------------------------------------
@@ -190,10 +187,7 @@ def schedule_names() -> list[str]:
 
 
 def schedule_spec(name: str) -> ScheduleSpec:
-    try:
-        return SCHEDULES[name]
-    except (KeyError, TypeError):
-        raise InputError(f"unknown schedule {name!r}; choose one of {', '.join(SCHEDULES)}") from None
+    return lookup(SCHEDULES, name, "schedule")
 
 
 # ---- checking what a person typed ---------------------------------------------------------------

@@ -14,8 +14,8 @@ import torch
 
 from landscape import data as datasets
 from landscape import losses
-from landscape.losses import Loss, Param
-from landscape.types import DTYPE, InputError, LinearModel, Objective
+from landscape.checks import lookup
+from landscape.types import DTYPE, InputError, LinearModel, Loss, Objective, Param
 
 MAX_PENALTY = 100.0
 MODEL_OPS = 4.0  # per grid point and data point: the linear score (a small matmul) and the mean
@@ -175,9 +175,7 @@ BENCHMARKS: dict[str, BenchmarkSpec] = {s.name: s for s in (
 
 def benchmark(name: str, **params: float) -> Objective:
     """A classic test function with its default view and known minima: ``benchmark("rosenbrock")``."""
-    if name not in BENCHMARKS:
-        raise InputError(f"unknown test function {name!r}; choose one of {', '.join(BENCHMARKS)}")
-    spec = BENCHMARKS[name]
+    spec = lookup(BENCHMARKS, name, "test function")
     known = {p.name: p for p in spec.params}
     if set(params) - set(known):
         raise InputError(f"{name} has no parameter {', '.join(sorted(set(params) - set(known)))}")

@@ -1,6 +1,7 @@
 """Core value types shared by the compute modules, the figures and the pages."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -17,6 +18,90 @@ class InputError(ValueError):
 NOT_FINITE = ("the loss is not a finite number anywhere in this view (it overflows or is undefined there): "
               "move the view closer to the data's scale, or use a loss that grows more slowly")
 
+
+# ---- losses: a registry entry, its parameters, and a loss with its parameters bound -------------
+
+@dataclass(frozen=True)
+class Param:
+    """A loss hyper-parameter with its bounds (inclusive) and default."""
+
+    name: str
+    default: float
+    low: float
+    high: float
+    help: str = ""
+
+    def check(self, value: object, owner: str = "") -> float:
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise InputError(f"{owner}: {self.name} must be a number, got {value!r}") from None
+        if not (math.isfinite(v) and self.low <= v <= self.high):
+            raise InputError(f"{owner}: {self.name} must be between {self.low:g} and {self.high:g}, got {value}")
+        return v
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    name: str
+    kind: str
+    fn: Callable[..., torch.Tensor]  # regression: fn(r, **params); other kinds: fn(pred, target, **params)
+    formula: str  # LaTeX
+    description: str
+    use_when: str
+    params: tuple[Param, ...] = ()
+    label: str = ""
+    ops: float = 50.0  # cost of one element, in cheap-operation equivalents (landscape.budget; bench/worst_case.py)
+    live: int = 4  # tensors of the input's size alive at once while it is computed
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss with its hyper-parameters bound: ``loss(pred, target) -> per-element tensor``."""
+
+    spec: LossSpec
+    params: Mapping[str, float] = field(default_factory=dict)
+
+    def __call__(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if self.kind == "regression":
+            return self.spec.fn(target - pred, **self.params)
+        return self.spec.fn(pred, target, **self.params)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+    @property
+    def ops(self) -> float:
+        return self.spec.ops
+
+    @property
+    def live(self) -> int:
+        return self.spec.live
+
+    def of_residual(self, r: torch.Tensor) -> torch.Tensor:
+        """rho(r) of a regression loss."""
+        return self.spec.fn(r, **self.params)
+
+    def of_margin(self, m: torch.Tensor) -> torch.Tensor:
+        """phi(m) of a binary loss: the loss of score ``m`` on a positive example."""
+        return self(m, torch.ones_like(m))
+
+    def describe(self) -> str:
+        """``huber(delta=1)``: the name with its parameters, for legends and titles."""
+        args = ", ".join(f"{k}={v:g}" for k, v in self.params.items())
+        return f"{self.spec.title}({args})" if args else self.spec.title
+
+
+# ---- surfaces, paths and objectives ----------------------------------------------------------
 
 @dataclass(frozen=True)
 class Surface:
@@ -98,7 +183,7 @@ class LinearModel:
 
     x: torch.Tensor  # (N,)
     y: torch.Tensor  # (N,)
-    loss: "object"  # landscape.losses.Loss
+    loss: Loss
     l1: float = 0.0
     l2: float = 0.0
 

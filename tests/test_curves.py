@@ -203,7 +203,7 @@ def test_formula_in_the_wrong_variable_is_refused_with_a_hint():
     ("regression", {"nope": {}}, {}, "nope"),
     ("regression", {"huber": {"delta": -1}}, {}, "delta must be between"),
     ("regression", {"mse": {"delta": 1}}, {}, "no parameter"),
-    ("multiclass", {}, {}, "regression or binary"),
+    ("multiclass", {}, {}, "kind of loss curve .multiclass.; choose one of regression, binary"),
     ("regression", {}, {"span": 0.0}, "span"),
     ("regression", {}, {"at": 11.0}, "at must be between"),
     ("regression", {}, {"at": float("nan")}, "at must be between"),

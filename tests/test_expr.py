@@ -240,7 +240,8 @@ def test_bad_parameters_are_refused(params, match):
 
 
 @pytest.mark.parametrize("kind, text, match", [
-    ("multiclass", "r**2", "kinds regression, binary"), (None, "r**2", "kinds"),
+    ("multiclass", "r**2", "kind of custom loss 'multiclass'; choose one of regression, binary"),
+    (None, "r**2", "kind of custom loss"),
     ("binary", "softplus(-r)", "another kind"), ("regression", "softplus(-m)", "another kind"),
 ])
 def test_kinds(kind, text, match):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from landscape import nn
+from landscape import nn, slices
 from landscape.types import InputError
 
 
@@ -24,7 +24,7 @@ def small_run(name: str, activation: str = "tanh") -> nn.Run:
 # ---- directions ----------------------------------------------------------------------------------
 
 def test_filter_directions_have_the_norm_of_their_weight_rows_and_zero_biases(run):
-    d = nn.random_directions(run.spec, run.theta, k=2, seed=4, norm="filter")
+    d = slices.random_directions(run.spec, run.theta, k=2, seed=4, norm="filter")
     theta = torch.as_tensor(run.theta)
     for direction in torch.as_tensor(d):
         for (W, b), (dW, db) in zip(run.spec.unflatten(theta), run.spec.unflatten(direction)):
@@ -33,19 +33,19 @@ def test_filter_directions_have_the_norm_of_their_weight_rows_and_zero_biases(ru
 
 
 def test_layer_normalisation_and_bias_option(run):
-    d = torch.as_tensor(nn.random_directions(run.spec, run.theta, k=1, seed=0, norm="layer", bias=True)[0])
+    d = torch.as_tensor(slices.random_directions(run.spec, run.theta, k=1, seed=0, norm="layer", bias=True)[0])
     for (W, b), (dW, db) in zip(run.spec.unflatten(torch.as_tensor(run.theta)), run.spec.unflatten(d)):
         assert dW.norm().item() == pytest.approx(W.norm().item(), rel=1e-12)
         assert db.norm().item() == pytest.approx(b.norm().item(), rel=1e-12)
-    raw = nn.random_directions(run.spec, run.theta, k=1, seed=0, norm="none", bias=True)[0]
+    raw = slices.random_directions(run.spec, run.theta, k=1, seed=0, norm="none", bias=True)[0]
     assert raw.std() == pytest.approx(1.0, abs=0.15)
 
 
 def test_directions_are_seeded_and_orthogonalised_on_request(run):
-    a = nn.random_directions(run.spec, run.theta, seed=7)
-    np.testing.assert_array_equal(a, nn.random_directions(run.spec, run.theta, seed=7))
-    assert not np.allclose(a, nn.random_directions(run.spec, run.theta, seed=8))
-    o = nn.random_directions(run.spec, run.theta, k=3, seed=7, orthogonal=True)
+    a = slices.random_directions(run.spec, run.theta, seed=7)
+    np.testing.assert_array_equal(a, slices.random_directions(run.spec, run.theta, seed=7))
+    assert not np.allclose(a, slices.random_directions(run.spec, run.theta, seed=8))
+    o = slices.random_directions(run.spec, run.theta, k=3, seed=7, orthogonal=True)
     gram = o @ o.T
     assert np.abs(gram - np.diag(np.diag(gram))).max() < 1e-10 * np.diag(gram).max()
     np.testing.assert_allclose(np.linalg.norm(o, axis=1)[:2], np.linalg.norm(a, axis=1), rtol=1e-12)
@@ -55,8 +55,8 @@ def test_directions_are_seeded_and_orthogonalised_on_request(run):
 
 @pytest.mark.parametrize("dtype, rtol", [(torch.float32, 1e-5), (torch.float64, 1e-10)])
 def test_plane_centre_equals_the_trained_loss(run, dtype, rtol):
-    dirs = nn.random_directions(run.spec, run.theta, seed=1)
-    p = nn.plane(run, dirs, resolution=5, dtype=dtype)
+    dirs = slices.random_directions(run.spec, run.theta, seed=1)
+    p = slices.plane(run, dirs, resolution=5, dtype=dtype)
     assert p.train.z[2, 2] == pytest.approx(run.train_loss[-1], rel=rtol)
     assert p.val.z[2, 2] == pytest.approx(run.val_loss[-1], rel=rtol)
     assert p.train.z.shape == (5, 5) and np.isfinite(p.train.z).all()
@@ -66,8 +66,8 @@ def test_plane_centre_equals_the_trained_loss(run, dtype, rtol):
 @pytest.mark.parametrize("activation", list(nn.ACTIVATIONS))
 def test_batched_plane_equals_a_per_point_loop(name, activation):
     r = small_run(name, activation)
-    dirs = nn.random_directions(r.spec, r.theta, seed=2, bias=True)
-    planes = {m: nn.plane(r, dirs, (-2, 1.5), (-1, 2), resolution=7, method=m) for m in nn.METHODS}
+    dirs = slices.random_directions(r.spec, r.theta, seed=2, bias=True)
+    planes = {m: slices.plane(r, dirs, (-2, 1.5), (-1, 2), resolution=7, method=m) for m in slices.METHODS}
     for method in ("batched", "vmap"):
         for part in ("train", "val"):
             a, b = getattr(planes[method], part).z, getattr(planes["loop"], part).z
@@ -75,24 +75,24 @@ def test_batched_plane_equals_a_per_point_loop(name, activation):
 
 
 def test_plane_is_oriented_as_a_surface(run):
-    dirs = nn.random_directions(run.spec, run.theta, seed=1)
-    p = nn.plane(run, dirs, (-1, 1), (0, 2), resolution=5, dtype=torch.float64)
+    dirs = slices.random_directions(run.spec, run.theta, seed=1)
+    p = slices.plane(run, dirs, (-1, 1), (0, 2), resolution=5, dtype=torch.float64)
     x, y = p.train.x[3], p.train.y[1]  # z[i, j] = loss(theta + x_j d1 + y_i d2)
-    point = nn.losses_at(run.spec, run.data, "train", run.theta + x * dirs[0] + y * dirs[1], dirs[:1], [[0.0]],
+    point = slices.losses_at(run.spec, run.data, "train", run.theta + x * dirs[0] + y * dirs[1], dirs[:1], [[0.0]],
                          dtype=torch.float64)
     assert p.train.z[1, 3] == pytest.approx(point[0], rel=1e-12)
 
 
 def test_interpolation_ends_at_the_recorded_losses(run):
-    line = nn.interpolate(run, run.theta0, run.theta, alpha_range=(0, 1), resolution=3, dtype=torch.float64)
+    line = slices.interpolate(run, run.theta0, run.theta, alpha_range=(0, 1), resolution=3, dtype=torch.float64)
     np.testing.assert_allclose(line.train_loss[[0, 2]], run.train_loss[[0, -1]], rtol=1e-10)
     np.testing.assert_allclose(line.val_loss[[0, 2]], run.val_loss[[0, -1]], rtol=1e-10)
-    wide = nn.interpolate(run, run.theta0, run.theta)
+    wide = slices.interpolate(run, run.theta0, run.theta)
     assert wide.alphas[0] == -0.5 and wide.alphas[-1] == 1.5 and np.isfinite(wide.train_loss).all()
 
 
 def test_pca_directions_are_orthonormal_and_the_path_projects_by_least_squares(run):
-    p = nn.pca(run, k=2)
+    p = slices.pca(run, k=2)
     np.testing.assert_allclose(p.directions @ p.directions.T, np.eye(2), atol=1e-12)
     M = run.path - run.theta  # (R, P)
     lstsq = np.linalg.lstsq(p.directions.T, M.T, rcond=None)[0].T  # (R, 2)
@@ -166,14 +166,14 @@ def test_bad_data_input_raises_input_error(kwargs):
 
 
 def test_bad_slice_input_raises_input_error(run):
-    dirs = nn.random_directions(run.spec, run.theta)
-    bad = [lambda: nn.plane(run, dirs, resolution=4), lambda: nn.plane(run, dirs, resolution=nn.MAX_RESOLUTION + 1),
-           lambda: nn.plane(run, dirs, x_range=(1, -1)), lambda: nn.plane(run, dirs, y_range=(0, 1e3)),
-           lambda: nn.plane(run, dirs[:1]), lambda: nn.plane(run, dirs * np.nan),
-           lambda: nn.plane(run, dirs, method="magic"), lambda: nn.interpolate(run, run.theta0, run.theta[:-1]),
-           lambda: nn.interpolate(run, run.theta0, run.theta, resolution=1),
-           lambda: nn.random_directions(run.spec, run.theta, norm="unit"),
-           lambda: nn.random_directions(run.spec, run.theta, k=0), lambda: nn.pca(run, k=0)]
+    dirs = slices.random_directions(run.spec, run.theta)
+    bad = [lambda: slices.plane(run, dirs, resolution=4), lambda: slices.plane(run, dirs, resolution=slices.MAX_RESOLUTION + 1),
+           lambda: slices.plane(run, dirs, x_range=(1, -1)), lambda: slices.plane(run, dirs, y_range=(0, 1e3)),
+           lambda: slices.plane(run, dirs[:1]), lambda: slices.plane(run, dirs * np.nan),
+           lambda: slices.plane(run, dirs, method="magic"), lambda: slices.interpolate(run, run.theta0, run.theta[:-1]),
+           lambda: slices.interpolate(run, run.theta0, run.theta, resolution=1),
+           lambda: slices.random_directions(run.spec, run.theta, norm="unit"),
+           lambda: slices.random_directions(run.spec, run.theta, k=0), lambda: slices.pca(run, k=0)]
     for call in bad:
         with pytest.raises(InputError):
             call()
@@ -181,15 +181,15 @@ def test_bad_slice_input_raises_input_error(run):
 
 def test_slices_that_would_take_too_long_are_refused():
     big = nn.train(nn.split("moons", n=nn.MAX_POINTS), widths=(128,) * 3, epochs=1, batch_size=500)
-    dirs = nn.random_directions(big.spec, big.theta)
+    dirs = slices.random_directions(big.spec, big.theta)
     with pytest.raises(InputError, match="too large"):
-        nn.plane(big, dirs, resolution=nn.MAX_RESOLUTION)
+        slices.plane(big, dirs, resolution=slices.MAX_RESOLUTION)
 
 
 def test_pca_of_a_path_that_does_not_move_is_refused():
     r = nn.train(nn.split("sine", n=100), widths=(4,), lr=1e6, optimizer="sgd", epochs=5)
     with pytest.raises(InputError, match="recorded points"):
-        nn.pca(r)
+        slices.pca(r)
 
 
 def test_compute_modules_do_not_load_ui_libraries():

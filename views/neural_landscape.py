@@ -1,7 +1,7 @@
 """Neural landscape: train a small network, then look at its loss landscape through slices and curvature."""
 import streamlit as st
 
-from landscape import figures, nn, ui
+from landscape import figures, slices, ui
 from landscape.ui import neural
 
 url = ui.UrlState("nn")
@@ -29,9 +29,9 @@ def show_plane(settings: str) -> None:
     c = st.columns([2, 2, 2, 2, 1])
     part = url.radio("Loss on", "part", list(neural.PARTS), horizontal=True, format_func=neural.PARTS.get,
                      container=c[0])
-    resolution = url.slider("Resolution", "res", 11, nn.MAX_RESOLUTION, 41, container=c[1])
+    resolution = url.slider("Resolution", "res", 11, slices.MAX_RESOLUTION, 41, container=c[1])
     span = url.slider("Half-width (in direction lengths)", "span", 0.1, 5.0, 1.0, step=0.1, container=c[2])
-    norm = url.selectbox("Direction normalisation", "norm", list(nn.NORMALISATIONS), container=c[3])
+    norm = url.selectbox("Direction normalisation", "norm", list(slices.NORMALISATIONS), container=c[3])
     seed = url.number("Direction seed", "dseed", 0, 10_000, 0, container=c[4])
     log = url.checkbox("Log height: log10(1 + loss − min)", "log", True)
     with ui.messages():
@@ -52,7 +52,7 @@ def show_pca(settings: str) -> None:
     c = st.columns(3)
     part = url.radio("Loss on", "part", list(neural.PARTS), horizontal=True, format_func=neural.PARTS.get,
                      container=c[0])
-    resolution = url.slider("Resolution", "res", 11, nn.MAX_RESOLUTION, 41, container=c[1])
+    resolution = url.slider("Resolution", "res", 11, slices.MAX_RESOLUTION, 41, container=c[1])
     log = url.checkbox("Log height: log10(1 + loss − min)", "log", True, container=c[2])
     with ui.messages():
         timed = neural.pca_plane(settings, resolution)

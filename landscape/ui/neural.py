@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from landscape import curvature, data, nn
+from landscape import curvature, data, nn, slices
+from landscape.checks import check_float
 from landscape.ui import progress
 from landscape.ui.compute import CACHE
 from landscape.ui.page import warm_up
@@ -135,25 +136,25 @@ def _timed(fn, *args, **kwargs) -> Timed:
 
 @st.cache_data(**CACHE)
 def interpolation(settings_json: str) -> Timed:
-    """``nn.Interpolation`` from the initial to the trained weights, alpha in [-0.5, 1.5]."""
+    """``slices.Interpolation`` from the initial to the trained weights, alpha in [-0.5, 1.5]."""
     run = trained(settings_json)
-    return _timed(nn.interpolate, run, run.theta0, run.theta)
+    return _timed(slices.interpolate, run, run.theta0, run.theta)
 
 
 @st.cache_data(**CACHE)
 def random_plane(settings_json: str, resolution: int, span: float, norm: str, seed: int) -> Timed:
-    """``nn.Plane`` on ``[-span, span]^2`` of two random directions normalised by ``norm``."""
+    """``slices.Plane`` on ``[-span, span]^2`` of two random directions normalised by ``norm``."""
     run = trained(settings_json)
-    span = nn.check_float(span, "plane half-width", 0.01, nn.MAX_COORDINATE)
+    span = check_float(span, "plane half-width", 0.01, slices.MAX_COORDINATE)
     start = time.perf_counter()
-    dirs = nn.random_directions(run.spec, run.theta, seed=seed, norm=norm)
-    plane = nn.plane(run, dirs, (-span, span), (-span, span), resolution, labels=("direction 1", "direction 2"))
+    dirs = slices.random_directions(run.spec, run.theta, seed=seed, norm=norm)
+    plane = slices.plane(run, dirs, (-span, span), (-span, span), resolution, labels=("direction 1", "direction 2"))
     return Timed(plane, time.perf_counter() - start)
 
 
 @dataclass(frozen=True)
 class PcaView:
-    plane: nn.Plane
+    plane: slices.Plane
     coords: np.ndarray  # (R, 2) the recorded path in the plane's coordinates
     path_loss: dict[str, np.ndarray]  # part -> (R,) losses at the projected path points
     explained: np.ndarray  # (2,) share of the path's variance along each direction
@@ -164,11 +165,11 @@ def pca_plane(settings_json: str, resolution: int) -> Timed:
     """The plane of the path's top two principal directions, around the trained weights, with the path on it."""
     run = trained(settings_json)
     start = time.perf_counter()
-    p = nn.pca(run, k=2)
+    p = slices.pca(run, k=2)
     x_range, y_range = p.view()
-    plane = nn.plane(run, p.directions, x_range, y_range, resolution,
+    plane = slices.plane(run, p.directions, x_range, y_range, resolution,
                      labels=(f"PC 1 ({p.explained[0]:.0%} of the path)", f"PC 2 ({p.explained[1]:.0%})"))
-    on_plane = {part: nn.losses_at(run.spec, run.data, part, run.theta, p.directions, p.coords)
+    on_plane = {part: slices.losses_at(run.spec, run.data, part, run.theta, p.directions, p.coords)
                 for part in ("train", "val")}
     return Timed(PcaView(plane, p.coords, on_plane, p.explained), time.perf_counter() - start)
 
@@ -208,18 +209,18 @@ def _sharpness(settings_json: str, on_progress) -> SharpnessView:
     found = curvature.compare_sharpness(split, small_batch=min(SMALL_BATCH, len(split.X_train)),
                                         probes=SHARPNESS_PROBES, on_progress=on_progress, **_train_kwargs(s))
     alphas = np.linspace(-EIGEN_SPAN, EIGEN_SPAN, 81)
-    rows, slices = [], {}
+    rows, rises = [], {}
     for item in found:
         r = item.run
         label = f"batch {item.batch_size}"
-        along = nn.losses_at(r.spec, r.data, "train", r.theta, item.top_vector[None], alphas[:, None])  # (A,)
-        slices[label] = along - along[len(alphas) // 2]  # the rise above the minimum (alphas[A // 2] = 0)
+        along = slices.losses_at(r.spec, r.data, "train", r.theta, item.top_vector[None], alphas[:, None])  # (A,)
+        rises[label] = along - along[len(alphas) // 2]  # the rise above the minimum (alphas[A // 2] = 0)
         rows.append({"minimum": label, "steps": f"{int(r.steps[-1]):,}", "training loss": f"{r.train_loss[-1]:.4g}",
                      "validation loss": f"{r.val_loss[-1]:.4g}",
                      f"validation {r.metric_name}": f"{r.val_metric[-1]:.3g}",
                      "top eigenvalue λ₁": f"{item.top_eigenvalue:.4g}",
                      "trace of H": f"{item.trace.estimate:.4g} ± {item.trace.std_error:.2g}"})
-    return SharpnessView(tuple(rows), alphas, slices, time.perf_counter() - start)
+    return SharpnessView(tuple(rows), alphas, rises, time.perf_counter() - start)
 
 
 def sharpness(settings_json: str) -> SharpnessView | None:

@@ -9,6 +9,7 @@ import numpy as np
 import streamlit as st
 
 from landscape import capacity, nn
+from landscape.checks import check_int
 from landscape.ui import progress
 from landscape.ui.compute import CACHE
 from landscape.ui.page import warm_up
@@ -60,7 +61,7 @@ def _train_network(settings_json: str, on_progress) -> capacity.EpochCurve:
     s = json.loads(settings_json)
     warm_up().join()  # the first torch.optim step of a process imports torch._dynamo: not the run's time
     split = capacity.curve_split(s["n"], s["noise"], s["seed"])
-    widths = (nn.check_int(s["width"], "width", 1, nn.MAX_WIDTH),) * nn.check_int(s["layers"], "layers", 1,
+    widths = (check_int(s["width"], "width", 1, nn.MAX_WIDTH),) * check_int(s["layers"], "layers", 1,
                                                                                    nn.MAX_DEPTH)
     return capacity.train_network(split, s["noise"], widths, s["epochs"], s["lr"], s["l2"], seed=s["seed"],
                                   on_progress=on_progress)
