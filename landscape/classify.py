@@ -31,9 +31,8 @@ import torch.nn.functional as F
 
 from landscape import data as datasets
 from landscape import grid, losses
-from landscape.fit import lbfgs
-from landscape.losses import Loss, Param
-from landscape.types import DTYPE, InputError, Objective, Surface
+from landscape.minimum import lbfgs
+from landscape.types import DTYPE, InputError, Loss, Objective, Param, Surface
 
 BINARY_LOSSES = ("bce", "hinge", "squared_hinge", "focal")  # the 0-1 loss has no slope to descend
 POS_WEIGHT = losses.spec("bce").params[0]  # the same bounds as BCE's own pos_weight

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from landscape import grid, losses
-from landscape.fit import lbfgs
+from landscape.minimum import lbfgs
 from landscape.types import DTYPE, InputError, Objective, Param, Surface
 
 SEPARATION = Param("separation", 4.0, 0.0, 8.0, "distance d between the two modes of p")

@@ -1,6 +1,5 @@
-"""Exact minimisers of two-parameter objectives, batched over whole sweeps of data sets or losses.
+"""Exact fits of a line ``pred = w x + b`` under any regression loss, batched over whole sweeps.
 
-    theta = fit.minimize(obj)                           # (2,): the minimiser of an Objective
     thetas = fit.fit_lines(x, Y, "huber")               # (B, 2): every row of Y fitted at once
     sweep = fit.influence_sweep(x, y, sizes, count=5)   # fitted slope vs outlier size, every loss
     sweep = fit.outlier_sweep(x, y, flags, sizes, size=10.0, noise=3.0)  # the same for flagged points
@@ -32,8 +31,7 @@ custom formula, takes ``NEWTON``):
   decreases (``_newton``).  For a non-convex custom loss the result is the local minimum reached
   from the least-squares fit.
 
-Objectives without a linear model (benchmarks, logistic regression) are minimised by L-BFGS from a
-grid of starts over the view; the best point found is returned and is a local minimum only.
+Any other objective is minimised by ``landscape.minimum``.
 """
 from __future__ import annotations
 
@@ -49,14 +47,12 @@ from landscape import budget
 from landscape import data as datasets
 from landscape import losses as loss_registry
 from landscape.problems import PENALTY_PARAMS
-from landscape.types import DTYPE, InputError, Loss, LossSpec, Objective
+from landscape.types import DTYPE, InputError, Loss, LossSpec
 
 PIVOTS = 4  # lines through this many of the closest points are searched at each vertex-descent step
 MAX_LP_STEPS = 500
 MAX_NEWTON_STEPS = 200
 GTOL = 1e-11  # Newton stops at |grad F| <= GTOL * (1 + the gradient's scale)
-START_GRID = 3  # L-BFGS starts: a START_GRID x START_GRID grid over the view
-UNBOUNDED = 1e4  # a minimiser further than this many view widths from the view is "no minimum"
 CHUNK_POINTS = 1 << 16  # rows x points handed to a solver at once (its temporaries are a few times this)
 MAX_SIZE = 1000.0  # largest outlier size in noise standard deviations
 MAX_SWEEP = 1000  # largest number of outlier sizes in one sweep
@@ -388,66 +384,6 @@ def solve(x, y, loss: Loss | str | Sequence[Loss | str] = "mse", l1: float = 0.0
 def fit_lines(x, y, loss: Loss | str | Sequence[Loss | str] = "mse", l1: float = 0.0, l2: float = 0.0) -> np.ndarray:
     """``(B, 2)`` minimisers (w, b) of every row; see ``solve``."""
     return solve(x, y, loss, l1, l2).theta
-
-
-# ---- any objective ------------------------------------------------------------------------------------
-
-def minimize(obj: Objective) -> np.ndarray:
-    """The minimiser ``(2,)`` of an objective: exact for a linear model (see SOLVERS), else the best
-    L-BFGS result from a grid of starts over the view (a local minimum, not guaranteed global).
-
-    Raises InputError when the objective decreases without bound (e.g. the saddle).
-    """
-    if obj.linear is not None:
-        model = obj.linear
-        return fit_lines(model.x.numpy(), model.y.numpy(), model.loss, model.l1, model.l2)[0]
-    return _multistart(obj)
-
-
-def _starts(obj: Objective) -> torch.Tensor:
-    """A START_GRID x START_GRID grid over the view's interior (odd: its middle point is the centre)."""
-    (x0, x1), (y0, y1) = obj.view
-    return torch.cartesian_prod(torch.linspace(x0, x1, START_GRID + 2, dtype=DTYPE)[1:-1],
-                                torch.linspace(y0, y1, START_GRID + 2, dtype=DTYPE)[1:-1])  # (START_GRID^2, 2)
-
-
-def lbfgs(fn: Callable[[torch.Tensor], torch.Tensor], start: torch.Tensor, max_iter: int = 500) -> torch.Tensor:
-    """The end point of L-BFGS (strong-Wolfe line search) on a scalar function of a parameter vector."""
-    theta = start.detach().clone().requires_grad_(True)
-    optimizer = torch.optim.LBFGS([theta], lr=1.0, max_iter=max_iter, tolerance_grad=1e-12, tolerance_change=1e-16,
-                                  history_size=20, line_search_fn="strong_wolfe")
-
-    def closure():
-        optimizer.zero_grad()
-        value = fn(theta)
-        value.backward()
-        return value
-
-    optimizer.step(closure)
-    return theta.detach()
-
-
-def _lbfgs(obj: Objective, start: torch.Tensor) -> tuple[torch.Tensor, float]:
-    """L-BFGS from one start: (end point (2,), value there)."""
-    end = lbfgs(obj, start)
-    with torch.no_grad():
-        return end, float(obj(end))
-
-
-def _multistart(obj: Objective) -> np.ndarray:
-    """The best L-BFGS end inside ``UNBOUNDED`` view widths; an end that escaped (non-finite, or far
-    away) with a lower or undefined value means the objective has no minimum."""
-    (x0, x1), (y0, y1) = obj.view
-    width = max(x1 - x0, y1 - y0)
-    centre = torch.tensor([(x0 + x1) / 2, (y0 + y1) / 2], dtype=DTYPE)
-    ends = [_lbfgs(obj, start) for start in _starts(obj)]
-    escaped = [not (math.isfinite(v) and bool(torch.isfinite(t).all())
-                    and float((t - centre).abs().max()) <= UNBOUNDED * width) for t, v in ends]
-    inside = [end for end, out in zip(ends, escaped) if not out]
-    best = min(inside, key=lambda end: end[1]) if inside else None
-    if best is None or any(out and not v >= best[1] for (_, v), out in zip(ends, escaped)):
-        raise InputError(f"{obj.title} has no minimum: it keeps decreasing away from the view")
-    return best[0].numpy()
 
 
 # ---- the outlier lesson -----------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from torch.optim import lr_scheduler
 from landscape import budget
 from landscape.budget import Cost
 from landscape.checks import lookup
-from landscape.fit import minimize  # noqa: F401  (exact minimisers live in fit.py; DESIGN: ls.optim.minimize)
+from landscape.minimum import minimize  # noqa: F401  (DESIGN.md's public API: ls.optim.minimize)
 from landscape.types import DTYPE, InputError, Objective, Param, Trajectory
 
 MAX_STEPS = 5000

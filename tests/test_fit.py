@@ -6,7 +6,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from landscape import data, fit, losses, problems
+from landscape import data, fit, losses, minimum, problems
 from landscape.types import InputError
 
 D = torch.float64
@@ -276,26 +276,26 @@ def test_the_fit_is_no_worse_than_any_other_line(points, name, theta, penalty):
 def test_minimize_takes_the_exact_path_of_a_linear_model(loss):
     x, y = _heavy()
     obj = problems.linear_regression(x, y, loss, l1=0.1, l2=0.2)
-    np.testing.assert_array_equal(fit.minimize(obj), fit.fit_lines(x, y, loss, l1=0.1, l2=0.2)[0])
-    np.testing.assert_array_equal(fit.minimize(obj.part("data")), fit.fit_lines(x, y, loss)[0])
+    np.testing.assert_array_equal(minimum.minimize(obj), fit.fit_lines(x, y, loss, l1=0.1, l2=0.2)[0])
+    np.testing.assert_array_equal(minimum.minimize(obj.part("data")), fit.fit_lines(x, y, loss)[0])
 
 
 @pytest.mark.parametrize("name", ["quadratic", "rosenbrock", "himmelblau", "beale", "rastrigin", "ackley"])
 def test_minimize_finds_a_known_minimum_of_a_benchmark(name):
     obj = problems.benchmark(name)
-    theta = fit.minimize(obj)
+    theta = minimum.minimize(obj)
     assert min(np.abs(theta - np.array(m)).max() for m in obj.minima) < 1e-6
 
 
 def test_minimize_logistic_regression_reaches_a_stationary_point():
     X, labels = data.blobs(n=200, seed=0)
     obj = problems.logistic_regression(X, labels)
-    assert np.linalg.norm(_gradient(obj, fit.minimize(obj))) < 1e-8
+    assert np.linalg.norm(_gradient(obj, minimum.minimize(obj))) < 1e-8
 
 
 def test_minimize_refuses_an_objective_without_a_minimum():
     with pytest.raises(InputError, match="no minimum"):
-        fit.minimize(problems.benchmark("saddle"))
+        minimum.minimize(problems.benchmark("saddle"))
 
 
 def test_solvers_registry():

@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from landscape import budget, data, fit, grid, losses, problems
+from landscape import budget, data, grid, losses, minimum, problems
 from landscape.figures import Marker
 from landscape.types import DTYPE, InputError, Objective, Surface
 
@@ -86,7 +86,7 @@ def surface_view(spec_json: str, csv: bytes | None, x_range, y_range, n: int, ar
 def true_minima(obj: Objective) -> tuple[tuple[float, float], ...]:
     """Known minimisers: from the literature for test functions, computed exactly for linear regression."""
     if obj.linear is not None:
-        return (tuple(float(v) for v in fit.minimize(obj)),)
+        return (tuple(float(v) for v in minimum.minimize(obj)),)
     return obj.minima
 
 
