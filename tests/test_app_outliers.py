@@ -100,6 +100,14 @@ def test_more_outliers_and_a_custom_loss_show_in_the_numbers():
     assert len(lines) == 7  # the ghost and six losses
 
 
+def test_outliers_with_leverage_are_said_to_move_mae_and_huber_too():
+    """Issue 11: 20 outliers of 25 sigma at the high-x end move MAE and Huber by about +1.5; the page says so."""
+    at = ok(load(PAGE, count="20", size="25"))
+    text = explanation(at)
+    assert "leverage defeats robust losses" in text and "stay with the bulk" not in text
+    assert any(m.value == outliers.HEADER for m in at.markdown)  # the header claims nothing about these lines
+
+
 def test_no_outliers_says_so():
     at = ok(load(PAGE, count="0"))
     assert "No point is marked as an outlier" in explanation(at)

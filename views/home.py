@@ -11,7 +11,7 @@ and at the walkers.
 - **Loss surface**: a rotatable 3D surface and its contour map over two parameters of a real
   model (linear or logistic regression on data) or of a classic test function, with the minimum
   marked, the downhill direction, and what regularisation does to the landscape.
-- **Outliers**: why MSE chases outliers while MAE and Huber stay with the bulk of the data. Add,
+- **Outliers**: how hard outliers pull MSE's line, MAE's and Huber's, and when leverage pulls them all. Add,
   move or remove points by clicking, and watch every loss's fitted line, the minimum move on the
   MSE, MAE and Huber surfaces, which points carry each loss, and how hard an outlier pulls (ψ).
 - **Loss functions**: every regression loss over the residual and every classification loss over the

@@ -1,4 +1,4 @@
-"""Outliers: why MSE chases outliers and Huber and MAE do not."""
+"""Outliers: how far outliers pull MSE's line, MAE's and Huber's, and when leverage pulls them all."""
 import streamlit as st
 
 from landscape import figures, ui
@@ -8,8 +8,7 @@ CLICKABLE = "outliers_scatter"
 
 url = ui.UrlState("outliers")
 st.title("Outlier sensitivity")
-st.markdown("MSE squares errors, so a few outliers drag its line; MAE and Huber stay with the bulk of the data. "
-            "Click on the scatter to add, move or remove points, or edit them in the table.")
+st.markdown(outliers.HEADER)
 
 choice = outliers.choose(url)
 url.report()

@@ -489,6 +489,7 @@ class OutlierView:
     pull: np.ndarray  # (L,): psi at that distance / psi at 1 noise σ
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+    params: tuple[dict[str, float], ...] = ()  # (L,) each loss's parameters, e.g. {"delta": 1.0}
 
     @property
     def shift(self) -> np.ndarray:
@@ -619,7 +620,8 @@ def outlier_view(spec_json: str, csv: bytes | None, pts: str, losses_json: str) 
                               fits.clean[on_surface], fits.contaminated[on_surface])
     return OutlierView(p, chosen.keys, chosen.labels, fits.clean, fits.contaminated, shares, sweep.sizes,
                        sweep.slopes, r, psi, surfaces, markers, size, _psi_limit(chosen.items), abs(residual),
-                       _pull(chosen.items, abs(residual), p.noise), time.perf_counter() - start, clock)
+                       _pull(chosen.items, abs(residual), p.noise), time.perf_counter() - start, clock,
+                       tuple(dict(item.params) for item in chosen.items))
 
 
 def lines(view: OutlierView) -> tuple[list[Line], Line]:
@@ -643,31 +645,191 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def explain(view: OutlierView) -> str:
-    """One paragraph that quotes the numbers on the page."""
-    k = int(view.points.outlier.sum())
-    if k == 0:
-        return ("No point is marked as an outlier, so there is no clean fit to compare with. Add outliers in the "
-                "sidebar, click on the scatter, or tick points in the table to see which losses follow them.")
+HEADER = ("Each point pulls on a fitted line with the slope of the loss at its residual r, ψ(r): MSE's pull grows "
+          "with the distance (2r), MAE's is the same at any distance (±1), and Huber's grows up to δ and stays "
+          "there. What that does to these points, and when it is not enough, is below the scatter. "
+          "Click on the scatter to add, move or remove points, or edit them in the table.")
+# Every clause of the header is a property of the losses' formulas (tests/test_outlier_words.py holds them to psi).
+
+ROBUST = ("mae", "huber")  # the bounded-pull losses the words compare with MSE (and draw as surfaces)
+STAY = 1.0  # a slope shift within this many standard errors of the clean slope "stays with the bulk"
+LEVER = 1.25  # outliers whose mean leverage is this many times an average point's sit "far from the middle of x"
+LEVEL = 0.1  # a slope moving less than this many standard errors over the influence curve's far end "levels off"
+TAIL = 0.75  # the far end of the influence curve: sizes beyond this share of the largest one, on its side
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The numbers the Outlier page's words are built from, all read off an ``OutlierView``."""
+
+    count: int  # outliers
+    n: int  # points
+    at: dict[str, int]  # loss key -> row
+    labels: tuple[str, ...]
+    clean: np.ndarray  # (L,) slopes without the outliers
+    shift: np.ndarray  # (L,) slope shifts
+    share: np.ndarray  # (L,) the outliers' share of each loss at its own line
+    distance: np.ndarray  # (L,) the outliers' mean |residual| at each loss's own line
+    pull: np.ndarray  # (L,) psi at the outliers' residual / psi at 1 noise sigma
+    residual: float  # the outliers' typical distance from the clean MSE line
+    noise: float
+    se: float  # standard error of the clean least-squares slope: noise / sqrt(sum (x - mean x)^2) over clean points
+    leverage: float  # the outliers' mean leverage / an average point's (2 / n)
+    tail: tuple[float, float]  # the influence curve's far end: from this size to that one (noise sigma)
+    late: np.ndarray  # (L,) how far each slope moves over that far end
+    delta: float | None  # Huber's delta
+
+    def label(self, key: str) -> str:
+        return self.labels[self.at[key]]
+
+
+def reading(view: OutlierView) -> Reading:
+    p = view.points
+    flags = p.outlier
+    xc = p.x[~flags]
+    se = p.noise / float(np.sqrt(((xc - xc.mean()) ** 2).sum()))
+    h = 1.0 / len(p.x) + (p.x - p.x.mean()) ** 2 / float(((p.x - p.x.mean()) ** 2).sum())  # leverage, mean 2/n
+    leverage = float(h[flags].mean() / h.mean()) if flags.any() else 0.0
+    sizes = view.sweep_sizes
+    far = int(np.argmax(np.abs(sizes)))
+    side = np.sign(sizes[far]) or 1.0
+    inside = np.flatnonzero(side * sizes >= TAIL * abs(sizes[far]))
+    start = int(inside[np.argmin(np.abs(sizes[inside]))])
+    late = view.sweep_slopes[:, far] - view.sweep_slopes[:, start]
     at = {key: i for i, key in enumerate(view.keys)}
-    mse, huber, mae = at["mse"], at["huber"], at["mae"]
-    others = _and([f"{view.labels[i]}'s by {view.shift[i, 0]:+.2f}" for key, i in at.items() if key != "mse"])
-    but = "but" if np.abs(view.shift[:, 0]).argmax() == mse else "and"
-    sigma = view.points.noise
-    return (
-        f"The {k} outlier{'s' if k > 1 else ''} moved the MSE slope by **{view.shift[mse, 0]:+.2f}** "
-        f"(from {view.clean[mse, 0]:.2f} to {view.contaminated[mse, 0]:.2f}), {but} {others}. "
-        f"At MSE's line the outliers carry **{100 * view.outlier_share[mse]:.0f} %** of the total loss, at "
-        f"{view.labels[huber]}'s {100 * view.outlier_share[huber]:.0f} % and at MAE's "
-        f"{100 * view.outlier_share[mae]:.0f} %. Why: each point pulls on the line with the force ψ(r), the slope "
-        f"of the loss at its residual r (bottom right). The outliers sit about {view.outlier_residual:.3g} "
-        f"({view.outlier_residual / sigma:.1f} σ) from the clean line, where MSE's ψ = 2r is "
-        f"**{view.pull[mse]:.3g} times** as large as for an ordinary point 1 σ away (the pull column). Huber's ψ "
-        f"stops at δ and MAE's is ±1 whatever r: under them an outlier pulls only {view.pull[huber]:.3g}× and "
-        f"{view.pull[mae]:.3g}× as hard as an ordinary point. Under MSE, the further an outlier goes, the "
-        f"harder it pulls, and the slope keeps moving (the influence curve, bottom left); under Huber and MAE "
-        f"it levels off."
-    )
+    lines = view.contaminated  # (L, 2)
+    distance = np.abs(p.y[flags] - lines[:, :1] * p.x[flags] - lines[:, 1:]).mean(-1) if flags.any() else \
+        np.zeros(len(lines))
+    delta = view.params[at["huber"]].get("delta") if view.params else None
+    return Reading(int(flags.sum()), len(p.x), at, view.labels, view.clean[:, 0], view.shift[:, 0],
+                   view.outlier_share, distance, view.pull, view.outlier_residual, p.noise, se, leverage,
+                   (float(sizes[start]), float(sizes[far])), late, delta)
+
+
+def _pct(v: float) -> str:
+    return f"{100 * v:.0f} %"
+
+
+def _stays(r: Reading, key: str) -> bool:
+    return abs(r.shift[r.at[key]]) <= STAY * r.se
+
+
+def moved_sentence(r: Reading) -> str:
+    """How far each slope moved; "but" only when MSE's moved furthest."""
+    mse = r.at["mse"]
+    others = _and([f"{r.labels[i]}'s by {r.shift[i]:+.2f}" for key, i in r.at.items() if key != "mse"])
+    but = "but" if np.abs(r.shift).argmax() == mse else "and"
+    return (f"The {r.count} outlier{'s' if r.count > 1 else ''} moved the MSE slope by **{r.shift[mse]:+.2f}** "
+            f"(from {r.clean[mse]:.2f} to {r.clean[mse] + r.shift[mse]:.2f}), {but} {others}.")
+
+
+def bulk_sentence(r: Reading) -> str:
+    """Whether MAE and Huber stayed with the bulk of the data: within STAY standard errors of the clean slope,
+    or not, and then why not, leverage named only when the outliers' leverage is at least LEVER."""
+    stayed = [k for k in ROBUST if _stays(r, k)]
+    moved = [k for k in ROBUST if not _stays(r, k)]
+    se = f"the clean slope's standard error, {r.se:.2g}"
+    parts = []
+    if stayed:
+        parts.append(f"{_and([r.label(k) for k in stayed])} moved by no more than {se}: "
+                     f"{'they stay' if len(stayed) > 1 else 'it stays'} with the bulk of the data.")
+    if moved:
+        text = (f"{'But ' if stayed else ''}{_and([r.label(k) for k in moved])} moved too, by "
+                f"{_and([f'{r.shift[r.at[k]]:+.2f}' for k in moved])}, more than {se}: a capped pull limits how hard "
+                "each outlier pulls, not how many pull together")
+        if r.leverage >= LEVER:
+            text += (f", nor where. These sit far from the middle of x (their mean leverage is {r.leverage:.2g}× an "
+                     "average point's), where a pull turns the line most: leverage defeats robust losses")
+        ahead = [k for k in moved if abs(r.shift[r.at[k]]) > abs(r.shift[r.at["mse"]])]
+        if ahead:
+            text += (f". {_and([r.label(k) for k in ahead])} moved even further than MSE "
+                     f"({_and([f'{r.shift[r.at[k]]:+.2f}' for k in ahead])} against {r.shift[r.at['mse']]:+.2f})")
+        parts.append(text + ".")
+    return " ".join(parts)
+
+
+def share_sentence(r: Reading) -> str:
+    """The outliers' share of each loss.  That a large share is not a large pull is said only when a robust
+    loss's share exceeds MSE's while its line moved less and left the outliers further away than MSE's did.
+    (That MSE's move shrank the outliers' squared residuals and grew the others' holds by construction: the
+    clean line minimises the others' sum, the contaminated one the total.)"""
+    mse = r.at["mse"]
+    text = (f"At MSE's line the outliers carry **{_pct(r.share[mse])}** of the total loss, at "
+            f"{r.label('huber')}'s {_pct(r.share[r.at['huber']])} and at MAE's {_pct(r.share[r.at['mae']])}.")
+    larger = [k for k in ROBUST if r.share[r.at[k]] > r.share[mse] and abs(r.shift[r.at[k]]) < abs(r.shift[mse])
+              and r.distance[r.at[k]] > r.distance[mse]]
+    if larger:
+        names = _and([r.label(k) for k in larger])
+        far = _and([f"{r.distance[r.at[k]]:.3g}" for k in larger])
+        text += (f" A large share is not a large pull: MSE's line moved toward the outliers, which shrank their "
+                 f"squared residuals and grew everyone else's, while {names} moved less, so there the outliers stay "
+                 f"further away ({far} on average, against {r.distance[mse]:.3g} at MSE's line) and carry more of "
+                 "the loss.")
+    elif r.share[mse] >= r.share[[r.at[k] for k in ROBUST]].max() and r.residual > r.noise:
+        text += " MSE's share is the largest: squaring weighs large residuals most."
+    return text
+
+
+def pull_sentence(r: Reading) -> str:
+    """psi at the outliers' distance against psi at 1 noise sigma, per loss; "only" when it is less than MSE's,
+    Huber's cap named only when the outliers lie beyond delta."""
+    mse, huber, mae = r.at["mse"], r.at["huber"], r.at["mae"]
+    text = (f"Why: each point pulls on the line with the force ψ(r), the slope of the loss at its residual r "
+            f"(bottom right). The outliers sit about {r.residual:.3g} ({r.residual / r.noise:.1f} σ) from the clean "
+            f"line, where MSE's ψ = 2r is **{r.pull[mse]:.3g} times** as large as for an ordinary point 1 σ away "
+            "(the pull column).")
+    capped = r.delta is not None and r.residual > r.delta
+    weaker = [i for i in (huber, mae) if r.pull[i] < r.pull[mse]]
+    if capped and weaker == [huber, mae]:
+        text += (f" Huber's ψ stops at δ = {r.delta:g} and MAE's is ±1 whatever r: under them an outlier pulls "
+                 f"only {r.pull[huber]:.3g}× and {r.pull[mae]:.3g}× as hard as an ordinary point.")
+    else:
+        text += (f" Under {r.labels[huber]} an outlier pulls {r.pull[huber]:.3g}× and under MAE {r.pull[mae]:.3g}× "
+                 "as hard as an ordinary point")
+        if r.delta is not None and not capped:
+            text += f"; they lie within δ = {r.delta:g} of the line, where Huber's ψ = r has not reached its cap"
+        text += "."
+    return text
+
+
+def influence_sentence(r: Reading) -> str:
+    """The influence curve's far end: whose slope keeps moving and whose levels off (within LEVEL standard errors)."""
+    a, b = r.tail
+    span = f"between {a:.3g} σ and {b:.3g} σ"
+    small = LEVEL * r.se
+    mse = r.at["mse"]
+    if abs(r.late[mse]) > small:
+        text = (f"On the influence curve (bottom left) MSE's slope keeps moving as the outliers go further: by "
+                f"{r.late[mse]:+.2f} {span}")
+    else:
+        text = f"On the influence curve (bottom left) even MSE's slope moves by only {r.late[mse]:+.3f} {span}"
+    flat = [k for k in ROBUST if abs(r.late[r.at[k]]) <= small]
+    steep = [k for k in ROBUST if k not in flat]
+    if flat:
+        text += (f"; {_and([r.label(k) + chr(39) + 's' for k in flat])} level{'' if len(flat) > 1 else 's'} off "
+                 f"(less than {small:.2g} there)")
+    if steep:
+        text += (f"; {_and([r.label(k) + chr(39) + 's' for k in steep])} still move{'' if len(steep) > 1 else 's'} "
+                 f"({_and([f'{r.late[r.at[k]]:+.2f}' for k in steep])}): the outliers' combined pull is not "
+                 "capped, and there it is enough to carry the line with them")
+    return text + "."
+
+
+SENTENCES = (moved_sentence, bulk_sentence, share_sentence, pull_sentence, influence_sentence)
+
+
+def sentences(view: OutlierView) -> list[str]:
+    """The paragraph beside the scatter, sentence by sentence, each built from the view's numbers."""
+    if int(view.points.outlier.sum()) == 0:
+        return ["No point is marked as an outlier, so there is no clean fit to compare with. Add outliers in the "
+                "sidebar, click on the scatter, or tick points in the table to see which losses follow them."]
+    r = reading(view)
+    return [sentence(r) for sentence in SENTENCES]
+
+
+def explain(view: OutlierView) -> str:
+    """One paragraph that quotes the numbers on the page; every claim in it is checked against them."""
+    return " ".join(sentences(view))
 
 
 def caption(view: OutlierView, click: str) -> str:

@@ -1,0 +1,195 @@
+"""The Outlier page's words against its numbers (issue 11): the header holds for every loss by its formula, and
+the paragraph beside the scatter makes no claim whose condition is false, over the page's whole range of controls.
+
+The conditions are recomputed here from the points and fits of the view (the standard error of the clean slope,
+the hat matrix's leverage, the influence curve), not read from the words' own helper, ``outliers.reading``.
+"""
+import json
+import logging
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from landscape import fit, losses
+from landscape.types import DTYPE
+from landscape.ui import outliers
+
+logging.getLogger("streamlit").setLevel(logging.ERROR)  # st.cache_data outside a running app warns
+
+
+def spec(**kw) -> str:
+    base = {"source": "line", "n": 100, "seed": 0, "slope": 2.0, "noise": 3.0, "count": 5, "size": 10.0,
+            "position": "high"}
+    return json.dumps(base | kw, sort_keys=True)
+
+
+def losses_json(delta: float = 1.0, tau: float = 0.5) -> str:
+    return json.dumps({"params": {"delta": delta, "tau": tau}, "formula": ""}, sort_keys=True)
+
+
+def view_of(**kw) -> outliers.OutlierView:
+    params = {k: kw.pop(k) for k in ("delta", "tau") if k in kw}
+    return outliers.outlier_view(spec(**kw), None, "", losses_json(**params))
+
+
+# ---- the header: true of the losses themselves -------------------------------------------------------------
+
+@pytest.mark.parametrize("delta", [0.01, 1.0, 10.0])
+def test_the_header_is_true_of_every_huber_mse_and_mae(delta):
+    """"MSE's pull grows with the distance (2r), MAE's is the same at any distance (±1), and Huber's grows up to
+    δ and stays there" -- and the header says nothing about what the lines did."""
+    assert "2r" in outliers.HEADER and "±1" in outliers.HEADER and "grows up to δ and stays there" in outliers.HEADER
+    assert "stay with the bulk" not in outliers.HEADER and "ignore" not in outliers.HEADER
+    r = torch.linspace(-100, 100, 40_001, dtype=DTYPE)
+    psi = fit.psi(r.numpy(), [losses.get("mse"), losses.get("mae"), losses.get("huber", delta=delta)])
+    np.testing.assert_allclose(psi[0], 2 * r.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(np.abs(psi[1][r.numpy() != 0]), 1.0)
+    np.testing.assert_allclose(psi[2], np.clip(r.numpy(), -delta, delta), rtol=1e-12, atol=1e-15)
+
+
+# ---- the cases of the issue ----------------------------------------------------------------------------------
+
+def test_the_default_says_mae_and_huber_stay_with_the_bulk_because_they_do():
+    view = view_of()
+    text = outliers.explain(view)
+    assert "MAE and Huber(delta=1) moved by no more than the clean slope's standard error" in text
+    assert "stay with the bulk of the data" in text and "leverage defeats" not in text
+
+
+def test_twenty_outliers_of_25_sigma_at_the_end_of_x_say_leverage_defeats_robust_losses():
+    """Issue 11: MSE's outliers carry 46 % of the loss, Huber's 87 %; MAE and Huber move by about +1.5."""
+    view = view_of(count=20, size=25.0)
+    text = outliers.explain(view)
+    at = {k: i for i, k in enumerate(view.keys)}
+    assert round(100 * view.outlier_share[at["mse"]]) == 46 and round(100 * view.outlier_share[at["huber"]]) == 87
+    assert view.shift[at["mae"], 0] > 1.4 and view.shift[at["huber"], 0] > 1.4
+    assert "**46 %**" in text and "at Huber(delta=1)'s 87 %" in text
+    assert "stay with the bulk" not in text and "ignore" not in text
+    assert "MAE and Huber(delta=1) moved too, by +1.58 and +1.49" in text
+    assert "leverage defeats robust losses" in text
+    assert "A large share is not a large pull" in text
+
+
+def test_the_same_outliers_anywhere_in_x_leave_mae_and_huber_with_the_bulk():
+    text = outliers.explain(view_of(count=20, size=25.0, position="random"))
+    assert "stay with the bulk of the data" in text and "leverage" not in text
+
+
+def test_without_outliers_the_page_says_so():
+    assert outliers.sentences(view_of(count=0))[0].startswith("No point is marked as an outlier")
+
+
+# ---- every claim against its condition, over the controls ------------------------------------------------------
+
+def _and(items):
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def said(text: str, names: list[str], claim: str) -> bool:
+    """Whether the text makes ``claim`` (e.g. " moved too") of exactly ``names``; False if it makes it of no one."""
+    if not names:
+        assert claim not in text, (claim, text)
+        return False
+    return _and(names) + claim in text
+
+
+def conditions(view: outliers.OutlierView) -> dict:
+    """Each claim's condition, computed from the view's points and fits."""
+    p = view.points
+    flags = p.outlier
+    at = {k: i for i, k in enumerate(view.keys)}
+    label = {k: view.labels[i] for k, i in at.items()}
+    xc = p.x[~flags]
+    se = p.noise / np.sqrt(np.sum((xc - xc.mean()) ** 2))
+    design = np.column_stack([p.x, np.ones_like(p.x)])
+    hat = np.einsum("ij,jk,ik->i", design, np.linalg.inv(design.T @ design), design)  # leverage h_ii
+    leverage = hat[flags].mean() / hat.mean()
+    shift = view.shift[:, 0]
+    robust = ("mae", "huber")
+    stayed = [k for k in robust if abs(shift[at[k]]) <= outliers.STAY * se]
+    moved = [k for k in robust if k not in stayed]
+    residuals = p.y[None, flags] - view.contaminated[:, :1] * p.x[None, flags] - view.contaminated[:, 1:]
+    distance = np.abs(residuals).mean(-1)
+    share = view.outlier_share
+    sizes, slopes = view.sweep_sizes, view.sweep_slopes
+    far = int(np.argmax(np.abs(sizes)))
+    tail = [i for i in range(len(sizes)) if np.sign(sizes[far] or 1) * sizes[i] >= outliers.TAIL * abs(sizes[far])]
+    start = min(tail, key=lambda i: abs(sizes[i]))
+    late = slopes[:, far] - slopes[:, start]
+    delta = view.params[at["huber"]]["delta"]
+    return dict(at=at, label=label, se=se, leverage=leverage, stayed=stayed, moved=moved, shift=shift,
+                distance=distance, share=share, late=late, delta=delta, residual=view.outlier_residual,
+                noise=p.noise, pull=view.pull)
+
+
+CONTROLS = dict(
+    n=st.integers(20, 100), seed=st.integers(0, 50), count=st.integers(0, 50),
+    size=st.sampled_from([round(v, 1) for v in np.arange(-30, 30.5, 0.5)]),
+    position=st.sampled_from(list(outliers.POSITIONS)),
+    noise=st.sampled_from([0.1, 0.5, 1.0, 3.0, 10.0]), slope=st.sampled_from([-5.0, 0.0, 2.0]),
+    delta=st.sampled_from([0.01, 0.5, 1.0, 3.0, 10.0]), tau=st.sampled_from([0.01, 0.5, 0.9]),
+)
+
+
+@given(**CONTROLS)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_no_claim_is_shown_when_its_condition_is_false(n, seed, count, size, position, noise, slope, delta, tau):
+    count = min(count, n - 3)  # at least three clean points (the page refuses fewer with a message)
+    view = view_of(n=n, seed=seed, count=count, size=size, position=position, noise=noise, slope=slope,
+                   delta=delta, tau=tau)
+    text = outliers.explain(view)
+    assert "ignore" not in text
+    if count == 0:
+        assert text.startswith("No point is marked")
+        return
+    c = conditions(view)
+    at, label, shift = c["at"], c["label"], c["shift"]
+
+    # how far each slope moved; "but" only when MSE's moved furthest
+    assert ("), but " in text) == (np.abs(shift).argmax() == at["mse"])
+
+    # MAE and Huber with the bulk, or not
+    stayed, moved = c["stayed"], c["moved"]
+    assert said(text, [label[k] for k in stayed], " moved by no more than") == bool(stayed)
+    assert ("stay with the bulk" in text or "stays with the bulk" in text) == bool(stayed)
+    assert said(text, [label[k] for k in moved], " moved too") == bool(moved)
+    assert ("leverage defeats robust losses" in text) == (bool(moved) and c["leverage"] >= outliers.LEVER)
+    ahead = [k for k in moved if abs(shift[at[k]]) > abs(shift[at["mse"]])]
+    assert ("moved even further than MSE" in text) == bool(ahead)
+
+    # shares
+    share, distance = c["share"], c["distance"]
+    larger = [k for k in ("mae", "huber") if share[at[k]] > share[at["mse"]] and abs(shift[at[k]]) <
+              abs(shift[at["mse"]]) and distance[at[k]] > distance[at["mse"]]]
+    assert ("A large share is not a large pull" in text) == bool(larger)
+    if larger:  # "MSE's line moved toward the outliers, which shrank their squared residuals and grew everyone else's"
+        p = view.points
+        clean, dirty = view.clean[at["mse"]], view.contaminated[at["mse"]]
+
+        def sse(line, mask):
+            return float(np.sum((p.y[mask] - line[0] * p.x[mask] - line[1]) ** 2))
+
+        assert sse(dirty, p.outlier) <= sse(clean, p.outlier) * (1 + 1e-9) + 1e-9
+        assert sse(dirty, ~p.outlier) >= sse(clean, ~p.outlier) * (1 - 1e-9) - 1e-9
+    largest = share[at["mse"]] >= max(share[at["mae"]], share[at["huber"]]) and c["residual"] > c["noise"]
+    assert ("MSE's share is the largest" in text) == (largest and not larger)
+
+    # pull: MSE's is the outliers' distance in noise sigma; "only" when the bounded ones pull less
+    pull = c["pull"]
+    assert pull[at["mse"]] == pytest.approx(c["residual"] / c["noise"], rel=1e-9, abs=1e-12)
+    capped = c["residual"] > c["delta"]
+    weaker = pull[at["huber"]] < pull[at["mse"]] and pull[at["mae"]] < pull[at["mse"]]
+    assert ("Huber's ψ stops at δ" in text) == (capped and weaker)
+    assert ("has not reached its cap" in text) == (not capped)
+
+    # the influence curve's far end
+    small = outliers.LEVEL * c["se"]
+    late = c["late"]
+    assert ("MSE's slope keeps moving" in text) == (abs(late[at["mse"]]) > small)
+    flat = [k for k in ("mae", "huber") if abs(late[at[k]]) <= small]
+    steep = [k for k in ("mae", "huber") if k not in flat]
+    assert said(text, [label[k] + "'s" for k in flat], " level") == bool(flat)
+    assert said(text, [label[k] + "'s" for k in steep], " still move") == bool(steep)
