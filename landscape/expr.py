@@ -6,13 +6,8 @@ The text is checked character by character, parsed with ``ast.parse(mode="eval")
 a tree, it runs nothing), checked against an allow-list while it is compiled, by walking the tree,
 into a closure over torch operations.  Nothing here calls eval, exec or compile on the text, and no
 arithmetic on the person's numbers happens in Python: constants become float64 tensors, so no
-input can make Python build a huge integer.  Grammar (anything else is refused)::
-
-    expr := number | r (regression) | m (binary) | parameter | pi | e
-          | expr + expr | expr - expr | expr * expr | expr / expr | expr ** expr | -expr | +expr
-          | (expr) | function(expr, ...)            a function of FUNCTIONS, positional arguments
-          | where(test, expr, expr)
-    test := expr op expr [op expr ...]              op: < <= > >= == != (only inside where)
+input can make Python build a huge integer.  The grammar, its functions and limits are in
+``landscape.grammar`` (anything else is refused).
 
 Limits: MAX_LENGTH characters of plain ASCII, MAX_NODES expression nodes, MAX_DEPTH levels of
 nesting, literals up to MAX_LITERAL, no power inside an exponent and constant exponents up to
@@ -28,158 +23,18 @@ import ast
 import warnings
 import functools
 import keyword
-import math
-import operator
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 import torch
-import torch.nn.functional as F
 
 from landscape.checks import lookup
+from landscape.grammar import (ATOM, BINARY, COMPARISONS, COMPARISON_OPS, CONSTANTS, Closure, Env, FUNCTIONS,
+                               MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, MAX_LITERAL, MAX_NODES, MAX_PARAM, MAX_PARAMS,
+                               MAX_SINGULAR_POINTS, OPERATOR_HINTS, Operator, PROBE, REFUSED, REFUSED_CHARACTERS,
+                               UNARY, VARIABLES, Variable, GREEK, PARAM_NAME, SPACES, TOO_DEEP, NUMBER_THEN_NAME)
 from landscape.types import DTYPE, InputError, Loss, LossSpec, Param
-
-MAX_LENGTH = 200  # characters
-MAX_NODES = 100  # expression nodes (numbers, names, operations, calls)
-MAX_DEPTH = 30  # levels of nested expressions
-MAX_LITERAL = 1e6  # largest number written in the formula
-MAX_EXPONENT = 32.0  # largest constant exponent
-MAX_PARAMS = 8
-MAX_PARAM = 1e3  # parameter values lie in [-MAX_PARAM, MAX_PARAM]
-PROBE = (-10.0, 10.0, 201)  # the loss must be finite (and not constant) at probe_points()
-MAX_SINGULAR_POINTS = 10  # probe points where the slope may be undefined (cusps), not whole stretches
-
-Env = Mapping[str, torch.Tensor]
-Closure = Callable[[Env], torch.Tensor]
-
-
-# ---- registries: the variable of each kind, functions, constants, operators --------------------
-
-@dataclass(frozen=True)
-class Variable:
-    """The one variable a formula of a kind is written in, and how it comes from the loss's arguments
-    (a regression loss takes the residual itself, a binary one ``(score, label)``)."""
-
-    name: str
-    meaning: str
-    of: Callable[..., torch.Tensor]
-    example: str
-
-
-VARIABLES: dict[str, Variable] = {
-    "regression": Variable("r", "residual r = target - pred", lambda r: r, "abs(r)**1.5"),
-    "binary": Variable("m", "margin m = (2y - 1) * score", lambda score, label: (2.0 * label - 1.0) * score,
-                       "softplus(-m)"),
-}
-
-
-@dataclass(frozen=True)
-class Function:
-    """A function a formula may call: the torch op, its argument names and a LaTeX template."""
-
-    fn: Callable[..., torch.Tensor]
-    args: tuple[str, ...]
-    latex: str  # %-template over the rendered arguments %(0)s, %(1)s, ...
-    test_first: bool = False  # the first argument is a comparison (where)
-    ops: float = 1.0  # cost per element in cheap-operation equivalents (landscape.budget), measured
-
-    def signature(self, name: str) -> str:
-        return f"{name}({', '.join(self.args)})"
-
-
-def _unary(fn: Callable[..., torch.Tensor], latex: str, ops: float = 1.0) -> Function:
-    return Function(fn, ("x",), latex, ops=ops)
-
-
-_MIN = Function(torch.minimum, ("a", "b"), r"\min\left(%(0)s,\ %(1)s\right)")
-_MAX = Function(torch.maximum, ("a", "b"), r"\max\left(%(0)s,\ %(1)s\right)")
-FUNCTIONS: dict[str, Function] = {
-    "abs": _unary(torch.abs, r"\left|%(0)s\right|"),
-    "sign": _unary(torch.sign, r"\operatorname{sign}\left(%(0)s\right)", 2),
-    "sqrt": _unary(torch.sqrt, r"\sqrt{%(0)s}", 10),
-    "square": _unary(torch.square, r"\left(%(0)s\right)^{2}"),
-    "exp": _unary(torch.exp, r"\exp\left(%(0)s\right)", 8),
-    "log": _unary(torch.log, r"\log\left(%(0)s\right)", 12),
-    "log1p": _unary(torch.log1p, r"\log\left(1 + %(0)s\right)", 12),
-    "tanh": _unary(torch.tanh, r"\tanh\left(%(0)s\right)", 25),
-    "sigmoid": _unary(torch.sigmoid, r"\sigma\left(%(0)s\right)", 6),
-    "softplus": _unary(F.softplus, r"\operatorname{softplus}\left(%(0)s\right)", 22),
-    "relu": _unary(torch.relu, r"\max\left(0,\ %(0)s\right)"),
-    "cosh": _unary(torch.cosh, r"\cosh\left(%(0)s\right)", 15),
-    "sinh": _unary(torch.sinh, r"\sinh\left(%(0)s\right)", 15),
-    "sin": _unary(torch.sin, r"\sin\left(%(0)s\right)", 16),
-    "cos": _unary(torch.cos, r"\cos\left(%(0)s\right)", 15),
-    "atan": _unary(torch.atan, r"\arctan\left(%(0)s\right)", 30),
-    "erf": _unary(torch.erf, r"\operatorname{erf}\left(%(0)s\right)", 18),
-    "minimum": _MIN, "min": _MIN,
-    "maximum": _MAX, "max": _MAX,
-    "clip": Function(torch.clamp, ("x", "low", "high"), r"\operatorname{clip}\left(%(0)s,\ %(1)s,\ %(2)s\right)"),
-    "where": Function(torch.where, ("condition", "a", "b"),
-                      r"\begin{cases} %(1)s & \text{if } %(0)s \\ %(2)s & \text{otherwise} \end{cases}",
-                      test_first=True, ops=20),
-}
-
-CONSTANTS: dict[str, tuple[float, str]] = {"pi": (math.pi, r"\pi"), "e": (math.e, "e")}
-
-ADD, MUL, NEG, POW, ATOM = range(1, 6)  # LaTeX precedence: an operand below its slot gets parentheses
-
-
-@dataclass(frozen=True)
-class Operator:
-    """An arithmetic operator: the function, a LaTeX template, its precedence and its operands' slots."""
-
-    fn: Callable[..., torch.Tensor]
-    latex: str
-    precedence: int
-    operands: tuple[int, ...]  # the precedence each operand needs to go without parentheses
-    ops: float = 1.0  # cost per element (landscape.budget)
-
-
-BINARY: dict[type, Operator] = {
-    ast.Add: Operator(operator.add, "%(0)s + %(1)s", ADD, (ADD, MUL)),
-    ast.Sub: Operator(operator.sub, "%(0)s - %(1)s", ADD, (ADD, MUL)),
-    ast.Mult: Operator(operator.mul, r"%(0)s \cdot %(1)s", MUL, (MUL, POW)),
-    ast.Div: Operator(operator.truediv, r"\frac{%(0)s}{%(1)s}", ATOM, (0, 0), ops=2),
-    ast.Pow: Operator(operator.pow, "{%(0)s}^{%(1)s}", POW, (ATOM, 0), ops=30),  # r**2 costs 1: see _ops
-}
-UNARY: dict[type, Operator] = {
-    ast.USub: Operator(operator.neg, "-%(0)s", NEG, (NEG,)),
-    ast.UAdd: Operator(operator.pos, "+%(0)s", NEG, (NEG,)),
-}
-COMPARISON_OPS = 3.0  # cost per element of one comparison (landscape.budget)
-COMPARISONS: dict[type, tuple[Callable[..., torch.Tensor], str]] = {
-    ast.Lt: (torch.lt, "<"), ast.LtE: (torch.le, r"\le"), ast.Gt: (torch.gt, ">"),
-    ast.GtE: (torch.ge, r"\ge"), ast.Eq: (torch.eq, "="), ast.NotEq: (torch.ne, r"\ne"),
-}
-
-# Constructs that are refused, in the person's words, with a hint where one helps.
-REFUSED: dict[type, str] = {
-    ast.Attribute: "attribute access (a.b) is not allowed; call a function from the table, e.g. abs(r)",
-    ast.Subscript: "indexing with [ ] is not allowed",
-    ast.Compare: "a comparison is only allowed as the condition of where, e.g. where(r > 0, r, 0)",
-    ast.IfExp: "if/else is not allowed; write where(condition, a, b)",
-    ast.BoolOp: "and/or are not allowed; chain comparisons instead, e.g. where(-1 < r < 1, a, b)",
-    ast.Lambda: "lambda is not allowed", ast.NamedExpr: "assignment (:=) is not allowed",
-    ast.Starred: "starred arguments (*x) are not allowed", ast.ListComp: "comprehensions are not allowed",
-    ast.SetComp: "comprehensions are not allowed", ast.DictComp: "comprehensions are not allowed",
-    ast.GeneratorExp: "comprehensions are not allowed", ast.List: "lists are not allowed",
-    ast.Tuple: "tuples (a, b) are not allowed", ast.Set: "sets are not allowed", ast.Dict: "dicts are not allowed",
-    ast.JoinedStr: "f-strings are not allowed",
-}
-OPERATOR_HINTS: dict[type, str] = {ast.BitXor: "; for a power write **, e.g. r**2",
-                                   ast.Not: "; use where(condition, a, b)"}
-REFUSED_CHARACTERS = {"'": "quotes (text is not part of a formula)", '"': "quotes (text is not part of a formula)",
-                      "#": "comments (#)", "\\": "backslashes"}
-_GREEK = frozenset("alpha beta gamma delta epsilon zeta eta theta iota kappa mu nu xi rho sigma tau upsilon "
-                   "phi chi psi omega".split())
-_PARAM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,15}")
-_SPACES = str.maketrans("\t\n\r", "   ")
-_TOO_DEEP = (f"the formula is nested too deeply: keep it within {MAX_DEPTH} levels of parentheses, "
-             "function calls and operations")
-_NUMBER_THEN_NAME = re.compile(r"(?<![\w.])(?>(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?)[A-Za-z_]")
-
 
 # ---- the public entry point ----------------------------------------------------------------------
 
@@ -224,7 +79,7 @@ def _check_params(params: object) -> dict[str, float]:
         raise InputError(f"a formula takes at most {MAX_PARAMS} parameters, got {len(params)}")
     reserved = {v.name for v in VARIABLES.values()} | set(FUNCTIONS) | set(CONSTANTS)
     for name in params:
-        if not (isinstance(name, str) and _PARAM_NAME.fullmatch(name)) or keyword.iskeyword(name):
+        if not (isinstance(name, str) and PARAM_NAME.fullmatch(name)) or keyword.iskeyword(name):
             raise InputError(f"parameter name {name!r} is not allowed: use up to 16 plain letters, digits and _, "
                              "starting with a letter, and not a Python keyword (e.g. p, delta, tau2)")
         if name in reserved:
@@ -251,18 +106,18 @@ def _check_text(expression: object) -> str:
     for i, ch in enumerate(text, 1):
         depth += (ch in "([{") - (ch in ")]}")
         if depth > MAX_DEPTH:
-            raise InputError(_TOO_DEEP)
+            raise InputError(TOO_DEEP)
         if not (ch.isascii() and (ch.isprintable() or ch in "\t\n\r")):
             name = unicodedata.name(ch, f"U+{ord(ch):04X}")
             raise InputError(f"character {ch!r} ({name}) at position {i} is not allowed: type formulas in plain "
                              "ASCII letters, digits and + - * / ( ) , < > = (look-alike letters are refused)")
         if ch in REFUSED_CHARACTERS:
             raise InputError(f"{REFUSED_CHARACTERS[ch]} at position {i} are not allowed in a formula")
-    juxtaposed = _NUMBER_THEN_NAME.search(text)
+    juxtaposed = NUMBER_THEN_NAME.search(text)
     if juxtaposed:
         raise InputError(f"{juxtaposed.group()!r} at position {juxtaposed.start() + 1}: put * between a number and "
                          "a name, e.g. 2*r (numbers are plain decimals such as 3, 0.5 or 1e-3)")
-    return text.translate(_SPACES)  # a line break is a space, also outside parentheses
+    return text.translate(SPACES)  # a line break is a space, also outside parentheses
 
 
 def _parse(text: str) -> ast.Expression:
@@ -273,7 +128,7 @@ def _parse(text: str) -> ast.Expression:
     except SyntaxError as e:
         raise InputError(f"not a formula: {e.msg} {_where(text, e)}") from None
     except (RecursionError, MemoryError):  # Python's own parser limits, should MAX_LENGTH ever grow
-        raise InputError(_TOO_DEEP) from None
+        raise InputError(TOO_DEEP) from None
 
 
 def _where(text: str, e: SyntaxError) -> str:
@@ -300,7 +155,7 @@ def _check_size(tree: ast.Expression) -> None:
         if count > MAX_NODES:
             raise InputError(f"the formula is too long: more than {MAX_NODES} numbers, names and operations")
         if depth > MAX_DEPTH:
-            raise InputError(_TOO_DEEP)
+            raise InputError(TOO_DEEP)
         stack.extend((c, depth + isinstance(c, ast.expr)) for c in ast.iter_child_nodes(node))
 
 
@@ -437,7 +292,7 @@ def _name(node: ast.Name, scope: _Scope) -> _Compiled:
 
 
 def _name_tex(name: str) -> str:
-    if name in _GREEK:
+    if name in GREEK:
         return "\\" + name
     return name if len(name) == 1 else r"\mathrm{" + name.replace("_", r"\_") + "}"
 

@@ -13,7 +13,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from landscape import expr, grid, losses, problems
+from landscape import expr, grammar, grid, losses, problems
 from landscape.types import DTYPE, InputError
 
 R = torch.linspace(-5.0, 5.0, 101, dtype=DTYPE)  # moderate: the built-in log-cosh is overflow-safe, cosh is not
@@ -222,7 +222,7 @@ def test_grammar_matches_numpy(name):
 
 
 def test_every_function_in_the_table_is_covered():
-    assert set(expr.FUNCTIONS) <= set(GRAMMAR)
+    assert set(grammar.FUNCTIONS) <= set(GRAMMAR)
 
 
 # ---- parameters and kinds --------------------------------------------------------------------------
@@ -443,7 +443,11 @@ def test_nothing_from_the_text_runs():
 
 def test_expr_never_evaluates_text():
     """No eval/exec/compile and none of the evaluating libraries in the module: the tree is walked."""
-    tree = ast.parse(Path(expr.__file__).read_text())
+    for module in (expr, grammar):
+        _never_evaluates(ast.parse(Path(module.__file__).read_text()))
+
+
+def _never_evaluates(tree: ast.AST) -> None:
     calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
     assert not calls & {"eval", "exec", "compile", "__import__", "getattr", "globals", "vars"}
     imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
@@ -498,7 +502,7 @@ def test_fuzz_token_soup_accepted_losses_are_finite_and_differentiable(text):
 def _formulas():
     """Formulas from the grammar itself, so that compiling and probing get exercised, not only parsing."""
     leaves = st.sampled_from(["r", "r", "p", "0", "1", "2", "0.5", "1e3", "pi", "e"])
-    unary = st.sampled_from([n for n, f in expr.FUNCTIONS.items() if len(f.args) == 1])
+    unary = st.sampled_from([n for n, f in grammar.FUNCTIONS.items() if len(f.args) == 1])
     binary = st.sampled_from(["+", "-", "*", "/", "**"])
 
     def extend(inner):

@@ -3,7 +3,7 @@ import json
 
 import streamlit as st
 
-from landscape import curves, expr, figures, losses, ui
+from landscape import curves, figures, grammar, losses, ui
 from landscape.ui import catalogue
 
 url = ui.UrlState("gallery")
@@ -19,7 +19,7 @@ with st.sidebar:
                              format_func=titles.get)
     params = {name: ui.param_sliders(url, losses.spec(name).params, step=0.01) for name in chosen}
     formula = url.text(f"Your own loss in {axis.variable}", f"formula_{axis.variable}", "",
-                       placeholder=f"e.g. {expr.VARIABLES[kind].example}",
+                       placeholder=f"e.g. {grammar.VARIABLES[kind].example}",
                        help=f"A formula in the {axis.label} with + - * / **, numbers and functions such as abs, "
                             "sqrt, exp, log, log1p, tanh, sigmoid, softplus, minimum, maximum, where and clip.")
     span = url.slider(f"Range of {axis.variable}", "span", curves.SPAN.low, curves.SPAN.high, curves.SPAN.default,
