@@ -89,3 +89,45 @@ def test_rmsprop_keeps_a_moving_average_and_its_effective_rate_grows_again():
                                    rtol=1e-9, atol=1e-12)
         rates.append(lr / (np.sqrt(v) + eps))
     assert (np.diff(np.array(rates), axis=0) > 0).any()  # as the slope flattens the rate grows: it forgets
+
+
+# ---- the Loss surface page ------------------------------------------------------------------------------------
+
+def _penalised(loss: str, l1: float, l2: float, **extra):
+    import json
+
+    from landscape.ui import compute
+
+    spec = {"family": "regression", "dataset": "line", "n": 100, "seed": 0, "loss": loss, "l1": l1, "l2": l2} | extra
+    return compute.surface_view(json.dumps(spec), None, (-3.0, 3.0), (-3.0, 3.0), 21, False)
+
+
+@pytest.mark.parametrize("loss", ["mse", "mae", "huber", "log_cosh", "quantile"])
+def test_a_penalty_moves_a_convex_losss_minimum_toward_zero_the_more_the_larger_it_is(loss):
+    """"For a convex data loss the total's minimum lies between the data loss's minimum and the axis w = 0, nearer
+    to w = 0 the larger λ is" -- and "Here it moves ..." quotes the exact minimisers."""
+    from landscape.ui import compute
+
+    for kind in ("l1", "l2"):
+        last = None
+        for strength in (0.01, 0.1, 0.5, 2.0, 10.0):
+            view = _penalised(loss, **{"l1": 0.0, "l2": 0.0, kind: strength})
+            (w0, _), (w1, _) = view.penalised
+            assert w1 == 0.0 or (w0 * w1 > 0 and abs(w1) <= abs(w0) * (1 + 1e-6)), (kind, strength, w0, w1)
+            assert last is None or abs(w1) <= abs(last) * (1 + 1e-6) + 1e-9  # nearer to 0 the larger the penalty
+            last = w1
+            text = compute.penalty_sentence(view)
+            assert f"from w = {w0:.4g} (data loss alone) to w = {w1:.4g} (total)" in text and "not convex" not in text
+
+
+def test_a_minimum_the_penalty_moves_away_from_zero_is_called_not_convex_and_nothing_else_is():
+    from dataclasses import replace
+
+    from landscape.ui import compute
+
+    view = _penalised("mse", 0.0, 0.5)
+    away = replace(view, penalised=(np.array([1.0, 0.0]), np.array([1.5, 0.0])))
+    assert "which is not between them: this loss is not convex" in compute.penalty_sentence(away)
+    across = replace(view, penalised=(np.array([1.0, 0.0]), np.array([-0.2, 0.0])))
+    assert "not convex" in compute.penalty_sentence(across)
+    assert "not convex" not in compute.penalty_sentence(view)

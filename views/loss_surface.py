@@ -29,8 +29,7 @@ st.caption(f"{view.title} · grid minimum {z:.6g} at ({x:.4g}, {y:.4g}) · {n}×
 if view.parts:
     st.subheader("Regularisation: data loss + penalty = total")
     st.plotly_chart(figures.contour_row(view.parts, view.part_markers, log), key="surface_parts")
-    st.markdown("The penalty pulls the weight toward zero: the minimum of the total sits between the data "
-                "loss's minimum and the axis w = 0, further the larger λ is.")
+    st.markdown(compute.penalty_sentence(view))
 
 spec = compute.describe(spec_json)
 st.subheader("What you are looking at")

@@ -52,6 +52,7 @@ class SurfaceView:
     arrows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None
     title: str
     log_scale: bool
+    penalised: tuple[np.ndarray, np.ndarray] | None = None  # exact minimisers (w, b) without and with the penalty
 
 
 def loss_at(obj: Objective, point) -> float:
@@ -74,13 +75,37 @@ def surface_view(spec_json: str, csv: bytes | None, x_range, y_range, n: int, ar
         for name, part in (("data loss", "data"), ("penalty", "penalty"), ("total", "total")):
             parts[name] = surf if part == "total" else grid.evaluate(obj.part(part), x_range, y_range, n)
             part_markers[name] = (_grid_marker(parts[name]),)
+    penalised = None
+    if obj.penalty is not None and obj.linear is not None:
+        m = obj.linear
+        plain = problems.linear_regression(m.x.numpy(), m.y.numpy(), m.loss)  # the same data loss, no penalty
+        penalised = (minimum.minimize(plain), minimum.minimize(obj))
     field = None
     if arrows:
         xs, ys = (torch.linspace(float(a[0]), float(a[-1]), 17, dtype=DTYPE) for a in (surf.x, surf.y))
         g = grid.gradients(obj, xs, ys).numpy()  # (17, 17, 2)
         gx, gy = np.meshgrid(xs.numpy(), ys.numpy())
         field = (gx, gy, g[..., 0], g[..., 1])
-    return SurfaceView(surf, parts, (_grid_marker(surf),) + true, part_markers, field, obj.title, obj.log_scale)
+    return SurfaceView(surf, parts, (_grid_marker(surf),) + true, part_markers, field, obj.title, obj.log_scale,
+                       penalised)
+
+
+BETWEEN = 1e-6  # relative tolerance of "between the data loss's minimum and w = 0"
+
+
+def penalty_sentence(view: SurfaceView) -> str:
+    """What the penalty did to the minimiser's slope w, from the exact minimisers: "between the data loss's
+    minimum and w = 0" only when it is.  For a convex loss it always is (the penalty is convex, even and grows
+    with |w|), nearer to 0 the larger the penalty; a custom loss need not be convex."""
+    general = ("The penalty grows with |w| and leaves b alone. For a convex data loss the total's minimum lies "
+               "between the data loss's minimum and the axis w = 0, nearer to w = 0 the larger λ is.")
+    if view.penalised is None:
+        return general
+    (w0, _), (w1, _) = view.penalised
+    here = f"Here it moves the best slope from w = {w0:.4g} (data loss alone) to w = {w1:.4g} (total)"
+    if w1 == 0.0 or (w0 * w1 > 0 and abs(w1) <= abs(w0) * (1 + BETWEEN)):
+        return f"{general} {here}{': all the way to 0' if w1 == 0.0 else ''}."
+    return f"{general} {here}, which is not between them: this loss is not convex."
 
 
 def true_minima(obj: Objective) -> tuple[tuple[float, float], ...]:
