@@ -147,7 +147,8 @@ def _at(*points):
 BENCHMARKS: dict[str, BenchmarkSpec] = {s.name: s for s in (
     BenchmarkSpec("quadratic", quadratic, ((-3.0, 3.0), (-3.0, 3.0)), _at((0.0, 0.0)),
                   r"\tfrac12\,\theta^\top A\,\theta,\ \ \mathrm{eig}(A) = \{1, \kappa\}",
-                  "A bowl whose condition number stretches it into a narrow valley.",
+                  "A bowl; its condition number (the ratio of its two curvatures) stretches it into a narrow valley "
+                  "as it grows, and leaves it round at 1.",
                   (Param("condition", 10.0, 1.0, 100.0, "ratio of the largest to the smallest curvature"),
                    Param("angle", 30.0, 0.0, 90.0, "rotation of the valley, in degrees")),
                   hessian=quadratic_hessian),
@@ -166,7 +167,8 @@ BENCHMARKS: dict[str, BenchmarkSpec] = {s.name: s for s in (
                   r"x^2 - y^2", "A saddle point at the origin: a minimum along x, a maximum along y."),
     BenchmarkSpec("rastrigin", rastrigin, ((-5.12, 5.12), (-5.12, 5.12)), _at((0.0, 0.0)),
                   r"2A + \sum_i \left(\theta_i^2 - A\cos 2\pi\theta_i\right)",
-                  "A bowl covered in regularly spaced local minima.", (Param("A", 10.0, 0.0, 20.0),)),
+                  "A bowl with ripples of height A: from A of about 0.23 they make regularly spaced local minima, "
+                  "more and deeper as A grows; at A = 0 it is the plain bowl.", (Param("A", 10.0, 0.0, 20.0),)),
     BenchmarkSpec("ackley", ackley, ((-5.0, 5.0), (-5.0, 5.0)), _at((0.0, 0.0)),
                   r"-20e^{-0.2\sqrt{\frac12(x^2+y^2)}} - e^{\frac12(\cos 2\pi x+\cos 2\pi y)} + e + 20",
                   "A nearly flat, bumpy plain with one deep funnel at the centre."),

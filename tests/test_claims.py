@@ -131,3 +131,34 @@ def test_a_minimum_the_penalty_moves_away_from_zero_is_called_not_convex_and_not
     across = replace(view, penalised=(np.array([1.0, 0.0]), np.array([-0.2, 0.0])))
     assert "not convex" in compute.penalty_sentence(across)
     assert "not convex" not in compute.penalty_sentence(view)
+
+
+# ---- test functions ---------------------------------------------------------------------------------------
+
+def _local_minima(name: str, n: int = 1025, **params) -> int:
+    obj = problems.benchmark(name, **params)
+    (x0, x1), (y0, y1) = obj.view
+    xs, ys = torch.linspace(x0, x1, n, dtype=DTYPE), torch.linspace(y0, y1, n, dtype=DTYPE)
+    with torch.no_grad():
+        z = obj(torch.stack(torch.meshgrid(ys, xs, indexing="ij")[::-1], -1)).numpy()
+    centre = z[1:-1, 1:-1]
+    lower = np.ones_like(centre, dtype=bool)
+    for di in (-1, 0, 1):
+        for dj in (-1, 0, 1):
+            if di or dj:
+                lower &= centre < z[1 + di:n - 1 + di, 1 + dj:n - 1 + dj]
+    return int(lower.sum())
+
+
+def test_rastrigin_has_local_minima_from_a_of_about_0_23_and_is_a_plain_bowl_below():
+    """"A bowl with ripples of height A: from A of about 0.23 they make regularly spaced local minima"."""
+    assert "about 0.23" in problems.BENCHMARKS["rastrigin"].description
+    assert _local_minima("rastrigin", A=0.0) == 1 and _local_minima("rastrigin", A=0.22) == 1
+    assert _local_minima("rastrigin", A=0.25) > 1 and _local_minima("rastrigin", A=10.0) > 50
+
+
+def test_a_quadratic_of_condition_1_is_round():
+    """"... leaves it round at 1": both curvatures equal, whatever the angle."""
+    assert "round at 1" in problems.BENCHMARKS["quadratic"].description
+    hessian = problems.benchmark("quadratic", condition=1.0, angle=37.0).meta["hessian"]
+    np.testing.assert_allclose(np.linalg.eigvalsh(np.asarray(hessian)), [1.0, 1.0], rtol=1e-12)
