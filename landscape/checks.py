@@ -22,7 +22,7 @@ def check_int(value: object, name: str, lo: int, hi: int) -> int:
     if isinstance(value, bool) or isinstance(value, float) and v != value:
         raise InputError(f"{name} must be a whole number, got {value!r}")
     if not lo <= v <= hi:
-        raise InputError(f"{name} must be between {lo:,} and {hi:,}, got {value!r}")
+        raise InputError(f"{name} must be a whole number from {lo:,} to {hi:,}, got {value!r}")
     return v
 
 

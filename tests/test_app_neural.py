@@ -67,14 +67,14 @@ def test_neural_controls_change_the_view():
 
 
 @pytest.mark.parametrize("widget, value, message", [
-    ("nn_widths", "500", "layer width must be between 1 and 128"),
+    ("nn_widths", "500", "layer width must be a whole number from 1 to 128"),
     ("nn_widths", "8, 8, 8, 8, 8", "1 to 4 hidden-layer widths"),
     ("nn_widths", "wide", "whole number"),
-    ("nn_n", 10, "number of points must be between"),
-    ("nn_n", 10**6, "number of points must be between"),
-    ("nn_epochs", 10**5, "epochs must be between"),
+    ("nn_n", 10, "number of points must be a whole number from"),
+    ("nn_n", 10**6, "number of points must be a whole number from"),
+    ("nn_epochs", 10**5, "epochs must be a whole number from"),
     ("nn_lr", 0.0, "learning rate must be between"),
-    ("nn_batch", 1000, "batch size must be between"),
+    ("nn_batch", 1000, "batch size must be a whole number from"),
 ])
 def test_neural_bad_widget_input_gets_a_message(widget, value, message):
     at = ok(load(NEURAL, **SMALL))
@@ -112,7 +112,7 @@ def test_neural_bad_link_parameters_get_a_message_and_a_default(query, name):
 
 def test_neural_link_with_bad_widths_text_gets_a_message():
     at = load(NEURAL, widths="0, 5")
-    assert not at.exception and "layer width must be between" in errors(at)
+    assert not at.exception and "layer width must be a whole number from" in errors(at)
 
 
 # ---- progress and Stop ---------------------------------------------------------------------------------
@@ -186,8 +186,8 @@ def test_overfitting_controls_change_the_curves():
 
 
 @pytest.mark.parametrize("widget, value, message", [
-    ("fit_n", 2, "training points must be between"), ("fit_n", 10**5, "training points must be between"),
-    ("fit_l2", 50.0, "L2 penalty λ must be between"), ("fit_epochs", 10**5, "epochs must be between"),
+    ("fit_n", 2, "training points must be a whole number from"), ("fit_n", 10**5, "training points must be a whole number from"),
+    ("fit_l2", 50.0, "L2 penalty λ must be between"), ("fit_epochs", 10**5, "epochs must be a whole number from"),
     ("fit_lr", 0.0, "learning rate must be between"),
 ])
 def test_overfitting_bad_widget_input_gets_a_message(widget, value, message):

@@ -224,8 +224,8 @@ def test_nan_in_a_box(key, message):
     ("optim_gd_lr", -1.0, "lr must be between"),
     ("optim_gd_lr", 0.0, "lr must be between"),
     ("optim_sx", 1000.0, "far outside the view"),
-    ("optim_steps", 0, "steps must be a whole number from 1 to 5000"),
-    ("optim_steps", 99999, "steps must be a whole number from 1 to 5000"),
+    ("optim_steps", 0, "steps must be a whole number from 1 to 5,000"),
+    ("optim_steps", 99999, "steps must be a whole number from 1 to 5,000"),
     ("optim_tol", -1.0, "tol must be between"),
 ])
 def test_bad_number_in_a_box_gets_a_message(key, value, message):
