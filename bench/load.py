@@ -1,0 +1,808 @@
+"""The class server under load: simulated students speaking Streamlit's websocket protocol (issue 13).
+
+    python bench/load.py [--app] [--serve [--serve-arg APPS=3]] [--url URL [--pids PID,...]]
+                         [--students 1,10,30,60] [--seconds 60] [--waves 3 [--wave-students 30] [--idle 60]]
+                         [--seed 0] [--timeout 60] [--think 1,3] [--interactions 4] [--ramp 5]
+                         [--mix loss_surface=3,optimisers=3,outliers=3,neural_landscape=1]
+                         [--config runner.postScriptGC=false] [--no-warmup] [--sample 1] [--settle 60]
+
+Targets (several in one run are measured one after the other; none given means ``--app``):
+
+- ``--app``: ``streamlit run app.py`` on a free loopback port, as ``make app`` serves it, started (and
+  stopped) by the bench with the tests' ``Server`` (``bench/appserver.py``); ``--config name=value``
+  passes a Streamlit option to it.
+- ``--serve``: the class server, ``make serve PORT=<free port> ADDRESS=127.0.0.1`` (or, while the
+  Makefile has no ``serve`` target, ``deploy/serve.py --port <port> --address 127.0.0.1``), started in
+  a process group of its own and stopped with SIGTERM to that group; ``--serve-arg`` adds an argument
+  (``APPS=3`` for make).
+- ``--url URL``: a server that is already running (loopback only).  Its processes are the ``--pids``
+  given and their descendants, else the process listening on the URL's port, or the class server's
+  supervisor (``serve.py``) above it, and their descendants.
+
+Each student is one thread with one browser tab at a time (``bench/protocol.py``'s synchronous
+``Session``), in a closed loop: open a page (drawn by weight from ``--mix``), then ``--interactions``
+actions, each after thinking ``--think`` seconds (uniform, seeded per student); each action changes one
+slider, select box, number box or checkbox outside a form to a valid value taken from the widget as
+received (a slider anywhere in its range, a number box x0.5 to x2 within its bounds, another option, the
+other state).  On the Neural landscape page the first action is a training visit: a new seed in the
+training form and its Train button, timed until the run after training has finished (``train``).  Then the tab closes, the student thinks and opens another page, until the
+level's ``--seconds`` are over (a student starts nothing after that; what is in flight ends).  Students
+start spread over ``--ramp`` seconds.
+
+Bounds: at most 200 students, 3600 s a level, 10 waves; a run that has not finished after
+``--timeout`` seconds (60) is a timeout: it enters the percentiles at the time waited (a lower bound)
+and its tab is closed.  Loopback only.
+
+Measured per level (one number of students), per page and kind (``first_load``: from opening the tab to
+the first run's ``script_finished``; ``interaction``; ``train``) and over all pages: n, p50 / p95 / max
+seconds, runs with exception elements, runs with error alerts (st.error: refusals and bad values),
+timeouts, dropped connections; runs/s (finished runs over the level's wall time); every server process's
+RSS (VmRSS of ``/proc/<pid>/status``) at the level's start, peak and end, and its CPU in cores (utime +
+stime of ``/proc/<pid>/stat``, mean and peak over ``--sample`` intervals); the bench's own CPU.  Before
+the first level each page is opened once in as many tabs at once as there are app processes (not
+measured; ``--no-warmup`` skips it); between levels the server is left to go idle (``--settle``).
+
+``--waves N``: N waves of ``--wave-students`` students (``--seconds`` each), then ``--idle`` seconds with
+no session; each process's RSS after each wave and after the idle time against its warm start (after
+the warm-up), the growth from the first wave to the last, and whether it came back within 150 MB.
+
+The tables come first; the last line is one JSON object with every figure.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import emit, table  # noqa: E402
+from protocol import Session, Widget, _is_loopback  # noqa: E402
+from streamlit.proto.NumberInput_pb2 import NumberInput  # noqa: E402
+from streamlit.proto.Slider_pb2 import Slider  # noqa: E402
+from websockets.exceptions import WebSocketException  # noqa: E402
+
+MAX_STUDENTS, MAX_SECONDS, MAX_WAVES = 200, 3600, 10
+PAGES = {"loss_surface": "Loss surface", "optimisers": "Optimisers", "outliers": "Outliers",
+         "neural_landscape": "Neural landscape"}
+MIX = {"loss_surface": 3, "optimisers": 3, "outliers": 3, "neural_landscape": 1}  # issue 13's measurement
+TRAIN_PAGE = "neural_landscape"
+KINDS = ("first_load", "interaction", "train")
+CHANGEABLE = ("slider", "selectbox", "number_input", "checkbox")
+RSS_BACK_MB = 150  # issue 13: every process back within this of its warm start after the students leave
+HZ = os.sysconf("SC_CLK_TCK")
+
+
+# ---- what a student does ---------------------------------------------------------------------------------
+
+def new_value(w: Widget, rng: random.Random):
+    """A valid value for ``w`` other than its current one (None when there is none to take)."""
+    p = w.proto
+    if w.type == "checkbox":
+        return not bool(w.value)
+    if w.type == "selectbox":
+        others = [o for o in p.options if o != w.value]
+        return rng.choice(others) if others else None
+    if w.type == "slider":
+        if p.data_type not in (Slider.INT, Slider.FLOAT) or p.max <= p.min:
+            return None  # dates and times: not on these pages
+        step = p.step or (1 if p.data_type == Slider.INT else (p.max - p.min) / 100)
+        steps = round((p.max - p.min) / step)
+        values = sorted(p.min + step * rng.randint(0, steps) for _ in range(2 if isinstance(w.value, tuple) else 1))
+        values = [min(max(round(v) if p.data_type == Slider.INT else round(v, 10), p.min), p.max) for v in values]
+        return tuple(values) if isinstance(w.value, tuple) else values[0]
+    if w.type == "number_input":
+        integer = p.data_type == NumberInput.INT
+        step = p.step or (1 if integer else 0.01)
+        # a person types a nearby number (x0.5 to x2, a few steps from 0), a fraction stays below 1
+        current = w.value if w.value is not None else (p.min if p.has_min else 0)
+        value = current * rng.choice((0.5, 0.8, 1.25, 2.0)) if current else step * rng.randint(1, 5)
+        if 0 < current < 1 <= value:
+            value = (current + 1) / 2
+        value = round(value) if integer else float(f"{value:.6g}")
+        return min(max(value, p.min), p.max)  # an unbounded box's min and max are the widest numbers
+    return None
+
+
+def pick(widgets: list[Widget], rng: random.Random) -> tuple[Widget, object] | tuple[None, None]:
+    """One control a student changes (outside any form, enabled) and its new value."""
+    candidates = [w for w in widgets if w.type in CHANGEABLE and not w.form_id and not w.proto.disabled]
+    rng.shuffle(candidates)
+    for w in candidates:
+        value = new_value(w, rng)
+        if value is not None and value != w.value:
+            return w, value
+    return None, None
+
+
+def train(s: Session, rng: random.Random):
+    """The training visit: a new seed in the training form, then its submit button (one run, as a
+    browser sends a form: the changed values with the button's trigger)."""
+    widgets = s.widgets()
+    button = next(w for w in widgets if w.type == "button" and w.form_id)
+    seed = [w for w in widgets if w.form_id == button.form_id and w.type == "number_input" and w.label == "Seed"]
+    return s.rerun({seed[0].id: rng.randint(1, 10_000)} if seed else {}, triggers=[button.id])
+
+
+@dataclass
+class Sample:
+    page: str
+    kind: str
+    seconds: float
+    outcome: str  # "ok", "timeout", "dropped" (connection refused or closed), "client" (this bench failed)
+    exceptions: int = 0  # exception elements drawn by the run
+    errors: int = 0  # error alerts drawn by the run
+    finished: float = 0.0  # time.monotonic() at the end
+
+
+@dataclass
+class Recorder:
+    samples: list[Sample] = field(default_factory=list)
+    examples: dict[str, list[str]] = field(default_factory=lambda: {"exception": [], "error": [], "failure": []})
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, sample: Sample, messages: dict[str, list[str]] | None = None) -> None:
+        with self.lock:
+            self.samples.append(sample)
+            for kind, texts in (messages or {}).items():
+                for text in texts:
+                    text = f"{sample.page}/{sample.kind}: {text[:300]}"
+                    if text not in self.examples[kind] and len(self.examples[kind]) < 5:
+                        self.examples[kind].append(text)
+
+
+class Student:
+    """One person in the class: tabs opened one after the other until the level's time is over."""
+
+    def __init__(self, url: str, rng: random.Random, args, deadline: float, stop: threading.Event,
+                 recorder: Recorder, start_after: float):
+        self.url, self.rng, self.args, self.deadline, self.stop = url, rng, args, deadline, stop
+        self.recorder, self.start_after = recorder, start_after
+        self.pages, self.weights = list(args.mix), list(args.mix.values())
+
+    def over(self) -> bool:
+        return self.stop.is_set() or time.monotonic() >= self.deadline
+
+    def think(self) -> bool:
+        """Think for a while; True when the level is over (at the end of the thought)."""
+        self.stop.wait(self.rng.uniform(*self.args.think))
+        return self.over()
+
+    def run(self) -> None:
+        if self.stop.wait(self.start_after) or self.over():
+            return
+        while True:
+            self.visit(self.rng.choices(self.pages, self.weights)[0])
+            if self.think():
+                return
+
+    def visit(self, page: str) -> None:
+        with Session(self.url, timeout=self.args.timeout) as s:
+            if self.timed(s, page, "first_load", lambda: s.open(page)) is None:
+                return
+            for i in range(self.args.interactions):
+                if self.think():
+                    return
+                if i == 0 and page == TRAIN_PAGE:
+                    kind, action = "train", lambda: train(s, self.rng)
+                else:
+                    w, value = pick(s.widgets(), self.rng)
+                    if w is None:
+                        return
+                    kind, action = "interaction", lambda w=w, value=value: s.set_widget(w, value)
+                if self.timed(s, page, kind, action) is None:
+                    return
+
+    def timed(self, s: Session, page: str, kind: str, action):
+        """Run one action; record it; the run, or None when the tab has to go (timeout, dropped)."""
+        start = time.monotonic()
+        try:
+            run = action()
+        except TimeoutError as err:
+            outcome, messages = "timeout", {"failure": [str(err)]}
+        except (OSError, WebSocketException) as err:  # refused, closed, a proxy's 502 at the handshake
+            outcome, messages = "dropped", {"failure": [f"{type(err).__name__}: {err}"]}
+        except Exception as err:  # noqa: BLE001 - a fault of this bench: counted, never hidden
+            outcome, messages = "client", {"failure": [f"bench: {type(err).__name__}: {err}"]}
+        else:
+            exceptions, errors = run.exceptions(), run.errors()
+            self.recorder.add(Sample(page, kind, time.monotonic() - start, "ok", len(exceptions), len(errors),
+                                     time.monotonic()), {"exception": exceptions, "error": errors})
+            return run
+        self.recorder.add(Sample(page, kind, time.monotonic() - start, outcome, finished=time.monotonic()), messages)
+        s.close()
+        return None
+
+
+# ---- the server's processes ------------------------------------------------------------------------------
+
+def _stat(pid: int) -> tuple[str, int, int] | None:
+    """(name, parent pid, CPU ticks used) of a process, None if it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    name, rest = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+    return name, int(rest[1]), int(rest[11]) + int(rest[12])
+
+
+def _rss_kb(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return 0  # a zombie has no VmRSS
+
+
+def process_tree(roots: list[int]) -> list[int]:
+    """``roots`` and all their descendants that are alive."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (st := _stat(int(entry))) is not None:
+            parents[int(entry)] = st[1]
+    tree, todo = [], [r for r in roots if r in parents]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(c for c, p in parents.items() if p == pid and c not in tree)
+    return sorted(tree)
+
+
+def listener_pids(port: int) -> list[int]:
+    """The processes (of this user) that listen on a TCP port of this machine."""
+    inodes = set()
+    for table_path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table_path).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            cols = line.split()
+            if cols[3] == "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(f"socket:[{cols[9]}]")
+    pids = set()
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if any(os.readlink(f"/proc/{entry}/fd/{fd}") in inodes for fd in os.listdir(f"/proc/{entry}/fd")):
+                pids.add(int(entry))
+        except OSError:
+            continue
+    return sorted(pids)
+
+
+def label(pid: int, default: str) -> str:
+    """A readable name for a process: the program or script, and the port it was told to serve on."""
+    argv = _cmdline(pid)
+    if not argv:
+        return default
+    name, rest = Path(argv[0]).name, argv[1:]
+    if name.startswith("python") and rest:
+        if rest[0] == "-m" and len(rest) > 1:
+            name, rest = rest[1], rest[2:]
+        elif "-c" in rest:  # multiprocessing's children (Dask's worker processes): python -c "from multiprocessing..."
+            name, rest = "python -c" + (" (multiprocessing)" if any("multiprocessing" in a for a in rest) else ""), []
+        elif not rest[0].startswith("-"):
+            name, rest = Path(rest[0]).name, rest[1:]
+    port = next((b for a, b in itertools.pairwise(rest) if a in ("--server.port", "--port")), None)
+    port = port or next((a.split("=", 1)[1] for a in rest if a.startswith(("--server.port=", "--port="))), None)
+    return (f"{name}:{port}" if port else name)[:40]
+
+
+class Sampler:
+    """Every ``interval`` seconds: each server process's RSS and CPU ticks (a background thread)."""
+
+    def __init__(self, roots: list[int], interval: float):
+        self.roots, self.interval = roots, interval
+        self.samples: list[tuple[float, dict[int, tuple[str, int, int]]]] = []  # (t, {pid: (name, kB, ticks)})
+        self.lock = threading.Lock()
+        self.labels: dict[int, str] = {}
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True, name="sampler")
+        self.sample()
+        self.thread.start()
+
+    def sample(self) -> None:
+        now, found = time.monotonic(), {}
+        for pid in process_tree(self.roots):
+            st, rss = _stat(pid), _rss_kb(pid)
+            if st is not None and rss is not None:
+                if pid not in self.labels:
+                    self.labels[pid] = label(pid, st[0])
+                found[pid] = (self.labels[pid], rss, st[2])
+        with self.lock:
+            self.samples.append((now, found))
+
+    def _loop(self) -> None:
+        while not self.stopped.wait(self.interval):
+            self.sample()
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.thread.join(5)
+
+    def window(self, t0: float, t1: float) -> dict:
+        """Per process and in all, between ``t0`` and ``t1``: RSS start / peak / end (MB), CPU cores mean / peak."""
+        with self.lock:
+            inside = [s for s in self.samples if t0 - self.interval <= s[0] <= t1 + self.interval]
+        procs, total_series = {}, {}
+        for pid in sorted({p for _, found in inside for p in found}):
+            series = [(t, found[pid]) for t, found in inside if pid in found]
+            rss = [v[1] / 1024 for _, v in series]
+            rates = [(b[1][2] - a[1][2]) / HZ / (b[0] - a[0]) for a, b in itertools.pairwise(series) if b[0] > a[0]]
+            span = series[-1][0] - series[0][0]
+            procs[str(pid)] = {
+                "name": series[-1][1][0], "rss_mb_start": round(rss[0], 1), "rss_mb_peak": round(max(rss), 1),
+                "rss_mb_end": round(rss[-1], 1),
+                "cpu_cores_mean": round((series[-1][1][2] - series[0][1][2]) / HZ / span, 3) if span > 0 else None,
+                "cpu_cores_peak": round(max(rates), 3) if rates else None}
+            for (ta, a), (tb, b) in itertools.pairwise(series):
+                total_series.setdefault(tb, []).append((b[2] - a[2]) / HZ / (tb - ta))
+        cores = [sum(v) for _, v in sorted(total_series.items())]
+        return {"processes": procs, "cpu_cores_mean": round(float(np.mean(cores)), 3) if cores else None,
+                "cpu_cores_peak": round(max(cores), 3) if cores else None}
+
+    def rss_now(self) -> dict[str, dict]:
+        self.sample()
+        with self.lock:
+            return {str(pid): {"name": v[0], "rss_mb": round(v[1] / 1024, 1)} for pid, v in self.samples[-1][1].items()}
+
+    def settle(self, limit: float, below: float = 0.3) -> float:
+        """Wait (at most ``limit`` s) until the processes use less than ``below`` cores over two intervals."""
+        start = time.monotonic()
+        while time.monotonic() - start < limit:
+            time.sleep(self.interval)
+            with self.lock:
+                last = self.samples[-3:]
+            if len(last) == 3 and last[0][0] >= start:
+                used = sum(last[-1][1].get(p, (0, 0, 0))[2] - v[2] for p, v in last[0][1].items())
+                if used / HZ / (last[-1][0] - last[0][0]) < below:
+                    break
+        return time.monotonic() - start
+
+
+# ---- a level: N students for S seconds -------------------------------------------------------------------
+
+def stats(values: list[float]) -> dict:
+    if not values:
+        return {"n": 0, "p50": None, "p95": None, "max": None}
+    a = np.asarray(values)
+    return {"n": len(values), "p50": round(float(np.percentile(a, 50)), 3),
+            "p95": round(float(np.percentile(a, 95)), 3), "max": round(float(a.max()), 3)}
+
+
+def summarise(samples: list[Sample]) -> dict:
+    """Latency percentiles (timeouts enter at the time waited) and failure counts of some samples."""
+    timed = [s for s in samples if s.outcome in ("ok", "timeout")]
+    return {**stats([s.seconds for s in timed]),
+            "timeouts": sum(s.outcome == "timeout" for s in samples),
+            "dropped": sum(s.outcome == "dropped" for s in samples),
+            "client_failures": sum(s.outcome == "client" for s in samples),
+            "runs_with_exceptions": sum(s.exceptions > 0 for s in samples),
+            "runs_with_errors": sum(s.errors > 0 for s in samples)}
+
+
+def run_level(url: str, students: int, seconds: float, args, sampler: Sampler | None, label: str) -> dict:
+    recorder, stop = Recorder(), threading.Event()
+    cpu0, start = os.times(), time.monotonic()
+    deadline = start + seconds
+    threads = []
+    for i in range(students):
+        rng = random.Random(f"{args.seed}/{label}/{i}")
+        student = Student(url, rng, args, deadline, stop, recorder, args.ramp * i / students)
+        threads.append(threading.Thread(target=student.run, daemon=True, name=f"student-{i}"))
+        threads[-1].start()
+    try:
+        for t in threads:  # what is in flight at the deadline ends within the timeout
+            t.join(max(0.0, deadline + args.timeout + args.think[1] + 30 - time.monotonic()))
+    finally:
+        stop.set()
+    end = max([start + seconds, *(s.finished for s in recorder.samples)])
+    cpu1, elapsed = os.times(), end - start
+    samples = recorder.samples
+    out = {"students": students, "seconds": seconds, "elapsed": round(elapsed, 2),
+           "stragglers": sum(t.is_alive() for t in threads),
+           "visits": sum(s.kind == "first_load" for s in samples),
+           "runs": sum(s.outcome == "ok" for s in samples),
+           "runs_per_s": round(sum(s.outcome == "ok" for s in samples) / elapsed, 3),
+           **{k: v for k, v in summarise(samples).items() if k not in ("n", "p50", "p95", "max")},
+           "exceptions": sum(s.exceptions for s in samples), "error_alerts": sum(s.errors for s in samples)}
+    for kind in KINDS:
+        out[kind] = summarise([s for s in samples if s.kind == kind])
+    out["pages"] = {page: {kind: summarise([s for s in samples if s.page == page and s.kind == kind])
+                           for kind in KINDS if any(s.page == page and s.kind == kind for s in samples)}
+                    for page in args.mix}
+    out["client_cpu_cores"] = round((cpu1.user + cpu1.system - cpu0.user - cpu0.system) / elapsed, 3)
+    if sampler is not None:
+        out.update(sampler.window(start, end))
+    out["examples"] = {k: v for k, v in recorder.examples.items() if v}
+    return out
+
+
+def print_level(target: str, level: dict) -> None:
+    cpu = (f" · server CPU {level['cpu_cores_mean']} cores (peak {level['cpu_cores_peak']})"
+           if level.get("cpu_cores_mean") is not None else "")
+    print(f"\n== {target} · {level['students']} students · {level['seconds']:g} s: {level['runs']} runs in "
+          f"{level['elapsed']:g} s = {level['runs_per_s']:g} runs/s · {level['timeouts']} timeouts · "
+          f"{level['exceptions']} exceptions · {level['error_alerts']} error alerts · {level['dropped']} dropped"
+          f"{cpu} · this bench {level['client_cpu_cores']} cores")
+    rows = []
+    for page, kinds in [*level["pages"].items(), ("all pages", {k: level[k] for k in KINDS if level[k]["n"]})]:
+        for kind, s in kinds.items():
+            rows.append((page, kind, s["n"], _s(s["p50"]), _s(s["p95"]), _s(s["max"]), s["timeouts"],
+                         s["runs_with_exceptions"], s["runs_with_errors"], s["dropped"] + s["client_failures"]))
+    table(rows, ("page", "kind", "n", "p50 s", "p95 s", "max s", "timeouts", "exc runs", "error runs", "failed"))
+    if level.get("processes"):
+        print()
+        table([(pid, p["name"], p["rss_mb_start"], p["rss_mb_peak"], p["rss_mb_end"], p["cpu_cores_mean"],
+                p["cpu_cores_peak"]) for pid, p in level["processes"].items()],
+              ("pid", "process", "RSS start MB", "peak MB", "end MB", "CPU cores", "peak cores"))
+    for kind, texts in level.get("examples", {}).items():
+        for text in texts:
+            print(f"  {kind}: {text}")
+
+
+def _s(v) -> str:
+    return "-" if v is None else f"{v:.2f}"
+
+
+# ---- targets ---------------------------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, seconds: float, proc: subprocess.Popen | None = None) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+SUPERVISOR = ROOT / "deploy" / "serve.py"  # the class server's supervisor (what `make serve` runs)
+
+
+def serve_command(port: int, extra: list[str]) -> list[str] | None:
+    """How to start the class server on loopback ``port``: ``make serve`` when the Makefile has the
+    target, else its supervisor script; None when the repository has neither."""
+    if re.search(r"^serve\s*:", (ROOT / "Makefile").read_text(), re.MULTILINE):
+        return ["make", "-s", "serve", f"PORT={port}", "ADDRESS=127.0.0.1", *extra]
+    if SUPERVISOR.exists():
+        return [sys.executable, str(SUPERVISOR), "--port", str(port), "--address", "127.0.0.1", *extra]
+    return None
+
+
+def _group_alive(pgid: int) -> bool:
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            text = Path(f"/proc/{entry}/stat").read_text()
+            if int(text[text.rindex(")") + 2:].split()[2]) == pgid:
+                return True
+    return False
+
+
+class ServeTarget:
+    """The class server (``make serve``, else ``deploy/serve.py``) on a free loopback port, in a process
+    group of its own: stopped with SIGTERM to that group (the supervisor stops what it started), then
+    SIGKILL after 30 s."""
+
+    def __init__(self, extra: list[str]):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        argv = serve_command(self.port, extra)
+        if argv is None:
+            raise SystemExit("--serve: no `make serve` target and no deploy/serve.py in this repository yet; "
+                             "start the class server yourself and give --url (and its supervisor's pid, --pids)")
+        self.log = tempfile.NamedTemporaryFile("w+", prefix=f"load-serve-{self.port}-", suffix=".log", delete=False)
+        print(f"starting {' '.join(argv)} (log {self.log.name})", flush=True)
+        self.proc = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=self.log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.pids = [self.proc.pid]
+        deadline = time.monotonic() + 240
+        healthy = _wait_healthy(self.url, 240, self.proc)
+        while healthy and self.proc.poll() is None and time.monotonic() < deadline:  # the supervisor's word
+            text = Path(self.log.name).read_text(errors="replace")
+            if "serve:" not in text or re.search(r"^serve: ready", text, re.MULTILINE):
+                break
+            time.sleep(0.3)
+        if not healthy or self.proc.poll() is not None:
+            self.stop(keep_log=True)
+            raise SystemExit(f"the class server did not start on {self.url}; its log: {self.log.name}\n"
+                             + Path(self.log.name).read_text(errors="replace")[-3000:])
+
+    def stop(self, keep_log: bool = False) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while _group_alive(self.proc.pid) and time.monotonic() < deadline:
+            self.proc.poll()  # reap it
+            time.sleep(0.2)
+        if _group_alive(self.proc.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(10)
+        self.log.close()
+        if not keep_log:
+            Path(self.log.name).unlink(missing_ok=True)
+
+
+class AppTarget:
+    """``streamlit run app.py`` on a free loopback port, as the tests start it (one Server class for both)."""
+
+    def __init__(self):
+        try:
+            from appserver import Server  # bench/appserver.py
+        except ImportError:  # before the Server moved out of tests/conftest.py
+            sys.path.insert(0, str(ROOT / "tests"))
+            from conftest import Server
+
+        self.server = Server()
+        self.url, self.pids = self.server.url, [self.server.proc.pid]
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")[:-1]
+    except OSError:
+        return []
+
+
+def supervisor_of(pid: int) -> int:
+    """The class server's supervisor (``serve.py``) among ``pid``'s ancestors, else ``pid`` itself: a
+    proxy's app processes are its siblings, not its children."""
+    ancestor = pid
+    while ancestor > 1 and (st := _stat(ancestor)) is not None:
+        if any(Path(a).name == "serve.py" for a in _cmdline(ancestor)[:3]):
+            return ancestor
+        ancestor = st[1]
+    return pid
+
+
+class UrlTarget:
+    def __init__(self, url: str, pids: list[int]):
+        self.url = url.rstrip("/")
+        if not _wait_healthy(self.url, 10):
+            raise SystemExit(f"{self.url}: no answer on /_stcore/health")
+        port = urllib.parse.urlsplit(self.url).port or 80
+        self.pids = pids or sorted({supervisor_of(p) for p in listener_pids(port)})
+        if not self.pids:
+            print(f"note: no process of this user listens on port {port}; give --pids to sample the server",
+                  file=sys.stderr)
+
+    def stop(self) -> None:
+        pass
+
+
+def warm_up(url: str, args, tabs: int = 1) -> dict[str, float]:
+    """Each page of the mix opened in ``tabs`` tabs at once (one per app process, so that a proxy that
+    sends a new tab to the least busy app warms every one): imports, torch, the default training.
+    Not measured."""
+    seconds = {}
+
+    def one(page: str) -> None:
+        try:
+            with Session(url, timeout=max(args.timeout, 120)) as s:
+                s.open(page)
+        except (TimeoutError, OSError) as err:
+            print(f"warm-up of {page} failed: {err}", file=sys.stderr)
+
+    for page in args.mix:
+        start = time.monotonic()
+        threads = [threading.Thread(target=one, args=(page,), daemon=True) for _ in range(tabs)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(max(args.timeout, 120) + 30)
+        seconds[page] = round(time.monotonic() - start, 2)
+    return seconds
+
+
+def measure(name: str, target, args) -> dict:
+    sampler = Sampler(target.pids, args.sample) if target.pids else None
+    out: dict = {"target": name, "url": target.url, "pids": target.pids, "levels": []}
+    try:
+        if not args.no_warmup:
+            apps = sum(v["name"].startswith("streamlit") for v in sampler.rss_now().values()) if sampler else 1
+            out["warmup_seconds"] = warm_up(target.url, args, max(apps, 1))
+        if sampler is not None:
+            sampler.settle(args.settle)
+            out["warm_rss"] = sampler.rss_now()
+        for n in args.students:
+            level = run_level(target.url, n, args.seconds, args, sampler, f"level{n}")
+            out["levels"].append(level)
+            print_level(name, level)
+            if sampler is not None:
+                sampler.settle(args.settle)
+        if args.waves:
+            out["waves"] = waves(name, target, args, sampler, out.get("warm_rss"))
+    finally:
+        if sampler is not None:
+            sampler.close()
+    return out
+
+
+def waves(name: str, target, args, sampler: Sampler | None, warm: dict | None) -> dict:
+    """Waves of students, then an idle time: each process's RSS against its warm start."""
+    out: dict = {"students": args.wave_students, "seconds": args.seconds, "idle": args.idle, "levels": [],
+                 "rss_after_wave": []}
+    for w in range(args.waves):
+        level = run_level(target.url, args.wave_students, args.seconds, args, sampler, f"wave{w}")
+        out["levels"].append(level)
+        print_level(f"{name} wave {w + 1}/{args.waves}", level)
+        if sampler is not None:
+            sampler.settle(args.settle)
+            out["rss_after_wave"].append(sampler.rss_now())
+    time.sleep(args.idle)
+    if sampler is None:
+        return out
+    idle = sampler.rss_now()
+    warm = warm or out["rss_after_wave"][0]
+    rows, procs = [], {}
+    for pid in sorted(set(idle) | set(warm), key=int):
+        after = [a.get(pid, {}).get("rss_mb") for a in out["rss_after_wave"]]
+        w0, end = warm.get(pid, {}).get("rss_mb"), idle.get(pid, {}).get("rss_mb")
+        back = round(end - w0, 1) if end is not None and w0 is not None else None
+        growth = round(after[-1] - after[0], 1) if after and None not in (after[0], after[-1]) else None
+        procs[pid] = {"name": (idle.get(pid) or warm.get(pid))["name"], "warm_mb": w0, "after_wave_mb": after,
+                      "idle_mb": end, "idle_minus_warm_mb": back, "growth_first_to_last_wave_mb": growth,
+                      f"within_{RSS_BACK_MB}mb": back is not None and back <= RSS_BACK_MB}
+        rows.append((pid, procs[pid]["name"], w0, " / ".join(_s(a) for a in after), end, back, growth))
+    print(f"\n== {name} · memory over {args.waves} waves of {args.wave_students} students, then {args.idle:g} s idle")
+    table(rows, ("pid", "process", "warm MB", "after each wave MB", "idle MB", "idle - warm", "growth w1->wN"))
+    out["processes"] = procs
+    out[f"all_within_{RSS_BACK_MB}mb"] = all(p[f"within_{RSS_BACK_MB}mb"] for p in procs.values())
+    return out
+
+
+def print_summary(results: list[dict]) -> None:
+    rows = []
+    for r in results:
+        for lv in r["levels"] + [lv for lv in r.get("waves", {}).get("levels", [])]:
+            f, i, t = lv["first_load"], lv["interaction"], lv["train"]
+            rows.append((r["target"], lv["students"], f"{_s(f['p50'])} / {_s(f['p95'])}",
+                         f"{_s(i['p50'])} / {_s(i['p95'])}", f"{_s(t['p50'])} / {_s(t['p95'])} ({t['n']})",
+                         lv["runs_per_s"], lv["timeouts"], lv["exceptions"], lv["error_alerts"],
+                         _s(lv.get("cpu_cores_mean"))))
+    print("\n== summary")
+    table(rows, ("target", "students", "first load p50 / p95 s", "interaction p50 / p95 s", "train p50 / p95 s (n)",
+                 "runs/s", "timeouts", "exceptions", "error alerts", "server cores"))
+
+
+# ---- command line ----------------------------------------------------------------------------------------
+
+def _ints(text: str) -> list[int]:
+    return [int(v) for v in text.split(",") if v.strip()]
+
+
+def _pair(text: str) -> tuple[float, float]:
+    low, high = (float(v) for v in text.split(","))
+    if not 0 <= low <= high:
+        raise argparse.ArgumentTypeError("two numbers, 0 <= low <= high")
+    return low, high
+
+
+def _mix(text: str) -> dict[str, float]:
+    mix = {}
+    for part in text.split(","):
+        page, _, weight = part.partition("=")
+        if page.strip() not in PAGES:
+            raise argparse.ArgumentTypeError(f"{page!r} is not one of {', '.join(PAGES)}")
+        mix[page.strip()] = float(weight or 1)
+    if not mix or min(mix.values()) < 0 or sum(mix.values()) <= 0:
+        raise argparse.ArgumentTypeError("weights must be >= 0 and not all 0")
+    return mix
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--app", action="store_true", help="start `streamlit run app.py` (make app) on a free port")
+    p.add_argument("--serve", action="store_true", help="start `make serve` (else deploy/serve.py) on a free port")
+    p.add_argument("--serve-arg", action="append", default=[],
+                   help="--serve: one more argument for it (make: APPS=3; deploy/serve.py: --apps=3)")
+    p.add_argument("--url", help="an already running server (loopback only)")
+    p.add_argument("--pids", type=_ints, default=[], help="with --url: the server's processes (and descendants)")
+    p.add_argument("--students", type=_ints, default=None, help="levels, e.g. 1,10,30,60 (the default)")
+    p.add_argument("--seconds", type=float, default=60, help="length of a level or wave (60)")
+    p.add_argument("--waves", type=int, default=0, help="memory: waves of --wave-students, then --idle seconds")
+    p.add_argument("--wave-students", type=int, default=30)
+    p.add_argument("--idle", type=float, default=60, help="seconds with no session after the last wave (60)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--timeout", type=float, default=60, help="a run waiting this long is a timeout (60)")
+    p.add_argument("--think", type=_pair, default=(1.0, 3.0), help="think time between actions, s (1,3)")
+    p.add_argument("--interactions", type=int, default=4, help="actions after opening a page (4)")
+    p.add_argument("--ramp", type=float, default=5, help="students start spread over this many seconds (5)")
+    p.add_argument("--mix", type=_mix, default=dict(MIX), help="page=weight,... (" +
+                   ",".join(f"{k}={v}" for k, v in MIX.items()) + ")")
+    p.add_argument("--sample", type=float, default=1.0, help="process sampling interval, s (1)")
+    p.add_argument("--settle", type=float, default=60, help="wait at most this for the server to go idle (60)")
+    p.add_argument("--config", action="append", default=[], help="--app: a Streamlit option, name=value")
+    p.add_argument("--no-warmup", action="store_true", help="do not open each page once before measuring")
+    args = p.parse_args(argv)
+    if args.students is None:
+        args.students = [] if args.waves else [1, 10, 30, 60]
+    problems = []
+    if any(not 1 <= n <= MAX_STUDENTS for n in args.students + ([args.wave_students] if args.waves else [])):
+        problems.append(f"students must be 1 to {MAX_STUDENTS}")
+    if not 1 <= args.seconds <= MAX_SECONDS or not 0 <= args.idle <= MAX_SECONDS:
+        problems.append(f"--seconds must be 1 to {MAX_SECONDS}, --idle 0 to {MAX_SECONDS}")
+    if not 0 <= args.waves <= MAX_WAVES:
+        problems.append(f"--waves must be 0 to {MAX_WAVES}")
+    if not 1 <= args.timeout <= 600 or not 0.1 <= args.sample <= 60 or not 0 <= args.ramp <= MAX_SECONDS:
+        problems.append("--timeout must be 1 to 600 s, --sample 0.1 to 60 s, --ramp 0 to 3600 s")
+    if not 0 <= args.interactions <= 100:
+        problems.append("--interactions must be 0 to 100")
+    if args.url:
+        host = urllib.parse.urlsplit(args.url).hostname or ""
+        if not args.url.startswith("http://") or not _is_loopback(host):
+            problems.append(f"--url {args.url}: only http:// on the loopback interface")
+    if args.pids and not args.url:
+        problems.append("--pids goes with --url")
+    if not args.students and not args.waves:
+        problems.append("nothing to measure: give --students or --waves")
+    for option in args.config:
+        if not re.fullmatch(r"\w+\.\w+=.*", option):
+            problems.append(f"--config {option!r}: expected section.option=value")
+    if problems:
+        p.error("; ".join(problems))
+    if not (args.app or args.serve or args.url):
+        args.app = True
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse(argv)
+    for option in args.config:  # Streamlit reads STREAMLIT_<SECTION>_<OPTION> from the environment
+        name, _, value = option.partition("=")
+        os.environ["STREAMLIT_" + re.sub(r"(?<=[a-z])(?=[A-Z])", "_", name).replace(".", "_").upper()] = value
+    print(f"load: students {args.students or '-'} x {args.seconds:g} s, waves {args.waves}, mix "
+          f"{','.join(f'{k}={v:g}' for k, v in args.mix.items())}, think {args.think[0]:g}-{args.think[1]:g} s, "
+          f"{args.interactions} actions a visit, timeout {args.timeout:g} s, seed {args.seed}")
+    results = []
+    targets = [("app", AppTarget) if args.app else None, ("serve", lambda: ServeTarget(args.serve_arg)) if args.serve else None,
+               ("url", lambda: UrlTarget(args.url, args.pids)) if args.url else None]
+    for name, make in filter(None, targets):
+        target = make()
+        try:
+            results.append(measure(name, target, args))
+        finally:
+            target.stop()
+    print_summary(results)
+    emit({"bench": "load", "settings": {
+        "students": args.students, "seconds": args.seconds, "waves": args.waves, "wave_students": args.wave_students,
+        "idle": args.idle, "seed": args.seed, "timeout": args.timeout, "think": list(args.think),
+        "interactions": args.interactions, "ramp": args.ramp, "mix": args.mix, "config": args.config,
+        "cores": os.cpu_count()}, "targets": results})
+
+
+if __name__ == "__main__":
+    main()

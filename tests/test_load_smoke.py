@@ -1,0 +1,51 @@
+"""bench/load.py in small: two simulated students for 10 s against the test server (issue 13, item 4).
+
+Seed 7 sends the first student to the Neural landscape page (a training visit: the form's Train button)
+and the second to Outliers, so the training path of the bench runs too; short thoughts (0.2-0.5 s) leave
+time for it on a busy machine (each page is opened once before the 10 s, by the bench's warm-up).
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LEVEL_KEYS = {"students", "seconds", "elapsed", "visits", "runs", "runs_per_s", "timeouts", "dropped",
+              "client_failures", "exceptions", "error_alerts", "first_load", "interaction", "train", "pages",
+              "processes", "cpu_cores_mean", "cpu_cores_peak", "client_cpu_cores"}
+STATS_KEYS = {"n", "p50", "p95", "max", "timeouts", "runs_with_exceptions", "runs_with_errors"}
+
+
+@pytest.mark.timeout(150)
+def test_two_students_for_ten_seconds(server):
+    out = subprocess.run(
+        [sys.executable, "bench/load.py", "--url", server.url, "--pids", str(server.proc.pid), "--students", "2",
+         "--seconds", "10", "--seed", "7", "--think", "0.2,0.5", "--sample", "0.5", "--settle", "5"],
+        cwd=ROOT, capture_output=True, text=True, timeout=140, check=False)
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = out.stdout.strip().splitlines()
+    assert "first_load" in out.stdout and "all pages" in out.stdout  # the table came before the JSON
+    result = json.loads(lines[-1])
+    assert result["bench"] == "load" and result["settings"]["students"] == [2]
+    (target,) = result["targets"]
+    assert target["target"] == "url" and target["pids"] == [server.proc.pid]
+    (level,) = target["levels"]
+    assert LEVEL_KEYS <= set(level), LEVEL_KEYS - set(level)
+    for kind in ("first_load", "interaction", "train"):
+        assert STATS_KEYS <= set(level[kind])
+    assert level["timeouts"] == level["exceptions"] == level["dropped"] == level["client_failures"] == 0, (
+        level.get("examples"))
+    assert level["first_load"]["n"] == level["visits"] >= 2
+    assert level["interaction"]["n"] >= 1 and level["runs_per_s"] > 0
+    assert set(level["pages"]) == {"loss_surface", "optimisers", "outliers", "neural_landscape"}
+    neural = level["pages"]["neural_landscape"]
+    assert neural["first_load"]["n"] >= 1
+    if neural["first_load"]["max"] < 8:  # else the 10 s were over before Train (a cold server on a busy machine)
+        assert neural["train"]["n"] >= 1 and level["train"]["n"] == neural["train"]["n"]
+    server_process = level["processes"][str(server.proc.pid)]
+    assert server_process["rss_mb_peak"] >= server_process["rss_mb_start"] > 50
+    assert level["cpu_cores_mean"] > 0
