@@ -102,7 +102,8 @@ DIVERGENCES: dict[str, Divergence] = {
     "forward": Divergence("forward KL(p‖q)", _forward, r"\mathrm{KL}(p\,\|\,q)=\int p\log\frac{p}{q}\,dx",
                           "mass-covering: wherever p has mass, a small q costs a lot, so q spreads over both modes"),
     "reverse": Divergence("reverse KL(q‖p)", _reverse, r"\mathrm{KL}(q\,\|\,p)=\int q\log\frac{q}{p}\,dx",
-                          "mode-seeking: q is punished for mass where p has none, so it hides inside one mode"),
+                          "mode-seeking: q is punished for mass where p has none, so when p's modes are apart q "
+                          "hides inside one of them"),
     "js": Divergence("Jensen-Shannon", _jensen_shannon,
                      r"\mathrm{JS}=\tfrac12\mathrm{KL}(p\,\|\,m)+\tfrac12\mathrm{KL}(q\,\|\,m),\ m=\tfrac{p+q}{2}",
                      "symmetric and bounded by log 2: in between, and flat once q and p stop overlapping"),
@@ -257,11 +258,26 @@ def overlap_objective(name: str, mask: torch.Tensor, softness: float, smooth: fl
     return Objective(data, ("position", "width"), SEGMENT_VIEW, name, meta={"kind": "overlap", "n_points": PIXELS})
 
 
-def flat_share(surf: Surface) -> float:
-    """Share of the grid where the slope is below FLAT times the steepest slope of the surface."""
+def flat_mask(surf: Surface) -> np.ndarray:
+    """``(ny, nx)``: where the slope is below FLAT times the steepest slope of the surface."""
     gy, gx = np.gradient(surf.z, surf.y, surf.x)
     slope = np.hypot(gx, gy)
-    return float(np.mean(slope < FLAT * slope.max()))
+    return slope < FLAT * slope.max()
+
+
+def flat_share(surf: Surface) -> float:
+    """Share of the grid where the slope is below FLAT times the steepest slope of the surface."""
+    return float(np.mean(flat_mask(surf)))
+
+
+def coverage(mask: torch.Tensor, softness: float, x, y) -> np.ndarray:
+    """``(ny, nx)``: the share of the truth's cells the prediction at each (position x, width y) covers,
+    ``sum p g / sum g`` with ``p = sigmoid(logits)``."""
+    xs, ys = torch.as_tensor(np.asarray(x), dtype=DTYPE), torch.as_tensor(np.asarray(y), dtype=DTYPE)
+    position, width = torch.meshgrid(xs, ys, indexing="xy")  # (ny, nx) each
+    with torch.no_grad():
+        p = torch.sigmoid(segment_logits(position, width, softness))  # (ny, nx, PIXELS)
+        return ((p * mask).sum(-1) / mask.sum()).numpy()
 
 
 @dataclass(frozen=True)
@@ -273,6 +289,7 @@ class OverlapView:
     mask: np.ndarray  # (PIXELS,)
     positions: np.ndarray  # (n,) slice of every loss along the position at the true width
     slices: dict[str, np.ndarray]  # (n,) each
+    covered: np.ndarray  # (ny, nx) share of the truth covered by the prediction (``coverage``)
 
 
 def overlap_view(position: float, extent: float, softness: float, smooth: float,
@@ -288,4 +305,84 @@ def overlap_view(position: float, extent: float, softness: float, smooth: float,
         flat[name] = flat_share(surfaces[name])
         with torch.no_grad():
             slices[name] = obj(torch.stack([positions, torch.full_like(positions, extent)], -1)).numpy()
-    return OverlapView(surfaces, flat, (position, extent), cells().numpy(), mask.numpy(), positions.numpy(), slices)
+    first = surfaces[next(iter(OVERLAP))]
+    return OverlapView(surfaces, flat, (position, extent), cells().numpy(), mask.numpy(), positions.numpy(), slices,
+                       coverage(mask, softness, first.x, first.y))
+
+
+# ---- words: sentences built from a view's numbers, each claim's condition checked --------------------------
+
+AGREE = 0.02  # minima within this (in mu and in sigma, relative to p's spread) are "the same q"
+SPARSE = 0.1  # q's centre where p's density is below this share of its peak is "where p has almost no mass"
+FLAT_CLAIM = 0.1  # Dice and IoU "lose the object" when at least this share of the plane is flat
+MISSED = 0.05  # a prediction covering less than this share of the truth "misses" it
+
+
+def _mu_list(minima) -> str:
+    items = [f"μ = {m.mu:.2f}" for m in minima]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def fit_sentences(view: FitView) -> list[str]:
+    """The paragraph under the divergence maps, from the minima found."""
+    p = view.p
+    forward, reverse = view.minima["forward"][0], view.minima["reverse"]
+    best = {name: found[0] for name, found in view.minima.items()}
+    moments = abs(forward.mu - p.mean) <= AGREE * p.std and abs(forward.sigma - p.std) <= AGREE * p.std
+    out = [f"The forward KL's best q, μ = {forward.mu:.2f} and σ = {forward.sigma:.2f}, "
+           + (f"matches p's mean ({p.mean:.2f}) and spread ({p.std:.2f}): it is the Normal with p's moments."
+              if moments else f"is not quite p's mean ({p.mean:.2f}) and spread ({p.std:.2f}) here.")]
+    with torch.no_grad():
+        grid = torch.linspace(-X_LIMIT, X_LIMIT, X_POINTS, dtype=DTYPE)
+        peak = float(p.log_pdf(grid).max())
+        at_centre = float(p.log_pdf(torch.tensor([forward.mu], dtype=DTYPE))[0])
+    density = math.exp(at_centre - peak)
+    if density < SPARSE:
+        out.append(f"That puts q's centre where p's density is only {density:.1%} of its peak: q covers both "
+                   "modes by sitting between them.")
+    if len(reverse) >= 2:
+        out.append(f"The reverse KL has {len(reverse)} valleys here ({_mu_list(reverse)}), and which one gradient "
+                   "descent finds depends on where it starts.")
+    else:
+        out.append(f"The reverse KL has a single valley here, at μ = {reverse[0].mu:.2f}, "
+                   f"σ = {reverse[0].sigma:.2f}.")
+    if best["reverse"].sigma < p.std * (1 - AGREE):
+        out.append(f"Variational inference minimises the reverse KL, which is why its approximations tend to be too "
+                   f"narrow: here its best q has σ = {best['reverse'].sigma:.2f} against p's spread {p.std:.2f}.")
+    same = all(abs(m.mu - forward.mu) <= AGREE * p.std and abs(m.sigma - forward.sigma) <= AGREE * p.std
+               for m in best.values())
+    out.append("Here all three agree on the best q." if same else
+               "Move the modes together and all three agree: with one mode, p is a Normal and every divergence "
+               "is 0 at q = p.")
+    return out
+
+
+def overlap_sentences(view: OverlapView) -> list[str]:
+    """The paragraph under the overlap maps: flat shares, and where Dice and IoU lose the object only when the
+    numbers show it (a flat share of at least FLAT_CLAIM whose predictions cover less than MISSED of the truth)."""
+    shares = ", ".join(f"**{name}** {share:.0%}" for name, share in view.flat.items())
+    out = [f"Flat share of the (position, width) plane, where the slope is under {FLAT:.0%} of the steepest: "
+           f"{shares}."]
+    lost, kept = [], []
+    for name in (name for name in view.surfaces if name != "BCE"):
+        where = flat_mask(view.surfaces[name]) & (view.covered < MISSED)  # flat, and the truth missed
+        share = float(where.mean())
+        if share >= FLAT_CLAIM:
+            z = view.surfaces[name].z[where]
+            lost.append(f"{name} is flat on {share:.0%} of the plane, between {z.min():.3g} and {z.max():.3g}")
+        else:
+            kept.append(f"{name} on only {share:.0%}")
+    if lost:
+        out.append(f"Where the prediction misses the truth (it covers less than {MISSED:.0%} of it), "
+                   f"{'; '.join(lost)}. There, whatever the position and width, the slope is under {FLAT:.0%} of the "
+                   "steepest, so gradient descent barely moves and cannot find the object.")
+    if kept:
+        out.append(f"Flat where the prediction misses the truth: {' and '.join(kept)} of the plane.")
+    c, extent = view.truth
+    outside = np.abs(view.positions - c) > extent / 2
+    slope = np.gradient(view.slices["BCE"], view.positions)
+    if view.flat["BCE"] < FLAT_CLAIM and bool(np.all(slope[outside] * (view.positions[outside] - c) > 0)):
+        out.append("BCE still slopes toward the truth from every position of the slice below.")
+    out.append("Dice and IoU shine once there is overlap, and with a small object where BCE is dominated by the "
+               "many easy background cells; in practice they are often combined with BCE for exactly this reason.")
+    return out

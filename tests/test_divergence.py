@@ -3,6 +3,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import torch
 from scipy.integrate import quad
 from scipy.stats import norm
@@ -175,3 +177,64 @@ def test_dice_is_flat_where_the_segments_do_not_overlap_and_bce_is_not():
 def test_overlap_bad_input(args, message):
     with pytest.raises(InputError, match=message):
         dv.overlap_view(*args)
+
+
+# ---- the page's words against the numbers (issue 11) ----------------------------------------------------------
+
+@pytest.mark.parametrize("separation, share, width", [(0.0, 0.6, 0.6), (2.0, 0.6, 0.6), (4.0, 0.6, 0.6),
+                                                      (8.0, 0.95, 0.6), (3.0, 0.95, 1.0), (6.0, 0.5, 2.0)])
+def test_no_sentence_about_the_fitted_normals_is_shown_when_its_condition_is_false(separation, share, width):
+    view = dv.fit_view(separation, share, width)
+    p, text = view.p, " ".join(dv.fit_sentences(view))
+    forward, reverse = view.minima["forward"][0], view.minima["reverse"]
+    assert forward.mu == pytest.approx(p.mean, abs=0.02 * p.std)  # the moment match, to the integration's accuracy
+    assert forward.sigma == pytest.approx(p.std, rel=0.02)
+    assert "matches p's mean" in text
+    d, s = separation / 2, width
+    density = lambda x: share * norm.pdf(x, -d, s) + (1 - share) * norm.pdf(x, d, s)  # noqa: E731
+    xs = np.linspace(-30, 30, 600_001)
+    ratio = density(forward.mu) / density(xs).max()
+    assert ("q covers both modes by sitting between them" in text) == (ratio < dv.SPARSE)
+    assert (f"has {len(reverse)} valleys here" in text) == (len(reverse) >= 2)
+    assert ("a single valley" in text) == (len(reverse) == 1)
+    narrow = view.minima["reverse"][0].sigma < p.std * (1 - dv.AGREE)
+    assert ("too narrow" in text) == narrow
+    best = [found[0] for found in view.minima.values()]
+    agree = all(abs(m.mu - forward.mu) <= dv.AGREE * p.std and abs(m.sigma - forward.sigma) <= dv.AGREE * p.std
+                for m in best)
+    assert ("all three agree on the best q" in text) == agree
+    if separation == 0.0:
+        assert agree and "single valley" in text
+
+
+def test_coverage_is_the_share_of_the_truth_under_the_prediction():
+    mask = dv.truth_mask(0.6, 0.1)
+    covered = dv.coverage(mask, 0.01, [0.6, 0.1, 0.6], [0.1, 0.1, 0.4])
+    assert covered.shape == (3, 3)
+    p = torch.sigmoid(dv.segment_logits(torch.tensor(0.6, dtype=D), torch.tensor(0.1, dtype=D), 0.01))
+    assert covered[0, 0] == pytest.approx(float((p * mask).sum() / mask.sum()))
+    assert covered[0, 1] < 1e-6 and covered[2, 0] > 0.99  # far away: nothing; wide and on it: everything
+
+
+@given(position=st.floats(0.1, 0.9), extent=st.floats(0.02, 0.4), softness=st.floats(0.002, 0.1),
+       smooth=st.sampled_from([1e-6, 0.01, 1.0, 10.0]))
+@settings(max_examples=30, deadline=None)
+def test_no_sentence_about_flat_overlap_losses_is_shown_when_its_condition_is_false(position, extent, softness,
+                                                                                    smooth):
+    view = dv.overlap_view(position, extent, softness, smooth)
+    text = " ".join(dv.overlap_sentences(view))
+    for name in ("soft Dice", "soft IoU"):
+        surf = view.surfaces[name]
+        gy, gx = np.gradient(surf.z, surf.y, surf.x)
+        slope = np.hypot(gx, gy)
+        missed = (slope < dv.FLAT * slope.max()) & (view.covered < dv.MISSED)
+        lost = missed.mean() >= dv.FLAT_CLAIM
+        assert (f"{name} is flat on {missed.mean():.0%} of the plane" in text) == lost
+        assert (f"{name} on only {missed.mean():.0%}" in text) == (not lost)
+        if lost:
+            assert surf.z[missed].min() > 0.5  # "between ... and ...": Dice and IoU near their top where they miss
+    c = position
+    outside = np.abs(view.positions - c) > extent / 2
+    slope = np.gradient(view.slices["BCE"], view.positions)
+    toward = view.flat["BCE"] < dv.FLAT_CLAIM and np.all(slope[outside] * (view.positions[outside] - c) > 0)
+    assert ("BCE still slopes toward the truth" in text) == bool(toward)

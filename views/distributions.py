@@ -38,12 +38,7 @@ st.dataframe(fit.table(), hide_index=True, key="dist_minima")
 for spec in divergence.DIVERGENCES.values():
     st.markdown(f"**{spec.label}**: {spec.behaviour}.")
     st.latex(spec.formula)
-st.markdown(
-    f"The forward KL's best q matches p's mean ({fit.p.mean:.2f}) and spread ({fit.p.std:.2f}). When the modes "
-    "are far apart that puts q between them, on a stretch where p has almost no mass. The reverse KL then has "
-    "a valley at each mode, and which one gradient descent finds depends on where it starts. Variational "
-    "inference minimises the reverse KL, which is why its approximations tend to be too narrow. Move the modes "
-    "together and all three agree.")
+st.markdown(" ".join(divergence.fit_sentences(fit)))
 
 st.header("Overlap losses for a segment")
 st.markdown("A model predicts a segment on a line of 200 cells (a one-dimensional image) by its position and "
@@ -52,11 +47,5 @@ st.markdown("A model predicts a segment on a line of 200 cells (a one-dimensiona
 overlap = ui.run_or_stop(catalogue.overlap_view, position, extent, softness, smooth)
 st.plotly_chart(figures.overlap_surfaces(overlap), key="dist_overlap")
 st.plotly_chart(figures.segment_slices(overlap), key="dist_slices")
-st.markdown(
-    "Flat share of the (position, width) plane, where the slope is under 1 % of the steepest: "
-    + ", ".join(f"**{name}** {share:.0%}" for name, share in overlap.flat.items()) + ". "
-    "Where the predicted segment does not touch the truth, Dice and IoU are stuck near 1 whatever the "
-    "position: no slope, so gradient descent cannot find the object. BCE still slopes toward it. Dice and "
-    "IoU shine once there is overlap, and with a small object where BCE is dominated by the many easy "
-    "background cells; in practice they are often combined with BCE for exactly this reason.")
+st.markdown(" ".join(divergence.overlap_sentences(overlap)))
 url.sync()
