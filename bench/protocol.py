@@ -27,23 +27,38 @@ How a browser talks to the server, and what this client does the same way:
   own changes) and sends back only the widgets it has changed, which the server merges with the
   values it holds.
 
+- A file goes up as the front end's file uploader sends it: ``BackMsg.file_urls_request`` names the
+  file, ``ForwardMsg.file_urls_response`` gives its id and upload URL, an HTTP ``PUT`` of
+  ``multipart/form-data`` (field ``file``) to that URL carries the XSRF cookie and the same value in
+  ``X-Xsrftoken``, then the widget's state is a ``FileUploaderState`` listing the file
+  (``Session.upload``).  The server stores it under the session and refuses more than
+  ``server.maxUploadSize``.
+- A browser does not wait for one run to finish before it sends the next change: ``send_rerun`` sends
+  one and returns, ``collect`` gathers the messages until the last run of the session has finished
+  (a run the server ended early for a newer one is followed by that one).  ``rerun`` is both.
+- A chart with ``on_select`` is a widget too (its state is the selection as JSON text); it has no
+  label, so find it by the ``key`` the page gave it (``widget_by_key``).
+
 Every wait is bounded by ``timeout`` seconds; a run that does not finish in time raises ``TimeoutError``.
 """
 from __future__ import annotations
 
 import contextlib
+import http.client
 import http.cookies
 import ipaddress
 import socket
 import time
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Self
 
 from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.Common_pb2 import FileUploaderState, UploadedFileInfo
 from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.NumberInput_pb2 import NumberInput
@@ -54,8 +69,9 @@ from websockets.sync.client import ClientConnection, connect
 
 XSRF_COOKIE = "_streamlit_xsrf"
 PLACEHOLDER_TOKEN = "PLACEHOLDER_AUTH_TOKEN"  # what the front end sends when it has no XSRF cookie
-WIDGET_TYPES = frozenset({"button", "checkbox", "color_picker", "date_input", "download_button", "multiselect",
-                          "number_input", "radio", "selectbox", "slider", "text_area", "text_input", "time_input"})
+WIDGET_TYPES = frozenset({"button", "checkbox", "color_picker", "date_input", "download_button", "file_uploader",
+                          "multiselect", "number_input", "plotly_chart", "radio", "selectbox", "slider", "text_area",
+                          "text_input", "time_input"})  # elements with an ``id`` whose state the client sends
 ALERT_FORMATS = {Alert.ERROR: "error", Alert.WARNING: "warning", Alert.INFO: "info", Alert.SUCCESS: "success"}
 
 
@@ -64,8 +80,8 @@ class Widget:
     """A widget as the last run drew it, with the value the client holds for it."""
 
     id: str
-    type: str  # the Element field: "number_input", "slider", "selectbox", ...
-    label: str
+    type: str  # the Element field: "number_input", "slider", "selectbox", "plotly_chart", ...
+    label: str  # "" for a chart
     value: Any
     form_id: str
     proto: Any  # the widget's own message (NumberInput, Slider, ...)
@@ -78,6 +94,7 @@ class Run:
     messages: list[ForwardMsg] = field(default_factory=list)
     elements: dict[tuple[int, ...], Element] = field(default_factory=dict)  # delta path -> element
     statuses: list[int] = field(default_factory=list)  # every script_finished status, in order
+    finished_at: list[float] = field(default_factory=list)  # time.monotonic() of each script_finished
     widgets: list[Widget] = field(default_factory=list)  # the widgets drawn, with the client's values
     seconds: float = 0.0
 
@@ -131,11 +148,13 @@ class Session:
         self.changed: dict[str, WidgetState] = {}   # widget ids this client changed -> what it sends
         self.last: Run | None = None
         self.page_widgets: list[Widget] = []        # the widgets of the last run that drew any
+        self.xsrf: str | None = None                # the XSRF cookie's value, also sent with uploads
+        self.pending: Run | None = None             # a run sent with send_rerun and not yet collected
 
     # ---- connection ----------------------------------------------------------------------------
 
     def connect(self) -> None:
-        token = self._xsrf_cookie()
+        token = self.xsrf = self._xsrf_cookie()
         headers = {"Origin": self.origin}
         if token:
             headers["Cookie"] = f"{XSRF_COOKIE}={token}"
@@ -155,9 +174,11 @@ class Session:
         return None
 
     def close(self) -> None:
+        """Close the websocket, as a closed tab does (a run still going on is the server's to stop)."""
         if self.ws is not None:
             self._stack.close()
             self.ws = None
+            self.pending = None
 
     def __enter__(self) -> Self:
         return self
@@ -169,6 +190,11 @@ class Session:
 
     def open(self, page: str = "", query: str = "") -> Run:
         """Connect (if needed) and run ``page`` (URL path, e.g. ``"/loss_surface"``) with ``query``."""
+        self.send_open(page, query)
+        return self.collect()
+
+    def send_open(self, page: str = "", query: str = "") -> None:
+        """``open`` without waiting for the run (``collect()`` gathers it)."""
         if self.ws is None:
             self.connect()
         self.page_name = page.strip("/")
@@ -177,11 +203,17 @@ class Session:
         self.values.clear()
         self.page_widgets = []
         self.changed.clear()
-        return self.rerun()
+        self.send_rerun()
 
     def rerun(self, widgets: Mapping[str, Any] | None = None, triggers: Iterable[str] = ()) -> Run:
         """One interaction: send the changed widgets (``{id: value or WidgetState}``) and every earlier
         change, fire ``triggers`` (button ids, once), and collect the messages until the run ends."""
+        self.send_rerun(widgets, triggers)
+        return self.collect()
+
+    def send_rerun(self, widgets: Mapping[str, Any] | None = None, triggers: Iterable[str] = ()) -> None:
+        """Send one interaction as ``rerun`` does, without waiting for its run: a browser sends a newer
+        change while the last one still runs.  ``collect()`` then gathers the messages of both."""
         for wid, value in (widgets or {}).items():
             state = value if isinstance(value, WidgetState) else self._encode(wid, value)
             state.id = wid
@@ -199,7 +231,39 @@ class Session:
         cs.widget_states.widgets.extend(self.changed.values())
         for wid in triggers:
             cs.widget_states.widgets.add(id=wid, trigger_value=True)
-        return self._send_and_collect(msg)
+        self._send(msg)
+        if self.pending is None:
+            self.pending = Run()
+            self.pending.seconds = time.monotonic()  # when the first interaction went out (until collected)
+
+    def collect(self, timeout: float | None = None) -> Run:
+        """The messages since the first interaction sent and not yet collected, until the session's last
+        run finishes (a run ended early for a newer one is followed by that one); ``seconds`` counts from
+        that first interaction.  Raises TimeoutError after ``timeout`` (default: the session's)."""
+        run = self.pending
+        if run is None:
+            raise RuntimeError("nothing sent: call send_rerun() first")
+        start = run.seconds
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while not run.finished:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no script_finished within {self.timeout if timeout is None else timeout:g} s "
+                                   f"({len(run.messages)} messages received)")
+            fm = self._receive(left)
+            if fm is not None:
+                run.messages.append(fm)
+                self._handle(fm, run)
+        self.pending = None
+        run.seconds = time.monotonic() - start
+        run.widgets = self._widgets(run)
+        if run.widgets:
+            self.page_widgets = run.widgets
+            drawn = {w.id for w in run.widgets}
+            for wid in [w for w in self.changed if w not in drawn]:  # the front end forgets unmounted widgets
+                del self.changed[wid]
+        self.last = run
+        return run
 
     def set_widget(self, widget: Widget | str, value: Any) -> Run:
         """Change one widget (a ``Widget`` or its label) as a person would, and run."""
@@ -223,6 +287,66 @@ class Session:
         w = button if isinstance(button, Widget) else self.widget(button, "button")
         return self.rerun(triggers=[w.id])
 
+    def upload(self, uploader: Widget | str, name: str, content: bytes, mime: str = "text/csv") -> Run:
+        """Choose a file in a file uploader (a ``Widget`` or its label) as the browser does, and run."""
+        w = uploader if isinstance(uploader, Widget) else self.widget(uploader, "file_uploader")
+        return self.rerun({w.id: self.upload_state(w, name, content, mime)})
+
+    def upload_state(self, uploader: Widget, name: str, content: bytes, mime: str = "text/csv") -> WidgetState:
+        """Send ``content`` to the server as the file ``name`` and return the uploader's state that names it
+        (not yet sent: ``rerun({uploader.id: state})`` or ``send_rerun``)."""
+        if self.ws is None or self.pending is not None:
+            raise RuntimeError("upload between runs of a connected session")
+        request = BackMsg()
+        request.file_urls_request.request_id = uuid.uuid4().hex
+        request.file_urls_request.session_id = self.session_id
+        request.file_urls_request.file_names.append(name)
+        self._send(request)
+        deadline = time.monotonic() + self.timeout
+        urls = None
+        while urls is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no file_urls_response within {self.timeout:g} s")
+            fm = self._receive(left)
+            if fm is not None and fm.WhichOneof("type") == "file_urls_response" \
+                    and fm.file_urls_response.response_id == request.file_urls_request.request_id:
+                if fm.file_urls_response.error_msg:
+                    raise ConnectionError(f"the server refused the upload: {fm.file_urls_response.error_msg}")
+                urls = fm.file_urls_response.file_urls[0]
+        self._put_file(urls.upload_url, name, content, mime)
+        state = WidgetState(id=uploader.id)
+        info = state.file_uploader_state_value.uploaded_file_info.add()
+        info.file_id, info.name, info.size = urls.file_id, name, len(content)
+        info.file_urls.CopyFrom(urls)
+        return state
+
+    def _put_file(self, upload_url: str, name: str, content: bytes, mime: str) -> None:
+        """``PUT`` the file as multipart/form-data to ``upload_url``: a path under the server's base URL, as
+        Streamlit gives it (``/_stcore/upload_file/<session>/<file>``), never another host."""
+        base = urllib.parse.urlsplit(self.base_url)
+        parts = urllib.parse.urlsplit(upload_url)
+        if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+            raise ValueError(f"{upload_url!r}: expected a path on this server")
+        path = base.path.rstrip("/") + parts.path
+        boundary = uuid.uuid4().hex
+        safe_name = name.replace('"', "_").replace("\r", "_").replace("\n", "_")
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{safe_name}\"\r\n"
+                f"Content-Type: {mime}\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
+        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Origin": self.origin,
+                   "Content-Length": str(len(body))}
+        if self.xsrf:
+            headers |= {"X-Xsrftoken": self.xsrf, "Cookie": f"{XSRF_COOKIE}={self.xsrf}"}
+        conn = http.client.HTTPConnection(base.hostname, base.port, timeout=self.timeout)
+        try:
+            conn.request("PUT", path, body=body, headers=headers)
+            answer = conn.getresponse()
+            answer.read()
+        finally:
+            conn.close()
+        if answer.status >= 300:
+            raise ConnectionError(f"the upload of {name!r} got HTTP {answer.status} {answer.reason}")
+
     # ---- what the last run drew ----------------------------------------------------------------
 
     def widgets(self) -> list[Widget]:
@@ -236,6 +360,13 @@ class Session:
             raise KeyError(f"{len(found)} widgets labelled {label!r}; have {[w.label for w in self.widgets()]}")
         return found[0]
 
+    def widget_by_key(self, key: str) -> Widget:
+        """The widget whose id the page's ``key`` ends (Streamlit's ids end in ``-<key>``): e.g. a chart."""
+        found = [w for w in self.widgets() if w.id.endswith("-" + key)]
+        if len(found) != 1:
+            raise KeyError(f"{len(found)} widgets with key {key!r}")
+        return found[0]
+
     def last_run(self) -> Run:
         if self.last is None:
             raise RuntimeError("no run yet: call open() first")
@@ -243,37 +374,25 @@ class Session:
 
     # ---- internals -----------------------------------------------------------------------------
 
-    def _send_and_collect(self, msg: BackMsg) -> Run:
+    def _send(self, msg: BackMsg) -> None:
         if self.ws is None:
             raise RuntimeError("not connected: call open() first")
-        run = Run()
-        start = time.monotonic()
-        deadline = start + self.timeout
-        self.ws.send(msg.SerializeToString())
-        while not run.finished:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(f"no script_finished within {self.timeout:g} s "
-                                   f"({len(run.messages)} messages received)")
-            try:
-                data = self.ws.recv(timeout=left)
-            except TimeoutError:
-                continue
-            except ConnectionClosed as err:
-                raise ConnectionError(f"the server closed the session: {err}") from None
-            fm = ForwardMsg()
-            fm.ParseFromString(data)
-            run.messages.append(fm)
-            self._handle(fm, run)
-        run.seconds = time.monotonic() - start
-        run.widgets = self._widgets(run)
-        if run.widgets:
-            self.page_widgets = run.widgets
-            drawn = {w.id for w in run.widgets}
-            for wid in [w for w in self.changed if w not in drawn]:  # the front end forgets unmounted widgets
-                del self.changed[wid]
-        self.last = run
-        return run
+        try:
+            self.ws.send(msg.SerializeToString())
+        except ConnectionClosed as err:
+            raise ConnectionError(f"the server closed the session: {err}") from None
+
+    def _receive(self, timeout: float) -> ForwardMsg | None:
+        """The next message, or None if none came within ``timeout`` seconds."""
+        try:
+            data = self.ws.recv(timeout=timeout)
+        except TimeoutError:
+            return None
+        except ConnectionClosed as err:
+            raise ConnectionError(f"the server closed the session: {err}") from None
+        fm = ForwardMsg()
+        fm.ParseFromString(data)
+        return fm
 
     def _handle(self, fm: ForwardMsg, run: Run) -> None:
         kind = fm.WhichOneof("type")
@@ -290,6 +409,7 @@ class Session:
             self.query = fm.page_info_changed.query_string
         elif kind == "script_finished":
             run.statuses.append(fm.script_finished)
+            run.finished_at.append(time.monotonic())
         elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
             run.elements[tuple(fm.metadata.delta_path)] = fm.delta.new_element
 
@@ -300,14 +420,15 @@ class Session:
             if kind not in WIDGET_TYPES:
                 continue
             proto = getattr(element, kind)
-            if not proto.id:
+            if not getattr(proto, "id", ""):  # a chart without on_select
                 continue
             if getattr(proto, "set_value", False):  # the server sets the value: the front end adopts it
                 self.values[proto.id] = _value(kind, proto, use_value=True)
                 self.changed.pop(proto.id, None)
             elif proto.id not in self.values:
                 self.values[proto.id] = _value(kind, proto, use_value=False)
-            out.append(Widget(proto.id, kind, proto.label, self.values[proto.id], proto.form_id, proto))
+            out.append(Widget(proto.id, kind, getattr(proto, "label", ""), self.values[proto.id], proto.form_id,
+                              proto))
         return out
 
     def _encode(self, wid: str, value: Any) -> WidgetState:

@@ -8,12 +8,14 @@ naming the control, the run finishes, and the next ordinary interaction runs cle
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 from pathlib import Path
 
 import pytest
 from protocol import Session
+from streamlit.elements.plotly_chart import PlotlyChartSelectionSerde
 from streamlit.elements.widgets.number_input import NumberInputSerde
 from streamlit.proto.NumberInput_pb2 import NumberInput
 from streamlit.proto.WidgetStates_pb2 import WidgetState
@@ -215,3 +217,119 @@ def test_the_client_stays_on_loopback():
     with pytest.raises(ValueError):
         Session("http://example.org:8501")
     assert math.isclose(Session("http://127.0.0.1:1", timeout=2.5).timeout, 2.5)
+
+
+# ---- chart selections: a chart drawn with on_select is a widget too ---------------------------------------
+
+def _selection(*points: dict) -> str:
+    """The JSON text Streamlit's front end sends for a Plotly selection of ``points``."""
+    return json.dumps({"selection": {"points": list(points), "point_indices": list(range(len(points))),
+                                     "box": [], "lasso": []}})
+
+
+NOTHING = _selection()
+FORGED_SELECTIONS = [  # what no chart sends, and the reason it is refused for
+    ({"double_value": 1.0}, "a number is not a selection"),
+    ({"string_value": "not json"}, "not JSON text"),
+    ({"string_value": '{"selection": 1}'}, "holds no selection"),
+    ({"string_value": '"selection"'}, "holds no selection"),
+    ({"string_value": '{"selection": {"points": 5}}'}, "not a list of points"),
+    ({"string_value": _selection({"x": "a", "y": 1})}, "x is text"),
+    ({"string_value": '{"selection": {"points": [{"x": NaN, "y": 0}]}}'}, "not JSON text"),
+    ({"string_value": _selection({"x": 1e300, "y": 0})}, "beyond"),
+    ({"string_value": "[" * 100_000 + "]" * 100_000}, "not JSON text"),
+    ({"string_value": " " * (state.MAX_SELECTION_CHARS + 1)}, "more than any selection"),
+]
+
+
+def test_streamlit_selection_deserializer_still_raises_upstream():
+    """The upstream bug the chart guard works around (if this fails, Streamlit fixed it: see state.py)."""
+    serde = PlotlyChartSelectionSerde()
+    with pytest.raises(TypeError):
+        serde.deserialize(1.0)
+    with pytest.raises(json.JSONDecodeError):
+        serde.deserialize("not json")
+    with pytest.raises(TypeError):
+        serde.deserialize('{"selection": 1}')
+
+
+def test_wire_selection_takes_what_a_chart_sends():
+    click = _selection({"curve_number": 1, "point_number": 7, "point_index": 7, "x": 0.5, "y": -2, "customdata": [7]})
+    assert state.wire_selection(click) == click and state.wire_selection(NOTHING) == NOTHING
+    assert state.wire_selection(click, rows=8) == click
+    assert state.wire_selection(_selection({"x": 1, "y": 2, "customdata": None}), rows=3)  # the click grid
+    for raw, message in [(click, "not one of the 7 points"), (_selection({"x": 1, "y": 2, "customdata": 2.5}),
+                                                               "not one of"), (_selection({"x": 1, "y": 2,
+                                                                               "customdata": -1}), "not one of")]:
+        with pytest.raises(InputError, match=message):
+            state.wire_selection(raw, rows=7)
+    for raw, message in FORGED_SELECTIONS:
+        with pytest.raises(InputError, match=message):
+            state.wire_selection(next(iter(raw.values())))
+
+
+def _click(s: Session, key: str, selection: str | None = None, **raw):
+    """Send a selection for the chart with this key: a chart's (``selection``) or a forged one (``raw``)."""
+    chart = s.widget_by_key(key)
+    run = s.set_raw(chart, **(raw or {"string_value": selection}))
+    assert run.finished and run.seconds < RUN_SECONDS
+    assert not run.exceptions(), (raw, run.exceptions())
+    return run
+
+
+def _refused_click(run, reason: str) -> bool:
+    return any("click on this chart was refused" in w and reason in w for w in run.warnings())
+
+
+@pytest.mark.timeout(120)
+def test_selections_no_chart_sends_are_refused(server):
+    """Optimisers: the contour's click sets the start; a forged selection is refused with a warning and the
+    session keeps working (before the guard, Streamlit's deserializer raised in every later run)."""
+    offset = server.log_size()
+    with Session(server.url, timeout=RUN_SECONDS) as s:
+        s.open("/optimisers")
+        for raw, reason in FORGED_SELECTIONS:
+            assert _refused_click(_click(s, "chart_contour", **raw), reason), (raw, s.last_run().warnings())
+        run = _click(s, "chart_contour", _selection({"x": 0.5, "y": 0.25, "curve_number": 2, "customdata": 1.5}))
+        assert not [w for w in run.warnings() if "refused" in w] and not run.errors(), (run.warnings(), run.errors())
+        assert (s.widget("x").value, s.widget("y").value) == (0.5, 0.25) and "sx=0.5" in s.query
+        _ordinary(s, "Steps", 200)
+    assert "Traceback" not in server.log_text(offset)
+
+
+@pytest.mark.timeout(60)
+def test_a_click_on_a_point_that_is_not_there_is_refused(server):
+    """Outliers: each point carries its row; a row that does not exist, or a click beyond the coordinates any
+    chart here spans, is refused; a click on a real point removes it."""
+    offset = server.log_size()
+    with Session(server.url, timeout=RUN_SECONDS) as s:
+        s.open("/outliers", "click=remove")
+        n = int(s.widget("Points").value)  # the generated points (no outlier is added or removed by hand)
+        run = _click(s, "outliers_scatter", _selection({"x": 0.5, "y": 0.25, "customdata": [n + 50]}))
+        assert _refused_click(run, f"not one of the {n:,} points of the chart"), run.warnings()
+        run = _click(s, "outliers_scatter", _selection({"x": 0.5, "y": 0.25, "customdata": [0]}))
+        assert not run.warnings() and "pts=-0" in s.query, (run.warnings(), s.query)
+        s.set_widget("A click on the scatter", "add")
+        run = _click(s, "outliers_scatter", _selection({"x": 2e6, "y": 1.0}))
+        assert _refused_click(run, "beyond"), run.warnings()
+        run = _click(s, "outliers_scatter", _selection({"x": 2.5, "y": 40.0}))
+        assert not run.warnings() and "2.5%3A40" in s.query.replace(":", "%3A"), (run.warnings(), s.query)
+    assert "Traceback" not in server.log_text(offset)
+
+
+@pytest.mark.timeout(60)
+def test_a_selection_forged_in_the_first_message(server):
+    """Before the chart was ever drawn in the session, Streamlit deserializes the value while registering it."""
+    offset = server.log_size()
+    with Session(server.url, timeout=RUN_SECONDS) as a:
+        a.open("/optimisers")
+        chart = a.widget_by_key("chart_contour")
+    with Session(server.url, timeout=RUN_SECONDS) as s:
+        s.connect()
+        s.page_name = "optimisers"
+        run = s.rerun({chart.id: WidgetState(id=chart.id, string_value="not json")})
+        assert run.finished and not run.exceptions() and _refused_click(run, "not JSON text"), run.exceptions()
+        run = _click(s, "chart_contour", NOTHING)  # what a browser sends next: no selection
+        assert not run.warnings() and not run.errors(), (run.warnings(), run.errors())
+        _ordinary(s, "Steps", 200)
+    assert "Traceback" not in server.log_text(offset)

@@ -25,9 +25,8 @@ for note in view.notes:
     st.info(note)
 
 left, right = st.columns([3, 2])
-left.plotly_chart(figures.animated_contour(view.surface, view.paths, view.log_scale, view.markers, extras.frame_ms),
-                  key="chart_contour", on_select=optimisers.start_from_click(url, "chart_contour"),
-                  selection_mode="points")
+url.chart(left, figures.animated_contour(view.surface, view.paths, view.log_scale, view.markers, extras.frame_ms),
+          key="chart_contour", on_select=optimisers.start_from_click(url, "chart_contour"), selection_mode="points")
 right.plotly_chart(figures.paths_3d(view.surface, view.paths, view.log_scale, view.markers), key="chart_3d")
 st.caption(f"{view.title} · {len(view.paths)} optimisers × {view.steps} steps computed in "
            f"{view.seconds * 1000:.0f} ms · press ▶ Play or drag the step slider; click the map to start there")

@@ -25,10 +25,9 @@ if table_problem := outliers.table_problem(url):
 view = outliers.compute(choice)
 lines, ghost = outliers.lines(view)
 left, right = st.columns([3, 2])
-left.plotly_chart(figures.fit_scatter(points.x, points.y, points.outlier, lines, ghost,
-                                      outliers.picked_row(url, points)),
-                  key=CLICKABLE, on_select=outliers.on_click(url, CLICKABLE, choice.click, points.origin),
-                  selection_mode="points")
+url.chart(left, figures.fit_scatter(points.x, points.y, points.outlier, lines, ghost, outliers.picked_row(url, points)),
+          key=CLICKABLE, on_select=outliers.on_click(url, CLICKABLE, choice.click, points.origin),
+          selection_mode="points", rows=len(points.x))
 left.caption(outliers.caption(view, choice.click))
 right.markdown(outliers.explain(view))
 right.dataframe(outliers.summary(view), hide_index=True)

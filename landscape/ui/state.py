@@ -27,9 +27,16 @@ anything Streamlit's deserializer raises on) is refused: the control takes its d
 defines it (as Streamlit does with a NaN), and on that run, before the control is drawn
 (``UrlState._take_refused``), its value type is restored, the value is sent back to the browser and
 ``report()`` shows a warning naming the control.
+
+A chart drawn with ``on_select`` is a widget too: its value is the selection as JSON text, which
+Streamlit's ``PlotlyChartSelectionSerde.deserialize`` passes to ``json.loads`` unchecked (a number
+raises TypeError, other text JSONDecodeError, ``{"selection": 1}`` TypeError), with the same
+consequences.  ``UrlState.chart`` draws such a chart and guards it with ``wire_selection``: a
+selection no chart sends is refused, nothing is selected, and a warning says so above the chart.
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
@@ -37,10 +44,14 @@ from typing import Any, Callable, Sequence
 import streamlit as st
 from streamlit.elements.lib.js_number import JSNumber
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_run_yield_check, get_script_run_ctx
+from streamlit.runtime.state.common import unpack_widget_state_value
+from streamlit.runtime.state.session_state import Serialized
 
 from landscape import budget
 from landscape.types import InputError
 
+MAX_SELECTION_CHARS = 4_000_000  # a selection's JSON text: shift-clicks on every point of a 10,000-point scatter fit
+MAX_SELECTION_COORDINATE = 1e6  # no chart here spans more (grid.MAX_ABS_COORDINATE; the Outlier page's edits)
 REFUSED = "_url_refused"  # in session state: {widget key: (reason, value used, value type)} refused since last run
 
 
@@ -94,6 +105,60 @@ def wire_slider(raw: Any, low: float, high: float, integer: bool = False) -> flo
     if values is None or len(values) != 1:
         raise InputError(f"{_kind(raw)} is not a list of one number")
     return wire_number(values[0], low, high, integer)
+
+
+def wire_selection(raw: Any, rows: int | None = None) -> str:
+    """A chart's selection as it came over the websocket: the JSON text of Plotly's selection event,
+    ``{"selection": {"points": [{"x": .., "y": .., "customdata": .., ...}], "point_indices": [..], "box": [..],
+    "lasso": [..]}}``, with finite coordinates within ``MAX_SELECTION_COORDINATE`` and, when ``rows`` is given,
+    each point's ``customdata`` (the row it shows) a whole number below ``rows``.  Anything else raises
+    InputError (the message never echoes what was sent)."""
+    if not isinstance(raw, str):
+        raise InputError(f"{_kind(raw)} is not a selection")
+    if len(raw) > MAX_SELECTION_CHARS:
+        raise InputError(f"{len(raw):,} characters are more than any selection of these charts")
+    try:
+        parsed = json.loads(raw, parse_constant=_no_json_constant)
+    except (ValueError, RecursionError):
+        raise InputError("the selection is not JSON text") from None
+    selection = parsed.get("selection") if isinstance(parsed, dict) else None
+    if not isinstance(selection, dict):
+        raise InputError("the JSON text holds no selection")
+    points = selection.get("points", [])
+    if not isinstance(points, list) or not all(isinstance(p, dict) for p in points):
+        raise InputError("the selection's points are not a list of points")
+    for key in ("point_indices", "box", "lasso"):
+        if not isinstance(selection.get(key, []), list):
+            raise InputError(f"the selection's {key} is not a list")
+    for point in points:
+        for axis in ("x", "y"):
+            if axis in point:
+                _wire_coordinate(point[axis], axis)
+        if rows is not None and point.get("customdata") is not None:
+            _wire_row(point["customdata"], rows)
+    return raw
+
+
+def _no_json_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _wire_coordinate(value: Any, axis: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(f"a selected point's {axis} is {_kind(value)}, not a number")
+    if not abs(value) <= MAX_SELECTION_COORDINATE:  # also refuses inf and nan
+        raise InputError(f"a selected point's {axis} is beyond ±{MAX_SELECTION_COORDINATE:g}")
+    return float(value)
+
+
+def _wire_row(value: Any, rows: int) -> int:
+    """A point's ``customdata``: its row, as a number or a list of one number."""
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 <= value < rows) \
+            or value != int(value):
+        raise InputError(f"a selected point is not one of the {rows:,} points of the chart")
+    return int(value)
 
 
 def _kind(raw: Any) -> str:
@@ -284,6 +349,20 @@ class UrlState:
         return self._draw(key, lambda: container.text_input(label, key=key, max_chars=max_chars, **kw),
                           _wire_text)
 
+    def chart(self, container, figure, key: str, on_select, rows: int | None = None, **kw):
+        """``container.plotly_chart(figure, key=key, on_select=on_select, **kw)``, its selection guarded by
+        ``wire_selection`` (``rows``: the chart's points carry their row, below this, as ``customdata``).
+        A refused selection selects nothing and is said in a warning above the chart."""
+        check = lambda raw: wire_selection(raw, rows)  # noqa: E731
+        _screen_unregistered(key, check, self.refused)
+        refusal = self.refused.pop(key, None)
+        if refusal is not None:
+            reason, _, value_type = refusal
+            if value_type is not None:
+                _restore_value_type(key, value_type)
+            container.warning(f"A click on this chart was refused ({reason}); nothing is selected.", icon="⚠️")
+        return self._draw(key, lambda: container.plotly_chart(figure, key=key, on_select=on_select, **kw), check)
+
     def value(self, name: str, default: str, parse: Callable[[str], str]) -> str:
         """A URL-bound value that is not a widget (e.g. edits made by clicks); returns its session-state key."""
         return self._init(name, default, parse, str)
@@ -322,6 +401,31 @@ def _guard(key: str, check: Callable[[Any], Any] | None, refused: dict) -> None:
         original = getattr(meta.deserializer, "__wrapped__", meta.deserializer)
         state._set_widget_metadata(replace(meta, deserializer=_refusing(original, check, key, meta.value_type,
                                                                         refused)))
+
+
+def _screen_unregistered(key: str, check: Callable[[Any], Any], refused: dict) -> None:
+    """Before a widget's first registration in this session: a value sent for it before it was ever drawn
+    (a client that knows its id, which is stable) goes through ``check`` now, and is dropped if refused.
+    Streamlit deserializes such a value while it registers the widget, with its own deserializer, before
+    ``_guard`` can wrap it."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    safe = ctx.session_state
+    with safe._lock:
+        state = safe._state
+        if state.get_widget_id_from_key(key) is not None:  # registered: the guard has it
+            return
+        pending = state._new_widget_state
+        for wid, wstate in list(pending.states.items()):
+            if not (wid.endswith("-" + key) and isinstance(wstate, Serialized) and wid not in pending.widget_metadata):
+                continue
+            try:
+                check(unpack_widget_state_value(wstate.value))
+            except Exception as err:  # noqa: BLE001 - as _refusing
+                del pending.states[wid]
+                refused[key] = (str(err) if isinstance(err, InputError) else "not a value this control can hold",
+                                None, None)
 
 
 def _restore_value_type(key: str, value_type: str | None) -> None:
