@@ -162,3 +162,26 @@ def test_a_quadratic_of_condition_1_is_round():
     assert "round at 1" in problems.BENCHMARKS["quadratic"].description
     hessian = problems.benchmark("quadratic", condition=1.0, angle=37.0).meta["hessian"]
     np.testing.assert_allclose(np.linalg.eigvalsh(np.asarray(hessian)), [1.0, 1.0], rtol=1e-12)
+
+
+# ---- the Optimisers page's warnings ---------------------------------------------------------------------------
+
+def test_a_path_that_leaves_a_loss_without_minimum_is_not_told_to_lower_its_learning_rate():
+    """"Try a smaller learning rate" only where a minimum exists: on the saddle every downhill path leaves."""
+    import json
+
+    from landscape.ui import optimisers
+
+    saddle = json.dumps({"family": "benchmark", "name": "saddle", "params": {}})
+    assert optimisers.reference(saddle, None).value is None  # no lowest point: the page's floor is None
+    for lr in (0.01, 0.1):
+        path = optim.run(problems.benchmark("saddle"), "gd", start=(0.5, 0.5), lr=lr, steps=5000)
+        assert path.diverged_at is not None  # however small the step, it leaves
+        text = optimisers.diverged_sentence("gradient descent", path, None)
+        assert "no lowest point" in text and "smaller learning rate only delays it" in text
+        assert "Try a smaller learning rate" not in text
+    path = optim.run(problems.benchmark("quadratic"), "gd", start=(1.0, 1.0), lr=1.0, steps=200)
+    assert path.diverged_at is not None  # lr above 2 / lambda_max = 0.2 on a quadratic with a minimum
+    assert optim.run(problems.benchmark("quadratic"), "gd", start=(1.0, 1.0), lr=0.1, steps=200).diverged_at is None
+    text = optimisers.diverged_sentence("gradient descent", path, 0.0)
+    assert text.endswith("Try a smaller learning rate.") and f"at step {path.diverged_at}:" in text

@@ -200,6 +200,18 @@ def _markers(obj: Objective, ref: Reference, start) -> tuple[Marker, ...]:
     return minima + (Marker(*start, loss_at(obj, start), "start", "circle"),)
 
 
+def diverged_sentence(label: str, path: Trajectory, floor: float | None) -> str:
+    """Why a path stopped, and what to try: a smaller learning rate, unless the loss has no minimum at all
+    (``floor`` None: it decreases without bound), where every path that follows the slope far enough leaves."""
+    t = path.diverged_at
+    text = (f"{label} diverged at step {t}: its loss or parameters stopped being finite or left the bound, so its "
+            f"path is drawn up to step {t - 1}.")
+    if floor is None:
+        return text + (" This loss has no lowest point (it keeps decreasing away from the view), so any path that "
+                       "keeps going downhill leaves in the end; a smaller learning rate only delays it.")
+    return text + " Try a smaller learning rate."
+
+
 @st.cache_data(**CACHE)
 def race_view(spec_json: str, csv: bytes | None, entries: str, start: tuple[float, float], steps: float,
               tol: float) -> RaceView:
@@ -216,9 +228,7 @@ def race_view(spec_json: str, csv: bytes | None, entries: str, start: tuple[floa
     ref = reference(spec_json, csv)
     floor = _floor(ref, [p.losses for p in paths.values()])
     surf = surface_view(spec_json, csv, None, None, RESOLUTION, False).surface  # cached: the same for every race
-    diverged = tuple(f"{label} diverged at step {p.diverged_at}: its loss or parameters blew up, so its path is "
-                     f"drawn up to step {p.diverged_at - 1}. Try a smaller learning rate."
-                     for label, p in paths.items() if p.diverged_at is not None)
+    diverged = tuple(diverged_sentence(label, p, floor) for label, p in paths.items() if p.diverged_at is not None)
     notes = () if _inside(obj, start) else (
         f"The start ({start[0]:g}, {start[1]:g}) lies outside the map; the paths appear once they enter it.",)
     return RaceView(surf, paths, _markers(obj, ref, start), floor, leaderboard(paths, floor, tol), diverged,
