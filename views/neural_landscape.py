@@ -104,10 +104,7 @@ def show_curvature(settings: str) -> None:
             st.plotly_chart(figures.neural.lines(compared.alphas, compared.slices, "t: distance along the top "
                                                  "eigenvector u₁ of each minimum", "rise of the training loss "
                                                  "L(θ + t·u₁) − L(θ)"), key="chart_nn_sharpness")
-            st.caption(f"Both networks trained and measured in {compared.seconds:.2f} s. The larger λ₁, the faster "
-                       "the loss rises along the sharpest direction: a sharper minimum. With the same number of "
-                       "epochs the large batch takes far fewer steps, so compare the training losses too: a "
-                       "minimum it has not reached yet is not a sharp or a flat one.")
+            st.caption(" ".join(neural.sharpness_sentences(compared)))
 
 
 VIEWS = {"plane": show_plane, "pca": show_pca, "interpolation": show_interpolation, "curvature": show_curvature}

@@ -199,6 +199,10 @@ class SharpnessView:
     alphas: np.ndarray  # (A,)
     slices: dict[str, np.ndarray]  # label -> (A,) training loss along that minimum's top eigenvector
     seconds: float
+    labels: tuple[str, ...] = ()  # one per minimum, small batch first
+    steps: tuple[int, ...] = ()
+    train_loss: tuple[float, ...] = ()
+    top: tuple[float, ...] = ()  # lambda_1 of each minimum
 
 
 def _sharpness(settings_json: str, on_progress) -> SharpnessView:
@@ -209,7 +213,7 @@ def _sharpness(settings_json: str, on_progress) -> SharpnessView:
     found = curvature.compare_sharpness(split, small_batch=min(SMALL_BATCH, len(split.X_train)),
                                         probes=SHARPNESS_PROBES, on_progress=on_progress, **_train_kwargs(s))
     alphas = np.linspace(-EIGEN_SPAN, EIGEN_SPAN, 81)
-    rows, rises = [], {}
+    rows, rises, numbers = [], {}, []
     for item in found:
         r = item.run
         label = f"batch {item.batch_size}"
@@ -220,7 +224,33 @@ def _sharpness(settings_json: str, on_progress) -> SharpnessView:
                      f"validation {r.metric_name}": f"{r.val_metric[-1]:.3g}",
                      "top eigenvalue λ₁": f"{item.top_eigenvalue:.4g}",
                      "trace of H": f"{item.trace.estimate:.4g} ± {item.trace.std_error:.2g}"})
-    return SharpnessView(tuple(rows), alphas, rises, time.perf_counter() - start)
+        numbers.append((label, int(r.steps[-1]), float(r.train_loss[-1]), float(item.top_eigenvalue)))
+    labels, steps, train_loss, top = (tuple(column) for column in zip(*numbers))
+    return SharpnessView(tuple(rows), alphas, rises, time.perf_counter() - start, labels, steps, train_loss, top)
+
+
+FEWER = 4  # "far fewer steps": at most a quarter as many
+
+
+def sharpness_sentences(view: SharpnessView) -> list[str]:
+    """The comparison's reading, from its numbers: which minimum is the sharper, and whether the two are
+    comparable (steps taken, training losses reached)."""
+    out = [f"Both networks trained and measured in {view.seconds:.2f} s. The larger λ₁, the faster the loss rises "
+           "along the sharpest direction: a sharper minimum."]
+    if len(view.top) != 2:
+        return out
+    (small, large), (s_small, s_large), (l_small, l_large) = view.labels, view.steps, view.train_loss
+    sharper = small if view.top[0] > view.top[1] else large
+    out.append(f"Here λ₁ is {view.top[0]:.4g} at {small} and {view.top[1]:.4g} at {large}: the {sharper} minimum "
+               "is the sharper." if view.top[0] != view.top[1] else f"Here both have λ₁ = {view.top[0]:.4g}.")
+    if s_large * FEWER <= s_small:
+        out.append(f"With the same number of epochs the large batch took far fewer steps ({s_large:,} against "
+                   f"{s_small:,}), so compare the training losses too ({l_large:.4g} against {l_small:.4g}): a "
+                   "minimum it has not reached yet is not a sharp or a flat one.")
+    else:
+        out.append(f"The large batch took {s_large:,} steps and the small one {s_small:,}; their training losses "
+                   f"are {l_large:.4g} and {l_small:.4g}.")
+    return out
 
 
 def sharpness(settings_json: str) -> SharpnessView | None:
