@@ -23,8 +23,9 @@ and at the walkers.
   watch the minimum, the boundary, precision and recall move; a three-class softmax with a
   temperature and its predictions in the probability triangle.
 - **Distributions and overlap**: forward and reverse KL divergence and Jensen-Shannon fitting one
-  Normal to two modes (spread out or pick one), and soft Dice and IoU against cross-entropy for a
-  predicted segment, with the flat plain where the prediction misses the object.
+  Normal to two modes (spread over both, or, when they are apart, pick one), and soft Dice and IoU
+  against cross-entropy for a predicted segment, with how much of the plane is flat where the
+  prediction misses the object.
 - **Optimisers**: gradient descent, momentum, Nesterov, Adagrad, RMSprop, Adam, AdamW, NAdam and
   L-BFGS racing from the same start: animated paths on the contour and the 3D surface, loss curves,
   a leaderboard, each update rule, basins of attraction from a grid of starts, and the learning-rate ×
