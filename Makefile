@@ -1,4 +1,5 @@
 # `make app`: install and start the app.  `make test`: install and run every test.
+# `make serve`: the class server (HAProxy -> one app process per core -> Dask workers), in the foreground.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -6,7 +7,7 @@ PORT   ?= 8501
 ADDRESS ?= 127.0.0.1
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: app test install install-test browser bench
+.PHONY: app serve test install install-test browser proxy bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +29,21 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
 	  || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
 
+# The reverse proxy of `make serve`: Debian's HAProxy (active health checks, sticky cookies).
+proxy:
+	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] \
+	  || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq haproxy)
+
 app: install
 	$(VENV)/bin/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
 
-test: install-test browser
+# make serve [APPS=n] [PORT=8501] [ADDRESS=0.0.0.0] [DASK=tcp://host:8786 | DASK=none] [DASK_WORKERS=n]
+serve: install proxy
+	@$(PY) -c "import distributed" 2>/dev/null || $(PY) -m pip install -q -e ".[serve]"
+	exec $(PY) deploy/serve.py --address '$(ADDRESS)' --port '$(PORT)' $(if $(APPS),--apps '$(APPS)') \
+	  $(if $(DASK),--dask '$(DASK)') $(if $(DASK_WORKERS),--dask-workers '$(DASK_WORKERS)')
+
+test: install-test browser proxy
 	$(PY) -m pytest -q
 
 bench: install
