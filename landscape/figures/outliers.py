@@ -147,7 +147,7 @@ def influence(keys: Sequence[str], labels: Sequence[str], sizes: np.ndarray, slo
         fig.add_trace(go.Scatter(x=f32(sizes), y=f32(row), mode="lines", name=label, line=loss_line(key),
                                  hovertemplate=f"{label}<br>size %{{x:.1f}} σ: slope %{{y:.3f}}<extra></extra>"))
     fig.add_hline(y=clean_slope, line=dict(color=GHOST_COLOR, width=2, dash="dash"),
-                  annotation_text="slope without the outliers", annotation_position="bottom right")
+                  annotation_text="MSE's slope without the outliers", annotation_position="bottom right")
     fig.add_vline(x=now, line=dict(color="#444444", width=1.5, dash="dot"), annotation_text="now",
                   annotation_position="top")
     fig.update_layout(height=height, font=FONT, margin=dict(l=10, r=10, t=30, b=10),
