@@ -121,7 +121,7 @@ def conditions(view: outliers.OutlierView) -> dict:
     late = slopes[:, far] - slopes[:, start]
     delta = view.params[at["huber"]]["delta"]
     return dict(at=at, label=label, se=se, leverage=leverage, stayed=stayed, moved=moved, shift=shift,
-                distance=distance, share=share, late=late, delta=delta, residual=view.outlier_residual,
+                distance=distance, share=share, late=late, delta=delta, residual=abs(view.outlier_residual),
                 noise=p.noise, pull=view.pull)
 
 
@@ -193,3 +193,17 @@ def test_no_claim_is_shown_when_its_condition_is_false(n, seed, count, size, pos
     steep = [k for k in ("mae", "huber") if k not in flat]
     assert said(text, [label[k] + "'s" for k in flat], " level") == bool(flat)
     assert said(text, [label[k] + "'s" for k in steep], " still move") == bool(steep)
+
+
+def test_the_psi_chart_marks_the_outliers_on_their_own_side():
+    """Outliers pushed down sit at negative r: the chart says r ≈ -23.7, not +23.7 (quantile's ψ is not odd)."""
+    from landscape import figures
+
+    view = view_of(count=10, size=-8.0)
+    assert view.outlier_residual < -view.points.noise  # below the line
+    fig = figures.psi_curves(view.keys, view.labels, view.r, view.psi, view.outlier_residual, view.psi_limit)
+    texts = [a.text for a in fig.layout.annotations]
+    assert any(t.startswith("← the outliers: r ≈ -") for t in texts), texts
+    up = view_of()
+    fig = figures.psi_curves(up.keys, up.labels, up.r, up.psi, up.outlier_residual, up.psi_limit)
+    assert any(a.text.startswith("the outliers: r ≈ 3") for a in fig.layout.annotations)

@@ -165,12 +165,15 @@ def psi_curves(keys: Sequence[str], labels: Sequence[str], r: np.ndarray, psi: n
     for key, label, row in zip(keys, labels, psi):
         fig.add_trace(go.Scatter(x=f32(r), y=f32(row), mode="lines", name=label, line=loss_line(key),
                                  hovertemplate=f"{label}<br>ψ(%{{x:.3g}}) = %{{y:.3g}}<extra></extra>"))
-    if 0 < residual <= r[-1]:
+    if residual != 0 and r[0] <= residual <= r[-1]:
         fig.add_vline(x=residual, line=dict(color=OUTLIER_COLOR, width=1.5, dash="dot"),
                       annotation_text="the outliers", annotation_position="top left")
     elif residual > r[-1]:  # off to the right: say where
         fig.add_annotation(x=1.0, y=0.08, xref="paper", yref="paper", xanchor="right", showarrow=False,
                            text=f"the outliers: r ≈ {residual:.3g} →", font=dict(color=OUTLIER_COLOR))
+    elif residual < r[0]:  # off to the left (outliers below the line)
+        fig.add_annotation(x=0.0, y=0.92, xref="paper", yref="paper", xanchor="left", showarrow=False,
+                           text=f"← the outliers: r ≈ {residual:.3g}", font=dict(color=OUTLIER_COLOR))
     fig.update_layout(height=height, font=FONT, margin=dict(l=10, r=10, t=30, b=10),
                       xaxis_title="residual r = y − (w x + b)", yaxis_title="ψ(r): pull on the line",
                       yaxis=dict(range=[-limit, limit]), legend=dict(orientation="h", y=-0.2))

@@ -485,7 +485,7 @@ class OutlierView:
     markers: dict[str, tuple[Marker, ...]]  # clean and contaminated minimiser of each surface
     size: float  # where the outliers are now on the sweep's axis (noise σ)
     psi_limit: float  # the psi plot's y range: enough for the bounded losses
-    outlier_residual: float  # the outliers' typical distance from the clean MSE line
+    outlier_residual: float  # the outliers' median signed residual from the clean MSE line (its size: their distance)
     pull: np.ndarray  # (L,): psi at that distance / psi at 1 noise σ
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
@@ -619,7 +619,7 @@ def outlier_view(spec_json: str, csv: bytes | None, pts: str, losses_json: str) 
     surfaces, markers = timed("surfaces", _surfaces, p.x, p.y, tuple(chosen.items[i] for i in on_surface),
                               fits.clean[on_surface], fits.contaminated[on_surface])
     return OutlierView(p, chosen.keys, chosen.labels, fits.clean, fits.contaminated, shares, sweep.sizes,
-                       sweep.slopes, r, psi, surfaces, markers, size, _psi_limit(chosen.items), abs(residual),
+                       sweep.slopes, r, psi, surfaces, markers, size, _psi_limit(chosen.items), residual,
                        _pull(chosen.items, abs(residual), p.noise), time.perf_counter() - start, clock,
                        tuple(dict(item.params) for item in chosen.items))
 
@@ -702,7 +702,7 @@ def reading(view: OutlierView) -> Reading:
         np.zeros(len(lines))
     delta = view.params[at["huber"]].get("delta") if view.params else None
     return Reading(int(flags.sum()), len(p.x), at, view.labels, view.clean[:, 0], view.shift[:, 0],
-                   view.outlier_share, distance, view.pull, view.outlier_residual, p.noise, se, leverage,
+                   view.outlier_share, distance, view.pull, abs(view.outlier_residual), p.noise, se, leverage,
                    (float(sizes[start]), float(sizes[far])), late, delta)
 
 
