@@ -207,3 +207,12 @@ def test_the_psi_chart_marks_the_outliers_on_their_own_side():
     up = view_of()
     fig = figures.psi_curves(up.keys, up.labels, up.r, up.psi, up.outlier_residual, up.psi_limit)
     assert any(a.text.startswith("the outliers: r ≈ 3") for a in fig.layout.annotations)
+
+
+@pytest.mark.parametrize("size", [10.0, -10.0])
+def test_the_pull_compares_with_an_ordinary_point_on_the_outliers_side(size):
+    """Quantile(tau = 0.9) pulls 0.9 above the line and 0.1 below: the pull column compares like with like."""
+    view = view_of(count=5, size=size, tau=0.9)
+    at = {k: i for i, k in enumerate(view.keys)}
+    assert view.pull[at["quantile"]] == pytest.approx(1.0)
+    assert view.pull[at["mse"]] == pytest.approx(abs(view.outlier_residual) / view.points.noise)

@@ -568,8 +568,10 @@ def _outlier_residual(p: Points, line: np.ndarray) -> float:
 
 
 def _pull(items: tuple[Loss, ...], residual: float, noise: float) -> np.ndarray:
-    """``|psi(residual)| / |psi(noise)|`` per loss: an outlier's pull in ordinary points (0 if psi(noise) is 0)."""
-    at = np.abs(fit.psi([residual, noise], items))
+    """``|psi(residual)| / |psi(±noise)|`` per loss, the ordinary point on the outliers' side of the line (an
+    asymmetric loss, quantile, pulls differently on each side): an outlier's pull in ordinary points (0 if
+    psi there is 0)."""
+    at = np.abs(fit.psi([residual, math.copysign(noise, residual)], items))
     return np.where(at[:, 1] > 0, at[:, 0] / np.where(at[:, 1] > 0, at[:, 1], 1.0), 0.0)
 
 
@@ -620,7 +622,7 @@ def outlier_view(spec_json: str, csv: bytes | None, pts: str, losses_json: str) 
                               fits.clean[on_surface], fits.contaminated[on_surface])
     return OutlierView(p, chosen.keys, chosen.labels, fits.clean, fits.contaminated, shares, sweep.sizes,
                        sweep.slopes, r, psi, surfaces, markers, size, _psi_limit(chosen.items), residual,
-                       _pull(chosen.items, abs(residual), p.noise), time.perf_counter() - start, clock,
+                       _pull(chosen.items, residual, p.noise), time.perf_counter() - start, clock,
                        tuple(dict(item.params) for item in chosen.items))
 
 
@@ -776,7 +778,8 @@ def pull_sentence(r: Reading) -> str:
     mse, huber, mae = r.at["mse"], r.at["huber"], r.at["mae"]
     text = (f"Why: each point pulls on the line with the force ψ(r), the slope of the loss at its residual r "
             f"(bottom right). The outliers sit about {r.residual:.3g} ({r.residual / r.noise:.1f} σ) from the clean "
-            f"line, where MSE's ψ = 2r is **{r.pull[mse]:.3g} times** as large as for an ordinary point 1 σ away "
+            f"line, where MSE's ψ = 2r is **{r.pull[mse]:.3g} times** as large as for an ordinary point 1 σ away on "
+            "the same side "
             "(the pull column).")
     capped = r.delta is not None and r.residual > r.delta
     weaker = [i for i in (huber, mae) if r.pull[i] < r.pull[mse]]
