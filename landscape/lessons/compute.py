@@ -1,0 +1,422 @@
+"""What each page computes for one view, from the page's parsed link (``links.parse(...).inputs``).
+
+The same compute functions the pages call (``grid.evaluate``, ``fit.outlier_fits``, ``optim.race``,
+``classify.binary_view``, ``divergence.fit_view``, ``curves.gallery``, ``capacity.sweep_degrees``,
+``nn.train``, ``curvature.compare_sharpness``, ...) with the same arguments as the page's glue in
+``landscape/ui`` passes them, without streamlit.  A lesson's quotes (``quotes``) and its figures
+(``landscape.figures.steps``) both read these results, so a number quoted beside a figure is the
+number the figure was drawn from.
+
+``Memo`` keeps the results of one lesson (or one step) so that two quotes, or a quote and a figure,
+of the same view compute it once; it holds at most ``MEMO_ENTRIES`` results.
+"""
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import torch
+
+from landscape import (capacity, classify, curvature, curves, data, divergence, fit, grid, losses, minimum, nn, optim,
+                       problems, slices)
+from landscape.fit import DEFAULT_SCENARIO
+from landscape.types import DTYPE, InputError, Loss, Objective, Surface, Trajectory
+
+MEMO_ENTRIES = 32
+RACE_RESOLUTION = 101  # landscape.ui.optimisers.RESOLUTION
+SMALL_BATCH, EIGENVALUES, PROBES, SHARPNESS_PROBES = 16, 3, 64, 32  # landscape.ui.neural
+
+
+class Memo:
+    """Results of ``(part, inputs)``, computed once; bounded (least recently used goes first)."""
+
+    def __init__(self, entries: int = MEMO_ENTRIES):
+        self.entries = entries
+        self._store: OrderedDict[tuple[str, str], Any] = OrderedDict()
+
+    def get(self, part: str, inputs: dict[str, Any]) -> Any:
+        """The result of ``part`` for a page's ``inputs`` (only the inputs the part reads make its key)."""
+        fn, keys = PARTS[part]
+        mine = {k: inputs[k] for k in keys}
+        key = (part, json.dumps(mine, sort_keys=True, default=str))
+        if key in self._store:
+            self._store.move_to_end(key)
+            return self._store[key]
+        value = fn(mine, self)
+        self._store[key] = value
+        while len(self._store) > self.entries:
+            self._store.popitem(last=False)
+        return value
+
+
+def loss_at(obj: Objective, point) -> float:
+    with torch.no_grad():
+        return float(obj(torch.as_tensor(point, dtype=DTYPE)))
+
+
+# ---- loss surface ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SurfaceStep:
+    objective: Objective
+    surface: Surface
+    minima: tuple[tuple[float, float], ...]  # known (benchmark) or exact (linear regression) minimisers
+    data_minimum: tuple[float, float] | None  # the data loss's own minimiser, for a linear model
+    parts: dict[str, Surface]  # data loss, penalty, total when there is a penalty
+    log: bool
+
+
+def true_minima(obj: Objective) -> tuple[tuple[float, float], ...]:
+    """As ``landscape.ui.compute.true_minima``: exact for linear regression, the literature's otherwise."""
+    if obj.linear is not None:
+        return (tuple(float(v) for v in minimum.minimize(obj)),)
+    return tuple(obj.minima)
+
+
+def _surface(inputs: dict, memo: Memo) -> SurfaceStep:
+    obj = problems.from_spec(inputs["spec"])
+    surf = grid.evaluate(obj, inputs["x_range"], inputs["y_range"], inputs["n"])
+    parts = {}
+    if obj.penalty is not None:
+        for name, part in (("data loss", "data"), ("penalty", "penalty"), ("total", "total")):
+            parts[name] = surf if part == "total" else grid.evaluate(obj.part(part), inputs["x_range"],
+                                                                     inputs["y_range"], inputs["n"])
+    data_min = None
+    if obj.linear is not None:
+        data_min = tuple(float(v) for v in minimum.minimize(obj.part("data")))
+    log = obj.log_scale if inputs["scale"] == "auto" else inputs["scale"] == "log"
+    return SurfaceStep(obj, surf, true_minima(obj), data_min, parts, log)
+
+
+# ---- outliers -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OutlierStep:
+    x: np.ndarray
+    y: np.ndarray
+    outlier: np.ndarray  # (N,) bool
+    noise: float
+    size: float | None  # the outliers' size in noise sigma; None without outliers
+    keys: tuple[str, ...]  # registry names ("custom" for a formula)
+    labels: tuple[str, ...]
+    items: tuple[Loss, ...]
+    fits: fit.OutlierFits
+    shares: np.ndarray  # (L, N) each point's share of each loss at that loss's line
+    residual: float  # the outliers' median signed residual from the clean MSE line
+    pull: np.ndarray  # (L,) |psi(residual)| / |psi(noise)|
+    se: float  # standard error of the clean least-squares slope
+    leverage: float  # the outliers' mean leverage / an average point's
+
+
+def outlier_points(spec: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """The generated line with its outliers, as ``landscape.ui.outliers.points`` makes it (no edits)."""
+    x, y = data.line(n=int(spec["n"]), slope=float(spec["slope"]), intercept=DEFAULT_SCENARIO.intercept,
+                     noise=float(spec["noise"]), seed=int(spec["seed"]))
+    x, y, flags = data.add_outliers(x, y, int(spec["count"]), float(spec["size"]), noise=float(spec["noise"]),
+                                    leverage=spec["position"] == "high", seed=int(spec["seed"]))
+    x, y = data.check_xy(x, y)
+    return x, y, flags, float(spec["noise"])
+
+
+def outlier_losses(params: dict, formula: str) -> tuple[tuple[str, ...], tuple[Loss, ...]]:
+    """Every built-in regression loss with the chosen parameters, then the formula (``ui.outliers.loss_set``)."""
+    keys = list(losses.names("regression"))
+    items = [losses.bind(s, {p.name: params[p.name] for p in s.params if p.name in params})
+             for s in map(losses.spec, keys)]
+    if formula:
+        keys.append("custom")
+        items.append(losses.custom(formula))
+    return tuple(keys), tuple(items)
+
+
+def _outliers(inputs: dict, memo: Memo) -> OutlierStep:
+    if inputs["spec"]["source"] != "line":
+        raise InputError("a lesson step uses the generated line, not an uploaded CSV")
+    x, y, flags, noise = outlier_points(inputs["spec"])
+    keys, items = outlier_losses(inputs["params"], inputs["formula"])
+    fits = fit.outlier_fits(x, y, flags, items)
+    shares = fit.loss_shares(x, y, fits.contaminated, items)
+    mse = fits.clean[keys.index("mse")]
+    residual = float(np.median(y[flags] - mse[0] * x[flags] - mse[1])) if flags.any() else 0.0
+    at = np.abs(fit.psi([residual, noise], items))
+    pull = np.where(at[:, 1] > 0, at[:, 0] / np.where(at[:, 1] > 0, at[:, 1], 1.0), 0.0)
+    xc = x[~flags]
+    se = noise / float(np.sqrt(((xc - xc.mean()) ** 2).sum()))
+    h = 1.0 / len(x) + (x - x.mean()) ** 2 / float(((x - x.mean()) ** 2).sum())
+    leverage = float(h[flags].mean() / h.mean()) if flags.any() else 0.0
+    size = float(inputs["spec"]["size"]) if int(inputs["spec"]["count"]) else None
+    return OutlierStep(x, y, flags, noise, size, keys, tuple(item.describe() for item in items), items, fits, shares,
+                       residual, pull, se, leverage)
+
+
+def psi_range(step: OutlierStep) -> tuple[np.ndarray, float]:
+    """The residuals psi is drawn over (3 noise sigma, and at least 3 delta, so Huber's clipping shows) and
+    the y limit of its plot (``landscape.ui.outliers._psi_range`` / ``_psi_limit``)."""
+    delta = max((v for item in step.items for k, v in item.params.items() if k == "delta"), default=1.0)
+    reach = max(3.0 * step.noise, 3.0 * delta)
+    return np.linspace(-reach, reach, 401), max(2.5, 1.4 * delta)
+
+
+def _outlier_sweep(inputs: dict, memo: Memo) -> fit.InfluenceSweep:
+    step = memo.get("outliers", inputs)
+    size = step.size if step.size is not None else round(step.residual / step.noise, 1)
+    sizes = np.linspace(min(0.0, size), max(fit.SWEEP_SIZES[-1], size), 50)
+    return fit.outlier_sweep(step.x, step.y, step.outlier, sizes, size, step.noise, step.items)
+
+
+def _outlier_surfaces(inputs: dict, memo: Memo) -> dict[str, Surface]:
+    """MSE, MAE and Huber over one (w, b) window holding their clean and contaminated minimisers."""
+    step = memo.get("outliers", inputs)
+    at = [step.keys.index(k) for k in ("mse", "mae", "huber")]
+    both = np.concatenate([step.fits.clean[at], step.fits.contaminated[at]])
+
+    def window(values: np.ndarray, least: float) -> tuple[float, float]:
+        low, high = float(values.min()), float(values.max())
+        half = max(high - low, least)
+        return low - half, high + half
+
+    w_range = window(both[:, 0], 0.5 + 0.1 * np.abs(both[:, 0]).max())
+    b_range = window(both[:, 1], 0.5 + 0.1 * np.abs(both[:, 1]).max())
+    return {step.labels[i]: grid.evaluate(problems.linear_regression(step.x, step.y, step.items[i]), w_range,
+                                          b_range, 101) for i in at}
+
+
+# ---- loss functions ------------------------------------------------------------------------------------
+
+def _gallery(inputs: dict, memo: Memo) -> curves.Gallery:
+    return curves.gallery(inputs["kind"], inputs["chosen"], inputs["formula"], inputs["span"], inputs["at"])
+
+
+def _confidence(inputs: dict, memo: Memo) -> curves.Confidence:
+    return curves.confidence(inputs["label_smoothing"], inputs["classes"])
+
+
+def cross_entropy_at(p: float, classes: int, label_smoothing: float = 0.0) -> float:
+    """The registry's cross-entropy of one prediction giving ``p`` to the true class and sharing the rest
+    evenly, as on the page's curve (``curves.confidence``)."""
+    rest = np.log((1.0 - p) / (classes - 1))
+    logits = torch.tensor([[np.log(p)] + [rest] * (classes - 1)], dtype=DTYPE)
+    loss = losses.get("cross_entropy", label_smoothing=label_smoothing)
+    return float(loss(logits, torch.zeros(1, dtype=torch.long))[0])
+
+
+# ---- classification -------------------------------------------------------------------------------------
+
+def _binary(inputs: dict, memo: Memo) -> classify.BinaryView:
+    return classify.binary_view(inputs["dataset"], inputs["n"], inputs["seed"], inputs["loss"], inputs["params"],
+                                inputs["pos_weight"])
+
+
+def _softmax(inputs: dict, memo: Memo) -> classify.SoftmaxView:
+    return classify.softmax_view(inputs["seed"], tuple(inputs["pair"]), inputs["temperature"],
+                                 inputs["label_smoothing"], tuple(inputs["offsets"]))
+
+
+# ---- distributions ---------------------------------------------------------------------------------------
+
+def _fit(inputs: dict, memo: Memo) -> divergence.FitView:
+    return divergence.fit_view(inputs["separation"], inputs["share"], inputs["width"])
+
+
+def _overlap(inputs: dict, memo: Memo) -> divergence.OverlapView:
+    return divergence.overlap_view(inputs["position"], inputs["extent"], inputs["softness"], inputs["smooth"])
+
+
+# ---- optimisers -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RaceStep:
+    objective: Objective
+    surface: Surface
+    paths: dict[str, Trajectory]  # optimiser name -> path, in the chosen order
+    labels: dict[str, str]  # optimiser name -> its label on the page
+    minima: tuple[tuple[float, float], ...]
+    floor: float | None  # f*: the lowest known loss (None: unbounded below)
+    start: tuple[float, float]
+    tol: float
+    log: bool
+
+    def reached(self, name: str) -> int | None:
+        """The first step with loss <= f* + tol (the leaderboard's "steps to tol")."""
+        if self.floor is None:
+            return None
+        hits = np.nonzero(self.paths[name].losses - self.floor <= self.tol)[0]
+        return int(hits[0]) if len(hits) else None
+
+    def leaderboard(self) -> list[dict[str, object]]:
+        """Ranked as the page ranks: not diverged first, then steps to tol, then final loss."""
+        rows = sorted(((p.diverged_at is not None, self.reached(n) is None, self.reached(n) or 0,
+                        float(p.losses[-1]), n) for n, p in self.paths.items()), key=lambda r: r[:4])
+        return [{"rank": i, "optimiser": self.labels[n], "final loss": float(self.paths[n].losses[-1]),
+                 "steps to tol": self.reached(n), "diverged at": self.paths[n].diverged_at}
+                for i, (*_, n) in enumerate(rows, start=1)]
+
+
+def _reference(obj: Objective) -> tuple[tuple[float, float], ...]:
+    minima = true_minima(obj)
+    if minima:
+        return minima
+    try:
+        return (tuple(float(v) for v in optim.minimize(obj)),)
+    except InputError:
+        return ()
+
+
+def _race(inputs: dict, memo: Memo) -> RaceStep:
+    obj = problems.from_spec(inputs["spec"])
+    if not inputs["entries"]:
+        raise InputError("choose at least one optimiser")
+    paths = optim.race(obj, inputs["entries"], start=inputs["start"], steps=inputs["steps"])
+    minima = _reference(obj)
+    finite = [float(p.losses[np.isfinite(p.losses)].min()) for p in paths.values() if np.isfinite(p.losses).any()]
+    floor = min([loss_at(obj, m) for m in minima] + finite) if minima else None
+    surf = grid.evaluate(obj, None, None, RACE_RESOLUTION)
+    labels = {name: optim.spec(name).label for name in paths}
+    return RaceStep(obj, surf, paths, labels, minima, floor, tuple(inputs["start"]), float(inputs["tol"]),
+                    obj.log_scale)
+
+
+@dataclass(frozen=True)
+class MapStep:
+    lrs: np.ndarray
+    momenta: np.ndarray
+    final: np.ndarray  # (M, L), inf where training diverged
+    limit: np.ndarray | None  # (M,) the stability limit of each momentum, for quadratics
+
+
+def _lr_map(inputs: dict, memo: Memo) -> MapStep:
+    obj = problems.from_spec(inputs["spec"])
+    final = optim.lr_momentum_map(obj, start=inputs["start"], steps=inputs["steps"])
+    limits = [optim.stability_limit(obj, m) for m in optim.MOMENTUM_GRID]
+    return MapStep(np.array(optim.LR_GRID), np.array(optim.MOMENTUM_GRID), final,
+                   None if limits[0] is None else np.array(limits))
+
+
+# ---- neural landscape -------------------------------------------------------------------------------------
+
+def _split(s: dict) -> nn.Split:
+    return nn.split(s["data"], s["n"], s["noise"], seed=s["seed"])
+
+
+def _train_kwargs(s: dict) -> dict:
+    return dict(widths=nn.parse_widths(s["widths"]), activation=s["activation"], optimizer=s["optimizer"],
+                lr=s["lr"], weight_decay=s["wd"], epochs=s["epochs"], seed=s["seed"])
+
+
+def _run(inputs: dict, memo: Memo) -> nn.Run:
+    s = inputs["settings"]
+    return nn.train(_split(s), batch_size=s["batch"], **_train_kwargs(s))
+
+
+def _plane(inputs: dict, memo: Memo) -> slices.Plane:
+    run = memo.get("run", inputs)
+    span = inputs["span"]
+    dirs = slices.random_directions(run.spec, run.theta, seed=inputs["dseed"], norm=inputs["norm"])
+    return slices.plane(run, dirs, (-span, span), (-span, span), inputs["res"], labels=("direction 1", "direction 2"))
+
+
+@dataclass(frozen=True)
+class PcaStep:
+    plane: slices.Plane
+    coords: np.ndarray
+    path_loss: dict[str, np.ndarray]
+    explained: np.ndarray
+
+
+def _pca(inputs: dict, memo: Memo) -> PcaStep:
+    run = memo.get("run", inputs)
+    p = slices.pca(run, k=2)
+    x_range, y_range = p.view()
+    plane = slices.plane(run, p.directions, x_range, y_range, inputs["res"],
+                         labels=(f"PC 1 ({p.explained[0]:.0%} of the path)", f"PC 2 ({p.explained[1]:.0%})"))
+    on_plane = {part: slices.losses_at(run.spec, run.data, part, run.theta, p.directions, p.coords)
+                for part in ("train", "val")}
+    return PcaStep(plane, p.coords, on_plane, p.explained)
+
+
+def _interpolation(inputs: dict, memo: Memo) -> slices.Interpolation:
+    run = memo.get("run", inputs)
+    return slices.interpolate(run, run.theta0, run.theta)
+
+
+@dataclass(frozen=True)
+class CurvatureStep:
+    eigenvalues: np.ndarray
+    trace: curvature.Trace
+
+
+def _curvature(inputs: dict, memo: Memo) -> CurvatureStep:
+    run = memo.get("run", inputs)
+    return CurvatureStep(curvature.top_eigenvalues(run, k=EIGENVALUES).values, curvature.trace(run, probes=PROBES))
+
+
+@dataclass(frozen=True)
+class SharpnessStep:
+    minima: tuple[curvature.Sharpness, ...]  # small batch, then large batch
+    alphas: np.ndarray
+    rises: dict[str, np.ndarray]  # "batch B" -> the training loss's rise along that minimum's top eigenvector
+
+
+def _sharpness(inputs: dict, memo: Memo) -> SharpnessStep:
+    s = inputs["settings"]
+    split = _split(s)
+    found = curvature.compare_sharpness(split, small_batch=min(SMALL_BATCH, len(split.X_train)),
+                                        probes=SHARPNESS_PROBES, **_train_kwargs(s))
+    alphas = np.linspace(-1.0, 1.0, 81)
+    rises = {}
+    for item in found:
+        r = item.run
+        along = slices.losses_at(r.spec, r.data, "train", r.theta, item.top_vector[None], alphas[:, None])
+        rises[f"batch {item.batch_size}"] = along - along[len(alphas) // 2]
+    return SharpnessStep(tuple(found), alphas, rises)
+
+
+# ---- overfitting -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DegreeStep:
+    split: nn.Split
+    sweep: capacity.Sweep
+    grid: np.ndarray
+    truth: np.ndarray
+
+
+def _degrees(inputs: dict, memo: Memo) -> DegreeStep:
+    split = capacity.curve_split(inputs["n"], inputs["noise"], inputs["seed"])
+    g = np.linspace(-capacity.X_SCALE, capacity.X_SCALE, capacity.GRID_POINTS)
+    return DegreeStep(split, capacity.sweep_degrees(split, inputs["noise"], 20, inputs["l2"]), g, capacity.truth(g))
+
+
+def _epochs(inputs: dict, memo: Memo) -> capacity.EpochCurve:
+    split = capacity.curve_split(inputs["n"], inputs["noise"], inputs["seed"])
+    widths = (int(inputs["width"]),) * int(inputs["layers"])
+    return capacity.train_network(split, inputs["noise"], widths, inputs["epochs"], inputs["lr"], inputs["l2"],
+                                  seed=inputs["seed"])
+
+
+Part = tuple[Callable[[dict, Memo], Any], tuple[str, ...]]  # (compute, the inputs it reads)
+PARTS: dict[str, Part] = {
+    "surface": (_surface, ("spec", "x_range", "y_range", "n", "scale")),
+    "outliers": (_outliers, ("spec", "params", "formula")),
+    "outlier_sweep": (_outlier_sweep, ("spec", "params", "formula")),
+    "outlier_surfaces": (_outlier_surfaces, ("spec", "params", "formula")),
+    "gallery": (_gallery, ("kind", "chosen", "formula", "span", "at")),
+    "confidence": (_confidence, ("label_smoothing", "classes")),
+    "binary": (_binary, ("dataset", "n", "seed", "loss", "params", "pos_weight")),
+    "softmax": (_softmax, ("seed", "pair", "temperature", "label_smoothing", "offsets")),
+    "fit": (_fit, ("separation", "share", "width")),
+    "overlap": (_overlap, ("position", "extent", "softness", "smooth")),
+    "race": (_race, ("spec", "entries", "start", "steps", "tol")),
+    "lr_map": (_lr_map, ("spec", "start", "steps")),
+    "run": (_run, ("settings",)),
+    "plane": (_plane, ("settings", "res", "span", "norm", "dseed")),
+    "pca": (_pca, ("settings", "res")),
+    "interpolation": (_interpolation, ("settings",)),
+    "curvature": (_curvature, ("settings",)),
+    "sharpness": (_sharpness, ("settings",)),
+    "degrees": (_degrees, ("n", "noise", "seed", "l2")),
+    "epochs": (_epochs, ("n", "noise", "seed", "l2", "width", "layers", "epochs", "lr")),
+}
