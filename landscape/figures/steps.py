@@ -96,7 +96,7 @@ def _influence(inputs: dict, memo: Memo) -> go.Figure:
 def _psi(inputs: dict, memo: Memo) -> go.Figure:
     step = memo.get("outliers", inputs)
     r, limit = psi_range(step)
-    return outliers.psi_curves(step.keys, step.labels, r, fit.psi(r, step.items), abs(step.residual), limit)
+    return outliers.psi_curves(step.keys, step.labels, r, fit.psi(r, step.items), step.residual, limit)
 
 
 # ---- the catalogue pages ---------------------------------------------------------------------------------

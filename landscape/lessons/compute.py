@@ -13,6 +13,7 @@ of the same view compute it once; it holds at most ``MEMO_ENTRIES`` results.
 from __future__ import annotations
 
 import json
+import math
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -106,7 +107,7 @@ class OutlierStep:
     fits: fit.OutlierFits
     shares: np.ndarray  # (L, N) each point's share of each loss at that loss's line
     residual: float  # the outliers' median signed residual from the clean MSE line
-    pull: np.ndarray  # (L,) |psi(residual)| / |psi(noise)|
+    pull: np.ndarray  # (L,) |psi(residual)| / |psi(+-noise)|, the ordinary point on the outliers' side
     se: float  # standard error of the clean least-squares slope
     leverage: float  # the outliers' mean leverage / an average point's
 
@@ -141,7 +142,7 @@ def _outliers(inputs: dict, memo: Memo) -> OutlierStep:
     shares = fit.loss_shares(x, y, fits.contaminated, items)
     mse = fits.clean[keys.index("mse")]
     residual = float(np.median(y[flags] - mse[0] * x[flags] - mse[1])) if flags.any() else 0.0
-    at = np.abs(fit.psi([residual, noise], items))
+    at = np.abs(fit.psi([residual, math.copysign(noise, residual)], items))  # an ordinary point on their side
     pull = np.where(at[:, 1] > 0, at[:, 0] / np.where(at[:, 1] > 0, at[:, 1], 1.0), 0.0)
     xc = x[~flags]
     se = noise / float(np.sqrt(((xc - xc.mean()) ** 2).sum()))
