@@ -58,7 +58,6 @@ from typing import Any, Self
 
 from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.Common_pb2 import FileUploaderState, UploadedFileInfo
 from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.NumberInput_pb2 import NumberInput
@@ -274,13 +273,7 @@ class Session:
         """Send a widget state built by hand, e.g. ``set_raw(w, double_value=float("inf"))``: what a
         browser would never send."""
         w = widget if isinstance(widget, Widget) else self.widget(widget)
-        (name, value), = field_value.items()
-        state = WidgetState(id=w.id)
-        if name.endswith("_array_value"):
-            getattr(state, name).data.extend(value)
-        else:
-            setattr(state, name, value)
-        return self.rerun({w.id: state})
+        return self.rerun({w.id: raw_state(w.id, **field_value)})
 
     def click(self, button: Widget | str) -> Run:
         """Press a button (or a form's submit button)."""
@@ -289,8 +282,15 @@ class Session:
 
     def upload(self, uploader: Widget | str, name: str, content: bytes, mime: str = "text/csv") -> Run:
         """Choose a file in a file uploader (a ``Widget`` or its label) as the browser does, and run."""
+        self.send_upload(uploader, name, content, mime)
+        return self.collect()
+
+    def send_upload(self, uploader: Widget | str, name: str, content: bytes, mime: str = "text/csv") -> None:
+        """``upload`` without waiting for the run; ``collect()`` times it from the start of the file's upload."""
+        began = time.monotonic()
         w = uploader if isinstance(uploader, Widget) else self.widget(uploader, "file_uploader")
-        return self.rerun({w.id: self.upload_state(w, name, content, mime)})
+        self.send_rerun({w.id: self.upload_state(w, name, content, mime)})
+        self.pending.seconds = began
 
     def upload_state(self, uploader: Widget, name: str, content: bytes, mime: str = "text/csv") -> WidgetState:
         """Send ``content`` to the server as the file ``name`` and return the uploader's state that names it
@@ -477,6 +477,17 @@ def _value(kind: str, proto: Any, use_value: bool) -> Any:
     if kind in ("checkbox", "text_input", "text_area"):
         return proto.value if use_value else proto.default
     return None
+
+
+def raw_state(widget_id: str, **field_value: Any) -> WidgetState:
+    """A widget state built by hand from one field, e.g. ``raw_state(id, double_array_value=[11.0])``."""
+    (name, value), = field_value.items()
+    state = WidgetState(id=widget_id)
+    if name.endswith("_array_value"):
+        getattr(state, name).data.extend(value)
+    else:
+        setattr(state, name, value)
+    return state
 
 
 def _is_loopback(host: str) -> bool:
