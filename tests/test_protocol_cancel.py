@@ -39,7 +39,7 @@ def _long_resolution() -> tuple[int, float]:
 
 LONG, ESTIMATE = _long_resolution()
 QUERY = urllib.parse.urlencode({"family": "regression", "n": POINTS, "loss": "custom", "formula": FORMULA,
-                                "res": CHEAP})
+                                "res": CHEAP, "details": 1})  # details: the caption names the grid drawn
 
 
 def _caption(run) -> str:
