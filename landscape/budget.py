@@ -7,10 +7,12 @@ one core and peak extra memory, from the rates below, measured on this project's
 checks that the estimates bound what runs).  ``charge`` refuses an estimate over the budget in
 force with a message that says what to reduce.
 
-The budget in force is a context variable: a notebook gets ``NOTEBOOK`` (generous), the app enters
-every script run under ``limits(SERVER, checkpoint)``.  ``checkpoint()`` runs between chunks of
-long work; the app's checkpoint raises Streamlit's own stop or rerun exception when the session
-has closed or asked for a new run, so work that nobody waits for ends at its next chunk.
+The budget in force is a context variable: a notebook gets ``NOTEBOOK`` for each call, the app enters
+every script run as one request under ``SERVER`` (``enter``; ``limits`` for a block): the charges of
+one request add up, so a page that computes several things cannot take several budgets.
+``checkpoint()`` runs between chunks of long work; the app's checkpoint raises Streamlit's own stop
+or rerun exception when the session has closed or asked for a new run, so work that nobody waits
+for ends at its next chunk.
 """
 from __future__ import annotations
 
@@ -62,49 +64,61 @@ def elementwise(elements: float, ops: float, live: float = 1.0, chunk: float | N
     return Cost(elements * ops / ELEMENTS_PER_SECOND, 8.0 * live * (elements if chunk is None else chunk))
 
 
-_budget: contextvars.ContextVar[Budget] = contextvars.ContextVar("landscape_budget", default=NOTEBOOK)
-_checkpoint: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar("landscape_checkpoint",
-                                                                                        default=None)
+@dataclass
+class _Request:
+    """The budget in force, its checkpoint, and the seconds this request's charges have estimated so far."""
+
+    budget: Budget
+    checkpoint: Callable[[], None] | None = None
+    spent: float = 0.0
+    whole: bool = True  # False for a notebook's calls: each charge stands alone
+
+
+_request: contextvars.ContextVar[_Request] = contextvars.ContextVar("landscape_request",
+                                                                    default=_Request(NOTEBOOK, whole=False))
 
 
 def current() -> Budget:
     """The budget in force in this thread."""
-    return _budget.get()
+    return _request.get().budget
 
 
 @contextmanager
 def limits(budget: Budget, checkpoint: Callable[[], None] | None = None) -> Iterator[Budget]:
-    """Run the block under ``budget``; ``checkpoint`` is called between chunks of long work."""
-    tokens = _budget.set(budget), _checkpoint.set(checkpoint)
+    """Run the block as one request under ``budget``; ``checkpoint`` is called between chunks of long work."""
+    token = _request.set(_Request(budget, checkpoint))
     try:
         yield budget
     finally:
-        _budget.reset(tokens[0])
-        _checkpoint.reset(tokens[1])
+        _request.reset(token)
 
 
 def enter(budget: Budget, checkpoint: Callable[[], None] | None = None) -> None:
-    """Put ``budget`` in force for the rest of this thread's current context (one app script run)."""
-    _budget.set(budget)
-    _checkpoint.set(checkpoint)
+    """Start one request under ``budget`` for the rest of this thread's current context (one app script run)."""
+    _request.set(_Request(budget, checkpoint))
 
 
 def checkpoint() -> None:
     """Between chunks: end the work here if nobody waits for it any more (raises the app's exception)."""
-    check = _checkpoint.get()
+    check = _request.get().checkpoint
     if check is not None:
         check()
 
 
 def charge(cost: Cost, what: str, reduce: str) -> Cost:
-    """Refuse ``cost`` if it is over the budget in force, saying what to reduce; else return it."""
-    budget = current()
-    if cost.seconds > budget.seconds:
-        raise InputError(f"{what} is too large: about {_seconds(cost.seconds)} of computing, over the limit of "
-                         f"{_seconds(budget.seconds)} per request; {reduce}")
+    """Refuse ``cost`` if it, with what this request has estimated so far, is over the budget in force,
+    saying what to reduce; else count it and return it.  Work served from a cache is never charged."""
+    request = _request.get()
+    budget, before = request.budget, (request.spent if request.whole else 0.0)
+    if before + cost.seconds > budget.seconds:
+        used = f", and this request has already used {_seconds(before)}" if before else ""
+        raise InputError(f"{what} is too large: about {_seconds(cost.seconds)} of computing{used}, over the limit "
+                         f"of {_seconds(budget.seconds)} per request; {reduce}")
     if cost.bytes > budget.bytes:
         raise InputError(f"{what} is too large: about {cost.bytes / 2**20:,.0f} MB of memory, over the limit of "
                          f"{budget.bytes / 2**20:,.0f} MB per request; {reduce}")
+    if request.whole:
+        request.spent = before + cost.seconds
     return cost
 
 
@@ -118,9 +132,3 @@ def check_points(n: int, what: str = "the data") -> int:
 
 def _seconds(s: float) -> str:
     return f"{s:.1f} s" if s < 60 else f"{s / 60:.0f} min" if s < 3600 else f"{s / 3600:.0f} h"
-
-
-def chunk_rows(per_row_bytes: float, rows: int, target_bytes: float = 2 << 20) -> int:
-    """How many rows of ``per_row_bytes`` fit in one chunk of about ``target_bytes`` (at least one)."""
-    return max(1, min(rows, int(target_bytes // max(per_row_bytes, 1.0))))
-

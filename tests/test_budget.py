@@ -219,3 +219,17 @@ def test_work_that_nobody_waits_for_stops_at_its_next_chunk(work):
     with budget.limits(budget.NOTEBOOK, _cancel_after(2)), bounded(2.0):
         with pytest.raises(Cancelled):
             runs[work]()
+
+
+def test_the_charges_of_one_request_add_up():
+    """A page that computes several things (a race, a map, a swarm per optimiser) gets one budget, not one each."""
+    part = Cost(0.4 * budget.SERVER.seconds)
+    with budget.limits(budget.SERVER):
+        budget.charge(part, "the first", "")
+        budget.charge(part, "the second", "")
+        with pytest.raises(InputError, match="already used 3.2 s, over the limit of 4.0 s per request"):
+            budget.charge(part, "the third", "")
+    with budget.limits(budget.SERVER):  # a new request starts from nothing
+        budget.charge(part, "the first", "")
+    for _ in range(3):  # a notebook's calls each stand alone
+        budget.charge(Cost(0.9 * budget.NOTEBOOK.seconds), "a call", "")

@@ -19,7 +19,7 @@ from landscape import budget, data
 from landscape.types import InputError
 from landscape.ui import compute, outliers
 
-LIMIT_SECONDS = 0.5  # "well under a second" for the library, on a busy 2-core machine
+LIMIT_SECONDS = 2.0  # the library refuses in ~0.1 s; a bound with room for a busy 2-core machine (it took 3.4 s before)
 PAGE_SECONDS = 10.0  # one AppTest run of a page that refuses the upload (AppTest's own overhead included)
 MAX_BYTES = data.MAX_CSV_BYTES
 
