@@ -1,4 +1,5 @@
 """Plotly figure builders, one module per topic. No streamlit here; arrays go as float32."""
+from landscape.figures.style import CONFIG, readable
 from landscape.figures.surface import (COLORSCALE, Marker, contour, contour_row, descent_arrows, f32, log_height,
                                        surface_3d)
 from landscape.figures.classification import (binary_surface, confusion_matrix, decision_boundary, simplex,
@@ -9,8 +10,8 @@ from landscape.figures.neural import fitted_curves, plane_figures, train_val_cur
 from landscape.figures.outliers import Line, fit_scatter, influence, minimiser_shift, outlier_shares, psi_curves
 from landscape.figures.trajectories import animated_contour, basins, loss_curves, lr_momentum, paths_3d
 
-__all__ = ["COLORSCALE", "Marker", "animated_contour", "basins", "binary_surface", "confidence_curve", "curve_colors",
-           "confusion_matrix", "contour", "contour_row", "decision_boundary", "densities", "descent_arrows",
+__all__ = ["CONFIG", "COLORSCALE", "readable", "Marker", "animated_contour", "basins", "binary_surface",
+           "confidence_curve", "curve_colors", "confusion_matrix", "contour", "contour_row", "decision_boundary", "densities", "descent_arrows",
            "divergence_surfaces", "f32", "gallery_curves", "log_height", "loss_curves", "lr_momentum",
            "overlap_surfaces", "paths_3d", "segment_slices", "simplex", "softmax_surface", "surface_3d",
            "Line", "fit_scatter", "influence", "minimiser_shift", "outlier_shares", "psi_curves",

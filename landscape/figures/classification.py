@@ -5,6 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from landscape.classify import CLASSES, SOFTMAX_PARAMS, BinaryView, Metrics, SoftmaxView
+from landscape.figures.style import TEXT, readable
 from landscape.figures.surface import Marker, contour, f32, surface_3d
 
 CLASS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c")  # negative / A, positive / B, C
@@ -59,10 +60,10 @@ def decision_boundary(view: BinaryView, height: int = 480) -> go.Figure:
                              name="missed positive (false negative)",
                              marker=dict(color="rgba(0,0,0,0)", size=13, line=dict(width=2, color="#111"))))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), uirevision="boundary",
-                      xaxis_title="x₁", yaxis_title="x₂", legend=dict(orientation="h", y=-0.15))
+                      xaxis_title="x₁", yaxis_title="x₂")
     fig.update_xaxes(range=[float(view.box_x[0]), float(view.box_x[-1])])
     fig.update_yaxes(range=[float(view.box_y[0]), float(view.box_y[-1])], scaleanchor="x", scaleratio=1)
-    return fig
+    return readable(fig)
 
 
 def confusion_matrix(m: Metrics, height: int = 300) -> go.Figure:
@@ -70,11 +71,11 @@ def confusion_matrix(m: Metrics, height: int = 300) -> go.Figure:
     names = [["true negative", "false positive"], ["false negative", "true positive"]]
     text = [[f"{names[i][j]}<br><b>{int(m.matrix[i, j])}</b>" for j in range(2)] for i in range(2)]
     fig = go.Figure(go.Heatmap(z=f32(m.matrix), x=["predicted 0", "predicted 1"], y=["true 0", "true 1"],
-                               text=text, texttemplate="%{text}", colorscale="Blues", showscale=False,
-                               hovertemplate="%{y}, %{x}: %{z}<extra></extra>"))
+                               text=text, texttemplate="%{text}", textfont=dict(size=TEXT + 1), colorscale="Blues",
+                               showscale=False, hovertemplate="%{y}, %{x}: %{z}<extra></extra>"))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), uirevision="confusion")
     fig.update_yaxes(autorange="reversed")
-    return fig
+    return readable(fig, legend="none")
 
 
 def simplex(view: SoftmaxView, height: int = 480) -> go.Figure:
@@ -88,8 +89,7 @@ def simplex(view: SoftmaxView, height: int = 480) -> go.Figure:
                                                                           line=dict(width=0.5, color="white"))))
     axis = dict(min=0, linewidth=1, ticks="outside", tickformat=".1f")
     fig.update_layout(height=height, margin=dict(l=40, r=40, t=40, b=10), uirevision="simplex",
-                      legend=dict(orientation="h", y=-0.1),
                       ternary=dict(sum=1, aaxis=dict(title=dict(text="p(A)"), **axis),
                                    baxis=dict(title=dict(text="p(B)"), **axis),
                                    caxis=dict(title=dict(text="p(C)"), **axis)))
-    return fig
+    return readable(fig)

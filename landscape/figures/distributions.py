@@ -5,6 +5,7 @@ import plotly.graph_objects as go
 
 from landscape.divergence import DIVERGENCES, FitView, OverlapView
 from landscape.figures.losses import PALETTE
+from landscape.figures.style import readable
 from landscape.figures.surface import Marker, contour_row, f32
 
 DIVERGENCE_COLORS = dict(zip(DIVERGENCES, PALETTE[1:]))
@@ -43,8 +44,8 @@ def densities(view: FitView, height: int = 360) -> go.Figure:
                                  name=f"best q for {DIVERGENCES[name].label}: μ = {best.mu:.2f}, "
                                       f"σ = {best.sigma:.2f}"))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=20, b=10), uirevision="densities",
-                      xaxis_title="x", yaxis_title="density", legend=dict(orientation="h", y=-0.2))
-    return fig
+                      xaxis_title="x", yaxis_title="density")
+    return readable(fig)
 
 
 def segment_slices(view: OverlapView, height: int = 360) -> go.Figure:
@@ -61,6 +62,6 @@ def segment_slices(view: OverlapView, height: int = 360) -> go.Figure:
                                  line=dict(color=OVERLAP_COLORS[name], width=2.5)))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), uirevision="slices",
                       xaxis_title="position of the predicted segment (width = true width)",
-                      yaxis_title="loss ÷ its largest value", legend=dict(orientation="h", y=-0.2))
+                      yaxis_title="loss ÷ its largest value")
     fig.update_xaxes(range=[0, 1])
-    return fig
+    return readable(fig)

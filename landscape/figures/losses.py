@@ -6,6 +6,7 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from landscape.curves import Confidence, Gallery
+from landscape.figures.style import readable
 from landscape.figures.surface import f32
 
 PALETTE = qualitative.D3
@@ -41,8 +42,8 @@ def gallery_curves(g: Gallery, height: int = 440) -> go.Figure:
         fig.update_xaxes(title_text=g.x_label, row=1, col=col, zeroline=True)
     fig.add_hline(y=0, line=dict(color="#bbb", width=1), row=1, col=2)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision="gallery",
-                      legend=dict(orientation="h", y=-0.18), hovermode="closest")
-    return fig
+                      hovermode="closest")
+    return readable(fig)
 
 
 def confidence_curve(c: Confidence, height: int = 400) -> go.Figure:
@@ -66,6 +67,6 @@ def confidence_curve(c: Confidence, height: int = 400) -> go.Figure:
                              mode="lines", line=dict(color=PALETTE[2], width=2.5)))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), uirevision="confidence",
                       xaxis_title="probability the model gives the true class", yaxis_title="loss of one example",
-                      legend=dict(orientation="h", y=-0.2), hovermode="x unified")
+                      hovermode="x unified")
     fig.update_xaxes(range=[0, 1])
-    return fig
+    return readable(fig)

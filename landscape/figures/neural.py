@@ -9,6 +9,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from landscape.figures.style import TEXT, readable
 from landscape.figures.surface import Marker, contour, f32, surface_3d
 from landscape.types import Surface
 
@@ -18,6 +19,7 @@ REGIME_COLORS = {"underfit": "#4c78a8", "good fit": "#54a24b", "overfit": "#e457
 REGIME_OPACITY = 0.14
 PATH_COLOR = "#d62728"
 LINE_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b")
+HEIGHT = 390  # a plane's contour and 3D surface, side by side under the metrics (1280x720: above the fold)
 
 
 def lines(x, ys: Mapping[str, np.ndarray], x_label: str, y_label: str = "loss", log_y: bool = False,
@@ -32,9 +34,8 @@ def lines(x, ys: Mapping[str, np.ndarray], x_label: str, y_label: str = "loss", 
     fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
                       xaxis_title=x_label, yaxis_title=y_label + (" (log scale)" if log_y else ""),
                       yaxis=_log_axis(ys.values()) if log_y else dict(type="linear"),
-                      legend=dict(orientation="h", y=-0.22),
                       uirevision=x_label)
-    return fig
+    return readable(fig, top=40 if title else None)
 
 
 def _log_axis(values) -> dict[str, object]:
@@ -77,14 +78,13 @@ def train_val_curves(x, train, val, x_label: str, y_label: str = "loss", marks: 
     if floor is not None:  # the label placed by hand: add_hline's annotation misses on a log axis
         fig.add_hline(y=floor, line=dict(color="#555", width=1.5, dash="dot"))
         fig.add_annotation(x=0.01, xref="paper", y=float(np.log10(floor)) if log_y else floor, text="noise floor",
-                           showarrow=False, xanchor="left", yanchor="top", font=dict(size=11, color="#555"))
+                           showarrow=False, xanchor="left", yanchor="top", font=dict(size=TEXT, color="#555"))
     ordered = sorted((marks or {}).items(), key=lambda item: item[1])
     for i, (label, at) in enumerate(ordered):  # the leftmost label reads leftward, the others rightward
         fig.add_vline(x=at, line=dict(color="#333", width=1.5, dash="dash"))
         fig.add_annotation(x=at, y=1.0, yref="paper", text=label, showarrow=False, yanchor="bottom",
-                           xanchor="right" if i == 0 and len(ordered) > 1 else "left", font=dict(size=12))
-    fig.update_layout(margin=dict(l=10, r=10, t=40 if title else 28, b=10))
-    return fig
+                           xanchor="right" if i == 0 and len(ordered) > 1 else "left", font=dict(size=TEXT))
+    return readable(fig, top=50 if title else None)
 
 
 # ---- slices of a network's landscape -------------------------------------------------------------------
@@ -102,9 +102,8 @@ def plane_figures(surf: Surface, centre_z: float, log: bool, path: np.ndarray | 
     """(contour, 3D surface) of a plane through the trained weights, at (0, 0) with loss ``centre_z``; with
     ``path (R, 2)`` and its losses ``path_z (R,)`` on the plane, the training path drawn on both."""
     centre = Marker(0.0, 0.0, float(centre_z), "trained weights", "x", PATH_COLOR)
-    flat, tall = contour(surf, log, (centre,), height=480), surface_3d(surf, log, (centre,), height=480)
-    for fig, kind in ((flat, "contour"), (tall, "surface")):  # an upright colour-bar title leaves the plot its width
-        fig.update_traces(colorbar=dict(title=dict(side="right")), selector=dict(type=kind))
+    flat = contour(surf, log, (centre,), height=HEIGHT)  # the colour bar is the map's; the 3D beside it has none
+    tall = surface_3d(surf, log, (centre,), height=HEIGHT, show_scale=False)
     if path is not None and path_z is not None:
         flat.add_trace(go.Scatter(x=f32(path[:, 0]), y=f32(path[:, 1]), mode="lines+markers", name="training path",
                                   line=dict(color="white", width=2), marker=dict(size=4, color=PATH_COLOR)))
@@ -134,6 +133,6 @@ def fitted_curves(x_train, y_train, x_val, y_val, grid, truth, fits: Mapping[str
     span = np.ptp(np.concatenate([np.ravel(y_train), np.ravel(y_val)]))
     low, high = float(np.min(y_val)), float(np.max(y_val))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="x", yaxis_title="y",
-                      legend=dict(orientation="h", y=-0.18), uirevision="fit",
+                      uirevision="fit",
                       yaxis=dict(range=[low - 0.25 * span, high + 0.25 * span]))  # wild fits run off the chart
-    return fig
+    return readable(fig)

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from landscape.figures.style import readable, scene_room
 from landscape.types import Surface
 
 COLORSCALE = "Viridis"
+LOG_TITLE, LINEAR_TITLE = "loss (log scale)", "loss"
 MARKER_COLORS = {"grid minimum": "#ff7f0e", "true minimum": "#d62728", "start": "#2ca02c"}
 
 
@@ -37,10 +39,39 @@ def log_height(z: np.ndarray) -> np.ndarray:
     return np.log10(1.0 + np.where(finite, z, np.nan) - low)
 
 
-def _heights(surf: Surface, log: bool) -> tuple[np.ndarray, str]:
+def log_ticks(z: np.ndarray, most: int = 7) -> dict:
+    """Ticks of a ``log_height`` scale labelled with the loss itself: at the minimum and at the minimum plus
+    whole decades (every other decade when there are more than ``most``)."""
+    finite = z[np.isfinite(z)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    span = high - low
+    if span <= 0:
+        return dict(tickvals=[0.0], ticktext=[f"{low:.3g}"])
+    top = int(np.floor(np.log10(span) + 1e-9))
+    bottom = min(top - most + 1, -1) if span < 1 else 0
+    decades = np.arange(bottom, top + 1)
+    decades = decades[::-(-len(decades) // most)] if len(decades) > most else decades
+    for steps in ((1.0,), (1.0, 2.0, 5.0)):  # whole decades; 1, 2 and 5 of each when that leaves too few
+        above = np.array([0.0] + [m * 10.0 ** d for d in decades for m in steps if m * 10.0 ** d <= span * (1 + 1e-9)])
+        above = above[(above == 0) | (np.log10(1 + above) > 0.08 * np.log10(1 + span))]  # none crowding the minimum
+        if len(above) >= 3:
+            break
+    digits = int(np.clip(np.ceil(np.log10(max(abs(low), 1e-300) / above[1])) + 2, 3, 8)) if len(above) > 1 else 3
+    step = 10.0 ** (np.floor(np.log10(span)) - 4)  # labels to a ten-thousandth of the span: no "1.2e-30" for 0
+    return dict(tickvals=[float(v) for v in np.log10(1.0 + above)],
+                ticktext=[short(round((low + v) / step) * step, digits) for v in above])
+
+
+def short(v: float, digits: int = 3) -> str:
+    """``v`` to ``digits`` significant digits, exponents without padding (1e3, 2.5e-4)."""
+    return f"{v:.{digits}g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
+
+
+def _heights(surf: Surface, log: bool) -> tuple[np.ndarray, str, dict]:
+    """Heights drawn, their title in words and, on a log scale, ticks labelled with the loss."""
     if log:
-        return log_height(surf.z), "log10(1 + loss - min)"
-    return np.where(np.isfinite(surf.z), surf.z, np.nan), "loss"
+        return log_height(surf.z), LOG_TITLE, log_ticks(surf.z)
+    return np.where(np.isfinite(surf.z), surf.z, np.nan), LINEAR_TITLE, {}
 
 
 def _marker_height(surf: Surface, m: Marker, log: bool) -> float:
@@ -51,34 +82,40 @@ def _marker_height(surf: Surface, m: Marker, log: bool) -> float:
 
 
 def surface_3d(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = (), title: str = "",
-               height: int = 520) -> go.Figure:
-    """A rotatable 3D surface with the minima marked."""
-    z, z_label = _heights(surf, log)
-    fig = go.Figure(go.Surface(x=f32(surf.x), y=f32(surf.y), z=f32(z), colorscale=COLORSCALE,
-                               colorbar=dict(title=dict(text=z_label), len=0.7), name="loss",
-                               contours=dict(z=dict(show=True, usecolormap=True, project_z=True, width=1))))
-    for m in markers:
-        fig.add_trace(go.Scatter3d(x=f32([m.x]), y=f32([m.y]), z=f32([_marker_height(surf, m, log)]),
-                                   mode="markers", name=m.label,
-                                   marker=dict(size=6, color=m.colour,
-                                               symbol="diamond" if m.symbol == "x" else m.symbol)))
+               height: int = 520, show_scale: bool = True) -> go.Figure:
+    """A rotatable 3D surface with the minima marked (one trace for all of them: every WebGL trace costs
+    a machine without a GPU its own drawing).  ``show_scale=False`` when a map beside it has the colour bar.
+
+    No contour lines are projected under it: the map beside it shows them, and in software WebGL they
+    cost a third of the drawing."""
+    z, z_label, ticks = _heights(surf, log)
+    fig = go.Figure(go.Surface(x=f32(surf.x), y=f32(surf.y), z=f32(z), colorscale=COLORSCALE, showscale=show_scale,
+                               colorbar=dict(title=dict(text=z_label, side="right"), len=0.8, **ticks), name="loss",
+                               hovertemplate=f"{surf.x_label} %{{x:.3g}}, {surf.y_label} %{{y:.3g}}<extra></extra>"))
+    if markers:
+        fig.add_trace(go.Scatter3d(x=f32([m.x for m in markers]), y=f32([m.y for m in markers]),
+                                   z=f32([_marker_height(surf, m, log) for m in markers]), mode="markers",
+                                   name=" · ".join(dict.fromkeys(m.label for m in markers)), showlegend=False,
+                                   text=[m.label for m in markers], hovertemplate="%{text}<extra></extra>",
+                                   marker=dict(size=6, color=[m.colour for m in markers],
+                                               symbol=["diamond" if m.symbol == "x" else m.symbol for m in markers])))
     fig.update_layout(
         title=title, height=height, margin=dict(l=0, r=0, t=40 if title else 10, b=0), uirevision="surface",
-        legend=dict(orientation="h", y=0.02),
-        scene=dict(xaxis_title=surf.x_label, yaxis_title=surf.y_label, zaxis_title=z_label,
-                   camera=dict(eye=dict(x=1.5, y=-1.5, z=1.0)), aspectmode="manual",
-                   aspectratio=dict(x=1, y=1, z=0.6)))
-    return fig
+        scene=dict(xaxis_title=surf.x_label, yaxis_title=surf.y_label,
+                   zaxis=dict(title=LINEAR_TITLE, nticks=5, **ticks),  # the map's colour bar says the scale
+                   xaxis_nticks=5, yaxis_nticks=5, camera=dict(eye=dict(x=1.5, y=-1.5, z=1.0)),
+                   aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.6)))
+    return scene_room(readable(fig, legend="none"))
 
 
 def contour(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = (), title: str = "",
             arrows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
-            height: int = 520, show_scale: bool = True) -> go.Figure:
+            height: int = 520, show_scale: bool = True, legend: str = "below") -> go.Figure:
     """A filled contour map with the minima marked and, optionally, arrows along -gradient."""
-    z, z_label = _heights(surf, log)
+    z, z_label, ticks = _heights(surf, log)
     fig = go.Figure(go.Contour(x=f32(surf.x), y=f32(surf.y), z=f32(z), colorscale=COLORSCALE, ncontours=30,
-                               showscale=show_scale, colorbar=dict(title=dict(text=z_label)), name="loss",
-                               contours=dict(coloring="heatmap", showlines=True), line=dict(width=0.5)))
+                               showscale=show_scale, colorbar=dict(title=dict(text=z_label, side="right"), **ticks),
+                               name="loss", contours=dict(coloring="heatmap", showlines=True), line=dict(width=0.5)))
     if arrows is not None:
         fig.add_trace(descent_arrows(*arrows, span=min(np.ptp(surf.x), np.ptp(surf.y))))
     for m in markers:
@@ -86,11 +123,10 @@ def contour(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = (), 
                                  marker=dict(size=13, symbol=m.symbol, color=m.colour,
                                              line=dict(width=2, color="white"))))
     fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-                      xaxis_title=surf.x_label, yaxis_title=surf.y_label, uirevision="contour",
-                      legend=dict(orientation="h", y=-0.15))
+                      xaxis_title=surf.x_label, yaxis_title=surf.y_label, uirevision="contour")
     fig.update_xaxes(range=[float(surf.x[0]), float(surf.x[-1])])
     fig.update_yaxes(range=[float(surf.y[0]), float(surf.y[-1])])
-    return fig
+    return readable(fig, legend)
 
 
 def descent_arrows(x: np.ndarray, y: np.ndarray, gx: np.ndarray, gy: np.ndarray, span: float) -> go.Scatter:
@@ -126,7 +162,7 @@ def contour_row(surfaces: dict[str, Surface], markers: dict[str, tuple[Marker, .
     shown: set[str] = set()  # each marker label in the legend once, at its first appearance
     for col, name in enumerate(titles, start=1):
         surf = surfaces[name]
-        z, _ = _heights(surf, log)
+        z, _, _ = _heights(surf, log)
         fig.add_trace(go.Contour(x=f32(surf.x), y=f32(surf.y), z=f32(z), colorscale=COLORSCALE, showscale=False,
                                  ncontours=25, name=name, contours=dict(coloring="heatmap")), 1, col)
         for m in markers.get(name, ()):
@@ -137,6 +173,5 @@ def contour_row(surfaces: dict[str, Surface], markers: dict[str, tuple[Marker, .
             shown.add(m.label)
         fig.update_xaxes(title_text=surf.x_label, row=1, col=col)
     fig.update_yaxes(title_text=next(iter(surfaces.values())).y_label, row=1, col=1)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision="row",
-                      legend=dict(orientation="h", y=-0.25))
-    return fig
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision="row")
+    return readable(fig)

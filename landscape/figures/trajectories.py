@@ -16,7 +16,8 @@ from plotly.colors import hex_to_rgb, sequential
 from plotly.subplots import make_subplots
 from PIL import Image
 
-from landscape.figures.surface import MARKER_COLORS, Marker, contour, f32, log_height, surface_3d
+from landscape.figures.style import readable, scene_room
+from landscape.figures.surface import MARKER_COLORS, Marker, contour, f32, log_height, short, surface_3d
 from landscape.types import Surface, Trajectory
 
 PATH_COLORS = ("#d62728", "#ff7f0e", "#1f3dff", "#e600e6", "#000000", "#8c564b", "#00a5c8", "#2ca02c", "#7f7f7f")
@@ -153,7 +154,7 @@ def _animate_args(duration: int) -> dict[str, object]:
 
 
 def animated_contour(surf: Surface, paths: Mapping[str, Trajectory], log: bool = False,
-                     markers: tuple[Marker, ...] = (), frame_ms: int = 60, height: int = 600,
+                     markers: tuple[Marker, ...] = (), frame_ms: int = 60, height: int = 540,
                      clickable: bool = True) -> go.Figure:
     """The contour map with every path, animated: Play / Pause and a step slider under the map.
 
@@ -197,10 +198,10 @@ def animated_contour(surf: Surface, paths: Mapping[str, Trajectory], log: bool =
                               dict(label="❚❚ Pause", method="animate", args=[[None], _animate_args(0)])])],
         sliders=[dict(active=len(steps) - 1, x=0.2, len=0.8, y=-0.1, yanchor="top", pad=dict(t=0, b=0),
                       ticklen=0, minorticklen=0, tickcolor="rgba(0,0,0,0)", font=dict(color="rgba(0,0,0,0)", size=1),
-                      currentvalue=dict(prefix="step ", xanchor="right", font=dict(size=14, color="#333")),
+                      currentvalue=dict(prefix="step ", xanchor="right", font=dict(size=15)),
                       steps=[dict(label=str(t), method="animate", args=[[str(t)], _animate_args(0)])
                              for t in steps])])
-    return _dedupe_legend(fig)
+    return _dedupe_legend(readable(fig, legend="right"))
 
 
 # ---- 3D ---------------------------------------------------------------------------------------------
@@ -216,9 +217,9 @@ def _lift(surf: Surface, losses: np.ndarray, log: bool) -> np.ndarray:
 
 
 def paths_3d(surf: Surface, paths: Mapping[str, Trajectory], log: bool = False,
-             markers: tuple[Marker, ...] = (), height: int = 600) -> go.Figure:
+             markers: tuple[Marker, ...] = (), height: int = 540) -> go.Figure:
     """The 3D surface with every path drawn on it (points outside the view are clipped)."""
-    fig = surface_3d(surf, log, markers, height=height)
+    fig = surface_3d(surf, log, markers, height=height, show_scale=False)  # the contour beside it has the legend
     for i, (label, path) in enumerate(paths.items()):
         keep = _drawn(len(path.points), np.array([], dtype=int))
         inside = ((path.points[keep, 0] >= surf.x[0]) & (path.points[keep, 0] <= surf.x[-1])
@@ -227,12 +228,11 @@ def paths_3d(surf: Surface, paths: Mapping[str, Trajectory], log: bool = False,
         fig.add_trace(go.Scatter3d(x=f32(path.points[keep, 0]), y=f32(path.points[keep, 1]),
                                    z=shown(_lift(surf, path.losses[keep], log)), mode="lines", name=label,
                                    line=dict(color=color(i), width=7)))
-    fig.update_traces(showscale=False, selector=dict(type="surface"))
-    fig.update_layout(showlegend=False, margin=dict(t=10),  # the contour beside it carries the legend
+    fig.update_layout(showlegend=False,
                       scene=dict(camera=dict(eye=dict(x=0.9, y=-1.5, z=1.6)),  # from above: paths run in valleys
                                  xaxis=dict(range=[float(surf.x[0]), float(surf.x[-1])]),
                                  yaxis=dict(range=[float(surf.y[0]), float(surf.y[-1])])))
-    return _dedupe_legend(fig)
+    return scene_room(fig)
 
 
 # ---- loss curves --------------------------------------------------------------------------------------
@@ -263,9 +263,8 @@ def loss_curves(paths: Mapping[str, Trajectory], floor: float | None = None, hei
                                                  line=dict(width=1, color="black"))))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="step",
                       yaxis=_log_axis([p.losses for p in paths.values()], floor, gap_label(floor)),
-                      legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"), uirevision="curves",
-                      plot_bgcolor="#f4f4f8")
-    return fig
+                      uirevision="curves", plot_bgcolor="#f4f4f8")
+    return readable(fig)
 
 
 # ---- swarm: basins of attraction ------------------------------------------------------------------------
@@ -312,9 +311,8 @@ def basins(surf: Surface, panels: Mapping[str, tuple[np.ndarray, np.ndarray]], m
         fig.update_yaxes(range=[float(surf.y[0]), float(surf.y[-1])], title_text=surf.y_label if col == 0 else None,
                          row=row + 1, col=col + 1)
     fig.update_layout(height=panel_height * rows + 90 * (rows - 1) + 60, margin=dict(l=10, r=10, t=40, b=10),
-                      uirevision="basins",
-                      legend=dict(orientation="h", x=0, y=-0.08 / rows, yanchor="top"), plot_bgcolor="white")
-    return fig
+                      uirevision="basins", plot_bgcolor="white")
+    return readable(fig)
 
 
 # ---- learning rate x momentum -------------------------------------------------------------------------
@@ -332,12 +330,18 @@ def lr_momentum(lrs: np.ndarray, momenta: np.ndarray, final: np.ndarray, floor: 
     ok = ~diverged
     worst = value[ok].max() if ok.any() else 0.0
     z = np.where(diverged, worst, value)
-    title = f"log10({gap_label(floor)})" if floor is not None else "final loss"
+    title = f"final {gap_label(floor)}, log scale" if floor is not None else "final loss"
+    colorbar = dict(title=dict(text=title, side="right"))
+    if floor is not None:  # the colours are log10 of the gap: ticks at whole decades, labelled with the gap
+        decades = np.arange(np.floor(z.min()), np.ceil(z.max()) + 1) if np.isfinite(z).all() else np.zeros(1)
+        decades = decades[::-(-len(decades) // 7)]
+        colorbar |= dict(tickvals=[float(d) for d in decades], ticktext=[short(10.0 ** d) for d in decades])
     fig = go.Figure(go.Heatmap(x=f32(x), y=f32(momenta), z=shown(z), colorscale="Viridis", name="final loss",
-                               colorbar=dict(title=dict(text=title, side="right")),
-                               hovertemplate="lr %{customdata:.3g}, momentum %{y:.2f}<br>"
-                                             f"{title} %{{z:.3g}}<extra></extra>",
-                               customdata=f32(np.broadcast_to(np.asarray(lrs), z.shape))))
+                               colorbar=colorbar,
+                               hovertemplate="lr %{customdata[0]:.3g}, momentum %{y:.2f}<br>"
+                                             f"final {gap_label(floor)}: %{{customdata[1]:.3g}}<extra></extra>",
+                               customdata=np.stack([shown(np.broadcast_to(np.asarray(lrs), z.shape)),
+                                                    shown(10.0 ** z if floor is not None else z)], -1)))
     my, mx = np.nonzero(diverged)
     if len(mx):
         fig.add_trace(go.Scatter(x=f32(x[mx]), y=f32(np.asarray(momenta)[my]), mode="markers", name="diverged",
@@ -359,6 +363,5 @@ def lr_momentum(lrs: np.ndarray, momenta: np.ndarray, final: np.ndarray, floor: 
                       xaxis=dict(title="learning rate", tickvals=ticks, ticktext=[f"{10 ** t:g}" for t in ticks],
                                  range=[float(x[0] - (x[1] - x[0]) / 2), float(x[-1] + (x[-1] - x[-2]) / 2)]
                                  if len(x) > 1 else None),
-                      yaxis=dict(title="momentum μ"),
-                      legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"))
-    return fig
+                      yaxis=dict(title="momentum μ"))
+    return readable(fig)
