@@ -35,8 +35,11 @@ def test_neural_default_trains_and_draws_the_random_plane():
     at = ok(load(NEURAL))
     assert len(charts(at)) == 3  # history, contour, 3D surface
     assert [m.label for m in at.metric][:2] == ["training loss", "validation loss"]
-    assert "2-32-32-1 tanh network" in text(at) and "trained in" in text(at) and "41×41 grid" in text(at)
+    assert "2-32-32-1 tanh network" in text(at) and "41×41 grid" in text(at)
     assert "What a slice can and cannot show" in [s.value for s in at.subheader]
+    assert "Trained in" not in text(at) and "computed in" not in text(at)  # computation details: one switch away
+    at.checkbox(key="nn_details").check().run()
+    assert "Trained in" in text(ok(at)) and "Grid computed in" in text(at) and at.query_params["details"] == "1"
 
 
 @pytest.mark.parametrize("view, count, needle", [
@@ -162,7 +165,10 @@ def test_overfitting_default_draws_both_sweeps_with_labels():
     assert len(charts(at)) == 4
     body = text(at)
     assert "Degree 12: overfit" in body and "At the best epoch" in body and "At the end" in body
-    assert "ridge fits on 30 points" in body and "trained in" in body
+    assert "ridge fits on 30 points" in body and "rained in" not in body  # computation details: one switch away
+    at.checkbox(key="fit_details").check().run()
+    body = text(ok(at))
+    assert "Trained in" in body and "The 21 fits computed in" in body and at.query_params["details"] == "1"
 
 
 @pytest.mark.parametrize("degree, label", [(1, "underfit"), (7, "good fit"), (20, "overfit")])

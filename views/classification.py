@@ -25,7 +25,7 @@ url.report()
 
 view = ui.run_or_stop(catalogue.binary_view, dataset, n, seed, loss, json.dumps(params), pos_weight)
 left, right = st.columns(2)
-left.plotly_chart(figures.binary_surface(view, style), key="classify_surface")
+left.plotly_chart(figures.binary_surface(view, style), key="classify_surface", config=figures.CONFIG)
 right.plotly_chart(figures.decision_boundary(view), key="classify_boundary")
 st.caption(f"{view.title}: the loss over the two weights (w₁, w₂), at the minimiser's bias b = "
            f"{view.fit.theta[2]:.3g}. Minimiser w = ({view.fit.theta[0]:.3g}, {view.fit.theta[1]:.3g}); "

@@ -7,6 +7,8 @@ from landscape.ui import neural
 url = ui.UrlState("nn")
 st.title("Neural-network landscape")
 settings = neural.training_form(url)
+SLICE = st.sidebar.container()  # the slice's own controls, under the training form
+details = ui.details_switch(url)
 url.report()
 
 run = ui.run_or_stop(neural.train, settings)
@@ -15,45 +17,53 @@ if run is None:  # stopped: the message and a "Run again" button are shown
     st.stop()
 for card, (label, value) in zip(st.columns(6), neural.summary(run).items()):
     card.metric(label, value)
-st.plotly_chart(figures.train_val_curves(run.epochs, run.train_loss, run.val_loss, "epoch", height=280),
-                key="chart_nn_history")
-st.caption(f"{neural.describe(run)}: trained in {run.seconds:.2f} s")
+
+
+def show_history() -> None:
+    """How training went: the loss curves, what was trained."""
+    st.plotly_chart(figures.train_val_curves(run.epochs, run.train_loss, run.val_loss, "epoch", height=300),
+                    key="chart_nn_history")
+    st.caption(neural.describe(run))
+    ui.detail(f"Trained in {run.seconds:.2f} s", details)
+
+
 if run.diverged_at is not None:
     st.error(neural.diverged_message(run), icon=":material/trending_up:")
+    show_history()
     url.sync()
     st.stop()
+SLICE.subheader("Slice")
 
 
 def show_plane(settings: str) -> None:
     """Two random directions through the trained weights: contour and 3D surface."""
-    c = st.columns([2, 2, 2, 2, 1])
     part = url.radio("Loss on", "part", list(neural.PARTS), horizontal=True, format_func=neural.PARTS.get,
-                     container=c[0])
-    resolution = url.slider("Resolution", "res", 11, slices.MAX_RESOLUTION, 41, container=c[1])
-    span = url.slider("Half-width (in direction lengths)", "span", 0.1, 5.0, 1.0, step=0.1, container=c[2])
-    norm = url.selectbox("Direction normalisation", "norm", list(slices.NORMALISATIONS), container=c[3])
-    seed = url.number("Direction seed", "dseed", 0, 10_000, 0, container=c[4])
-    log = url.checkbox("Log height: log10(1 + loss − min)", "log", True)
+                     container=SLICE)
+    resolution = url.slider("Resolution", "res", 11, slices.MAX_RESOLUTION, 41, container=SLICE)
+    span = url.slider("Half-width (in direction lengths)", "span", 0.1, 5.0, 1.0, step=0.1, container=SLICE)
+    norm = url.selectbox("Direction normalisation", "norm", list(slices.NORMALISATIONS), container=SLICE)
+    seed = url.number("Direction seed", "dseed", 0, 10_000, 0, container=SLICE)
+    log = url.checkbox("Log height: log10(1 + loss − min)", "log", True, container=SLICE)
     with ui.messages():
         timed = neural.random_plane(settings, resolution, span, norm, seed)
         surf = getattr(timed.value, part)
         flat, tall = figures.plane_figures(surf, neural.final_loss(run, part), log)
         left, right = st.columns(2)
         left.plotly_chart(flat, key="chart_nn_plane_contour")
-        right.plotly_chart(tall, key="chart_nn_plane_3d")
+        right.plotly_chart(tall, key="chart_nn_plane_3d", config=figures.CONFIG)
         st.caption(f"{neural.PARTS[part]} loss L(θ* + a·d₁ + b·d₂) on a {resolution}×{resolution} grid "
-                   f"(training and validation together) computed in {timed.seconds * 1000:.0f} ms · d₁, d₂ "
-                   f"Gaussian, {norm}-normalised, biases zero, seed {seed} · page total with training: "
-                   f"{run.seconds + timed.seconds:.2f} s")
+                   f"(training and validation together) · d₁, d₂ Gaussian, {norm}-normalised, biases zero, "
+                   f"seed {seed}")
+        ui.detail(f"Grid computed in {timed.seconds * 1000:.0f} ms · page total with training: "
+                  f"{run.seconds + timed.seconds:.2f} s", details)
 
 
 def show_pca(settings: str) -> None:
     """The plane of the training path's two main directions, with the path projected onto it."""
-    c = st.columns(3)
     part = url.radio("Loss on", "part", list(neural.PARTS), horizontal=True, format_func=neural.PARTS.get,
-                     container=c[0])
-    resolution = url.slider("Resolution", "res", 11, slices.MAX_RESOLUTION, 41, container=c[1])
-    log = url.checkbox("Log height: log10(1 + loss − min)", "log", True, container=c[2])
+                     container=SLICE)
+    resolution = url.slider("Resolution", "res", 11, slices.MAX_RESOLUTION, 41, container=SLICE)
+    log = url.checkbox("Log height: log10(1 + loss − min)", "log", True, container=SLICE)
     with ui.messages():
         timed = neural.pca_plane(settings, resolution)
         view = timed.value
@@ -62,16 +72,17 @@ def show_pca(settings: str) -> None:
                                                   view.path_loss[part])
         left, right = st.columns(2)
         left.plotly_chart(flat, key="chart_nn_pca_contour")
-        right.plotly_chart(tall, key="chart_nn_pca_3d")
+        right.plotly_chart(tall, key="chart_nn_pca_3d", config=figures.CONFIG)
         first, second = view.explained
         st.caption(f"Explained variance: PC 1 holds {first:.1%} of the path's movement, PC 2 {second:.1%} "
                    f"({first + second:.1%} together; the rest is off this plane) · {len(view.coords)} recorded "
-                   f"points · {resolution}×{resolution} grid computed in {timed.seconds * 1000:.0f} ms")
+                   f"points · {resolution}×{resolution} grid")
+        ui.detail(f"Grid computed in {timed.seconds * 1000:.0f} ms", details)
 
 
 def show_interpolation(settings: str) -> None:
     """The straight line from the initial to the trained weights, and beyond."""
-    log = url.checkbox("Log scale", "log", True)
+    log = url.checkbox("Log scale", "log", True, container=SLICE)
     with ui.messages():
         timed = neural.interpolation(settings)
         line = timed.value
@@ -79,8 +90,8 @@ def show_interpolation(settings: str) -> None:
                                                  "α:  θ(α) = (1 − α)·θ₀ + α·θ*", log_y=log,
                                                  marks={"initial θ₀": 0.0, "trained θ*": 1.0}, height=420),
                         key="chart_nn_interpolation")
-        st.caption(f"{len(line.alphas)} points on the line, training and validation, computed in "
-                   f"{timed.seconds * 1000:.0f} ms")
+        st.caption(f"{len(line.alphas)} points on the line, training and validation")
+        ui.detail(f"Computed in {timed.seconds * 1000:.0f} ms", details)
 
 
 def show_curvature(settings: str) -> None:
@@ -94,7 +105,8 @@ def show_curvature(settings: str) -> None:
         cards[-1].metric("trace of H (Hutchinson)", f"{view.trace.estimate:.4g} ± {view.trace.std_error:.2g}",
                          help="± one standard error of the estimate")
         st.caption(f"Hessian H of the training loss at θ*: top eigenvalues by Lanczos, the trace from "
-                   f"{view.trace.probes} random ±1 probes; computed in {timed.seconds * 1000:.0f} ms")
+                   f"{view.trace.probes} random ±1 probes")
+        ui.detail(f"Computed in {timed.seconds * 1000:.0f} ms", details)
     st.markdown(f"**Sharpness: a small-batch (batch {neural.SMALL_BATCH}) and a large-batch (the whole training "
                 "set) minimum**, the same network and epochs from the same initial weights")
     with ui.messages():
@@ -112,10 +124,13 @@ VIEWS = {"plane": show_plane, "pca": show_pca, "interpolation": show_interpolati
 # Not an st.fragment: Streamlit queues a fragment's reruns behind its running one, so a Stop pressed in
 # a fragment could not interrupt it.  Every view control changes the figures anyway, and a figure whose
 # inputs did not change is sent byte-identical, so the 3D camera stays where it was.
-st.subheader("The landscape around the trained weights")
-view = url.radio("View", "view", list(neural.VIEWS), horizontal=True, format_func=neural.VIEWS.get)
+view = url.radio("The landscape around the trained weights", "view", list(neural.VIEWS), horizontal=True,
+                 format_func=neural.VIEWS.get)
 VIEWS[view](settings)
 url.report()
+
+st.subheader("How training went")
+show_history()
 
 st.subheader("What a slice can and cannot show")
 st.markdown(

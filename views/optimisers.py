@@ -13,6 +13,7 @@ objective = ui.run_or_stop(compute.build_objective, spec_json, csv)
 with st.sidebar:
     race = optimisers.race_picker(url, objective)
     extras = optimisers.extras_picker(url)
+    details = ui.details_switch(url)
 url.report()
 url.sync()
 for note in race.notes:
@@ -27,9 +28,10 @@ for note in view.notes:
 left, right = st.columns([3, 2])
 url.chart(left, figures.animated_contour(view.surface, view.paths, view.log_scale, view.markers, extras.frame_ms),
           key="chart_contour", on_select=optimisers.start_from_click(url, "chart_contour"), selection_mode="points")
-right.plotly_chart(figures.paths_3d(view.surface, view.paths, view.log_scale, view.markers), key="chart_3d")
-st.caption(f"{view.title} · {len(view.paths)} optimisers × {view.steps} steps computed in "
-           f"{view.seconds * 1000:.0f} ms · press ▶ Play or drag the step slider; click the map to start there")
+right.plotly_chart(figures.paths_3d(view.surface, view.paths, view.log_scale, view.markers), key="chart_3d",
+                   config=figures.CONFIG)
+st.caption(f"{view.title} · press ▶ Play or drag the step slider; click the map to start there")
+ui.detail(f"{len(view.paths)} optimisers × {view.steps} steps computed in {view.seconds * 1000:.0f} ms", details)
 
 left, right = st.columns([11, 10])
 left.plotly_chart(figures.loss_curves(view.paths, view.floor), key="chart_curves")
@@ -43,8 +45,9 @@ if extras.swarm_n:
     with ui.messages():
         swarm = optimisers.swarm_view(spec_json, csv, race.entries, race.steps, extras.swarm_n)
         st.plotly_chart(figures.basins(view.surface, swarm.panels, swarm.minima, swarm.n), key="chart_swarm")
-        st.caption(f"{swarm.n}×{swarm.n} starts per optimiser computed in {swarm.seconds * 1000:.0f} ms"
-                   + "".join(f" · {label} runs one start at a time and is left out" for label in swarm.skipped))
+        if swarm.skipped:
+            st.caption(" · ".join(f"{label} runs one start at a time and is left out" for label in swarm.skipped))
+        ui.detail(f"{swarm.n}×{swarm.n} starts per optimiser computed in {swarm.seconds * 1000:.0f} ms", details)
 
 if extras.lr_map:
     st.subheader("Learning rate × momentum: where does training diverge?")
@@ -52,8 +55,8 @@ if extras.lr_map:
         lr_map = optimisers.map_view(spec_json, csv, race.start, race.steps)
         st.plotly_chart(figures.lr_momentum(lr_map.lrs, lr_map.momenta, lr_map.final, lr_map.floor, lr_map.limit),
                         key="chart_map")
-        st.caption(f"SGD with momentum from the start, {view.steps} steps, {lr_map.final.size} settings computed "
-                   f"in {lr_map.seconds * 1000:.0f} ms; crosses mark the runs that diverged")
+        st.caption(f"SGD with momentum from the start, {view.steps} steps; crosses mark the runs that diverged")
+        ui.detail(f"{lr_map.final.size} settings computed in {lr_map.seconds * 1000:.0f} ms", details)
 
 st.subheader("The update rules")
 for label, rule in optimisers.update_rules(race.entries, race.schedule):

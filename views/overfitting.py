@@ -16,12 +16,14 @@ with st.sidebar:
     seed = url.number("Seed", "seed", 0, 10_000, 0, clamp=False)
     l2 = url.number("L2 penalty λ (weight decay)", "l2", 0.0, capacity.MAX_L2, 0.0, step=0.001, clamp=False,
                     format="%g", help="adds λ‖w‖² to the mean squared error, for the polynomials and the network")
+    details = ui.details_switch(url)
 url.report()
 
-st.subheader("Over capacity: polynomials of growing degree")
+heading, control = st.columns([3, 2], vertical_alignment="bottom")
+heading.subheader("Over capacity: polynomials of growing degree")
 view = ui.run_or_stop(overfitting.degree_sweep, n, noise, seed, l2)
 sweep = view.sweep
-degree = url.slider("Degree to draw", "degree", 0, overfitting.SWEEP_DEGREE, 12)
+degree = url.slider("Degree to draw", "degree", 0, overfitting.SWEEP_DEGREE, 12, container=control)
 left, right = st.columns(2)
 left.plotly_chart(figures.train_val_curves(sweep.degrees, sweep.train, sweep.val, "polynomial degree",
                                            "mean squared error", marks=overfitting.degree_marks(view, degree),
@@ -31,8 +33,9 @@ right.plotly_chart(figures.fitted_curves(view.split.X_train[:, 0], view.split.y_
                                          overfitting.degree_fits(view, degree)), key="chart_fit_degree_curves")
 st.markdown(overfitting.degree_reading(view, degree))
 st.caption(f"{len(sweep.degrees)} ridge fits on {len(view.split.X_train)} points, errors on "
-           f"{len(view.split.X_val)} validation points, computed in {sweep.seconds * 1000:.0f} ms · noise floor "
+           f"{len(view.split.X_val)} validation points · noise floor "
            f"{sweep.floor:.3g} (σ², or 1 % of the variance of y when σ is tiny)")
+ui.detail(f"The {len(sweep.degrees)} fits computed in {sweep.seconds * 1000:.0f} ms", details)
 
 st.subheader("Over training time: a neural network")
 c = st.columns(4)
@@ -57,8 +60,9 @@ if curve is not None:
                                              {"network at the best epoch": curve.fit_best,
                                               "network at the end": curve.fit_final}), key="chart_fit_epoch_curves")
     st.markdown(overfitting.epoch_reading(curve))
-    st.caption(f"1-{'-'.join([str(width)] * layers)}-1 tanh network, Adam, {len(curve.epochs)} records, trained in "
-               f"{curve.seconds:.2f} s · the page's compute in all: {sweep.seconds + curve.seconds:.2f} s")
+    st.caption(f"1-{'-'.join([str(width)] * layers)}-1 tanh network, Adam, {len(curve.epochs)} records")
+    ui.detail(f"Trained in {curve.seconds:.2f} s · the page's compute in all: {sweep.seconds + curve.seconds:.2f} s",
+              details)
 
 st.subheader("Reading the curves")
 st.markdown(

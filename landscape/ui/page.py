@@ -63,3 +63,19 @@ def run_or_stop(fn, *args, **kwargs):
     except InputError as err:
         st.error(str(err), icon="⚠️")
         st.stop()
+
+
+DETAILS = "details"  # every page's "Show computation details" switch, under this name in the link
+
+
+def details_switch(url, container=st.sidebar) -> bool:
+    """The page's switch for computation details (off by default, kept in the link): timings, grid sizes and
+    the method behind a figure are for a teacher who wants them, not for the projector."""
+    return url.checkbox("Show computation details", DETAILS, False, container=container,
+                        help="timings, grid sizes and how each figure was computed, in a line under it")
+
+
+def detail(text: str, shown: bool, container=st) -> None:
+    """A line of computation details under a figure, when the page's switch is on."""
+    if shown:
+        container.caption(text)
