@@ -1,8 +1,15 @@
-"""Loss surface: a rotatable 3D surface and its contour map over two parameters."""
+"""Loss surface: a rotatable 3D surface and its contour map over two parameters, and the data it is built from
+with the model of the point picked on the map."""
+import json
+
 import streamlit as st
 
 from landscape import figures, ui
-from landscape.ui import compute
+from landscape.figures import models
+from landscape.ui import compute, surface
+
+MAP = "surface_contour"
+MODEL = {"regression": "line", "classification": "decision boundary"}
 
 url = ui.UrlState("surface")
 st.title("Loss surface")
@@ -14,17 +21,40 @@ with st.sidebar:
     x_range, y_range, n = ui.view_picker(url, objective.view, objective.names)
     scale = url.radio("Colour scale", "scale", ["auto", "linear", "log"], horizontal=True)
     arrows = url.checkbox("Show the downhill direction", "arrows")
+    details = ui.details_switch(url)
+kind = json.loads(spec_json)["family"]
+pick = surface.picked(url, spec_json) if kind in MODEL else None
 url.report()
 
 view = ui.run_or_stop(compute.surface_view, spec_json, csv, x_range, y_range, n, arrows)
 log = view.log_scale if scale == "auto" else scale == "log"
-left, right = st.columns(2)
-left.plotly_chart(figures.surface_3d(view.surface, log, view.markers), key="surface_3d")
-right.plotly_chart(figures.contour(view.surface, log, view.markers, arrows=view.arrows), key="surface_contour")
-
 x, y, z = view.surface.minimum
-st.caption(f"{view.title} · grid minimum {z:.6g} at ({x:.4g}, {y:.4g}) · {n}×{n} grid computed in "
-           f"{view.surface.seconds * 1000:.1f} ms by the {view.surface.method} path")
+if view.points is None:  # a test function: no data, no model
+    left, right = st.columns(2)
+    left.plotly_chart(figures.surface_3d(view.mesh, log, view.mesh_markers, height=540, show_scale=False),
+                      key="surface_3d", config=figures.CONFIG)
+    right.plotly_chart(figures.contour(view.surface, log, view.markers, arrows=view.arrows, height=540), key=MAP)
+    st.caption(f"{view.title} · grid minimum {z:.6g} at ({x:.4g}, {y:.4g})")
+else:
+    best = next(((m.x, m.y) for m in view.markers if m.label == "true minimum"), (x, y))
+    theta = pick or best
+    model = MODEL[kind]
+    marker = figures.Marker(*theta, 0.0, f"the {model} drawn below", "star", models.PICK_COLOR)
+    left, right = st.columns(2)
+    left.plotly_chart(figures.surface_3d(view.mesh, log, view.mesh_markers, height=560, show_scale=False),
+                      key="surface_3d", config=figures.CONFIG)
+    flat = figures.contour(view.surface, log, view.markers + (marker,), arrows=view.arrows, height=320,
+                           legend="none")  # the caption names the markers
+    flat.add_trace(models.click_grid(view.surface, kind))
+    url.chart(right, flat, key=MAP, on_select=surface.on_pick(url, MAP), selection_mode="points")
+    right.plotly_chart(models.model_on_data(view.points, kind, theta, best, compute.loss_at(objective, theta),
+                                            objective.names), key="surface_model")
+    true = " · × the true minimum" if any(m.label == "true minimum" for m in view.markers) else ""
+    st.caption(f"{view.title} · ○ grid minimum {z:.6g} at ({x:.4g}, {y:.4g}){true} · each point of the map is one "
+               f"{model}: hover over the map to read it, click to draw it over the data (★; dashed: the {model} "
+               "of the minimum)")
+ui.detail(f"{n}×{n} grid computed in {view.surface.seconds * 1000:.1f} ms by the {view.surface.method} path; the 3D "
+          f"surface is drawn from {len(view.mesh.x)}×{len(view.mesh.y)} points", details)
 
 if view.parts:
     st.subheader("Regularisation: data loss + penalty = total")

@@ -53,6 +53,35 @@ class SurfaceView:
     title: str
     log_scale: bool
     penalised: tuple[np.ndarray, np.ndarray] | None = None  # exact minimisers (w, b) without and with the penalty
+    mesh: Surface | None = None  # what the 3D surface draws: at most MESH_3D points a side (``mesh_3d``)
+    points: tuple[np.ndarray, np.ndarray] | None = None  # the data of a regression or classification, else None
+
+    @property
+    def mesh_markers(self) -> tuple[Marker, ...]:
+        """The markers of the 3D surface: the known minima only (the grid minimum depends on the resolution,
+        and is marked on the map)."""
+        return tuple(m for m in self.markers if m.label != "grid minimum")
+
+
+MESH_3D = 81  # points a side of the 3D surface drawn: finer is invisible there, and costs every change a redraw
+
+
+def mesh_3d(obj: Objective, surf: Surface, x_range, y_range, n: int) -> Surface:
+    """The surface the 3D chart draws: ``surf`` itself up to MESH_3D points a side, else its own MESH_3D grid
+    over the same ranges, the same for every finer resolution, so that a change of resolution leaves the 3D
+    chart byte-identical and the browser does not draw it again (a WebGL chart takes a machine without a GPU
+    about a second)."""
+    return surf if n <= MESH_3D else grid.evaluate(obj, x_range, y_range, MESH_3D)
+
+
+def problem_points(spec_json: str, csv: bytes | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """The points a regression or classification surface is built from (None for a test function)."""
+    spec = json.loads(spec_json)
+    if spec["family"] == "benchmark":
+        return None
+    if csv is not None:
+        return uploaded_points(csv)
+    return data.make(str(spec["dataset"]), **dict(spec.get("data_params", {})))
 
 
 def loss_at(obj: Objective, point) -> float:
@@ -87,7 +116,7 @@ def surface_view(spec_json: str, csv: bytes | None, x_range, y_range, n: int, ar
         gx, gy = np.meshgrid(xs.numpy(), ys.numpy())
         field = (gx, gy, g[..., 0], g[..., 1])
     return SurfaceView(surf, parts, (_grid_marker(surf),) + true, part_markers, field, obj.title, obj.log_scale,
-                       penalised)
+                       penalised, mesh_3d(obj, surf, x_range, y_range, n), problem_points(spec_json, csv))
 
 
 BETWEEN = 1e-6  # relative tolerance of "between the data loss's minimum and w = 0"
