@@ -7,7 +7,7 @@ PORT   ?= 8501
 ADDRESS ?= 127.0.0.1
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: app serve test install install-test browser proxy bench
+.PHONY: app serve test install install-test browser proxy database bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ proxy:
 	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] \
 	  || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq haproxy)
 
+# The class-state tests start Debian's PostgreSQL server (initdb and pg_ctl, as a non-root user) on a free port.
+database:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 \
+	  || ($(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
+
 app: install
 	$(VENV)/bin/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
 
@@ -43,7 +48,7 @@ serve: install proxy
 	exec $(PY) deploy/serve.py --address '$(ADDRESS)' --port '$(PORT)' $(if $(APPS),--apps '$(APPS)') \
 	  $(if $(DASK),--dask '$(DASK)') $(if $(DASK_WORKERS),--dask-workers '$(DASK_WORKERS)')
 
-test: install-test browser proxy
+test: install-test browser proxy database
 	$(PY) -m pytest -q
 
 bench: install
