@@ -25,7 +25,7 @@ for sentence in view.diverged:
 for note in view.notes:
     st.info(note)
 
-left, right = st.columns([3, 2])
+left, right = st.columns(2)
 url.chart(left, figures.animated_contour(view.surface, view.paths, view.log_scale, view.markers, extras.frame_ms),
           key="chart_contour", on_select=optimisers.start_from_click(url, "chart_contour"), selection_mode="points")
 right.plotly_chart(figures.paths_3d(view.surface, view.paths, view.log_scale, view.markers), key="chart_3d",

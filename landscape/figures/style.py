@@ -34,8 +34,10 @@ def _font(size: int = TEXT, color: str = INK) -> dict:
     return dict(size=size, color=color)
 
 
-def _axis() -> dict:
-    return dict(tickfont=_font(), title_font=_font(TITLE))
+def _axis(axis=None) -> dict:
+    """Tick labels and title of an axis at projector sizes (a larger size the builder set is kept)."""
+    size = getattr(getattr(axis, "tickfont", None), "size", None) or 0
+    return dict(tickfont=_font(max(size, TEXT)), title_font=_font(TITLE))
 
 
 def readable(fig: go.Figure, legend: str = "below", top: int | None = None,
@@ -62,8 +64,8 @@ def readable(fig: go.Figure, legend: str = "below", top: int | None = None,
                                       font=_font()))
     else:
         fig.update_layout(showlegend=False)
-    fig.update_xaxes(**_axis())
-    fig.update_yaxes(**_axis())
+    fig.for_each_xaxis(lambda a: a.update(**_axis(a)))
+    fig.for_each_yaxis(lambda a: a.update(**_axis(a)))
     for axis in ("xaxis", "yaxis", "zaxis"):
         fig.update_scenes({axis: _axis()})
     for axis in ("aaxis", "baxis", "caxis"):
@@ -82,7 +84,7 @@ def readable(fig: go.Figure, legend: str = "below", top: int | None = None,
     return fig
 
 
-def scene_room(fig: go.Figure, distance: float = 1.2) -> go.Figure:
+def scene_room(fig: go.Figure, distance: float = 1.3) -> go.Figure:
     """Move every 3D camera ``distance`` times further from the centre: the axis labels, which WebGL
     draws inside the canvas, then stay inside it."""
     def back(scene):

@@ -102,7 +102,8 @@ def surface_3d(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = (
     fig.update_layout(
         title=title, height=height, margin=dict(l=0, r=0, t=40 if title else 10, b=0), uirevision="surface",
         scene=dict(xaxis_title=surf.x_label, yaxis_title=surf.y_label,
-                   zaxis=dict(title=LINEAR_TITLE, nticks=5, **ticks),  # the map's colour bar says the scale
+                   zaxis=dict(title="", nticks=5,  # the height is the loss; a z title was cut at the left
+                              **{k: v[1:] for k, v in ticks.items()}),  # no label at the minimum: the corner's
                    xaxis_nticks=5, yaxis_nticks=5, camera=dict(eye=dict(x=1.5, y=-1.5, z=1.0)),
                    aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.6)))
     return scene_room(readable(fig, legend="none"))

@@ -16,7 +16,7 @@ from plotly.colors import hex_to_rgb, sequential
 from plotly.subplots import make_subplots
 from PIL import Image
 
-from landscape.figures.style import readable, scene_room
+from landscape.figures.style import TEXT, readable, scene_room
 from landscape.figures.surface import MARKER_COLORS, Marker, contour, f32, log_height, short, surface_3d
 from landscape.types import Surface, Trajectory
 
@@ -191,7 +191,7 @@ def animated_contour(surf: Surface, paths: Mapping[str, Trajectory], log: bool =
                   for t in steps]
     fig.update_layout(
         plot_bgcolor="white", xaxis=dict(showgrid=False, zeroline=False), yaxis=dict(showgrid=False, zeroline=False),
-        legend=dict(orientation="v", x=1.02, y=1, xanchor="left", yanchor="top"), margin=dict(l=10, r=10, t=10, b=90),
+        margin=dict(l=10, r=10, t=10, b=90),
         updatemenus=[dict(type="buttons", direction="left", x=0, y=-0.1, xanchor="left", yanchor="top",
                           showactive=False, pad=dict(t=0, r=8), buttons=[
                               dict(label="▶ Play", method="animate", args=[None, _animate_args(frame_ms)]),
@@ -201,7 +201,7 @@ def animated_contour(surf: Surface, paths: Mapping[str, Trajectory], log: bool =
                       currentvalue=dict(prefix="step ", xanchor="right", font=dict(size=15)),
                       steps=[dict(label=str(t), method="animate", args=[[str(t)], _animate_args(0)])
                              for t in steps])])
-    return _dedupe_legend(readable(fig, legend="right"))
+    return _dedupe_legend(readable(fig))
 
 
 # ---- 3D ---------------------------------------------------------------------------------------------
@@ -243,7 +243,8 @@ def _log_axis(values: list[np.ndarray], floor: float | None, title: str) -> dict
         return dict(title=title, type="linear")
     shown_gaps = np.log10(shown(np.concatenate([gap(v, floor) for v in values])).astype(np.float64))
     decades = float(shown_gaps.max() - shown_gaps.min())
-    return dict(title=title, type="log", dtick=max(1, int(np.ceil(decades / 8))), exponentformat="power")
+    return dict(title=title, type="log", dtick=max(1, int(np.ceil(decades / 8))), exponentformat="power",
+                tickfont=dict(size=TEXT + 2))  # the exponents are superscripts, 7/8 of that: still 14 px
 
 
 def loss_curves(paths: Mapping[str, Trajectory], floor: float | None = None, height: int = 420) -> go.Figure:
