@@ -61,16 +61,16 @@ def test_neural_page_draws_and_reacts(server, page):
     page.set_viewport_size(TALL)
     open_page(page, server.url + "/neural_landscape")
     wait_charts(page, 3)
-    history, flat, tall = (plots(page).nth(i) for i in range(3))
+    flat, tall, history = (plots(page).nth(i) for i in range(3))  # the slice first, the training curves below
     assert drawn_lines(history) == 2 and drawn_contour(flat) and drawn_3d(tall)
-    assert "trained in" in main_text(page) and "41×41 grid" in main_text(page)
+    assert "2-32-32-1 tanh network" in main_text(page) and "41×41 grid" in main_text(page)
     clean(page)
     screenshot(page, "neural_default")
 
     page.get_by_text("PCA plane + path").click()
     wait_url(page, "view=pca")
     wait_charts(page, 3)
-    flat, tall = plots(page).nth(1), plots(page).nth(2)
+    flat, tall = plots(page).nth(0), plots(page).nth(1)
     assert drawn_contour(flat) and drawn_lines(flat) >= 1 and drawn_3d(tall)  # the path on the contour
     assert "Explained variance" in main_text(page)
     screenshot(page, "neural_pca")
@@ -78,7 +78,7 @@ def test_neural_page_draws_and_reacts(server, page):
     page.get_by_text("1D: initial → trained").click()
     wait_url(page, "view=interpolation")
     wait_charts(page, 2)
-    assert drawn_lines(plots(page).nth(1)) == 2
+    assert drawn_lines(plots(page).nth(0)) == 2
     screenshot(page, "neural_interpolation")
 
     page.locator(".st-key-nn_widths input").fill("16")
@@ -95,7 +95,7 @@ def test_neural_curvature_view(server, page):
     wait_charts(page, 2)
     text = main_text(page)
     assert "top eigenvalue" in text and "trace of H" in text and "Both networks trained" in text
-    assert drawn_lines(plots(page).nth(1)) == 2  # the two minima along their top eigenvectors
+    assert drawn_lines(plots(page).nth(0)) == 2  # the two minima along their top eigenvectors
     clean(page)
     screenshot(page, "neural_curvature")
 

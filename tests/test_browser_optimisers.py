@@ -103,9 +103,9 @@ def test_click_on_the_map_sets_the_start(server, page):
 
 def test_deep_link_on_fresh_server(fresh_server, page):
     """The first visitor of a fresh server opens a deep link and gets that race and the normal menu."""
-    open_page(page, fresh_server.url + "/optimisers?opt=adam,lbfgs&fn=himmelblau&steps=120&swarm=1", plots=4)
+    open_page(page, fresh_server.url + "/optimisers?opt=adam,lbfgs&fn=himmelblau&steps=120&swarm=1&details=1", plots=4)
     main = page.locator('[data-testid="stMain"]').inner_text()
-    assert "himmelblau · 2 optimisers × 120 steps" in main and "Swarm" in main
+    assert "himmelblau · press ▶ Play" in main and "2 optimisers × 120 steps computed in" in main and "Swarm" in main
     chosen = page.locator(".st-key-optim_opt").inner_text()
     assert "Adam" in chosen and "L-BFGS" in chosen and "Nesterov" not in chosen
     assert {"Adam", "L-BFGS"} <= set(state(page, ["Adam", "L-BFGS"])["names"])

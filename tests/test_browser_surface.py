@@ -34,10 +34,10 @@ def test_surface_page_draws_and_reacts(server, page):
 
 def test_deep_link_on_fresh_server(fresh_server, page):
     """The first visitor of a freshly started server opens a deep link and gets that view and the normal menu."""
-    open_page(page, fresh_server.url + "/loss_surface?family=regression&loss=mae&l2=0.5&res=61", plots=3)
+    open_page(page, fresh_server.url + "/loss_surface?family=regression&loss=mae&l2=0.5&res=61&details=1", plots=4)
     assert _drawn(page) == (True, True)
     main = page.locator('[data-testid="stMain"]').inner_text()
-    assert "MAE" in main and "61×61" in main and "Regularisation" in main
+    assert "MAE" in main and "61×61" in main and "Regularisation" in main  # the grid size: a computation detail
     nav = sidebar_nav(page)
     assert nav[0] == "Home" and "Loss surface" in nav and "app" not in nav, nav
     assert errors_shown(page) == []
