@@ -3,6 +3,12 @@ cached slices and curvature.  Plain values in (the settings as JSON text), plain
 
 What a person types reaches ``landscape.nn`` unchanged; it checks every value and raises
 InputError with the message the page shows.
+
+The heavy work (training, the sharpness comparison, planes and curvature) goes through ``jobs.run``:
+in this process by default, on the class server's Dask workers when ``LANDSCAPE_DASK`` is set.  Its
+functions here (``_train``, ``_sharpness``, ``_random_plane``, ...) take plain values only, or the
+trained run as a ``jobs.Result`` (from the store here, kept on the workers there), and call nothing
+of Streamlit's.
 """
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from landscape import curvature, data, nn, slices
+from landscape import curvature, data, jobs, nn, slices
 from landscape.checks import check_float
 from landscape.ui import progress
 from landscape.ui.compute import CACHE
@@ -71,14 +77,21 @@ def _train_kwargs(s: dict) -> dict:
 
 
 def _train(settings_json: str, on_progress=None) -> nn.Run:
+    """The job: the run the settings describe."""
     s = json.loads(settings_json)
-    warm_up().join()  # the first torch.optim step of a process imports torch._dynamo: not the run's time
     return nn.train(_split(s), batch_size=s["batch"], on_progress=on_progress, **_train_kwargs(s))
+
+
+def _train_here(settings_json: str, on_progress=None) -> nn.Run:
+    warm_up().join()  # the first torch.optim step of a process imports torch._dynamo: not the run's time
+    return _train(settings_json, on_progress)
 
 
 def train(settings_json: str) -> nn.Run | None:
     """The run the settings describe, trained under a progress bar with a Stop button; None if stopped."""
-    return progress.cached("nn_run:" + settings_json, lambda report: _train(settings_json, report), "Training")
+    return progress.cached("nn_run:" + settings_json, lambda report: _train_here(settings_json, report), "Training",
+                           job=lambda on_wait: jobs.run(_train, settings_json, keep=True, precheck=True,
+                                                        on_wait=on_wait))
 
 
 def trained(settings_json: str) -> nn.Run:
@@ -86,9 +99,23 @@ def trained(settings_json: str) -> nn.Run:
     key = "nn_run:" + settings_json
     run = progress.store().get(key)
     if run is None:
-        run = _train(settings_json)
+        run = jobs.run(_train, settings_json, keep=True) if jobs.remote() else _train_here(settings_json)
         progress.store().put(key, run)
     return run
+
+
+def the_run(settings_json: str) -> jobs.Result:
+    """The trained run as a job's argument: from the store here, the kept training job on the class server."""
+    return jobs.Result(_train, settings_json, local=lambda: trained(settings_json))
+
+
+def _view(name: str, what: str, cached, fn, settings_json: str, *args):
+    """A slice or curvature view: ``cached(settings_json, *args)`` (st.cache_data, in this process), or on the
+    class server ``fn(the run, *args)`` with its place in the queue shown while it waits."""
+    if jobs.remote():
+        return progress.remote(f"{name}:" + json.dumps([settings_json, *args]), what, fn, the_run(settings_json),
+                               *args)
+    return cached(settings_json, *args)
 
 
 def diverged_message(run: nn.Run) -> str:
@@ -141,10 +168,18 @@ def interpolation(settings_json: str) -> Timed:
     return _timed(slices.interpolate, run, run.theta0, run.theta)
 
 
-@st.cache_data(**CACHE)
 def random_plane(settings_json: str, resolution: int, span: float, norm: str, seed: int) -> Timed:
     """``slices.Plane`` on ``[-span, span]^2`` of two random directions normalised by ``norm``."""
-    run = trained(settings_json)
+    return _view("nn_plane", "Computing the slice", _random_plane_here, _random_plane, settings_json, resolution, span,
+                 norm, seed)
+
+
+@st.cache_data(**CACHE)
+def _random_plane_here(settings_json: str, resolution: int, span: float, norm: str, seed: int) -> Timed:
+    return _random_plane(trained(settings_json), resolution, span, norm, seed)
+
+
+def _random_plane(run: nn.Run, resolution: int, span: float, norm: str, seed: int) -> Timed:
     span = check_float(span, "plane half-width", 0.01, slices.MAX_COORDINATE)
     start = time.perf_counter()
     dirs = slices.random_directions(run.spec, run.theta, seed=seed, norm=norm)
@@ -160,10 +195,17 @@ class PcaView:
     explained: np.ndarray  # (2,) share of the path's variance along each direction
 
 
-@st.cache_data(**CACHE)
 def pca_plane(settings_json: str, resolution: int) -> Timed:
     """The plane of the path's top two principal directions, around the trained weights, with the path on it."""
-    run = trained(settings_json)
+    return _view("nn_pca", "Computing the slice", _pca_plane_here, _pca_plane, settings_json, resolution)
+
+
+@st.cache_data(**CACHE)
+def _pca_plane_here(settings_json: str, resolution: int) -> Timed:
+    return _pca_plane(trained(settings_json), resolution)
+
+
+def _pca_plane(run: nn.Run, resolution: int) -> Timed:
     start = time.perf_counter()
     p = slices.pca(run, k=2)
     x_range, y_range = p.view()
@@ -183,10 +225,17 @@ class CurvatureView:
     trace: curvature.Trace
 
 
-@st.cache_data(**CACHE)
 def curvature_view(settings_json: str) -> Timed:
     """Top Hessian eigenvalues (Lanczos) and the trace (Hutchinson) of the training loss at the trained weights."""
-    run = trained(settings_json)
+    return _view("nn_curvature", "Computing the curvature", _curvature_here, _curvature, settings_json)
+
+
+@st.cache_data(**CACHE)
+def _curvature_here(settings_json: str) -> Timed:
+    return _curvature(trained(settings_json))
+
+
+def _curvature(run: nn.Run) -> Timed:
     start = time.perf_counter()
     eig = curvature.top_eigenvalues(run, k=EIGENVALUES)
     tr = curvature.trace(run, probes=PROBES)
@@ -205,9 +254,9 @@ class SharpnessView:
     top: tuple[float, ...] = ()  # lambda_1 of each minimum
 
 
-def _sharpness(settings_json: str, on_progress) -> SharpnessView:
+def _sharpness(settings_json: str, on_progress=None) -> SharpnessView:
+    """The job: both networks trained and measured."""
     s = json.loads(settings_json)
-    warm_up().join()
     start = time.perf_counter()
     split = _split(s)
     found = curvature.compare_sharpness(split, small_batch=min(SMALL_BATCH, len(split.X_train)),
@@ -255,5 +304,9 @@ def sharpness_sentences(view: SharpnessView) -> list[str]:
 
 def sharpness(settings_json: str) -> SharpnessView | None:
     """Small- vs large-batch minima of the same network, under a progress bar; None if stopped."""
-    return progress.cached("nn_sharpness:" + settings_json, lambda report: _sharpness(settings_json, report),
-                           "Training a small-batch and a large-batch network")
+    def here(report):
+        warm_up().join()
+        return _sharpness(settings_json, report)
+
+    return progress.cached("nn_sharpness:" + settings_json, here, "Training a small-batch and a large-batch network",
+                           job=lambda on_wait: jobs.run(_sharpness, settings_json, precheck=True, on_wait=on_wait))

@@ -2,7 +2,9 @@
 
 Controls read the optimiser and schedule registries (``landscape.optim``); every one is bound to
 the URL.  What a person types reaches ``landscape.optim`` unchanged, which checks it and raises
-InputError with the message the page shows.
+InputError with the message the page shows.  The swarm and the learning-rate x momentum map go
+through ``jobs.run``: on the class server's Dask workers when ``LANDSCAPE_DASK`` is set (``_swarm``,
+``_lr_map``: plain values in, nothing of Streamlit's), else here under ``st.cache_data`` as before.
 """
 from __future__ import annotations
 
@@ -14,10 +16,11 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from landscape import optim
+from landscape import jobs, optim
 from landscape.figures import Marker
 from landscape.losses import Param
 from landscape.types import InputError, Objective, Surface, Trajectory
+from landscape.ui import progress
 from landscape.ui.compute import CACHE, build_objective, loss_at, surface_view, true_minima
 from landscape.ui.page import warm_up
 from landscape.ui.pickers import param_inputs, point_picker
@@ -248,14 +251,39 @@ def _inside(obj: Objective, point) -> bool:
     return all(lo <= v <= hi for v, (lo, hi) in zip(point, obj.view))
 
 
-@st.cache_data(**CACHE)
 def swarm_view(spec_json: str, csv: bytes | None, entries: str, steps: float, n: int) -> SwarmView:
     """Each chosen optimiser from an ``n x n`` grid of starts; where each path ends (basins of attraction)."""
+    if jobs.remote():
+        return progress.remote("optim_swarm:" + json.dumps([spec_json, entries, steps, n]) + _digest(csv),
+                               "Computing the swarm", _swarm, spec_json, csv, entries, steps, n,
+                               _minima(spec_json, csv), precheck=True)
+    return _swarm_here(spec_json, csv, entries, steps, n)
+
+
+def _digest(csv: bytes | None) -> str:
+    import hashlib
+
+    return "" if csv is None else ":" + hashlib.sha256(csv).hexdigest()
+
+
+def _minima(spec_json: str, csv: bytes | None) -> tuple[tuple[float, float], ...] | None:
+    """A data problem's computed minima (``reference``, cached here), None for a problem that knows its own."""
+    return None if build_objective(spec_json, csv).minima else reference(spec_json, csv).minima
+
+
+@st.cache_data(**CACHE)
+def _swarm_here(spec_json: str, csv: bytes | None, entries: str, steps: float, n: int) -> SwarmView:
     warm_up().join()
+    return _swarm(spec_json, csv, entries, steps, n, _minima(spec_json, csv))
+
+
+def _swarm(spec_json: str, csv: bytes | None, entries: str, steps: float, n: int,
+           minima: tuple[tuple[float, float], ...] | None) -> SwarmView:
+    """The job: ``swarm_view`` with the reference minima of a data problem given."""
     began = time.perf_counter()
     obj = build_objective(spec_json, csv)
     if not obj.minima:  # a data problem: its computed minimum, where it lies in the view
-        obj = replace(obj, minima=tuple(m for m in reference(spec_json, csv).minima if _inside(obj, m)))
+        obj = replace(obj, minima=tuple(m for m in minima if _inside(obj, m)))
     panels, skipped = {}, []
     for name, settings in json.loads(entries).items():
         if not optim.spec(name).elementwise:
@@ -279,15 +307,28 @@ class MapView:
     seconds: float
 
 
-@st.cache_data(**CACHE)
 def map_view(spec_json: str, csv: bytes | None, start: tuple[float, float], steps: float) -> MapView:
     """Final loss of SGD with momentum over the default learning-rate x momentum grid."""
+    if jobs.remote():
+        view = progress.remote("optim_map:" + json.dumps([spec_json, start, steps]) + _digest(csv),
+                               "Computing the map", _lr_map, spec_json, csv, tuple(start), steps, precheck=True)
+        return replace(view, floor=_floor(reference(spec_json, csv), [view.final]))
+    return _map_here(spec_json, csv, start, steps)
+
+
+@st.cache_data(**CACHE)
+def _map_here(spec_json: str, csv: bytes | None, start: tuple[float, float], steps: float) -> MapView:
     warm_up().join()
+    view = _lr_map(spec_json, csv, start, steps)
+    return replace(view, floor=_floor(reference(spec_json, csv), [view.final]))
+
+
+def _lr_map(spec_json: str, csv: bytes | None, start: tuple[float, float], steps: float) -> MapView:
+    """The job: the map without its floor f* (``reference``, cached in the web process)."""
     began = time.perf_counter()
     obj = build_objective(spec_json, csv)
     final = optim.lr_momentum_map(obj, start=start, steps=steps)
-    floor = _floor(reference(spec_json, csv), [final])
     limits = [optim.stability_limit(obj, m) for m in optim.MOMENTUM_GRID]
     limit = None if limits[0] is None else np.array(limits)
-    return MapView(np.array(optim.LR_GRID), np.array(optim.MOMENTUM_GRID), final, floor, limit,
+    return MapView(np.array(optim.LR_GRID), np.array(optim.MOMENTUM_GRID), final, None, limit,
                    time.perf_counter() - began)

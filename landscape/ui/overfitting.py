@@ -1,5 +1,7 @@
 """The Overfitting page's compute: a cached polynomial-degree sweep, a network trained under a progress
-bar, the fitted curves to draw.  Plain values in, plain values out; ``landscape.capacity`` checks them."""
+bar, the fitted curves to draw.  Plain values in, plain values out; ``landscape.capacity`` checks them.
+The network's training goes through ``jobs.run`` (the class server's Dask workers when ``LANDSCAPE_DASK``
+is set)."""
 from __future__ import annotations
 
 import json
@@ -8,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from landscape import capacity, nn
+from landscape import capacity, jobs, nn
 from landscape.checks import check_int
 from landscape.ui import progress
 from landscape.ui.compute import CACHE
@@ -57,9 +59,9 @@ def degree_reading(view: DegreeView, degree: int) -> str:
     return f"**Degree {degree}: {s.labels[degree]}**, because {reason}."
 
 
-def _train_network(settings_json: str, on_progress) -> capacity.EpochCurve:
+def _train_network(settings_json: str, on_progress=None) -> capacity.EpochCurve:
+    """The job: the network the settings describe, trained on the page's points."""
     s = json.loads(settings_json)
-    warm_up().join()  # the first torch.optim step of a process imports torch._dynamo: not the run's time
     split = capacity.curve_split(s["n"], s["noise"], s["seed"])
     widths = (check_int(s["width"], "width", 1, nn.MAX_WIDTH),) * check_int(s["layers"], "layers", 1,
                                                                                    nn.MAX_DEPTH)
@@ -72,8 +74,12 @@ def epoch_curve(n: int, noise: float, seed: int, l2: float, width: int, layers: 
     """A network trained on the same points, under a progress bar; None if stopped."""
     settings = json.dumps(dict(n=n, noise=noise, seed=seed, l2=l2, width=width, layers=layers, epochs=epochs, lr=lr),
                           sort_keys=True)
-    return progress.cached("fit_epochs:" + settings, lambda report: _train_network(settings, report),
-                           "Training the network")
+    def here(report):
+        warm_up().join()  # the first torch.optim step of a process imports torch._dynamo: not the run's time
+        return _train_network(settings, report)
+
+    return progress.cached("fit_epochs:" + settings, here, "Training the network",
+                           job=lambda on_wait: jobs.run(_train_network, settings, precheck=True, on_wait=on_wait))
 
 
 def epoch_reading(curve: capacity.EpochCurve) -> str:

@@ -11,6 +11,13 @@ at its next update (within about 1 % of it) and starts a new run of the page.  T
 callback, which runs first in that new run, marks the key as stopped; the page then shows a
 message and a "Run again" button instead of starting over, until that button (or ``resume``,
 e.g. the Train button's callback) clears the mark.  A stopped computation leaves no result.
+
+On the class server (``LANDSCAPE_DASK`` set, ``landscape.jobs``) a computation given as a ``job`` runs
+on a Dask worker, which cannot update a bar in this process: the place in the queue, an estimate of
+the wait and then "… on the class server" with the seconds elapsed are shown instead, with the same
+Stop button (the wait is interrupted at its next slice and the job cancelled).  ``remote`` does the
+same for the views that ``st.cache_data`` holds in this process (slices, curvature, swarms, maps),
+with their results in a second store.
 """
 from __future__ import annotations
 
@@ -24,9 +31,13 @@ from typing import Callable, TypeVar
 import numpy as np
 import streamlit as st
 
+from landscape import jobs
+
 T = TypeVar("T")
 STOPPED = "progress_stopped"  # session state: (key, fraction done) of the computation stopped last
-DONE = "progress_done"  # session state: fraction done of the computation running now
+DONE = "progress_done"  # session state: fraction done of the computation running now (on the cluster: how long)
+SHOW_EVERY = 0.5  # seconds between two updates of a waiting job's line
+QUIET = 0.3  # a job on the cluster that has not waited in the queue shows its line after this many seconds
 
 
 def nbytes(value: object) -> int:
@@ -80,6 +91,12 @@ def store() -> Store:
     return Store(max_entries=24, max_bytes=400 * 2**20, ttl=3600)
 
 
+@st.cache_resource
+def views() -> Store:
+    """Views computed on the class server (``remote``): 64 results, 200 MB, one hour."""
+    return Store(max_entries=64, max_bytes=200 * 2**20, ttl=3600)
+
+
 def resume() -> None:
     """Forget the Stop: the next run computes again (a button callback)."""
     st.session_state.pop(STOPPED, None)
@@ -93,17 +110,23 @@ def _widget_key(key: str) -> str:
     return "progress_" + hashlib.sha1(key.encode()).hexdigest()[:12]
 
 
-def cached(key: str, compute: Callable[[Callable[[float], bool]], T], what: str) -> T | None:
+def cached(key: str, compute: Callable[[Callable[[float], bool]], T], what: str,
+           job: Callable[[Callable[[jobs.Status], None]], T] | None = None) -> T | None:
     """``compute(on_progress)`` for ``key``: from the store, else run under a progress bar with a Stop
-    button.  None when the person stopped it (a message and a "Run again" button are shown)."""
+    button.  None when the person stopped it (a message and a "Run again" button are shown).
+    On the class server ``job(on_wait)`` (a ``jobs.run`` call) computes it instead, if given."""
     hit = store().get(key)
     if hit is not None:
         return hit
     stopped = st.session_state.get(STOPPED)
     if stopped is not None and stopped[0] == key:
-        st.info(f"{what} was stopped at {stopped[1]:.0%}.", icon=":material/stop_circle:")
+        done = stopped[1]
+        when = f"at {done:.0%}" if isinstance(done, float) else f"after {done}"
+        st.info(f"{what} was stopped {when}.", icon=":material/stop_circle:")
         st.button("Run again", key=_widget_key(key) + "_again", on_click=resume, icon=":material/replay:")
         return None
+    if job is not None and jobs.remote():
+        return _on_the_cluster(key, job, what)
     slot = st.empty()
     with slot.container():
         bar = st.progress(0.0, text=f"{what} …")
@@ -127,4 +150,59 @@ def cached(key: str, compute: Callable[[Callable[[float], bool]], T], what: str)
         raise
     slot.empty()
     store().put(key, value)
+    return value
+
+
+def _waiting_line(what: str, done: bool = True) -> Callable[[jobs.Status], None]:
+    """An ``on_wait`` for ``jobs.run``: one line with the place in the queue or the time on the cluster,
+    updated at most every SHOW_EVERY seconds (each update is also a point where Streamlit can stop the run)."""
+    line = st.empty()
+    shown = [None, -1e9]
+
+    def show(status: jobs.Status) -> None:
+        if done:
+            st.session_state[DONE] = (f"{status.elapsed:.1f} s, at place {status.place} in the queue" if status.place
+                                      else f"{status.elapsed:.1f} s on the class server")
+        now = time.monotonic()
+        if not status.place and status.elapsed < QUIET:
+            return
+        if status.place != shown[0] or now - shown[1] >= SHOW_EVERY:
+            shown[0], shown[1] = status.place, now
+            line.info(status.text(what), icon=":material/hourglass_top:" if status.place else ":material/cloud_sync:")
+    return show
+
+
+def _on_the_cluster(key: str, job: Callable[[Callable[[jobs.Status], None]], T], what: str) -> T:
+    """``job(on_wait)`` on the class server, with its place in the queue and a Stop button."""
+    slot = st.empty()
+    with slot.container():
+        show = _waiting_line(what)
+        st.button("Stop", key=_widget_key(key), on_click=_stop, args=(key,), icon=":material/stop_circle:")
+    st.session_state[DONE] = "0.0 s"
+    try:
+        value = job(show)
+    except Exception:  # bad input, a full queue, no cluster: the caller shows the message
+        slot.empty()
+        raise
+    slot.empty()
+    store().put(key, value)
+    return value
+
+
+def remote(key: str, what: str, fn: Callable[..., T], *args, precheck: bool = False) -> T:
+    """``jobs.run(fn, *args)`` on the class server for a view (no Stop button: any change of the page
+    interrupts the wait), its place in the queue shown meanwhile; from ``views()`` when it has it."""
+    slot = st.empty()  # always there, so that what follows keeps its place in the page whether computed or not
+    hit = views().get(key)
+    if hit is not None:
+        return hit
+    with slot.container():
+        show = _waiting_line(what, done=False)
+    try:
+        value = jobs.run(fn, *args, on_wait=show, precheck=precheck)
+    except Exception:  # the caller shows the message; Streamlit's own interruptions pass through
+        slot.empty()
+        raise
+    slot.empty()
+    views().put(key, value)
     return value

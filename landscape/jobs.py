@@ -1,0 +1,565 @@
+"""Heavy work off the web processes: on Dask distributed when ``LANDSCAPE_DASK`` names a scheduler.
+
+``run(fn, *args, **kwargs)`` is ``fn(*args, **kwargs)`` in this process when ``LANDSCAPE_DASK`` is not
+set (``make app``: no cluster, Dask not even imported).  When it is (``make serve`` gives every app
+process its scheduler's address), the call becomes a task on that cluster and this thread waits for
+it in short slices:
+
+- **One key per computation.**  Every argument is a plain value (settings as JSON text, numbers,
+  bytes) and every computation is seeded, so the task's key is a hash of the function's qualified
+  name, its arguments and the budget in force (``job_key``): identical requests from different
+  students, in this process or another, are one task on the cluster and are computed once
+  (``pure=True``).  A ``Result(fn, *args)`` argument is another job's value (a trained network
+  for its slices): on the cluster that job's future, kept from when it ran (``keep=True``), is the
+  task's dependency, so a slice neither sends the network back to the cluster nor trains it again
+  (and, as a page's store would serve it, it is not charged to the slice's request); in this process
+  its ``local`` function gives it (the page's store).
+- **The budget where the compute is.**  The task runs under the budget of the request that submitted
+  it (``budget.SERVER`` in the app), with what that request has already spent; the charges it makes
+  come back and are added to the request, so "one budget per request" holds across processes and a
+  refusal reads as in this process.  ``precheck=True`` first runs the function here up to its first
+  ``budget.checkpoint()`` (every compute path estimates and charges before its first chunk): a request
+  over the budget is refused at once, before it takes a place in the queue.
+- **Admission.**  This process submits at most as many tasks as the cluster has worker threads;
+  the others wait in a first-come queue of at most ``LANDSCAPE_QUEUE`` jobs (default 16).  A full
+  queue is refused at once (``Busy``); a waiting job's place and an estimate of the wait (the mean
+  time of this process's last jobs) go to ``on_wait(Status)`` in every slice.  The place is in this
+  app process's queue: what other app processes have submitted waits in Dask's own queue.
+- **Cancellation.**  Between slices the waiting thread calls ``budget.checkpoint()``: in the app that
+  raises Streamlit's stop or rerun exception when the session pressed Stop, changed something or
+  closed its tab.  The job then leaves the queue, and the last waiter of a task in this process
+  cancels its future; the scheduler drops it if no other process wants it, and the worker's own
+  checkpoint (``Cancelled``) ends the function at its next chunk, freeing the worker.
+- **No cluster.**  An unreachable scheduler is an ``Unreachable`` InputError (the page shows its
+  message) and is asked again only after ``RETRY_AFTER`` seconds.  There is deliberately no fallback
+  to this process: the class server runs several app processes so that none computes, and 30
+  students' training in one web process is what made the server unusable (issue 13).
+
+Results are the same bits as in this process: the same functions on the same plain values, torch on
+one thread (``LANDSCAPE_THREADS``, as the app) in every worker.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from concurrent.futures import CancelledError
+from dataclasses import dataclass
+from typing import Any
+
+from landscape import budget
+from landscape.types import InputError
+
+ENV = "LANDSCAPE_DASK"  # the scheduler's address, e.g. tcp://127.0.0.1:8786; unset: compute in this process
+QUEUE_ENV = "LANDSCAPE_QUEUE"  # the most jobs that may wait in one app process (default QUEUE)
+QUEUE = 16
+CONNECT_TIMEOUT = 3.0  # seconds to reach the scheduler
+RETRY_AFTER = 10.0  # an unreachable scheduler is asked again after this many seconds
+SLICE = 0.1  # seconds between two checkpoints while waiting
+WORKER_CHECK = 0.05  # seconds between two looks, on a worker, at whether the task is still wanted
+KEEP = 8  # results kept on the cluster for later jobs (Result), per app process
+KEEP_SECONDS = 1800.0
+FIRST_GUESS = 1.0  # seconds a job takes, until this process has timed some
+
+
+class Busy(InputError):
+    """The queue of heavy jobs is full."""
+
+
+class Unreachable(InputError):
+    """The scheduler does not answer."""
+
+
+class Cancelled(Exception):
+    """Raised on a worker at a checkpoint of a task that nobody wants any more."""
+
+
+def address() -> str | None:
+    """The scheduler's address from ``LANDSCAPE_DASK``, or None: compute in this process."""
+    value = os.environ.get(ENV, "").strip()
+    return value if value and value.lower() not in ("none", "off", "no") else None
+
+
+def remote() -> bool:
+    """Whether heavy work goes to a Dask cluster."""
+    return address() is not None
+
+
+class Result:
+    """Another job's value as an argument: ``fn(*args)``, on the cluster the kept result of that job
+    (a dependency of the task), in this process ``local()`` (e.g. from the page's store)."""
+
+    __slots__ = ("fn", "args", "local")
+
+    def __init__(self, fn: Callable, *args, local: Callable[[], Any] | None = None):
+        self.fn, self.args, self.local = fn, args, local
+
+    def value(self):
+        return self.local() if self.local is not None else self.fn(*self.args)
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where a job is, for the page: ``place`` in this process's queue (0: on the cluster), the number of
+    jobs waiting, an estimate of the seconds until it starts, and the seconds since it was asked for."""
+
+    place: int
+    waiting: int
+    estimate: float
+    elapsed: float
+
+    def text(self, what: str) -> str:
+        if self.place:
+            return (f"{what} waits for the class server: place {self.place} of {self.waiting} in the queue, "
+                    f"about {max(1, round(self.estimate))} s · {self.elapsed:.1f} s so far")
+        return f"{what} on the class server … {self.elapsed:.1f} s"
+
+
+# ---- keys ------------------------------------------------------------------------------------------------
+
+def _name(fn: Callable) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+def identity(fn: Callable, args: tuple, kwargs: dict) -> str:
+    """A hash of the computation: the function's qualified name and its plain-value arguments (a Result by
+    its own identity).  A value that cannot be hashed deterministically is refused (TypeError)."""
+    from dask.base import tokenize
+
+    plain = tuple(("result", identity(a.fn, a.args, {})) if isinstance(a, Result) else a for a in args)
+    try:
+        return tokenize(_name(fn), plain, sorted(kwargs.items()), ensure_deterministic=True)
+    except Exception as err:  # dask's TokenizationError: an object without a deterministic hash
+        raise TypeError(f"a job's arguments must be plain values: {err}") from None
+
+
+def job_key(fn: Callable, args: tuple, kwargs: dict, state: tuple) -> str:
+    """The task's key: the computation and the budget it runs under (limits, spent so far): the same
+    request gives the same key in every process, so Dask computes it once."""
+    from dask.base import tokenize
+
+    return f"{fn.__qualname__}-{tokenize(identity(fn, args, kwargs), state, ensure_deterministic=True)}"
+
+
+# ---- the budget, carried to the worker -------------------------------------------------------------------
+
+def _budget_state() -> tuple:
+    """(limits, seconds spent so far, whole) of the request in force, as plain values.  (budget.py has
+    no public reader of a request's state: its context variable is read here and in ``_enter``.)"""
+    request = budget._request.get()
+    b = request.budget
+    return (b.seconds, b.bytes, b.points), (request.spent if request.whole else 0.0), request.whole
+
+
+def _enter(state: tuple, checkpoint: Callable[[], None] | None):
+    """``budget.limits`` of ``state``: the same limits, the same spent, the same whole-request rule."""
+    (seconds, nbytes, points), spent, whole = state
+    scope = budget.limits(budget.Budget(seconds, nbytes, points), checkpoint)
+    scope.__enter__()
+    request = budget._request.get()
+    request.spent, request.whole = spent, whole
+    return scope, request
+
+
+def _charge_back(charged: float) -> None:
+    request = budget._request.get()
+    if request.whole:
+        request.spent += charged
+
+
+class _Estimated(BaseException):
+    """The precheck reached the function's first checkpoint: the estimates were charged and accepted."""
+
+
+def _stop_here() -> None:
+    raise _Estimated
+
+
+def _precheck(fn: Callable, args: tuple, kwargs: dict, state: tuple):
+    """Run ``fn`` here up to its first checkpoint: an over-budget request raises its InputError now.
+    ``(True, value, charged)`` when it finished without reaching one (cheap work), else ``(False, ...)``."""
+    scope, request = _enter(state, _stop_here)
+    try:
+        value = fn(*args, **kwargs)
+        return True, value, request.spent - state[1]
+    except _Estimated:
+        return False, None, 0.0
+    finally:
+        scope.__exit__(None, None, None)
+
+
+# ---- on a worker -----------------------------------------------------------------------------------------
+
+_ready = threading.Lock()
+_warm: threading.Thread | None = None
+
+
+def _warm_torch() -> None:
+    from landscape import optim, problems, runtime
+
+    runtime.configure(int(os.environ.get("LANDSCAPE_THREADS", "1")))  # as the app: bit-identical results
+    optim.run(problems.benchmark("quadratic"), "adam", steps=2)  # imports torch._dynamo (about 2.4 s)
+
+
+def prepare() -> threading.Thread:
+    """Once per worker process: torch's threads as the app's and the first torch.optim step, in the
+    background (every worker starts it when an app connects, ``_prepare_soon``; a task joins it)."""
+    global _warm
+    with _ready:
+        if _warm is None:
+            _quiet_streamlit()
+            _warm = threading.Thread(target=_warm_torch, name="landscape-warm", daemon=True)
+            _warm.start()
+        return _warm
+
+
+def _quiet_streamlit() -> None:
+    """The pages' modules hold st.cache_data functions: imported on a worker to run a job of theirs, each
+    would log that there is no Streamlit runtime (none of them is called there)."""
+    import logging
+
+    try:
+        from streamlit.logger import get_logger
+    except ImportError:
+        return
+    get_logger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
+
+
+def _prepare_soon() -> None:
+    prepare()
+
+
+def _still_wanted(key: str) -> Callable[[], None]:
+    """A checkpoint for the task ``key`` on this worker: ``Cancelled`` once the scheduler released it."""
+    try:
+        from distributed import get_worker
+
+        tasks = get_worker().state.tasks
+    except (ImportError, ValueError):  # not on a worker (a test calling _call itself)
+        return lambda: None
+    last = [time.monotonic()]
+
+    def check() -> None:
+        now = time.monotonic()
+        if now - last[0] >= WORKER_CHECK:
+            last[0] = now
+            ts = tasks.get(key)
+            if ts is None or ts.state == "cancelled":
+                raise Cancelled(key)
+    return check
+
+
+@dataclass(frozen=True)
+class _Dep:
+    index: int  # which of the task's dependencies this argument is
+
+
+def _call(spec: tuple, *deps):
+    """The task: ``fn`` under the submitting request's budget; returns ``(value, seconds charged)``."""
+    fn, args, kwargs, state, key = spec
+    prepare().join()
+    args = tuple(deps[a.index][0] if isinstance(a, _Dep) else a for a in args)
+    scope, request = _enter(state, _still_wanted(key))
+    try:
+        value = fn(*args, **kwargs)
+        return value, request.spent - state[1]
+    finally:
+        scope.__exit__(None, None, None)
+
+
+# ---- the client ------------------------------------------------------------------------------------------
+
+_lock = threading.Lock()
+_client = None  # (address, distributed.Client)
+_failed: tuple[str, float, str] | None = None  # (address, when, message) of the last failed connection
+
+
+def client():
+    """This process's ``distributed.Client`` for ``LANDSCAPE_DASK``, connected on first use; ``Unreachable``
+    (an InputError) when the scheduler does not answer within CONNECT_TIMEOUT."""
+    global _client, _failed
+    where = address()
+    if where is None:
+        raise RuntimeError(f"{ENV} is not set: compute in this process")
+    with _lock:
+        if _client is not None and _client[0] == where and _client[1].status in ("running", "connecting"):
+            return _client[1]
+        if _failed is not None and _failed[0] == where and time.monotonic() - _failed[1] < RETRY_AFTER:
+            raise Unreachable(_failed[2])
+        if _client is not None:
+            old, _client = _client[1], None
+            try:
+                old.close(timeout=1)
+            except Exception:  # noqa: BLE001 - an old connection that is gone already
+                pass
+        try:
+            from distributed import Client
+        except ImportError:
+            raise Unreachable(f"{ENV} names a Dask scheduler ({where}) but Dask distributed is not installed in "
+                              "this Python: install it (pip install -e '.[serve]') or unset the variable") from None
+        try:
+            c = Client(where, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        except (OSError, TimeoutError, ValueError, TypeError) as err:
+            reason = str(err).split("\n")[0] or type(err).__name__
+            message = (f"the class server's compute workers do not answer (Dask scheduler {where}: {reason}); "
+                       "training and the other heavy views cannot run now: try again in a minute, and tell "
+                       "whoever runs the server if it lasts")
+            _failed = (where, time.monotonic(), message)
+            raise Unreachable(message) from None
+        _failed = None
+        try:
+            c.run(_prepare_soon)  # warm every worker now, not in a student's first job
+        except Exception:  # noqa: BLE001 - only a head start
+            pass
+        _client = (where, c)
+        return c
+
+
+def close() -> None:
+    """Close this process's client (tests; the app keeps it for its lifetime)."""
+    global _client, _failed, _queue
+    with _lock:
+        if _client is not None:
+            _client[1].close()
+        _client, _failed = None, None
+    _queue = None
+
+
+def _threads(c) -> int:
+    """Worker threads in the cluster (asked at most every few seconds)."""
+    q = queue()
+    now = time.monotonic()
+    if now - q.threads_asked > 5.0:
+        try:
+            info = c.scheduler_info(n_workers=0)
+        except (OSError, TimeoutError):
+            if q.threads:
+                return q.threads
+            raise Unreachable(f"the class server's compute workers do not answer (Dask scheduler {address()}); "
+                              "try again in a minute") from None
+        q.threads, q.threads_asked = int(info.get("total_threads", 0) or 0), now
+    return q.threads
+
+
+# ---- admission ---------------------------------------------------------------------------------------------
+
+class _Job:
+    def __init__(self, key: str, ident: str, submit: Callable[[], Any], keep: bool):
+        self.key, self.ident, self.submit, self.keep = key, ident, submit, keep
+        self.waiters = 0
+        self.future = None
+        self.asked = time.monotonic()
+        self.started = 0.0
+        self.counted = False  # counted in Queue.running
+        self.retries = 0
+        self.error: BaseException | None = None  # raised by its submission
+
+
+class Queue:
+    """This process's heavy jobs: at most ``slots`` on the cluster at once (the cluster's worker threads),
+    at most ``limit`` waiting, first come first served; one job per key however many sessions wait for it.
+    Also the results kept for later jobs (``Result``)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.cond = threading.Condition()
+        self.jobs: dict[str, _Job] = {}
+        self.waiting: deque[_Job] = deque()
+        self.running = 0
+        self.mean = FIRST_GUESS
+        self.kept: OrderedDict[str, tuple[float, Any]] = OrderedDict()  # identity -> (time, future)
+        self.threads, self.threads_asked = 0, -1e9
+
+    def join(self, key: str, make: Callable[[], _Job], slots: int) -> _Job:
+        """Wait for the job of ``key``: the one already asked for, or a new one at the end of the queue;
+        ``Busy`` at once when it would have to wait behind ``limit`` others."""
+        with self.cond:
+            job = self.jobs.get(key)
+            if job is None:
+                self.admit(slots)
+                if self.running >= max(1, slots) and len(self.waiting) >= self.limit:
+                    n = len(self.waiting)
+                    raise Busy(f"the class server is busy: {n} {'job is' if n == 1 else 'jobs are'} waiting; "
+                               "try again in a minute")
+                job = self.jobs[key] = make()
+                self.waiting.append(job)
+            job.waiters += 1
+            return job
+
+    def admit(self, slots: int) -> None:
+        """Submit waiting jobs while fewer than ``slots`` are on the cluster (holding ``cond``)."""
+        while self.waiting and self.running < max(1, slots):
+            job = self.waiting.popleft()
+            try:
+                job.future = job.submit()
+            except Exception as err:  # noqa: BLE001 - for the job's own sessions to raise, not this one
+                job.error = err
+                self.cond.notify_all()
+                continue
+            job.started, job.counted = time.monotonic(), True
+            self.running += 1
+            job.future.add_done_callback(self._wake)
+
+    def _wake(self, _future) -> None:
+        with self.cond:
+            self.cond.notify_all()
+
+    def finished(self, job: _Job, timed: bool) -> None:
+        """``job``'s task ended (holding ``cond``): its slot goes to the next."""
+        if job.counted:
+            job.counted = False
+            self.running -= 1
+            if timed:
+                self.mean = 0.7 * self.mean + 0.3 * (time.monotonic() - job.started)
+            self.cond.notify_all()
+
+    def status(self, job: _Job, slots: int) -> Status:
+        elapsed = time.monotonic() - job.asked
+        if job.future is not None:
+            return Status(0, len(self.waiting), 0.0, elapsed)
+        place = self.waiting.index(job) + 1
+        ahead = self.running + place  # jobs that run before this one ends, this one included
+        return Status(place, len(self.waiting), self.mean * -(-ahead // max(1, slots)), elapsed)
+
+    def leave(self, job: _Job) -> None:
+        """One session stops waiting for ``job``; the last one takes it out, cancelling its task if unfinished."""
+        with self.cond:
+            job.waiters -= 1
+            if job.waiters > 0:
+                return
+            self.jobs.pop(job.key, None)
+            if job.future is None:
+                try:
+                    self.waiting.remove(job)
+                except ValueError:
+                    pass
+            else:
+                if not job.future.done():
+                    job.future.cancel(reason="nobody waits for it any more")
+                self.finished(job, timed=False)
+                if job.keep and job.future.status == "finished":
+                    self.keep(job.ident, job.future)
+            job.future = None
+            self.cond.notify_all()
+
+    def keep(self, ident: str, future) -> None:
+        self.kept[ident] = (time.monotonic(), future)
+        self.kept.move_to_end(ident)
+        while len(self.kept) > KEEP:
+            self.kept.popitem(last=False)
+
+    def kept_future(self, ident: str):
+        """A kept job's future, unless it failed, was lost or is too old."""
+        item = self.kept.get(ident)
+        if item is None:
+            return None
+        when, future = item
+        if future.status in ("error", "cancelled", "lost") or time.monotonic() - when > KEEP_SECONDS:
+            del self.kept[ident]
+            return None
+        self.kept.move_to_end(ident)
+        return future
+
+
+_queue: Queue | None = None
+_queue_lock = threading.Lock()
+
+
+def queue() -> Queue:
+    """This process's queue (its limit from ``LANDSCAPE_QUEUE``, read once)."""
+    global _queue
+    with _queue_lock:
+        if _queue is None:
+            try:
+                limit = max(0, int(os.environ.get(QUEUE_ENV, str(QUEUE))))
+            except ValueError:
+                limit = QUEUE
+            _queue = Queue(limit)
+        return _queue
+
+
+# ---- run ---------------------------------------------------------------------------------------------------
+
+def run(fn: Callable, /, *args, on_wait: Callable[[Status], None] | None = None, keep: bool = False,
+        precheck: bool = False, **kwargs):
+    """``fn(*args, **kwargs)``: here without ``LANDSCAPE_DASK``, else on the cluster (see the module).
+
+    ``on_wait(status)`` is called in every slice of the wait; ``keep`` keeps the result on the cluster for
+    jobs that take it as a ``Result``; ``precheck`` runs ``fn`` here up to its first checkpoint first.
+    """
+    if not remote():
+        return fn(*(a.value() if isinstance(a, Result) else a for a in args), **kwargs)
+    c = client()
+    state = _budget_state()
+    key = job_key(fn, args, kwargs, state)
+    if precheck and not any(isinstance(a, Result) for a in args):
+        done, value, charged = _precheck(fn, args, kwargs, state)
+        if done:
+            _charge_back(charged)
+            return value
+    q = queue()
+    slots = _threads(c)
+    if slots < 1:
+        raise Unreachable("the class server has no compute workers at the moment: try again in a minute")
+
+    def submit():
+        deps, template = [], []
+        for a in args:
+            if isinstance(a, Result):
+                template.append(_Dep(len(deps)))
+                deps.append(_dependency(c, q, a, state))
+            else:
+                template.append(a)
+        return c.submit(_call, (fn, tuple(template), kwargs, state, key), *deps, key=key, pure=True,
+                        retries=0)
+
+    job = q.join(key, lambda: _Job(key, identity(fn, args, kwargs), submit, keep), slots)
+    try:
+        while True:
+            with q.cond:
+                q.admit(slots)
+                if job.error is not None:
+                    raise job.error
+                future = job.future
+                if future is not None and future.done():
+                    if future.status == "error" and isinstance(future.exception(), Cancelled) and job.retries < 3:
+                        job.retries += 1  # a worker ended it for a session that left just as this one came
+                        future.retry()
+                        continue
+                    q.finished(job, timed=future.status == "finished")
+                    break
+                status = q.status(job, slots)
+            if on_wait is not None:
+                on_wait(status)
+            budget.checkpoint()
+            with q.cond:
+                if job.error is None and (job.future is None or not job.future.done()):
+                    q.cond.wait(SLICE)
+            slots = _threads(c) or slots
+        try:
+            value, charged = future.result()
+        except Cancelled:
+            raise InputError("the class server stopped this job; press the button again") from None
+        except CancelledError:  # distributed's FutureCancelledError: the scheduler went away or dropped it
+            raise InputError("the class server cancelled this job (a worker or the scheduler restarted); "
+                             "try again") from None
+        except (OSError, TimeoutError) as err:
+            raise Unreachable(f"the class server lost its compute workers ({err}); try again in a minute") from None
+        _charge_back(charged)
+        return value
+    finally:
+        q.leave(job)
+
+
+def _dependency(c, q: Queue, result: Result, state: tuple):
+    """The future of ``result``'s job: kept from before, or submitted now (and kept) under its own budget."""
+    ident = identity(result.fn, result.args, {})
+    future = q.kept_future(ident)
+    if future is None:
+        own = (state[0], 0.0, state[2])  # charged on its own, as a page's store would serve it
+        key = job_key(result.fn, result.args, {}, own)
+        future = c.submit(_call, (result.fn, result.args, {}, own, key), key=key, pure=True)
+        q.keep(ident, future)
+    return future

@@ -1,0 +1,347 @@
+"""Heavy work on Dask distributed (landscape.jobs, issue 13): the same bits as in the web process, one task
+for identical requests, cancellation, a bounded queue, a clear message without a cluster.
+
+One ``distributed.LocalCluster`` for the module: one worker process of one thread on loopback, as
+``make serve`` starts them (1 thread, 1 torch thread each).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+
+import cloudpickle
+import numpy as np
+import pytest
+from apptest import ROOT, charts, ok, spec
+
+from landscape import budget, jobs
+from landscape.types import InputError
+from landscape.ui import neural, optimisers
+
+cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the worker cannot import tests/: send our functions
+
+SMALL = dict(data="moons", n=200, noise=0.15, widths="8", activation="tanh", optimizer="adam", lr=0.01, batch=32,
+             epochs=30, wd=0.0, seed=0)
+
+
+def settings(**change) -> str:
+    return json.dumps(SMALL | change, sort_keys=True)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import LocalCluster
+
+    c = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                     scheduler_kwargs={"dashboard": False}, worker_dashboard_address=None)
+    yield c
+    jobs.close()
+    c.close()
+
+
+@pytest.fixture
+def dask(cluster, monkeypatch):
+    """LANDSCAPE_DASK set to the cluster for this test, with a fresh queue."""
+    monkeypatch.setenv(jobs.ENV, cluster.scheduler_address)
+    monkeypatch.delenv(jobs.QUEUE_ENV, raising=False)
+    jobs._queue = None
+    yield cluster
+    jobs._queue = None
+
+
+def differences(a, b, where="") -> list[str]:
+    """Where ``a`` and ``b`` differ by as much as one bit (timings left out)."""
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        if type(a) is not type(b):
+            return [f"{where}: {type(a).__name__} vs {type(b).__name__}"]
+        return [d for f in dataclasses.fields(a) if f.name != "seconds"
+                for d in differences(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")]
+    if isinstance(a, np.ndarray):
+        same = isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape and \
+            a.tobytes() == b.tobytes()
+        return [] if same else [where]
+    if isinstance(a, dict):
+        if list(a) != list(b):
+            return [f"{where}: keys"]
+        return [d for k in a for d in differences(a[k], b[k], f"{where}[{k!r}]")]
+    if isinstance(a, (tuple, list)):
+        if len(a) != len(b):
+            return [f"{where}: length"]
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in differences(x, y, f"{where}[{i}]")]
+    if isinstance(a, float) and np.isnan(a):
+        return [] if isinstance(b, float) and np.isnan(b) else [where]
+    return [] if a == b else [f"{where}: {a!r} vs {b!r}"]
+
+
+def both(fn, *args):
+    """``jobs.run(fn, *args)`` in this process and on the cluster, each as one request under budget.SERVER;
+    the two values and the seconds each request was charged."""
+    out = []
+    for address in (None, "cluster"):
+        with budget.limits(budget.SERVER):
+            if address is None:
+                with pytest.MonkeyPatch.context() as m:
+                    m.delenv(jobs.ENV)
+                    value = jobs.run(fn, *args)
+            else:
+                value = jobs.run(fn, *args)
+            out.append((value, budget._request.get().spent))
+    return out
+
+
+# ---- the same bits ---------------------------------------------------------------------------------------------
+
+def test_training_its_slices_curvature_sharpness_a_swarm_and_a_map_are_bit_identical(dask):
+    s = settings()
+    (here, spent_here), (there, spent_there) = both(neural._train, s)
+    assert not differences(here, there) and spent_here == spent_there > 0
+    assert there.path.shape[0] > 10 and not here.cancelled
+
+    run = jobs.Result(neural._train, s, local=lambda: here)  # on the cluster: the kept training job
+    (plane_here, _), (plane_there, _) = both(neural._random_plane, run, 21, 1.0, "filter", 3)
+    assert not differences(plane_here, plane_there) and plane_here.value.train.z.shape == (21, 21)
+    (curv_here, _), (curv_there, _) = both(neural._curvature, run)
+    assert not differences(curv_here, curv_there)
+    (pca_here, _), (pca_there, _) = both(neural._pca_plane, run, 11)
+    assert not differences(pca_here, pca_there)
+    assert len(jobs.queue().kept) == 1  # one training on the cluster, used by the three views
+    (sharp_here, _), (sharp_there, _) = both(neural._sharpness, s)
+    assert not differences(sharp_here, sharp_there) and len(sharp_here.top) == 2
+
+    himmelblau = json.dumps({"family": "benchmark", "name": "himmelblau", "params": {}})
+    entries = json.dumps({"adam": {"lr": 0.1, "schedule": "constant"},
+                          "momentum": {"lr": 0.01, "momentum": 0.9, "schedule": "constant"}})
+    (swarm_here, _), (swarm_there, _) = both(optimisers._swarm, himmelblau, None, entries, 60, 10, None)
+    assert not differences(swarm_here, swarm_there) and len(swarm_here.panels) == 2
+
+    line = json.dumps({"family": "regression", "dataset": "line", "loss": "mse", "data_params": {"n": 50}})
+    (map_here, _), (map_there, _) = both(optimisers._lr_map, line, None, (0.5, -0.5), 80)
+    assert not differences(map_here, map_there) and np.isfinite(map_here.final).any()
+
+
+def test_refusals_read_the_same_and_an_over_budget_training_never_reaches_the_cluster(dask):
+    big = settings(n=400, widths="64, 64", epochs=300, batch=8)  # 11,400 steps: about 20 s of estimated work
+    messages = []
+    for remote in (False, True):
+        with pytest.MonkeyPatch.context() as m:
+            if not remote:
+                m.delenv(jobs.ENV)
+            with budget.limits(budget.SERVER), pytest.raises(InputError) as err:
+                began = time.perf_counter()
+                jobs.run(neural._train, big, precheck=True)
+        messages.append(str(err.value))
+    assert messages[0] == messages[1] and "this training run is too large" in messages[0]
+    assert time.perf_counter() - began < 1.0 and not jobs.queue().jobs  # refused here, at once
+
+    # the worker's own refusal (no precheck): a slice too fine for the budget, with what the request spent before
+    s = settings()
+    trained = neural._train(s)
+    run = jobs.Result(neural._train, s, local=lambda: trained)  # the page's store: not charged again, as there
+    for remote in (False, True):
+        with pytest.MonkeyPatch.context() as m:
+            if not remote:
+                m.delenv(jobs.ENV)
+            with budget.limits(budget.SERVER), pytest.raises(InputError) as err:
+                budget.charge(budget.Cost(3.99), "earlier work", "")
+                jobs.run(neural._random_plane, run, 201, 1.0, "filter", 0)
+        messages.append(str(err.value))
+    assert messages[2] == messages[3] and "and this request has already used" in messages[2]
+
+
+def test_the_key_is_the_same_in_every_process(dask):
+    state = ((4.0, 1 << 28, 10_000), 0.0, True)
+    key = jobs.job_key(neural._train, (settings(),), {}, state)
+    c = jobs.client()
+    assert c.submit(jobs.job_key, neural._train, (settings(),), {}, state, pure=False).result() == key
+    assert key != jobs.job_key(neural._train, (settings(seed=1),), {}, state)
+    assert key != jobs.job_key(neural._train, (settings(),), {}, ((4.0, 1 << 28, 10_000), 1.0, True))
+    with pytest.raises(TypeError):  # not a plain value: no key rather than a random one
+        jobs.job_key(neural._train, (object(),), {}, state)
+
+
+# ---- computed once ----------------------------------------------------------------------------------------------
+
+def counted(log: str, x: int, seconds: float = 0.6) -> int:
+    """Appends a line to ``log`` each time it runs (on the worker), then works ``seconds`` between checkpoints."""
+    with open(log, "a") as f:
+        f.write("start\n")
+    try:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            budget.checkpoint()
+            time.sleep(0.01)
+    except jobs.Cancelled:
+        with open(log, "a") as f:
+            f.write("cancelled\n")
+        raise
+    return 2 * x
+
+
+def in_threads(n: int, call) -> list:
+    out, threads = [None] * n, []
+    for i in range(n):
+        def target(i=i):
+            try:
+                out[i] = call(i)
+            except BaseException as err:  # noqa: BLE001 - returned to the test
+                out[i] = err
+        threads.append(threading.Thread(target=target))
+        threads[-1].start()
+    for t in threads:
+        t.join(30)
+    return out
+
+
+def test_identical_concurrent_requests_are_computed_once(dask, tmp_path):
+    log = str(tmp_path / "runs.log")
+    # three sessions of this app process at once: one job in its queue, one task
+    assert in_threads(3, lambda i: jobs.run(counted, log, 21)) == [42, 42, 42]
+    assert Path(log).read_text().split() == ["start"]
+
+    # two app processes at once (two clients): the scheduler holds one task for the key
+    from distributed import Client
+
+    other = Client(dask.scheduler_address, set_as_default=False)
+    try:
+        state = ((4.0, 1 << 28, 10_000), 0.0, True)
+        key = jobs.job_key(counted, (log, 5), {}, state)
+        spec_ = (counted, (log, 5), {}, state, key)
+        futures = [c.submit(jobs._call, spec_, key=key, pure=True) for c in (jobs.client(), other)]
+        assert [f.result(timeout=30)[0] for f in futures] == [10, 10]
+        assert Path(log).read_text().split() == ["start", "start"]
+    finally:
+        other.close()
+
+
+# ---- cancellation, admission ---------------------------------------------------------------------------------------
+
+class Stop(BaseException):
+    """What Streamlit's checkpoint raises when the session pressed Stop or changed something."""
+
+
+def stop_after(seconds: float):
+    end = time.monotonic() + seconds
+
+    def check():
+        if time.monotonic() > end:
+            raise Stop
+    return check
+
+
+def test_a_running_job_is_cancelled_and_frees_its_worker(dask, tmp_path):
+    log = tmp_path / "runs.log"
+    began = time.monotonic()
+    with budget.limits(budget.SERVER, stop_after(1.0)), pytest.raises(Stop):
+        jobs.run(counted, str(log), 1, 30.0)  # 30 s of work, stopped after 1 s
+    assert time.monotonic() - began < 2.0
+    assert not jobs.queue().jobs and jobs.queue().running == 0
+    deadline = time.monotonic() + 5
+    while "cancelled" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert log.read_text().split() == ["start", "cancelled"]  # ended at its next checkpoint on the worker
+    began = time.monotonic()
+    assert jobs.run(counted, str(log), 2, 0.0) == 4  # the worker's one thread is free again
+    assert time.monotonic() - began < 2.0
+
+
+def test_a_full_queue_says_so_at_once_and_a_waiting_job_sees_its_place(dask, tmp_path):
+    jobs._queue = jobs.Queue(limit=1)
+    log = str(tmp_path / "runs.log")
+    seen: list[jobs.Status] = []
+
+    def session(i):
+        with budget.limits(budget.SERVER, stop_after(3.0)):
+            return jobs.run(counted, log, i, 10.0, on_wait=seen.append if i == 1 else None)
+
+    first = threading.Thread(target=in_threads, args=(1, session))  # runs: the cluster's one thread
+    first.start()
+    time.sleep(0.5)
+    second = threading.Thread(target=lambda: in_threads(1, lambda _: session(1)))  # waits: place 1
+    second.start()
+    time.sleep(0.5)
+    began = time.monotonic()
+    with budget.limits(budget.SERVER), pytest.raises(jobs.Busy) as err:
+        jobs.run(counted, log, 2, 0.0)
+    assert time.monotonic() - began < 0.5
+    assert str(err.value) == "the class server is busy: 1 job is waiting; try again in a minute"
+    first.join(10)
+    second.join(10)
+    waiting = [s for s in seen if s.place]
+    assert waiting and waiting[0].place == 1 and waiting[0].waiting == 1 and waiting[0].estimate >= 1.0
+    assert "place 1 of 1 in the queue" in waiting[0].text("Training")
+    assert not jobs.queue().jobs and not jobs.queue().waiting and jobs.queue().running == 0
+
+
+def test_an_unreachable_scheduler_gets_a_message(monkeypatch):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there
+    monkeypatch.setenv(jobs.ENV, f"tcp://127.0.0.1:{port}")
+    monkeypatch.setattr(jobs, "CONNECT_TIMEOUT", 1.0)
+    began = time.monotonic()
+    with pytest.raises(jobs.Unreachable) as err:
+        jobs.run(neural._train, settings())
+    assert time.monotonic() - began < 5.0
+    assert f"tcp://127.0.0.1:{port}" in str(err.value) and "try again in a minute" in str(err.value)
+    began = time.monotonic()
+    with pytest.raises(jobs.Unreachable):  # remembered for a while: no second wait
+        jobs.run(neural._train, settings())
+    assert time.monotonic() - began < 0.1
+    at = _page("views/neural_landscape.py", n="200", widths="8", epochs="30", check=False)
+    assert not at.exception and "compute workers do not answer" in at.error[0].value  # the page says so
+    monkeypatch.delenv(jobs.ENV)
+    assert jobs.run(lambda x: x + 1, 1) == 2  # without LANDSCAPE_DASK: here, as before
+
+
+# ---- the page ------------------------------------------------------------------------------------------------------
+
+def _clear_caches():
+    import streamlit as st
+
+    from landscape.ui import progress
+
+    st.cache_data.clear()
+    progress.store()._items.clear()
+    progress.views()._items.clear()
+
+
+def _page(page: str, check: bool = True, **query):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / page), default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    return ok(at) if check else at
+
+
+@pytest.mark.parametrize("page, query, count, names", [
+    ("views/neural_landscape.py", dict(n="200", widths="8", epochs="30", seed="7", res="21"), 3,
+     {"_train", "_random_plane"}),
+    ("views/overfitting.py", dict(epochs="100", seed="4"), 4, {"_train_network"}),
+    ("views/optimisers.py", dict(fn="himmelblau", swarm="1", swarm_n="10", map="1", opt="adam,momentum"), 5,
+     {"_swarm", "_lr_map"}),
+])
+def test_the_pages_compute_on_the_cluster_and_draw_the_same_numbers(cluster, monkeypatch, page, query, count, names):
+    monkeypatch.delenv(jobs.ENV, raising=False)
+    _clear_caches()
+    here = _page(page, **query)
+    monkeypatch.setenv(jobs.ENV, cluster.scheduler_address)
+    jobs._queue = None
+    _clear_caches()
+    from distributed import get_task_stream
+
+    with get_task_stream(client=jobs.client()) as stream:
+        there = _page(page, **query)
+    assert sorted(t["key"].split("-")[0] for t in stream.data) == sorted(names)  # each ran there, once
+    assert [m.value for m in there.metric] == [m.value for m in here.metric]
+    assert len(charts(there)) == len(charts(here)) == count
+    for i in range(count):  # the figures as the browser receives them
+        assert spec(there, i) == spec(here, i), i
+    assert len(jobs.queue().kept) == ("_train" in names)  # the network kept on the cluster for its slice
+    jobs._queue = None
