@@ -101,7 +101,7 @@ def test_neural_curvature_view(server, page):
 
 
 def test_neural_training_can_be_stopped(server, page):
-    page.goto(server.url + "/neural_landscape?epochs=1500&n=500&seed=11")
+    page.goto(server.url + "/neural_landscape?epochs=160&n=500&seed=11")
     stop(page, "Training was stopped at")
     assert plots(page).count() == 0 and page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "neural_stopped")
@@ -112,7 +112,7 @@ def test_neural_training_can_be_stopped(server, page):
 
 def test_neural_comparison_can_be_stopped(server, page):
     """The small- vs large-batch comparison trains two more networks under its own bar and Stop button."""
-    open_page(page, server.url + "/neural_landscape?widths=8&epochs=400&seed=5")
+    open_page(page, server.url + "/neural_landscape?widths=8&epochs=120&seed=5")
     wait_charts(page, 3)
     page.get_by_text("Curvature", exact=True).click()
     stop(page, "Training a small-batch and a large-batch network was stopped at")
