@@ -49,7 +49,7 @@ PAGES = [
     ("Loss functions", "loss_functions", "gallery_span", "range of r", 2),
     ("Classification", "classification", "classify_pos_weight", "pos_weight", 5),
     ("Distributions", "distributions", "dist_sep", "separation", 4),
-    ("Optimisers", "optimisers", "optim_b", "Rosenbrock b", 3),
+    ("Optimisers", "optimisers", "optim_b", "Rosenbrock b", 2),
     ("Neural landscape", "neural_landscape", "nn_res", "plane resolution", 3),
     ("Overfitting", "overfitting", "fit_degree", "degree drawn", 4),
 ]

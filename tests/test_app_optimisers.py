@@ -11,7 +11,8 @@ from apptest import load, ok
 from landscape import optim, problems
 
 PAGE = "views/optimisers.py"
-CONTOUR, SURFACE, CURVES = 0, 1, 2
+CONTOUR, CURVES = 0, 1  # by default; with the 3D surface switched on (3d=1): contour, surface, curves
+SURFACE = 1
 LABELS = {name: optim.spec(name).label for name in optim.names()}
 
 
@@ -62,7 +63,8 @@ def compute_ms(at):
 def test_default_view():
     assert not any("computed in" in c.value for c in ok(load(PAGE)).caption)  # details are one switch away
     at = ok(load(PAGE, details="1"))
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 2  # the map and the loss curves: no WebGL chart by default
+    assert [c.key for c in at.get("plotly_chart")] == ["chart_contour", "chart_curves"]
     assert compute_ms(at) < 1000, details(at)  # the default race is shown computing in under 1 s
     assert "5 optimisers × 300 steps" in details(at)
     board = leaderboard(at)
@@ -116,7 +118,7 @@ def test_every_schedule(schedule):
 @pytest.mark.parametrize("name", list(problems.BENCHMARKS))
 def test_every_test_function(name):
     at = ok(load(PAGE, fn=name))
-    assert len(at.get("plotly_chart")) == 3 and at.caption[0].value.startswith(name)
+    assert len(at.get("plotly_chart")) == 2 and at.caption[0].value.startswith(name)
     assert_finite(at)
 
 
@@ -144,12 +146,22 @@ def test_controls_change_the_view_and_the_url():
 
 
 def test_speed_changes_the_animation_not_the_3d_figure():
-    at = ok(load(PAGE))
+    at = ok(load(PAGE, **{"3d": "1"}))
+    assert [c.key for c in at.get("plotly_chart")] == ["chart_contour", "chart_3d", "chart_curves"]
     before = [c.proto.spec for c in at.get("plotly_chart")]
     at.radio(key="optim_speed").set_value("fast").run()
     after = [c.proto.spec for c in ok(at).get("plotly_chart")]
     assert after[SURFACE] == before[SURFACE]  # byte-identical: the camera is kept (Streamlit issue 8882)
     assert after[CONTOUR] != before[CONTOUR]
+
+
+def test_the_3d_surface_is_one_switch_away_and_in_the_link():
+    at = ok(load(PAGE))
+    at.checkbox(key="optim_3d").check().run()
+    ok(at)
+    assert at.query_params["3d"] == "1" and len(at.get("plotly_chart")) == 3
+    assert any(t["type"] == "surface" for t in figure(at, SURFACE)["data"])
+    assert_finite(at)
 
 
 def test_another_problem_resets_the_start():
@@ -164,8 +176,8 @@ def test_another_problem_resets_the_start():
 def test_swarm_and_lr_momentum_map_on_the_quadratic():
     at = ok(load(PAGE, fn="quadratic", swarm="1", map="1"))
     charts = at.get("plotly_chart")
-    assert len(charts) == 5
-    swarm, lr_map = figure(at, 3), figure(at, 4)
+    assert len(charts) == 4
+    swarm, lr_map = figure(at, 2), figure(at, 3)
     starts = sum(len(base64.b64decode(t["x"]["bdata"])) // 4 for t in swarm["data"]
                  if t["type"] == "scatter" and t.get("marker", {}).get("symbol") == "square")
     assert starts == 144 * len(optim.DEFAULT_RACE)  # 12 x 12 starts per optimiser
@@ -181,7 +193,7 @@ def test_swarm_leaves_out_lbfgs_and_says_so():
     assert any("L-BFGS runs one start at a time" in c.value for c in at.caption)
     at = load(PAGE, fn="himmelblau", swarm="1", opt="lbfgs")
     failed(at, "the swarm needs an optimiser")
-    assert len(at.get("plotly_chart")) == 3  # the race is still drawn
+    assert len(at.get("plotly_chart")) == 2  # the race is still drawn
 
 
 def test_clipping_and_minibatches_do_not_apply_to_lbfgs():
@@ -277,5 +289,5 @@ def test_bad_link_parameters_get_a_message_and_a_default(query, name):
     at = load(PAGE, **query)
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any(f"`{name}`" in w.value for w in at.warning), [w.value for w in at.warning]
-    assert len(at.get("plotly_chart")) >= 3
+    assert len(at.get("plotly_chart")) >= 2
     assert_finite(at)

@@ -46,7 +46,7 @@ def button(page, text):
 
 
 def test_play_advances_the_paths_while_the_map_stays(server, page):
-    open_page(page, server.url + "/optimisers", plots=3)
+    open_page(page, server.url + "/optimisers", plots=2)
     full = state(page)
     assert full["map"] == 1 and full["frames"] > 20
     assert full["moving"] == sorted(DEFAULT_LABELS + ["current step"])  # frames move only the paths
@@ -88,7 +88,7 @@ def test_play_advances_the_paths_while_the_map_stays(server, page):
 
 
 def test_click_on_the_map_sets_the_start(server, page):
-    open_page(page, server.url + "/optimisers?opt=adam", plots=3)
+    open_page(page, server.url + "/optimisers?opt=adam", plots=2)
     x, y = page.evaluate(PIXEL, [1.6, -0.6])  # a point of the click grid, away from the path
     page.mouse.move(x, y)
     page.mouse.click(x, y)
@@ -103,7 +103,8 @@ def test_click_on_the_map_sets_the_start(server, page):
 
 def test_deep_link_on_fresh_server(fresh_server, page):
     """The first visitor of a fresh server opens a deep link and gets that race and the normal menu."""
-    open_page(page, fresh_server.url + "/optimisers?opt=adam,lbfgs&fn=himmelblau&steps=120&swarm=1&details=1", plots=4)
+    open_page(page, fresh_server.url + "/optimisers?opt=adam,lbfgs&fn=himmelblau&steps=120&swarm=1&details=1&3d=1",
+              plots=4)
     main = page.locator('[data-testid="stMain"]').inner_text()
     assert "himmelblau · press ▶ Play" in main and "2 optimisers × 120 steps computed in" in main and "Swarm" in main
     chosen = page.locator(".st-key-optim_opt").inner_text()

@@ -324,7 +324,8 @@ def _page(page: str, check: bool = True, **query):
     ("views/neural_landscape.py", dict(n="200", widths="8", epochs="30", seed="7", res="21"), 3,
      {"_train", "_random_plane"}),
     ("views/overfitting.py", dict(epochs="100", seed="4"), 4, {"_train_network"}),
-    ("views/optimisers.py", dict(fn="himmelblau", swarm="1", swarm_n="10", map="1", opt="adam,momentum"), 5,
+    ("views/optimisers.py", {**dict(fn="himmelblau", swarm="1", swarm_n="10", map="1", opt="adam,momentum"),
+                             "3d": "1"}, 5,  # the 3D surface switched on: every figure
      {"_swarm", "_lr_map"}),
 ])
 def test_the_pages_compute_on_the_cluster_and_draw_the_same_numbers(cluster, monkeypatch, page, query, count, names):

@@ -28,16 +28,23 @@ for note in view.notes:
 left, right = st.columns(2)
 url.chart(left, figures.animated_contour(view.surface, view.paths, view.log_scale, view.markers, extras.frame_ms),
           key="chart_contour", on_select=optimisers.start_from_click(url, "chart_contour"), selection_mode="points")
-right.plotly_chart(figures.paths_3d(view.surface, view.paths, view.log_scale, view.markers), key="chart_3d",
-                   config=figures.CONFIG)
-st.caption(f"{view.title} · press ▶ Play or drag the step slider; click the map to start there")
+if extras.three_d:
+    right.plotly_chart(figures.paths_3d(view.surface, view.paths, view.log_scale, view.markers), key="chart_3d",
+                       config=figures.CONFIG)
+else:  # the loss curves beside the map; the 3D surface is a switch away (see optimisers.extras_picker)
+    right.plotly_chart(figures.loss_curves(view.paths, view.floor, height=540), key="chart_curves")
+st.caption(f"{view.title} · press ▶ Play or drag the step slider; click the map to start there"
+           + ("" if extras.three_d else " · the paths on the 3D surface: a switch in the sidebar"))
 ui.detail(f"{len(view.paths)} optimisers × {view.steps} steps computed in {view.seconds * 1000:.0f} ms", details)
 
-left, right = st.columns([11, 10])
-left.plotly_chart(figures.loss_curves(view.paths, view.floor), key="chart_curves")
-right.markdown("**Leaderboard**")
-right.dataframe(view.leaderboard, hide_index=True)
-right.caption(f"steps to tol: the first step with loss ≤ f* + {race.tol:g}, f* = {view.floor:.6g}"
+if extras.three_d:
+    left, board = st.columns([11, 10])
+    left.plotly_chart(figures.loss_curves(view.paths, view.floor), key="chart_curves")
+else:
+    board = st.container()
+board.markdown("**Leaderboard**")
+board.dataframe(view.leaderboard, hide_index=True)
+board.caption(f"steps to tol: the first step with loss ≤ f* + {race.tol:g}, f* = {view.floor:.6g}"
               if view.floor is not None else "steps to tol: this loss has no known minimum f*")
 
 if extras.swarm_n:

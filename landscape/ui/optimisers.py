@@ -54,6 +54,7 @@ class Extras:
     frame_ms: int
     swarm_n: int | None  # starts per side, None: no swarm
     lr_map: bool
+    three_d: bool = False  # the paths on the 3D surface (instead of the loss curves beside the map)
 
 
 def _label(name: str) -> str:
@@ -107,13 +108,18 @@ def race_picker(url: UrlState, objective: Objective, container=st.sidebar) -> Ra
 
 
 def extras_picker(url: UrlState, container=st.sidebar) -> Extras:
-    """Animation speed, swarm mode and the learning-rate x momentum map."""
+    """Animation speed, the paths in 3D, swarm mode and the learning-rate x momentum map.
+
+    The 3D surface is one click away, not drawn by default: a WebGL chart is drawn again on every change of
+    the race, and that takes a machine without a GPU more than a second (bench/ui_latency.py)."""
     speed = url.radio("Animation speed", "speed", list(SPEEDS), "normal", container=container, horizontal=True)
+    three_d = url.checkbox("The paths on the 3D surface", "3d", container=container,
+                           help="beside the map, in place of the loss curves (which move below it)")
     swarm = url.checkbox("Swarm: a grid of starts, coloured by where they end", "swarm", container=container)
     low, high, default = SWARM_SIDE
     n = url.slider("Starts per side", "swarm_n", low, high, default, container=container) if swarm else None
     lr_map = url.checkbox("Learning rate × momentum map", "map", container=container)
-    return Extras(SPEEDS[speed], n, lr_map)
+    return Extras(SPEEDS[speed], n, lr_map, three_d)
 
 
 def _set_start(url: UrlState, chart_key: str) -> None:
