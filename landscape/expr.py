@@ -56,7 +56,7 @@ def parse_loss(expression: str, kind: str = "regression", params: Mapping[str, f
     _check_uses_variable(scope)
     _probe(compiled.fn, scope)
     used = {name: v for name, v in values.items() if name in scope.used}
-    return Loss(_spec(kind, tree, compiled, variable, used, *_cost(tree)), used)
+    return Loss(_spec(kind, tree, compiled, variable, used, *_cost(tree, variable)), used)
 
 
 def probe_points() -> torch.Tensor:
@@ -159,11 +159,14 @@ def _check_size(tree: ast.Expression) -> None:
         stack.extend((c, depth + isinstance(c, ast.expr)) for c in ast.iter_child_nodes(node))
 
 
-def _cost(tree: ast.Expression) -> tuple[float, int]:
+def _cost(tree: ast.Expression, variable: Variable) -> tuple[float, int]:
     """Cost per element of an allowed tree (cheap-operation equivalents, landscape.budget) and an upper
-    bound on the tensors alive at once: the input and one per operation."""
+    bound on the tensors alive at once: the input and one per operation.  An operation on constants only
+    (``2**0.5``) works on one number, not on every element: it costs nothing per element."""
     ops, operations = 0.0, 0
     for node in ast.walk(tree.body):
+        if not _mentions(node, variable):
+            continue
         if isinstance(node, ast.Call):
             ops += FUNCTIONS[node.func.id].ops  # type: ignore[attr-defined]
         elif isinstance(node, ast.BinOp):
