@@ -20,10 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import best_time, emit, table  # noqa: E402
 
-from landscape import data, fit, grid, problems  # noqa: E402
+from landscape import data, fit, grid, influence, losses, problems  # noqa: E402
 
 THREADS = 1  # scipy is single-threaded; the app also pins torch's threads
-SURFACE_LOSSES = ("mse", "mae", "huber")
 
 
 def _rho(name: str, r: np.ndarray, delta: float = 1.0, tau: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
@@ -54,39 +53,46 @@ def scipy_fit(name: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
                                    options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 10_000}).x
 
 
-def clean_line(scenario: fit.Scenario) -> tuple[np.ndarray, np.ndarray]:
+def clean_line(scenario: influence.Scenario) -> tuple[np.ndarray, np.ndarray]:
     return data.line(n=scenario.n, slope=scenario.slope, intercept=scenario.intercept, noise=scenario.noise,
                      seed=scenario.seed)
 
 
-def sweep(scenario: fit.Scenario) -> fit.InfluenceSweep:
-    return fit.influence_sweep(*clean_line(scenario), sizes=fit.SWEEP_SIZES, count=scenario.count,
+def sweep(scenario: influence.Scenario) -> influence.InfluenceSweep:
+    return influence.influence_sweep(*clean_line(scenario), sizes=influence.SWEEP_SIZES, count=scenario.count,
                                leverage=scenario.leverage, noise=scenario.noise, seed=scenario.seed)
 
 
-def sweep_with_scipy(scenario: fit.Scenario) -> np.ndarray:
+def sweep_with_scipy(scenario: influence.Scenario) -> np.ndarray:
     x, y = clean_line(scenario)
     _, _, flags = data.add_outliers(x, y, scenario.count, 0.0, leverage=scenario.leverage, seed=scenario.seed)
-    return np.array([[scipy_fit(name, x, y + size * scenario.noise * flags)[0] for size in fit.SWEEP_SIZES]
-                     for name in fit.SWEEP_LOSSES])  # (L, S) slopes
+    return np.array([[scipy_fit(name, x, y + size * scenario.noise * flags)[0] for size in influence.SWEEP_SIZES]
+                     for name in influence.SWEEP_LOSSES])  # (L, S) slopes
 
 
-def page(scenario: fit.Scenario = fit.DEFAULT_SCENARIO) -> dict:
-    """Everything the default Outlier page computes."""
+def page_losses(scenario: influence.Scenario = influence.DEFAULT_SCENARIO) -> list:
+    """The losses the Outlier page fits by default: MSE, MAE and Huber with the scenario's delta."""
+    return [losses.get(name, **({"delta": scenario.delta} if name == "huber" else {})) for name in scenario.losses]
+
+
+def page(scenario: influence.Scenario = influence.DEFAULT_SCENARIO) -> dict:
+    """Everything the default Outlier page computes (its losses; the psi range out to the outliers)."""
     x, y, flags = scenario.data()
-    fits = fit.outlier_fits(x, y, flags)
-    surfaces = {name: grid.evaluate(problems.linear_regression(x, y, name), n=101) for name in SURFACE_LOSSES}
-    return {"sweep": sweep(scenario), "fits": fits, "surfaces": surfaces,
-            "shares": fit.loss_shares(x, y, fits.contaminated),
-            "psi": fit.psi(np.linspace(-5 * scenario.noise, 5 * scenario.noise, 201))}
+    items = page_losses(scenario)
+    fits = influence.outlier_fits(x, y, flags, items)
+    surfaces = {item.name: grid.evaluate(problems.linear_regression(x, y, item), n=101) for item in items}
+    outliers = float(np.median(y[flags] - fits.clean[0, 0] * x[flags] - fits.clean[0, 1]))
+    return {"sweep": influence.outlier_sweep(x, y, flags, influence.SWEEP_SIZES, scenario.size, scenario.noise, items),
+            "fits": fits, "surfaces": surfaces, "shares": influence.loss_shares(x, y, fits.contaminated, items),
+            "psi": influence.psi(influence.psi_range(scenario.noise, scenario.delta, outliers), items)}
 
 
-def loss_gap(slopes: np.ndarray, scenario: fit.Scenario, exact: fit.InfluenceSweep) -> float:
+def loss_gap(slopes: np.ndarray, scenario: influence.Scenario, exact: influence.InfluenceSweep) -> float:
     """Largest excess of scipy's fits over the exact minimum, with scipy's slope and the best b for it."""
     x, y = clean_line(scenario)
     ys = y + np.outer(exact.sizes * scenario.noise, exact.is_outlier)
     gaps = []
-    for name, row, best in zip(fit.SWEEP_LOSSES, slopes, np.stack([exact.slopes, exact.intercepts], -1)):
+    for name, row, best in zip(influence.SWEEP_LOSSES, slopes, np.stack([exact.slopes, exact.intercepts], -1)):
         for yy, w, (w0, b0) in zip(ys, row, best):
             objective = problems.linear_regression(x, yy, name)
             b = scipy.optimize.minimize_scalar(lambda b: float(objective(torch.tensor([w, b]))),
@@ -95,14 +101,14 @@ def loss_gap(slopes: np.ndarray, scenario: fit.Scenario, exact: fit.InfluenceSwe
     return max(gaps)
 
 
-def _sweep_rows(scenario: fit.Scenario, exact: fit.InfluenceSweep) -> tuple[np.ndarray, np.ndarray]:
+def _sweep_rows(scenario: influence.Scenario, exact: influence.InfluenceSweep) -> tuple[np.ndarray, np.ndarray]:
     x, y = clean_line(scenario)
     return x, y + np.outer(exact.sizes * scenario.noise, exact.is_outlier)
 
 
 def main():
     torch.set_num_threads(THREADS)
-    scenario = fit.DEFAULT_SCENARIO
+    scenario = influence.DEFAULT_SCENARIO
     if sys.argv[1:] == ["--cold"]:  # one page compute in a fresh process, imports included
         start = time.perf_counter()
         page()
@@ -114,35 +120,36 @@ def main():
     one_by_one = time.perf_counter() - start
     batched = best_time(lambda: sweep(scenario), repeat=5)
     per_loss = {name: best_time(lambda: fit.fit_lines(*_sweep_rows(scenario, exact), name), repeat=5)
-                for name in fit.SWEEP_LOSSES}
+                for name in influence.SWEEP_LOSSES}
     warm = best_time(page, repeat=5)
     cold = float(subprocess.run([sys.executable, __file__, "--cold"], check=True, capture_output=True,
                                 text=True).stdout.split()[-1])
-    shifts = np.abs(fit.outlier_fits(*scenario.data()).shift[:, 0])
+    shifts = np.abs(influence.outlier_fits(*scenario.data(), page_losses(scenario)).shift[:, 0])
     results = {
-        "sweep_sizes": len(fit.SWEEP_SIZES), "sweep_losses": len(fit.SWEEP_LOSSES), "n_points": scenario.n,
+        "sweep_sizes": len(influence.SWEEP_SIZES), "sweep_losses": len(influence.SWEEP_LOSSES), "n_points": scenario.n,
         "sweep_batched_s": batched, "sweep_scipy_one_by_one_s": one_by_one, "sweep_speedup": one_by_one / batched,
         "scipy_max_slope_diff": float(np.abs(slopes - exact.slopes).max()),
         "scipy_max_loss_gap": loss_gap(slopes, scenario, exact),
         **{f"batched_{name}_s": t for name, t in per_loss.items()},
         "page_compute_warm_s": warm, "page_compute_cold_process_s": cold,
-        **{f"default_slope_shift_{name}": float(s) for name, s in zip(fit.SWEEP_LOSSES, shifts)},
+        **{f"default_slope_shift_{name}": float(s) for name, s in zip(scenario.losses, shifts)},
         "torch_threads": torch.get_num_threads(),
     }
     print(f"Outlier page compute, default scenario (N = {scenario.n}, {scenario.count} outliers at the high-x end), "
           f"float64, torch threads = {torch.get_num_threads()}\n")
     table([("influence sweep: scipy.optimize.minimize one by one", f"{one_by_one:.3f}", "", ""),
-           ("influence sweep: batched exact fits (fit.influence_sweep)", f"{batched:.4f}",
+           ("influence sweep: batched exact fits (influence.influence_sweep)", f"{batched:.4f}",
             f"{one_by_one / batched:.0f}x", ">= 10x"),
            *[(f"  of which {name}: {fit.solver(name).method}", f"{t:.4f}", "", "")
              for name, t in per_loss.items()],
-           ("default page: sweep + fits + 3 surfaces 101x101 + shares + psi", f"{warm:.4f}", "", ""),
+           ("default page (MSE, MAE, Huber): sweep + fits + 3 surfaces 101x101 + shares + psi", f"{warm:.4f}",
+            "", ""),
            ("default page, first call in a fresh process (imports included)", f"{cold:.3f}", "", "")],
           ("what", "seconds", "speed-up", "goal"))
     print(f"\nscipy vs exact: largest slope difference {results['scipy_max_slope_diff']:.1e}, "
           f"largest loss above the exact minimum {results['scipy_max_loss_gap']:.1e}")
-    print("default scenario slope shift (clean -> contaminated): "
-          + ", ".join(f"{name} {s:.3f}" for name, s in zip(fit.SWEEP_LOSSES, shifts)))
+    print("default scenario slope shift (clean -> contaminated), the page's losses: "
+          + ", ".join(f"{item.describe()} {s:.3f}" for item, s in zip(page_losses(scenario), shifts)))
     emit(results)
 
 

@@ -57,7 +57,7 @@ from appserver import Server  # noqa: E402
 from common import best_time, emit, table  # noqa: E402
 from protocol import Session, raw_state  # noqa: E402
 
-from landscape import budget, capacity, curvature, data, fit, grid, losses, nn, optim, problems  # noqa: E402
+from landscape import budget, capacity, curvature, data, grid, influence, losses, nn, optim, problems  # noqa: E402
 from landscape.types import InputError  # noqa: E402
 
 try:  # the slices moved out of landscape.nn
@@ -390,8 +390,8 @@ def outliers_page(formula: str) -> Scenario:
         x, y = upload_points(n)
         flags = np.zeros(n, dtype=bool)
         flags[-50:] = True
-        return {"sweep": estimate(fit.outlier_sweep, x, y, flags, sizes, 30.0, 1.0, items),
-                "fits": estimate(fit.outlier_fits, x, y, flags, items)}
+        return {"sweep": estimate(influence.outlier_sweep, x, y, flags, sizes, 30.0, 1.0, items),
+                "fits": estimate(influence.outlier_fits, x, y, flags, items)}
 
     def ok(n: int) -> bool:
         return all(allowed(c) for c in pieces(n).values())

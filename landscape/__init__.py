@@ -8,11 +8,11 @@ Importing it keeps freed blocks of up to 32 MiB for reuse (``landscape.runtime``
 of that size otherwise cost a page fault per 4 KiB each time they are made.
 """
 from landscape import (budget, capacity, checks, classify, curvature, curves, data, divergence, expr, fit, grammar,
-                       grid, losses, minimum, nn, optim, optimizers, problems, runtime, slices)
+                       grid, influence, losses, minimum, nn, optim, optimizers, problems, runtime, slices)
 from landscape.types import InputError, Objective, Surface, Trajectory
 
 runtime.keep_freed_memory()
 
 __all__ = ["budget", "capacity", "checks", "classify", "curvature", "curves", "data", "divergence", "expr", "fit",
-           "grammar", "grid", "losses", "minimum", "nn", "optim", "optimizers", "problems", "runtime", "slices",
-           "InputError", "Objective", "Surface", "Trajectory"]
+           "grammar", "grid", "influence", "losses", "minimum", "nn", "optim", "optimizers", "problems", "runtime",
+           "slices", "InputError", "Objective", "Surface", "Trajectory"]

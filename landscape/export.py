@@ -22,7 +22,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from landscape import capacity, fit
+from landscape import capacity, influence
 from landscape.lessons import links
 from landscape.lessons.compute import Memo, psi_range
 from landscape.types import InputError, Surface, Trajectory
@@ -193,7 +193,7 @@ def _outlier_data(inputs: dict, memo: Memo, figure: str) -> Export:
                                             **{f"slope_{k}": row for k, row in zip(step.keys, sweep.slopes)}}))
     if figure == "psi":
         r, _ = psi_range(step)
-        psi = fit.psi(r, step.items)
+        psi = influence.psi(r, step.items)
         return _csv("psi", table_csv({"r": r, **{f"psi_{k}": row for k, row in zip(step.keys, psi)}}))
     columns: dict[str, Any] = {"x": step.x, "y": step.y, "outlier": step.outlier}
     if figure == "shares":

@@ -101,6 +101,18 @@ class Loss:
         return f"{self.spec.title}({args})" if args else self.spec.title
 
 
+@dataclass(frozen=True)
+class Marker:
+    """A point to mark on a surface or a map: a minimum, a start."""
+
+    x: float
+    y: float
+    z: float
+    label: str  # legend name, e.g. "grid minimum", "true minimum"
+    symbol: str = "x"
+    color: str | None = None  # None: the figures' colour for the label
+
+
 # ---- surfaces, paths and objectives ----------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from apptest import ROOT, charts, load, ok
 
-from landscape import budget, fit
+from landscape import budget, influence, losses
 from landscape.types import InputError
 from landscape.ui import outliers
 from landscape.ui.outliers import Edits
@@ -28,10 +28,19 @@ def errors(at) -> list[str]:
 
 
 def table(at):
-    return at.dataframe[-1].value  # the summary (after the points table): one row per loss
+    return next(d.value for d in at.dataframe if "loss" in d.value.columns)  # the summary: one row per loss
 
 
-# ---- the default: fit.DEFAULT_SCENARIO ----------------------------------------------------------------------
+def figure(at, i: int) -> dict:
+    return json.loads(charts(at)[i].proto.spec)
+
+
+def floats(array) -> np.ndarray:
+    import base64
+    return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).astype(float)
+
+
+# ---- the default: influence.DEFAULT_SCENARIO ----------------------------------------------------------------------
 
 def test_frame_lists_and_opens_the_page():
     at = ok(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run())
@@ -42,17 +51,64 @@ def test_frame_lists_and_opens_the_page():
 def test_default_page_is_the_documented_scenario_and_quotes_its_numbers():
     at = ok(load(PAGE))
     assert len(charts(at)) == CHARTS
-    x, y, flags = fit.DEFAULT_SCENARIO.data()
-    shift = fit.outlier_fits(x, y, flags, ["mse", "mae", "huber"]).shift[:, 0]
+    scenario = influence.DEFAULT_SCENARIO
+    x, y, flags = scenario.data()
+    huber = losses.get("huber", delta=scenario.delta)
+    shift = influence.outlier_fits(x, y, flags, ["mse", "mae", huber]).shift[:, 0]
     text = explanation(at)
     assert f"The 5 outliers moved the MSE slope by **{shift[0]:+.2f}**" in text
-    assert f"MAE's by {shift[1]:+.2f}" in text and f"Huber(delta=1)'s by {shift[2]:+.2f}" in text
-    assert shift[0] > 1.0 and abs(shift[1]) < 0.2 and abs(shift[2]) < 0.2  # what the page shows (issue 4)
+    assert f"MAE's by {shift[1]:+.2f}" in text and f"Huber(delta=4)'s by {shift[2]:+.2f}" in text
+    # three behaviours apart (issue 11): MSE runs off, Huber (delta on the noise's scale) between, MAE least
+    assert shift[0] > 1.0 and abs(shift[1]) < 0.2 < abs(shift[2]) < 0.3
     rows = table(at).set_index("loss")
+    assert list(rows.index) == ["MSE", "MAE", "Huber(delta=4)"]  # the others are one click away
     assert rows.loc["MSE", "shift"] == f"{shift[0]:+.2f}" and rows.loc["MSE", "pull"].endswith("×")
+    share = [float(v.rstrip(" %")) for v in rows["outliers' share"]]
+    assert share[0] > share[2] > share[1]  # and so is who carries the loss
     caption = at.caption[0].value
-    assert "100 points, 5 outliers" in caption and "computed in" in caption and " ms" in caption
+    assert "100 points, 5 outliers" in caption and "computed in" not in caption  # details are one switch away
+    assert at.slider(key="outliers_delta").value == scenario.delta and at.multiselect(key="outliers_also").value == []
+    assert not [s for s in at.slider if s.key == "outliers_tau"]  # quantile is not fitted by default
     assert dict(at.query_params) == {}  # the default writes nothing into the URL
+
+
+def test_the_computation_details_are_one_switch_away():
+    at = ok(load(PAGE, details="1"))
+    line = next(c.value for c in at.caption if "computed in" in c.value)
+    assert line.startswith("3 losses fitted with and without the outliers, 3 surfaces 101×101") and " ms" in line
+
+
+def test_the_default_lines_are_three_and_the_share_chart_shows_every_loss():
+    at = ok(load(PAGE))
+    lines = [t["name"] for t in figure(at, 0)["data"] if t.get("mode") == "lines"]
+    scenario = influence.DEFAULT_SCENARIO
+    slopes = influence.outlier_fits(*scenario.data(), ["mse", "mae", losses.get("huber", delta=scenario.delta)])
+    assert lines == ["fit without the outliers (ghost)"] + [
+        f"{name}: slope {w:.2f}" for name, w in zip(("MSE", "MAE", "Huber(delta=4)"), slopes.contaminated[:, 0])]
+    shares = figure(at, 2)
+    columns = [t for t in shares["data"] if t["type"] == "scatter"]  # points and outliers of each loss
+    assert len(columns) == 6
+    for i in range(3):  # loss i in its own column around x = i: none drawn over another
+        x = np.concatenate([floats(t["x"]) for t in columns[2 * i:2 * i + 2]])
+        assert i - 0.41 < x.min() and x.max() < i + 0.41
+        assert len({t["marker"]["color"] for t in columns[2 * i:2 * i + 2]}) == 1
+    assert shares["layout"]["xaxis2"]["ticktext"] == ["MSE", "MAE", "Huber(delta=4)"]
+
+
+def test_psi_is_drawn_out_to_the_outliers():
+    """Issue 11: psi was drawn over -8..8 while the outliers sat at r of about 30 (76 with more of them)."""
+    for query in ({}, {"count": "20", "size": "25"}, {"size": "-12"}):
+        at = ok(load(PAGE, **query))
+        psi = figure(at, 4)
+        r = floats(psi["data"][0]["x"])
+        line = next(s for s in psi["layout"]["shapes"] if s["type"] == "line" and s["x0"] == s["x1"])
+        residual = line["x0"]
+        assert abs(residual) > 20 and r.min() <= residual <= r.max()
+        assert r.min() <= -3 * influence.DEFAULT_SCENARIO.noise and r.max() >= 3 * influence.DEFAULT_SCENARIO.noise
+        dots = {t["hovertemplate"].split(" at the outliers")[0] for t in psi["data"] if t.get("mode") == "markers"}
+        assert dots == {"MAE", "Huber(delta=4)"}  # bounded pulls: on the chart, where the outliers are
+        mse = [a["text"] for a in psi["layout"]["annotations"] if a["text"].startswith("MSE: ψ =")]
+        assert len(mse) == 1 and abs(float(mse[0].split("= ")[1].split()[0]) - 2 * residual) < 0.02 * abs(residual)
 
 
 def test_the_surfaces_mark_both_minimisers_and_draw_the_shift():
@@ -77,7 +133,7 @@ def test_the_surfaces_mark_both_minimisers_and_draw_the_shift():
     ("slider", "outliers_size", -8.0, "size"),
     ("radio", "outliers_pos", "random", "pos"),
     ("slider", "outliers_delta", 3.0, "delta"),
-    ("slider", "outliers_tau", 0.9, "tau"),
+    ("multiselect", "outliers_also", ["quantile"], "also"),
     ("text_input", "outliers_formula", "abs(r)**1.5", "formula"),
     ("radio", "outliers_click", "move", "click"),
 ])
@@ -92,12 +148,22 @@ def test_each_control_works_and_is_in_the_url(kind, key, value, param):
         assert explanation(at) != before or param in ("tau", "formula")
 
 
+def test_the_other_losses_are_one_click_away():
+    at = ok(load(PAGE, also="quantile,log_cosh"))
+    assert list(table(at)["loss"]) == ["MSE", "MAE", "Huber(delta=4)", "log-cosh", "quantile(tau=0.5)"]
+    before = explanation(at)
+    at.slider(key="outliers_tau").set_value(0.9).run()
+    ok(at)
+    assert at.query_params["tau"] == "0.9" and "quantile(tau=0.9)" in list(table(at)["loss"])
+    assert explanation(at) != before
+
+
 def test_more_outliers_and_a_custom_loss_show_in_the_numbers():
     at = ok(load(PAGE, count="10", formula="abs(r)**1.5"))
     assert "The 10 outliers" in explanation(at)
-    assert len(table(at)) == 6
+    assert len(table(at)) == 4
     lines = [t["name"] for t in json.loads(charts(at)[0].proto.spec)["data"] if t.get("mode") == "lines"]
-    assert len(lines) == 7  # the ghost and six losses
+    assert len(lines) == 5  # the ghost, MSE, MAE, Huber and the formula
 
 
 def test_outliers_with_leverage_are_said_to_move_mae_and_huber_too():
@@ -186,7 +252,8 @@ def test_table_rows_become_edits():
 # ---- bad input ---------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("query,name", [
-    ({"delta": "-3"}, "delta"), ({"delta": "50"}, "delta"), ({"tau": "1.5"}, "tau"), ({"tau": "0"}, "tau"),
+    ({"delta": "-3"}, "delta"), ({"delta": "50"}, "delta"), ({"tau": "1.5", "also": "quantile"}, "tau"),
+    ({"tau": "0", "also": "quantile"}, "tau"), ({"also": "mse"}, "also"), ({"also": "quantile,nope"}, "also"),
     ({"count": "abc"}, "count"), ({"size": "1e9"}, "size"), ({"size": "nan"}, "size"), ({"n": "1"}, "n"),
     ({"n": "1000000"}, "n"), ({"data": "xyz"}, "data"), ({"pos": "left"}, "pos"), ({"click": "drag"}, "click"),
     ({"pts": "1:2:3"}, "pts"), ({"pts": "oops"}, "pts"), ({"formula": "r" * 300}, "formula"),

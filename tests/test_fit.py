@@ -6,7 +6,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from landscape import data, fit, losses, minimum, problems
+from landscape import data, fit, influence, losses, minimum, problems
 from landscape.types import InputError
 
 D = torch.float64
@@ -27,7 +27,7 @@ def _integer_grid(n=60, seed=0):
     return x, y
 
 
-DATA = {"scenario": lambda: fit.DEFAULT_SCENARIO.data()[:2], "heavy": _heavy, "integer-grid": _integer_grid,
+DATA = {"scenario": lambda: influence.DEFAULT_SCENARIO.data()[:2], "heavy": _heavy, "integer-grid": _integer_grid,
         "two-points": lambda: (np.array([0.0, 1.0]), np.array([1.0, -2.0]))}
 
 
@@ -178,7 +178,7 @@ def test_smooth_losses_with_lasso_beat_derivative_free_search(loss, l1):
                                   losses.custom("sqrt(1 + r**2) - 1")], ids=str)
 @pytest.mark.parametrize("l1", [0.0, 0.2])
 def test_batched_fits_equal_one_by_one(loss, l1):
-    x, y, flags = fit.DEFAULT_SCENARIO.data()
+    x, y, flags = influence.DEFAULT_SCENARIO.data()
     ys = y + np.outer(np.linspace(-5.0, 15.0, 12), flags)  # (12, N)
     batched = fit.fit_lines(x, ys, loss, l1=l1)
     single = np.stack([fit.fit_lines(x, row, loss, l1=l1)[0] for row in ys])
@@ -203,7 +203,7 @@ def test_a_custom_loss_parameter_sweep_is_one_call():
 
 
 def test_large_batches_are_fitted_in_chunks(monkeypatch):
-    x, y, flags = fit.DEFAULT_SCENARIO.data()
+    x, y, flags = influence.DEFAULT_SCENARIO.data()
     ys = y + np.outer(np.linspace(0.0, 10.0, 7), flags)
     whole = {name: fit.solve(x, ys, name) for name in ("mae", "huber")}
     monkeypatch.setattr(fit, "CHUNK_POINTS", 2 * len(x))  # two rows per chunk
@@ -302,44 +302,50 @@ def test_solvers_registry():
     assert fit.solver("mse").method == "closed form"
     assert fit.solver("mae") is fit.solver("quantile") and "exact" in fit.solver("mae").method
     assert fit.solver("huber") is fit.NEWTON and fit.solver(losses.custom("r**4")) is fit.NEWTON
-    assert set(fit.SWEEP_LOSSES) == set(losses.names("regression"))
+    assert set(influence.SWEEP_LOSSES) == set(losses.names("regression"))
 
 
 # ---- the outlier lesson -----------------------------------------------------------------------------------------
 
-def test_default_scenario_mse_moves_more_than_one_while_huber_and_mae_stay_below_point_two():
-    scenario = fit.DEFAULT_SCENARIO
+def test_default_scenario_shows_three_behaviours_apart():
+    """MSE moves by more than 1.0; Huber, with delta on the scale of the noise (issue 11: delta 1 against
+    sigma 3 made it MAE), between 0.2 and 0.3; MAE below 0.2."""
+    scenario = influence.DEFAULT_SCENARIO
     assert (scenario.slope, scenario.share, scenario.size, scenario.leverage) == (2.0, 0.05, 10.0, True)
+    assert scenario.losses == ("mse", "mae", "huber") and 1.2 < scenario.delta / scenario.noise < 1.5
     x, y, flags = scenario.data()
     assert flags.sum() == 5 and x[flags].min() > np.sort(x)[-6]  # the five points at the high-x end
-    mse, mae, huber = fit.outlier_fits(x, y, flags, ["mse", "mae", "huber"]).shift[:, 0]  # slope shifts
+    huber = losses.get("huber", delta=scenario.delta)
+    mse, mae, hub = influence.outlier_fits(x, y, flags, ["mse", "mae", huber]).shift[:, 0]  # slope shifts
     assert mse > 1.0
-    assert abs(mae) < 0.2 and abs(huber) < 0.2
+    assert abs(mae) < 0.2 < abs(hub) < 0.3
 
 
 def test_default_scenario_over_seeds():
     """What holds for every seed (module docstring of Scenario): MSE > 1.0 and far ahead of MAE, Huber."""
-    scenarios = [fit.Scenario(seed=s) for s in range(20)]
+    scenarios = [influence.Scenario(seed=s) for s in range(20)]
     x, y, flags = (np.stack(a) for a in zip(*(s.data() for s in scenarios)))
     clean = ~flags  # (20, N), 95 clean points in every row
     shifts = {}
-    for name in ("mse", "mae", "huber"):
-        dirty = fit.fit_lines(x, y, name)[:, 0]
-        kept = fit.fit_lines(x[clean].reshape(len(x), -1), y[clean].reshape(len(x), -1), name)[:, 0]
+    page_huber = losses.get("huber", delta=influence.DEFAULT_SCENARIO.delta)
+    for name, loss in (("mse", "mse"), ("mae", "mae"), ("huber", page_huber)):
+        dirty = fit.fit_lines(x, y, loss)[:, 0]
+        kept = fit.fit_lines(x[clean].reshape(len(x), -1), y[clean].reshape(len(x), -1), loss)[:, 0]
         shifts[name] = np.abs(dirty - kept)
     ratio = shifts["mse"] / np.maximum(shifts["mae"], shifts["huber"])
     assert (shifts["mse"] > 1.0).all()
     assert np.median(ratio) > 5.0 and ratio.min() > 3.0
+    assert np.median(shifts["huber"] / shifts["mae"]) > 1.3  # Huber between the two, not MAE again
 
 
 def test_influence_sweep_matches_the_page_fits_and_the_theory():
-    scenario = fit.DEFAULT_SCENARIO
+    scenario = influence.DEFAULT_SCENARIO
     x, y = data.line(n=scenario.n, slope=scenario.slope, intercept=scenario.intercept, noise=scenario.noise,
                      seed=scenario.seed)
-    sweep = fit.influence_sweep(x, y, sizes=[0.0, 5.0, 10.0, 15.0, 20.0], count=scenario.count, noise=scenario.noise,
-                                seed=scenario.seed)
+    sweep = influence.influence_sweep(x, y, sizes=[0.0, 5.0, 10.0, 15.0, 20.0], count=scenario.count,
+                                      noise=scenario.noise, seed=scenario.seed)
     assert sweep.slopes.shape == (5, 5) and sweep.names[0] == "MSE"
-    page = fit.outlier_fits(*scenario.data())
+    page = influence.outlier_fits(*scenario.data())
     np.testing.assert_allclose(sweep.slopes[:, 2], page.contaminated[:, 0], atol=1e-9)
     np.testing.assert_allclose(sweep.clean, page.clean, atol=1e-12)
     mse, mae, huber = sweep.slopes[0], sweep.slopes[1], sweep.slopes[2]
@@ -349,15 +355,15 @@ def test_influence_sweep_matches_the_page_fits_and_the_theory():
 
 
 def test_default_sweep_is_fifty_sizes_by_every_loss():
-    sweep = fit.influence_sweep(*data.line(seed=1), count=5)
+    sweep = influence.influence_sweep(*data.line(seed=1), count=5)
     assert sweep.slopes.shape == sweep.intercepts.shape == (len(losses.names("regression")), 50)
     assert np.isfinite(sweep.slopes).all() and sweep.is_outlier.sum() == 5
 
 
 def test_loss_shares_show_who_dominates():
-    x, y, flags = fit.DEFAULT_SCENARIO.data()
-    names = ["mse", "mae", "huber"]
-    shares = fit.loss_shares(x, y, fit.outlier_fits(x, y, flags, names).contaminated, names)
+    x, y, flags = influence.DEFAULT_SCENARIO.data()
+    names = ["mse", "mae", losses.get("huber", delta=influence.DEFAULT_SCENARIO.delta)]  # as the page starts
+    shares = influence.loss_shares(x, y, influence.outlier_fits(x, y, flags, names).contaminated, names)
     assert shares.shape == (3, len(x)) and (shares >= 0).all()
     np.testing.assert_allclose(shares.sum(-1), 1.0)
     outlier_share = shares[:, flags].sum(-1)
@@ -367,7 +373,7 @@ def test_loss_shares_show_who_dominates():
 def test_psi_is_the_derivative_of_each_loss():
     r = np.linspace(-4, 4, 81)
     names = ["mse", "mae", losses.get("huber", delta=1.5), "log_cosh", losses.get("quantile", tau=0.8)]
-    got = fit.psi(r, names)
+    got = influence.psi(r, names)
     np.testing.assert_allclose(got[0], 2 * r, atol=1e-12)
     np.testing.assert_allclose(got[1], np.sign(r), atol=1e-12)
     np.testing.assert_allclose(got[2], np.clip(r, -1.5, 1.5), atol=1e-12)
@@ -393,20 +399,20 @@ X, Y = data.line(n=20, seed=0)
     (lambda: fit.fit_lines(X, Y, "bce"), "regression loss"),
     (lambda: fit.fit_lines(X, Y, ["mse", "huber"]), "one loss family"),
     (lambda: fit.fit_lines(X, np.stack([Y, Y, Y]), ["mae", "mae"]), "one loss family"),
-    (lambda: fit.outlier_fits(X, Y, np.ones(20, dtype=bool)), "every point"),
-    (lambda: fit.outlier_fits(X, Y, np.arange(20) > 0), "every point"),
-    (lambda: fit.outlier_fits(X, Y, np.ones(19, dtype=bool)), "one true/false flag"),
+    (lambda: influence.outlier_fits(X, Y, np.ones(20, dtype=bool)), "every point"),
+    (lambda: influence.outlier_fits(X, Y, np.arange(20) > 0), "every point"),
+    (lambda: influence.outlier_fits(X, Y, np.ones(19, dtype=bool)), "one true/false flag"),
     (lambda: data.add_outliers(X, Y, 20, 10.0), "at least two points stay clean"),
     (lambda: data.add_outliers(X, Y, 2.5, 10.0), "whole number"),
     (lambda: data.add_outliers(X, Y, 3, float("nan")), "finite"),
-    (lambda: fit.influence_sweep(X, Y, count=19), "at least two points stay clean"),
-    (lambda: fit.influence_sweep(X, Y, sizes=[1.0, np.inf]), "finite"),
-    (lambda: fit.influence_sweep(X, Y, sizes=np.zeros(2000)), "between 1 and"),
-    (lambda: fit.influence_sweep(X, Y, losses=[]), "at least one loss"),
-    (lambda: fit.influence_sweep(*data.line(n=100_000), sizes=np.zeros(50)), "too large"),
-    (lambda: fit.influence_sweep(X, Y * 1e5, sizes=[1e3], noise=1e3), "rescale"),
-    (lambda: fit.loss_shares(X, Y, np.zeros((2, 2)), ["mse"]), "one finite"),
-    (lambda: fit.psi([], ["mse"]), "finite"),
+    (lambda: influence.influence_sweep(X, Y, count=19), "at least two points stay clean"),
+    (lambda: influence.influence_sweep(X, Y, sizes=[1.0, np.inf]), "finite"),
+    (lambda: influence.influence_sweep(X, Y, sizes=np.zeros(2000)), "between 1 and"),
+    (lambda: influence.influence_sweep(X, Y, losses=[]), "at least one loss"),
+    (lambda: influence.influence_sweep(*data.line(n=100_000), sizes=np.zeros(50)), "too large"),
+    (lambda: influence.influence_sweep(X, Y * 1e5, sizes=[1e3], noise=1e3), "rescale"),
+    (lambda: influence.loss_shares(X, Y, np.zeros((2, 2)), ["mse"]), "one finite"),
+    (lambda: influence.psi([], ["mse"]), "finite"),
 ])
 def test_bad_input_gets_a_clear_message(call, message):
     with pytest.raises(InputError, match=message):
@@ -415,22 +421,23 @@ def test_bad_input_gets_a_clear_message(call, message):
 
 def test_outlier_sweep_moves_the_flagged_points_and_passes_through_the_page_fits():
     """The page's sweep: points flagged by hand move by (size - now) noise σ; at ``now`` it is the data as given."""
-    scenario = fit.DEFAULT_SCENARIO
+    scenario = influence.DEFAULT_SCENARIO
     x, y, flags = scenario.data()  # outliers at 10 σ
     sizes = [0.0, 5.0, 10.0, 20.0]
-    sweep = fit.outlier_sweep(x, y, flags, sizes, size=scenario.size, noise=scenario.noise)
-    np.testing.assert_allclose(sweep.slopes[:, 2], fit.outlier_fits(x, y, flags).contaminated[:, 0], atol=1e-9)
+    sweep = influence.outlier_sweep(x, y, flags, sizes, size=scenario.size, noise=scenario.noise)
+    np.testing.assert_allclose(sweep.slopes[:, 2], influence.outlier_fits(x, y, flags).contaminated[:, 0], atol=1e-9)
     clean_x, clean_y = data.line(n=scenario.n, slope=scenario.slope, intercept=scenario.intercept,
                                  noise=scenario.noise, seed=scenario.seed)
-    same = fit.influence_sweep(clean_x, clean_y, sizes, count=scenario.count, noise=scenario.noise, seed=scenario.seed)
+    same = influence.influence_sweep(clean_x, clean_y, sizes, count=scenario.count, noise=scenario.noise,
+                                     seed=scenario.seed)
     np.testing.assert_allclose(sweep.slopes, same.slopes, atol=1e-9)
     with pytest.raises(InputError, match="every point"):
-        fit.outlier_sweep(x, y, np.ones(len(x), dtype=bool))
+        influence.outlier_sweep(x, y, np.ones(len(x), dtype=bool))
     with pytest.raises(InputError, match="noise scale"):
-        fit.outlier_sweep(x, y, flags, noise=0.0)
+        influence.outlier_sweep(x, y, flags, noise=0.0)
 
 
 def test_noise_scale_is_robust_to_outliers():
-    x, y, _ = fit.Scenario(n=400).data()  # noise 3, 20 outliers at +10 σ
-    assert 2.6 < fit.noise_scale(x, y) < 3.6
-    assert fit.noise_scale([0.0, 1.0, 2.0], [1.0, 3.0, 5.0]) == 1.0  # exactly on a line
+    x, y, _ = influence.Scenario(n=400).data()  # noise 3, 20 outliers at +10 σ
+    assert 2.6 < influence.noise_scale(x, y) < 3.6
+    assert influence.noise_scale([0.0, 1.0, 2.0], [1.0, 3.0, 5.0]) == 1.0  # exactly on a line

@@ -27,8 +27,8 @@ CONFIGS = {
              res="31", zoom="1", w10="-4", w11="4", w20="-3", w21="3"),
     ],
     "outliers": [
-        dict(n="80", seed="4", slope="1.5", noise="2", count="8", size="12", pos="random", delta="2", tau="0.7",
-             formula="abs(r)**1.5", click="remove"),
+        dict(n="80", seed="4", slope="1.5", noise="2", count="8", size="12", pos="random", delta="2",
+             also="quantile", tau="0.7", formula="abs(r)**1.5", click="remove"),
     ],
     "loss_functions": [
         dict(kind="regression", show_r="huber,quantile", delta="2", tau="0.3", formula_r="abs(r)**3", span="6", at="2",
@@ -157,7 +157,7 @@ def test_the_pages_are_app_pys_pages():
 
 
 def test_the_constants_mirrored_from_the_glue_are_the_glues():
-    from landscape import fit
+    from landscape import influence
     from landscape.figures import classification
     from landscape.ui import neural, optimisers, outliers, overfitting, pickers
 
@@ -169,7 +169,7 @@ def test_the_constants_mirrored_from_the_glue_are_the_glues():
     assert links.SWARM_SIDE == optimisers.SWARM_SIDE and links.UPLOAD == pickers.UPLOAD
     assert links.MAX_PAGE_POINTS == pickers.MAX_PAGE_POINTS
     assert links.OUTLIER_SOURCES == tuple(outliers.SOURCES) and links.OUTLIER_POSITIONS == tuple(outliers.POSITIONS)
-    assert links.OUTLIER_CLICKS == tuple(outliers.CLICKS) and fit.DEFAULT_SCENARIO.count == 5
+    assert links.OUTLIER_CLICKS == tuple(outliers.CLICKS) and influence.DEFAULT_SCENARIO.count == 5
 
 
 def test_a_lesson_refuses_what_a_link_only_warns_about_and_says_what_is_unread():

@@ -13,7 +13,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from landscape import fit, losses
+from landscape import influence, losses
 from landscape.types import DTYPE
 from landscape.ui import outliers
 
@@ -44,7 +44,7 @@ def test_the_header_is_true_of_every_huber_mse_and_mae(delta):
     assert "2r" in outliers.HEADER and "±1" in outliers.HEADER and "grows up to δ and stays there" in outliers.HEADER
     assert "stay with the bulk" not in outliers.HEADER and "ignore" not in outliers.HEADER
     r = torch.linspace(-100, 100, 40_001, dtype=DTYPE)
-    psi = fit.psi(r.numpy(), [losses.get("mse"), losses.get("mae"), losses.get("huber", delta=delta)])
+    psi = influence.psi(r.numpy(), [losses.get("mse"), losses.get("mae"), losses.get("huber", delta=delta)])
     np.testing.assert_allclose(psi[0], 2 * r.numpy(), rtol=1e-12)
     np.testing.assert_allclose(np.abs(psi[1][r.numpy() != 0]), 1.0)
     np.testing.assert_allclose(psi[2], np.clip(r.numpy(), -delta, delta), rtol=1e-12, atol=1e-15)
@@ -196,17 +196,16 @@ def test_no_claim_is_shown_when_its_condition_is_false(n, seed, count, size, pos
 
 
 def test_the_psi_chart_marks_the_outliers_on_their_own_side():
-    """Outliers pushed down sit at negative r: the chart says r ≈ -23.7, not +23.7 (quantile's ψ is not odd)."""
+    """Outliers pushed down sit at negative r and are marked there, not at +r (quantile's ψ is not odd)."""
     from landscape import figures
 
-    view = view_of(count=10, size=-8.0)
-    assert view.outlier_residual < -view.points.noise  # below the line
-    fig = figures.psi_curves(view.keys, view.labels, view.r, view.psi, view.outlier_residual, view.psi_limit)
-    texts = [a.text for a in fig.layout.annotations]
-    assert any(t.startswith("← the outliers: r ≈ -") for t in texts), texts
-    up = view_of()
-    fig = figures.psi_curves(up.keys, up.labels, up.r, up.psi, up.outlier_residual, up.psi_limit)
-    assert any(a.text.startswith("the outliers: r ≈ 3") for a in fig.layout.annotations)
+    for view, side in ((view_of(count=10, size=-8.0), -1), (view_of(), 1)):
+        assert side * view.outlier_residual > view.points.noise  # below the line, then above it
+        assert view.r[0] <= view.outlier_residual <= view.r[-1]  # the chart's r reaches where the outliers are
+        fig = figures.psi_curves(view.keys, view.labels, view.r, view.psi, view.outlier_residual, view.psi_limit)
+        marks = [shape.x0 for shape in fig.layout.shapes if shape.x0 == shape.x1]
+        assert any(x == pytest.approx(view.outlier_residual) for x in marks), marks
+        assert "the outliers" in [a.text for a in fig.layout.annotations]
 
 
 @pytest.mark.parametrize("size", [10.0, -10.0])

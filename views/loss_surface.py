@@ -6,6 +6,7 @@ import streamlit as st
 
 from landscape import figures, ui
 from landscape.figures import models
+from landscape.surface import loss_at
 from landscape.ui import compute, surface
 
 MAP = "surface_contour"
@@ -47,7 +48,7 @@ else:
                            legend="none")  # the caption names the markers
     flat.add_trace(models.click_grid(view.surface, kind))
     url.chart(right, flat, key=MAP, on_select=surface.on_pick(url, MAP), selection_mode="points")
-    right.plotly_chart(models.model_on_data(view.points, kind, theta, best, compute.loss_at(objective, theta),
+    right.plotly_chart(models.model_on_data(view.points, kind, theta, best, loss_at(objective, theta),
                                             objective.names), key="surface_model")
     true = " · × the true minimum" if any(m.label == "true minimum" for m in view.markers) else ""
     st.caption(f"{view.title} · ○ grid minimum {z:.6g} at ({x:.4g}, {y:.4g}){true} · each point of the map is one "

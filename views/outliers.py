@@ -11,14 +11,13 @@ st.title("Outlier sensitivity")
 st.markdown(outliers.HEADER)
 
 choice = outliers.choose(url)
+details = ui.details_switch(url)
 url.report()
 url.sync()
 
 points = ui.run_or_stop(outliers.points, choice.spec_json, choice.csv, choice.pts)
 if points.ignored:
     st.info(f"{points.ignored} of your edits are of points that no longer exist; they are skipped.")
-with st.expander(f"The {len(points.x)} points as a table: edit x, y or the outlier flag, add or delete rows"):
-    outliers.points_table(url, points)
 if table_problem := outliers.table_problem(url):
     st.error(f"That edit was not applied: {table_problem}", icon="⚠️")
 
@@ -29,8 +28,11 @@ url.chart(left, figures.fit_scatter(points.x, points.y, points.outlier, lines, g
           key=CLICKABLE, on_select=outliers.on_click(url, CLICKABLE, choice.click, points.origin),
           selection_mode="points", rows=len(points.x))
 left.caption(outliers.caption(view, choice.click))
+ui.detail(outliers.computation(view), details, left)
 right.markdown(outliers.explain(view))
 right.dataframe(outliers.summary(view), hide_index=True)
+with st.expander(f"The {len(points.x)} points as a table: edit x, y or the outlier flag, add or delete rows"):
+    outliers.points_table(url, points)
 
 st.subheader("Where each minimum moves")
 st.plotly_chart(figures.minimiser_shift(view.surfaces, view.markers), key="outliers_surfaces")

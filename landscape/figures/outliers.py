@@ -12,6 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from landscape.figures.style import readable
 from landscape.figures.surface import Marker, contour_row, f32
 from landscape.types import Surface
 
@@ -24,6 +25,9 @@ OTHER_COLOR = "#7f7f7f"
 POINT_COLOR = "#8a9bb0"
 OUTLIER_COLOR = "#111111"
 GHOST_COLOR = "rgba(90, 90, 90, 0.55)"
+SHOWN_MAX = 1e30  # psi of a formula can overflow far out: what a figure gets at most
+BAND = 0.45  # room beyond ±limit on the psi chart, per label of a loss whose pull there is off the chart
+COLUMN = 0.8  # width of a loss's column on the share chart (1 between columns)
 CLICK_GRID = (64, 44)  # invisible click targets across x and y: closer than Plotly's 20 px hover distance
 FONT = dict(size=14)
 
@@ -64,7 +68,7 @@ def click_grid(x_range: tuple[float, float], y_range: tuple[float, float]) -> go
 
 
 def fit_scatter(x: np.ndarray, y: np.ndarray, outlier: np.ndarray, lines: Sequence[Line], ghost: Line,
-                picked: int | None = None, height: int = 520) -> go.Figure:
+                picked: int | None = None, height: int = 470) -> go.Figure:
     """The points (outliers as black crosses), every loss's fitted line and the clean fit as a ghost.
 
     Each data point carries its row as ``customdata``, so a click tells which point it was; the
@@ -80,7 +84,7 @@ def fit_scatter(x: np.ndarray, y: np.ndarray, outlier: np.ndarray, lines: Sequen
             ("points", ~outlier, dict(size=7, color=POINT_COLOR, line=dict(width=0.5, color="#ffffff"))),
             ("outliers", outlier, dict(size=10, color=OUTLIER_COLOR, symbol="x"))):
         fig.add_trace(go.Scatter(x=f32(x[mask]), y=f32(y[mask]), customdata=rows[mask], mode="markers", name=name,
-                                 marker=marker, selected=keep, unselected=keep,
+                                 marker=marker, selected=keep, unselected=keep, showlegend=name == "outliers",
                                  hovertemplate="point %{customdata}<br>x = %{x:.3g}, y = %{y:.3g}<extra></extra>"))
     fig.add_trace(go.Scatter(x=f32(ends), y=f32(ghost.w * ends + ghost.b), mode="lines", hoverinfo="skip",
                              name=f"{ghost.label} (ghost)", line=dict(color=GHOST_COLOR, width=7)))
@@ -91,11 +95,26 @@ def fit_scatter(x: np.ndarray, y: np.ndarray, outlier: np.ndarray, lines: Sequen
         fig.add_trace(go.Scatter(x=f32(x[[picked]]), y=f32(y[[picked]]), mode="markers", name="picked: click "
                                  "where it goes", hoverinfo="skip",
                                  marker=dict(size=22, symbol="circle-open", color="#ff7f0e", line=dict(width=3))))
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=60, b=10), font=FONT, hovermode="closest",
-                      legend=dict(orientation="h", x=0, y=1.01, yanchor="bottom", font=dict(size=13)),
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), font=FONT, hovermode="closest",
                       xaxis=dict(title="x", range=list(x_range), fixedrange=True),
                       yaxis=dict(title="y", range=list(y_range), fixedrange=True), uirevision="outliers")
-    return fig
+    return readable(fig, "inside", corner=_emptiest_corner(x, y, [ghost, *lines], x_range, y_range))
+
+
+LEGEND_BOX = (0.55, 0.4)  # share of the plot's width and height a legend inside it covers, about
+
+
+def _emptiest_corner(x, y, lines: Sequence[Line], x_range, y_range) -> tuple[str, str]:
+    """The corner of the plot whose legend-sized box covers the fewest points and line samples."""
+    ends = np.linspace(*x_range, 50)
+    px = np.concatenate([x, np.tile(ends, len(lines))])
+    py = np.concatenate([y, *(line.w * ends + line.b for line in lines)])
+    u = (px - x_range[0]) / (x_range[1] - x_range[0])
+    v = (py - y_range[0]) / (y_range[1] - y_range[0])
+    w, h = LEGEND_BOX
+    boxes = {("left", "top"): (u < w) & (v > 1 - h), ("right", "top"): (u > 1 - w) & (v > 1 - h),
+             ("left", "bottom"): (u < w) & (v < h), ("right", "bottom"): (u > 1 - w) & (v < h)}
+    return min(boxes, key=lambda corner: int(boxes[corner].sum()))  # ties: the first, top left
 
 
 def minimiser_shift(surfaces: Mapping[str, Surface], markers: Mapping[str, tuple[Marker, Marker]],
@@ -109,34 +128,37 @@ def minimiser_shift(surfaces: Mapping[str, Surface], markers: Mapping[str, tuple
         fig.add_annotation(x=dirty.x, y=dirty.y, ax=clean.x, ay=clean.y, xref=f"x{axis}", yref=f"y{axis}",
                            axref=f"x{axis}", ayref=f"y{axis}", showarrow=True, arrowhead=2, arrowsize=1.3,
                            arrowwidth=2.5, arrowcolor="#ffffff", standoff=7, startstandoff=7, text="")
-    fig.update_layout(font=FONT, legend=dict(orientation="h", y=-0.22, x=0.5, xanchor="center"),
-                      margin=dict(l=10, r=10, t=40, b=40))
-    fig.update_annotations(font=dict(size=15), selector=dict(showarrow=False))  # the subplot titles
-    return fig
+    fig.update_layout(font=FONT, margin=dict(l=10, r=10, t=40, b=10))
+    fig.update_annotations(font=dict(size=16), selector=dict(showarrow=False))  # the subplot titles
+    return readable(fig)
 
 
 def outlier_shares(keys: Sequence[str], labels: Sequence[str], x: np.ndarray, shares: np.ndarray,
-                outlier: np.ndarray, height: int = 380) -> go.Figure:
-    """Left: the share of each loss carried by the outliers.  Right: every point's share against its x."""
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.35, 0.65], horizontal_spacing=0.12,
+                   outlier: np.ndarray, height: int = 380) -> go.Figure:
+    """Left: the share of each loss carried by the outliers.  Right: every point's share of each loss, one
+    column per loss (so no loss hides another), the points placed within their column by their x."""
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.35, 0.65], horizontal_spacing=0.14,
                         subplot_titles=("the outliers' share of each loss", "each point's share of each loss"))
     total = shares[:, outlier].sum(-1) * 100
     colors = [loss_color(k) for k in keys]
     fig.add_trace(go.Bar(x=f32(total), y=list(labels), orientation="h", marker_color=colors, showlegend=False,
                          text=[f"{v:.0f} %" for v in total], textposition="auto", hoverinfo="skip"), 1, 1)
-    for key, label, row in zip(keys, labels, shares * 100):
-        for mask, symbol, size in ((~outlier, "circle", 6), (outlier, "x", 10)):
-            fig.add_trace(go.Scatter(x=f32(x[mask]), y=f32(row[mask]), mode="markers", name=label,
-                                     legendgroup=key, showlegend=symbol == "circle",
-                                     marker=dict(color=loss_color(key), size=size, symbol=symbol, opacity=0.75),
-                                     hovertemplate=f"{label}<br>x = %{{x:.3g}}: %{{y:.2f}} %<extra></extra>"), 1, 2)
+    low, high = (float(np.min(x)), float(np.max(x))) if len(x) else (0.0, 1.0)
+    place = COLUMN * ((x - low) / (high - low or 1.0) - 0.5)  # within a column, by x
+    for i, (key, label, row) in enumerate(zip(keys, labels, shares * 100)):
+        for mask, symbol, size, name in ((~outlier, "circle", 6, "points"), (outlier, "x", 10, "outliers")):
+            fig.add_trace(go.Scatter(x=f32(i + place[mask]), y=f32(row[mask]), mode="markers", name=name,
+                                     showlegend=False, customdata=f32(x[mask]),
+                                     marker=dict(color=loss_color(key), size=size, symbol=symbol, opacity=0.8),
+                                     hovertemplate=f"{label}<br>point at x = %{{customdata:.3g}}: %{{y:.2f}} %"
+                                                   "<extra></extra>"), 1, 2)
     fig.update_xaxes(title_text="% of the total loss", range=[0, 100], row=1, col=1)
     fig.update_yaxes(autorange="reversed", row=1, col=1)
-    fig.update_xaxes(title_text="x (crosses: the outliers)", row=1, col=2)
+    fig.update_xaxes(tickvals=list(range(len(keys))), ticktext=list(labels), range=[-0.5, len(keys) - 0.5],
+                     title_text="each column: the points by x (✕ outliers)", row=1, col=2)
     fig.update_yaxes(title_text="% of the total loss", rangemode="tozero", row=1, col=2)
-    fig.update_layout(height=height, font=FONT, margin=dict(l=10, r=10, t=40, b=10),
-                      legend=dict(orientation="v", x=1.01, y=1.0))
-    return fig
+    fig.update_layout(height=height, font=FONT, margin=dict(l=10, r=10, t=40, b=10))
+    return readable(fig, legend="none")
 
 
 def influence(keys: Sequence[str], labels: Sequence[str], sizes: np.ndarray, slopes: np.ndarray, now: float,
@@ -151,20 +173,38 @@ def influence(keys: Sequence[str], labels: Sequence[str], sizes: np.ndarray, slo
     fig.add_vline(x=now, line=dict(color="#444444", width=1.5, dash="dot"), annotation_text="now",
                   annotation_position="top")
     fig.update_layout(height=height, font=FONT, margin=dict(l=10, r=10, t=30, b=10),
-                      xaxis_title="outlier size (noise σ)", yaxis_title="fitted slope w",
-                      legend=dict(orientation="h", y=-0.2))
-    return fig
+                      xaxis_title="outlier size (noise σ)", yaxis_title="fitted slope w")
+    return readable(fig)
 
 
 def psi_curves(keys: Sequence[str], labels: Sequence[str], r: np.ndarray, psi: np.ndarray, residual: float,
                limit: float, height: int = 400) -> go.Figure:
     """psi(r) = d loss / d r of each loss, the pull of a point with residual r; the y axis is cut at
     ``±limit`` so the bounded ones stay readable, and the outliers' residual is marked (or, beyond
-    the range of r, named)."""
+    the range of r, named).  Where ``r`` reaches the outliers, each loss's pull there is a dot on its
+    curve, or, off the chart, its value at the chart's edge."""
     fig = go.Figure()
+    psi = np.nan_to_num(np.asarray(psi, dtype=np.float64), nan=0.0, posinf=SHOWN_MAX, neginf=-SHOWN_MAX)
     for key, label, row in zip(keys, labels, psi):
         fig.add_trace(go.Scatter(x=f32(r), y=f32(row), mode="lines", name=label, line=loss_line(key),
                                  hovertemplate=f"{label}<br>ψ(%{{x:.3g}}) = %{{y:.3g}}<extra></extra>"))
+    low, high = -limit, limit
+    if residual != 0 and r[0] <= residual <= r[-1]:
+        off = 0
+        for key, label, row in zip(keys, labels, psi):
+            at = float(np.interp(residual, r, row))
+            if abs(at) <= limit:
+                fig.add_trace(go.Scatter(x=f32([residual]), y=f32([at]), mode="markers", showlegend=False,
+                                         marker=dict(size=11, color=loss_color(key), line=dict(width=1.5,
+                                                                                              color="white")),
+                                         hovertemplate=f"{label} at the outliers: ψ = {at:.3g}<extra></extra>"))
+            else:  # off the chart: its value, in a band beyond the edge it leaves by, where no bounded curve is
+                fig.add_annotation(x=residual, y=np.sign(at) * limit, xanchor="right", yanchor="bottom" if at > 0
+                                   else "top", yshift=22 * off if at > 0 else -22 * off, showarrow=False,
+                                   text=f"{label}: ψ = {at:.3g} {'↑' if at > 0 else '↓'}",
+                                   font=dict(color=loss_color(key)))
+                high, low = (high + BAND * limit, low) if at > 0 else (high, low - BAND * limit)
+                off += 1
     if residual != 0 and r[0] <= residual <= r[-1]:
         fig.add_vline(x=residual, line=dict(color=OUTLIER_COLOR, width=1.5, dash="dot"),
                       annotation_text="the outliers", annotation_position="top left")
@@ -176,5 +216,5 @@ def psi_curves(keys: Sequence[str], labels: Sequence[str], r: np.ndarray, psi: n
                            text=f"← the outliers: r ≈ {residual:.3g}", font=dict(color=OUTLIER_COLOR))
     fig.update_layout(height=height, font=FONT, margin=dict(l=10, r=10, t=30, b=10),
                       xaxis_title="residual r = y − (w x + b)", yaxis_title="ψ(r): pull on the line",
-                      yaxis=dict(range=[-limit, limit]), legend=dict(orientation="h", y=-0.2))
-    return fig
+                      yaxis=dict(range=[low, high]))
+    return readable(fig)

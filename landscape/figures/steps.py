@@ -11,11 +11,12 @@ from typing import Callable
 
 import plotly.graph_objects as go
 
-from landscape import capacity, fit, problems
+from landscape import capacity, influence, problems
 from landscape.figures import classification, distributions, losses, neural, outliers, surface, trajectories
 from landscape.figures.surface import Marker
 from landscape.lessons import links
-from landscape.lessons.compute import Memo, loss_at, psi_range
+from landscape.lessons.compute import Memo, psi_range
+from landscape.surface import loss_at
 from landscape.types import InputError
 
 Builder = Callable[[dict, Memo], go.Figure]
@@ -96,7 +97,7 @@ def _influence(inputs: dict, memo: Memo) -> go.Figure:
 def _psi(inputs: dict, memo: Memo) -> go.Figure:
     step = memo.get("outliers", inputs)
     r, limit = psi_range(step)
-    return outliers.psi_curves(step.keys, step.labels, r, fit.psi(r, step.items), step.residual, limit)
+    return outliers.psi_curves(step.keys, step.labels, r, influence.psi(r, step.items), step.residual, limit)
 
 
 # ---- the catalogue pages ---------------------------------------------------------------------------------

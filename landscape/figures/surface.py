@@ -1,31 +1,20 @@
 """Plotly figure builders. No streamlit here; arrays go to Plotly as float32 numpy arrays."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import plotly.graph_objects as go
 
 from landscape.figures.style import readable, scene_room
-from landscape.types import Surface
+from landscape.types import Marker, Surface
 
 COLORSCALE = "Viridis"
 LOG_TITLE, LINEAR_TITLE = "loss (log scale)", "loss"
 MARKER_COLORS = {"grid minimum": "#ff7f0e", "true minimum": "#d62728", "start": "#2ca02c"}
 
 
-@dataclass(frozen=True)
-class Marker:
-    x: float
-    y: float
-    z: float
-    label: str  # legend name, e.g. "grid minimum", "true minimum"
-    symbol: str = "x"
-    color: str | None = None  # None: MARKER_COLORS by label
-
-    @property
-    def colour(self) -> str:
-        return self.color or MARKER_COLORS.get(self.label, "#d62728")
+def colour(m: Marker) -> str:
+    """A marker's colour: its own, else MARKER_COLORS by its label."""
+    return m.color or MARKER_COLORS.get(m.label, "#d62728")
 
 
 def f32(a) -> np.ndarray:
@@ -97,7 +86,7 @@ def surface_3d(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = (
                                    z=f32([_marker_height(surf, m, log) for m in markers]), mode="markers",
                                    name=" · ".join(dict.fromkeys(m.label for m in markers)), showlegend=False,
                                    text=[m.label for m in markers], hovertemplate="%{text}<extra></extra>",
-                                   marker=dict(size=6, color=[m.colour for m in markers],
+                                   marker=dict(size=6, color=[colour(m) for m in markers],
                                                symbol=["diamond" if m.symbol == "x" else m.symbol for m in markers])))
     fig.update_layout(
         title=title, height=height, margin=dict(l=0, r=0, t=40 if title else 10, b=0), uirevision="surface",
@@ -121,7 +110,7 @@ def contour(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = (), 
         fig.add_trace(descent_arrows(*arrows, span=min(np.ptp(surf.x), np.ptp(surf.y))))
     for m in markers:
         fig.add_trace(go.Scatter(x=f32([m.x]), y=f32([m.y]), mode="markers", name=m.label,
-                                 marker=dict(size=13, symbol=m.symbol, color=m.colour,
+                                 marker=dict(size=13, symbol=m.symbol, color=colour(m),
                                              line=dict(width=2, color="white"))))
     fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
                       xaxis_title=surf.x_label, yaxis_title=surf.y_label, uirevision="contour")
@@ -170,7 +159,7 @@ def contour_row(surfaces: dict[str, Surface], markers: dict[str, tuple[Marker, .
             fig.add_trace(go.Scatter(x=f32([m.x]), y=f32([m.y]), mode="markers", name=m.label,
                                      showlegend=m.label not in shown, legendgroup=m.label,
                                      marker=dict(size=11, symbol=m.symbol, line=dict(width=2, color="white"),
-                                                 color=m.colour)), 1, col)
+                                                 color=colour(m))), 1, col)
             shown.add(m.label)
         fig.update_xaxes(title_text=surf.x_label, row=1, col=col)
     fig.update_yaxes(title_text=next(iter(surfaces.values())).y_label, row=1, col=1)

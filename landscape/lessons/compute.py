@@ -1,6 +1,6 @@
 """What each page computes for one view, from the page's parsed link (``links.parse(...).inputs``).
 
-The same compute functions the pages call (``grid.evaluate``, ``fit.outlier_fits``, ``optim.race``,
+The same compute functions the pages call (``grid.evaluate``, ``influence.outlier_fits``, ``optim.race``,
 ``classify.binary_view``, ``divergence.fit_view``, ``curves.gallery``, ``capacity.sweep_degrees``,
 ``nn.train``, ``curvature.compare_sharpness``, ...) with the same arguments as the page's glue in
 ``landscape/ui`` passes them, without streamlit.  A lesson's quotes (``quotes``) and its figures
@@ -21,9 +21,10 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from landscape import (capacity, classify, curvature, curves, data, divergence, fit, grid, losses, minimum, nn, optim,
-                       problems, slices)
-from landscape.fit import DEFAULT_SCENARIO
+from landscape import (capacity, classify, curvature, curves, data, divergence, grid, influence, losses, minimum, nn,
+                       optim, problems, slices)
+from landscape.influence import DEFAULT_SCENARIO
+from landscape.surface import loss_at, true_minima
 from landscape.types import DTYPE, InputError, Loss, Objective, Surface, Trajectory
 
 MEMO_ENTRIES = 32
@@ -53,11 +54,6 @@ class Memo:
         return value
 
 
-def loss_at(obj: Objective, point) -> float:
-    with torch.no_grad():
-        return float(obj(torch.as_tensor(point, dtype=DTYPE)))
-
-
 # ---- loss surface ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -68,13 +64,6 @@ class SurfaceStep:
     data_minimum: tuple[float, float] | None  # the data loss's own minimiser, for a linear model
     parts: dict[str, Surface]  # data loss, penalty, total when there is a penalty
     log: bool
-
-
-def true_minima(obj: Objective) -> tuple[tuple[float, float], ...]:
-    """As ``landscape.ui.compute.true_minima``: exact for linear regression, the literature's otherwise."""
-    if obj.linear is not None:
-        return (tuple(float(v) for v in minimum.minimize(obj)),)
-    return tuple(obj.minima)
 
 
 def _surface(inputs: dict, memo: Memo) -> SurfaceStep:
@@ -104,7 +93,7 @@ class OutlierStep:
     keys: tuple[str, ...]  # registry names ("custom" for a formula)
     labels: tuple[str, ...]
     items: tuple[Loss, ...]
-    fits: fit.OutlierFits
+    fits: influence.OutlierFits
     shares: np.ndarray  # (L, N) each point's share of each loss at that loss's line
     residual: float  # the outliers' median signed residual from the clean MSE line
     pull: np.ndarray  # (L,) |psi(residual)| / |psi(+-noise)|, the ordinary point on the outliers' side
@@ -138,11 +127,11 @@ def _outliers(inputs: dict, memo: Memo) -> OutlierStep:
         raise InputError("a lesson step uses the generated line, not an uploaded CSV")
     x, y, flags, noise = outlier_points(inputs["spec"])
     keys, items = outlier_losses(inputs["params"], inputs["formula"])
-    fits = fit.outlier_fits(x, y, flags, items)
-    shares = fit.loss_shares(x, y, fits.contaminated, items)
+    fits = influence.outlier_fits(x, y, flags, items)
+    shares = influence.loss_shares(x, y, fits.contaminated, items)
     mse = fits.clean[keys.index("mse")]
     residual = float(np.median(y[flags] - mse[0] * x[flags] - mse[1])) if flags.any() else 0.0
-    at = np.abs(fit.psi([residual, math.copysign(noise, residual)], items))  # an ordinary point on their side
+    at = np.abs(influence.psi([residual, math.copysign(noise, residual)], items))  # an ordinary point on their side
     pull = np.where(at[:, 1] > 0, at[:, 0] / np.where(at[:, 1] > 0, at[:, 1], 1.0), 0.0)
     xc = x[~flags]
     se = noise / float(np.sqrt(((xc - xc.mean()) ** 2).sum()))
@@ -161,11 +150,11 @@ def psi_range(step: OutlierStep) -> tuple[np.ndarray, float]:
     return np.linspace(-reach, reach, 401), max(2.5, 1.4 * delta)
 
 
-def _outlier_sweep(inputs: dict, memo: Memo) -> fit.InfluenceSweep:
+def _outlier_sweep(inputs: dict, memo: Memo) -> influence.InfluenceSweep:
     step = memo.get("outliers", inputs)
     size = step.size if step.size is not None else round(step.residual / step.noise, 1)
-    sizes = np.linspace(min(0.0, size), max(fit.SWEEP_SIZES[-1], size), 50)
-    return fit.outlier_sweep(step.x, step.y, step.outlier, sizes, size, step.noise, step.items)
+    sizes = np.linspace(min(0.0, size), max(influence.SWEEP_SIZES[-1], size), 50)
+    return influence.outlier_sweep(step.x, step.y, step.outlier, sizes, size, step.noise, step.items)
 
 
 def _outlier_surfaces(inputs: dict, memo: Memo) -> dict[str, Surface]:

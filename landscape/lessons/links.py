@@ -20,11 +20,11 @@ the value parsed here, and out-of-bounds values get the page's warning.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Sequence
 
 from landscape import budget, capacity, classify, curves, data, divergence, losses, nn, optim, problems, slices
-from landscape.fit import DEFAULT_SCENARIO
+from landscape.influence import DEFAULT_SCENARIO
 from landscape.types import InputError, Objective, Param
 
 UPLOAD = "upload a CSV"  # the problem picker's upload choice (landscape.ui.pickers.UPLOAD)
@@ -242,9 +242,12 @@ def _outliers(r: Reader) -> dict[str, object]:
     s = DEFAULT_SCENARIO
     spec |= {"count": r.number("count", 0, 50, s.count), "size": r.number("size", -30.0, 30.0, s.size, 0.5),
              "position": r.choice("pos", OUTLIER_POSITIONS)}
+    extra = r.choices("also", [n for n in losses.names("regression") if n not in s.losses], [])
     params = {}
-    for name in losses.names("regression"):
-        params |= {p.name: r.param(p) for p in losses.spec(name).params}
+    for name in losses.names("regression"):  # the page draws the parameters of the losses it fits
+        if name in s.losses or name in extra:
+            params |= {p.name: r.param(replace(p, default=s.delta) if p.name == "delta" else p)
+                       for p in losses.spec(name).params}
     formula = r.text("formula", "").strip()
     if formula:
         r.check("formula", lambda: losses.custom(formula))

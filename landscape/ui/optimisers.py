@@ -17,11 +17,11 @@ import numpy as np
 import streamlit as st
 
 from landscape import jobs, optim
-from landscape.figures import Marker
 from landscape.losses import Param
-from landscape.types import InputError, Objective, Surface, Trajectory
+from landscape.types import InputError, Marker, Objective, Surface, Trajectory
+from landscape.surface import loss_at, true_minima
 from landscape.ui import progress
-from landscape.ui.compute import CACHE, build_objective, loss_at, surface_view, true_minima
+from landscape.ui.compute import CACHE, build_objective, surface_view
 from landscape.ui.page import warm_up
 from landscape.ui.pickers import param_inputs, point_picker
 from landscape.ui.state import UrlState

@@ -21,14 +21,13 @@ from typing import Mapping
 
 import numpy as np
 import streamlit as st
-import torch
 
-from landscape import budget, data, fit, grid, losses, problems
-from landscape.figures import Marker
+from landscape import budget, data, grid, influence, losses, problems
 from landscape.figures.outliers import Line
 from landscape.losses import Loss
-from landscape.types import DTYPE, InputError, Surface
-from landscape.ui.compute import CACHE, loss_at, uploaded_points
+from landscape.types import InputError, Marker, Surface
+from landscape.surface import loss_at
+from landscape.ui.compute import CACHE, uploaded_points
 from landscape.ui.page import run_or_stop, warm_up
 from landscape.ui.pickers import param_sliders
 from landscape.ui.state import UrlState
@@ -43,7 +42,7 @@ SURFACE_RESOLUTION = 101
 SWEEP_STEPS = 50  # outlier sizes of the influence curve
 PSI_POINTS = 401
 DIGITS = 4  # significant digits kept of a clicked position
-S = fit.DEFAULT_SCENARIO
+S = influence.DEFAULT_SCENARIO
 
 
 # ---- the person's edits: a compact, validated URL value ---------------------------------------------------
@@ -219,7 +218,7 @@ def reset_edits(url: UrlState) -> None:
 
 
 def data_picker(url: UrlState, container=st.sidebar) -> tuple[str, bytes | None]:
-    """The data and its outliers; returns ``(spec_json, csv_bytes)``.  Defaults: ``fit.DEFAULT_SCENARIO``."""
+    """The data and its outliers; returns ``(spec_json, csv_bytes)``.  Defaults: ``influence.DEFAULT_SCENARIO``."""
     changed = partial(_keep_added, url)
     source = url.radio("Data", "data", list(SOURCES), container=container, format_func=SOURCES.get,
                        horizontal=True, on_change=changed)
@@ -242,15 +241,25 @@ def data_picker(url: UrlState, container=st.sidebar) -> tuple[str, bytes | None]
     return json.dumps(spec, sort_keys=True), csv
 
 
+EXTRA = tuple(name for name in losses.names("regression") if name not in S.losses)  # one click away
+PAGE_DEFAULTS = {"delta": S.delta}  # loss parameters this page starts elsewhere than the registry
+
+
 def losses_picker(url: UrlState, container=st.sidebar) -> str:
-    """Parameters of the built-in regression losses, from the registry, and an optional formula."""
+    """The losses fitted (MSE, MAE and Huber always; the other built-in ones on request), their parameters
+    (from the registry; Huber's delta starts on the scale of the noise) and an optional formula."""
+    extra = url.multiselect("Also fit", "also", list(EXTRA), [], container=container,
+                            format_func=lambda name: losses.spec(name).title,
+                            help="More built-in losses, drawn beside MSE, MAE and Huber")
+    shown = [name for name in losses.names("regression") if name in S.losses or name in extra]
     params = {}
-    for name in losses.names("regression"):
-        params |= param_sliders(url, losses.spec(name).params, container)
+    for name in shown:
+        params |= param_sliders(url, tuple(replace(p, default=PAGE_DEFAULTS.get(p.name, p.default))
+                                           for p in losses.spec(name).params), container)
     formula = url.text("Your own loss in r (optional)", "formula", "", container=container,
                        placeholder="e.g. abs(r)**1.5", help="Fitted and drawn next to the built-in losses; "
                        "e.g. abs(r)**1.5, log(1 + r**2), where(abs(r) < 2, r**2, 4)")
-    return json.dumps({"params": params, "formula": formula.strip()}, sort_keys=True)
+    return json.dumps({"params": params, "formula": formula.strip(), "shown": shown}, sort_keys=True)
 
 
 def choose(url: UrlState, container=st.sidebar) -> Choice:
@@ -406,7 +415,7 @@ def _generated(spec: dict, csv: bytes | None) -> tuple[np.ndarray, np.ndarray, f
         if csv is None:
             raise InputError("choose a CSV file of two numeric columns, x and y")
         x, y = uploaded_points(csv)  # parsed once per upload
-        return x, y, fit.noise_scale(x, y), "estimated"
+        return x, y, influence.noise_scale(x, y), "estimated"
     limit = budget.current().points
     if not 2 <= int(spec["n"]) <= limit:
         raise InputError(f"number of points must be between 2 and {limit:,}, got {spec['n']}")
@@ -440,11 +449,14 @@ class LossSet:
 
 
 def loss_set(losses_json: str) -> LossSet:
-    """Every built-in regression loss with the chosen parameters, then the formula if there is one."""
+    """The built-in regression losses ``shown`` (every one when the JSON names none; MSE, MAE and Huber
+    always) with the chosen parameters, then the formula if there is one."""
     chosen = json.loads(losses_json)
+    shown = set(chosen.get("shown", losses.names("regression"))) | set(S.losses)
+    keys = [name for name in losses.names("regression") if name in shown]
     items = [losses.bind(spec, {p.name: chosen["params"][p.name] for p in spec.params if p.name in chosen["params"]})
-             for spec in map(losses.spec, losses.names("regression"))]
-    keys, labels = list(losses.names("regression")), [item.describe() for item in items]
+             for spec in map(losses.spec, keys)]
+    labels = [item.describe() for item in items]
     if chosen["formula"]:
         items.append(losses.custom(chosen["formula"]))
         keys.append("custom")
@@ -501,39 +513,9 @@ class OutlierView:
         return self.shares[:, self.points.outlier].sum(-1)
 
 
-class NoFit(InputError):
-    """A loss (a person's formula) that has no best line on the points."""
-
-
-NO_FIT = ("has no best line on these points: it decreases without bound, or the line found is not a "
-          "minimum; a loss should grow as the residual grows in size, e.g. abs(r)**1.5")
-PROBE_STEP = 1e-3  # relative step of the check that a fitted line is a local minimum
-
-
-def _check_fitted(lines: np.ndarray, labels: tuple[str, ...]) -> None:
-    """Every fitted (w, b) is finite and not absurdly large."""
-    bad = [label for label, row in zip(labels, lines.reshape(len(labels), -1)) if not np.isfinite(row).all()
-           or np.abs(row).max() > 1e9]
-    if bad:
-        raise NoFit(f"{', '.join(bad)} {NO_FIT}")
-
-
-def _check_minimum(x: np.ndarray, y: np.ndarray, chosen: LossSet, thetas: np.ndarray) -> None:
-    """No small step in w or b lowers a loss below its fitted line (a concave formula's Newton
-    step can stop on a maximum)."""
-    steps = PROBE_STEP * np.array([[1, 0], [-1, 0], [0, 1], [0, -1]], dtype=np.float64)
-    for item, label, theta in zip(chosen.items, chosen.labels, thetas):
-        obj = problems.linear_regression(x, y, item)
-        trial = torch.as_tensor(np.vstack([theta, theta + steps * (1.0 + np.abs(theta))]), dtype=DTYPE)
-        with torch.no_grad():
-            values = obj(trial)
-        if bool((values[1:] < values[0] - 1e-9 * (1.0 + values[0].abs())).any()):
-            raise NoFit(f"{label} {NO_FIT}")
-
-
 def _sweep_sizes(size: float) -> np.ndarray:
     """From 0 (or the current size, if below) to 20 noise σ (or the current size, if above)."""
-    return np.linspace(min(0.0, size), max(fit.SWEEP_SIZES[-1], size), SWEEP_STEPS)
+    return np.linspace(min(0.0, size), max(influence.SWEEP_SIZES[-1], size), SWEEP_STEPS)
 
 
 def _window(values: np.ndarray, least: float) -> tuple[float, float]:
@@ -571,7 +553,7 @@ def _pull(items: tuple[Loss, ...], residual: float, noise: float) -> np.ndarray:
     """``|psi(residual)| / |psi(±noise)|`` per loss, the ordinary point on the outliers' side of the line (an
     asymmetric loss, quantile, pulls differently on each side): an outlier's pull in ordinary points (0 if
     psi there is 0)."""
-    at = np.abs(fit.psi([residual, math.copysign(noise, residual)], items))
+    at = np.abs(influence.psi([residual, math.copysign(noise, residual)], items))
     return np.where(at[:, 1] > 0, at[:, 0] / np.where(at[:, 1] > 0, at[:, 1], 1.0), 0.0)
 
 
@@ -584,11 +566,10 @@ def _psi_limit(items: tuple[Loss, ...]) -> float:
     return max(2.5, 1.4 * _largest_delta(items))
 
 
-def _psi_range(noise: float, items: tuple[Loss, ...]) -> np.ndarray:
-    """Residuals of the bulk of the data: 3 noise σ (and at least 3 delta), so that Huber's clipping
-    shows; outliers further out are named on the figure, and quoted in the explanation."""
-    reach = max(3.0 * noise, 3.0 * _largest_delta(items))
-    return np.linspace(-reach, reach, PSI_POINTS)
+def _psi_range(noise: float, items: tuple[Loss, ...], outliers: float = 0.0) -> np.ndarray:
+    """Residuals of the bulk of the data (3 noise σ, and at least 3 delta, so that Huber's clipping shows)
+    and out beyond the outliers' residual ``outliers``: the chart shows how hard they pull where they are."""
+    return influence.psi_range(noise, _largest_delta(items), outliers, PSI_POINTS)
 
 
 @st.cache_data(**CACHE)
@@ -606,17 +587,17 @@ def outlier_view(spec_json: str, csv: bytes | None, pts: str, losses_json: str) 
         clock[name] = time.perf_counter() - t
         return result
 
-    fits = timed("fits", fit.outlier_fits, p.x, p.y, p.outlier, chosen.items)
-    _check_fitted(np.concatenate([fits.clean, fits.contaminated], 1), chosen.labels)
-    _check_minimum(p.x, p.y, chosen, fits.contaminated)
+    fits = timed("fits", influence.outlier_fits, p.x, p.y, p.outlier, chosen.items)
+    influence.check_fitted(np.concatenate([fits.clean, fits.contaminated], 1), chosen.labels)
+    influence.check_minimum(p.x, p.y, chosen.items, chosen.labels, fits.contaminated)
     residual = _outlier_residual(p, fits.clean[chosen.keys.index("mse")])
     size = p.size if p.size is not None else round(residual / p.noise, 1)
-    sweep = timed("sweep", fit.outlier_sweep, p.x, p.y, p.outlier, _sweep_sizes(size), size, p.noise,
+    sweep = timed("sweep", influence.outlier_sweep, p.x, p.y, p.outlier, _sweep_sizes(size), size, p.noise,
                   chosen.items)
-    _check_fitted(sweep.slopes, chosen.labels)
-    shares = timed("shares", fit.loss_shares, p.x, p.y, fits.contaminated, chosen.items)
-    r = _psi_range(p.noise, chosen.items)
-    psi = timed("psi", fit.psi, r, chosen.items)
+    influence.check_fitted(sweep.slopes, chosen.labels)
+    shares = timed("shares", influence.loss_shares, p.x, p.y, fits.contaminated, chosen.items)
+    r = _psi_range(p.noise, chosen.items, residual)
+    psi = timed("psi", influence.psi, r, chosen.items)
     on_surface = [chosen.keys.index(name) for name in SURFACE_LOSSES]
     surfaces, markers = timed("surfaces", _surfaces, p.x, p.y, tuple(chosen.items[i] for i in on_surface),
                               fits.clean[on_surface], fits.contaminated[on_surface])
@@ -836,14 +817,19 @@ def explain(view: OutlierView) -> str:
 
 
 def caption(view: OutlierView, click: str) -> str:
-    """What was computed, how fast, and what a click does."""
+    """The points, their noise, and what a click does (what was computed: ``computation``)."""
     p = view.points
     noise = f"noise σ = {p.noise:.3g}" + (" (estimated from the data)" if p.noise_source == "estimated" else "")
     how = {"add": "click anywhere to add a point (an outlier)", "remove": "click a point to remove it",
            "move": "click a point, then click where it should go"}[click]
-    return (f"{len(p.x)} points, {int(p.outlier.sum())} outliers · {noise} · {len(view.keys)} losses fitted with and "
-            f"without the outliers, {len(view.surfaces)} surfaces {SURFACE_RESOLUTION}×{SURFACE_RESOLUTION} and "
-            f"{len(view.sweep_sizes)} outlier sizes: computed in {view.seconds * 1000:.0f} ms · {how}")
+    return f"{len(p.x)} points, {int(p.outlier.sum())} outliers · {noise} · {how}"
+
+
+def computation(view: OutlierView) -> str:
+    """What was computed and how fast: the page's computation details."""
+    return (f"{len(view.keys)} losses fitted with and without the outliers, {len(view.surfaces)} surfaces "
+            f"{SURFACE_RESOLUTION}×{SURFACE_RESOLUTION} and {len(view.sweep_sizes)} outlier sizes: computed in "
+            f"{view.seconds * 1000:.0f} ms")
 
 
 def compute(choice: Choice) -> "OutlierView":
@@ -854,7 +840,7 @@ def compute(choice: Choice) -> "OutlierView":
     if problem is None and json.loads(losses_json)["formula"]:
         try:
             return outlier_view(choice.spec_json, choice.csv, choice.pts, losses_json)
-        except NoFit as err:
+        except influence.NoFit as err:
             problem = str(err)
     if problem:
         st.error(f"Your loss is left out: {problem}", icon="⚠️")

@@ -22,11 +22,11 @@ def _set_threads() -> int:
 def _warm_torch() -> None:
     import numpy as np
 
-    from landscape import fit, optim, problems
+    from landscape import influence, optim, problems
 
     optim.run(problems.benchmark("quadratic"), "adam", steps=2)
     x = np.linspace(-1.0, 1.0, 8)
-    fit.outlier_sweep(x, x**2, x > 0.5, [0.0, 1.0])
+    influence.outlier_sweep(x, x**2, x > 0.5, [0.0, 1.0])
 
 
 @st.cache_resource
