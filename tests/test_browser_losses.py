@@ -103,7 +103,8 @@ def choose(page, key: str, option: str, fragment: str) -> None:
 def test_gallery_draws_reacts_and_guards_the_formula(server, page):
     open_page(page, server.url + "/loss_functions", plots=2)
     assert drawn(page, 2)
-    assert {"MSE", "MAE", "Huber(delta=1)"} <= set(traces(page, 0))
+    names = set(traces(page, 0))
+    assert {"MSE", "MAE"} <= names and any(n.startswith("Huber(delta=1) (= r²/2 near 0)") for n in names), names
     tall_screenshot(page, "gallery_default")
 
     page.locator(".st-key-gallery_kind").get_by_text("Classification").click()
@@ -135,7 +136,8 @@ def test_gallery_deep_link_on_fresh_server(fresh_server, page):
     open_page(page, fresh_server.url + "/loss_functions?show_r=huber,quantile&delta=0.5&tau=0.9"
               "&formula_r=log(cosh(r))&at=-2", plots=2)
     names = traces(page, 0)
-    assert {"Huber(delta=0.5)", "quantile(tau=0.9)", "your formula"} <= set(names), names
+    assert "quantile(tau=0.9)" in names, names  # the scale near 0 follows a name where it is r²/2 (tests/test_curves)
+    assert any(n.startswith("Huber(delta=0.5)") for n in names) and any(n.startswith("your formula") for n in names)
     nav = sidebar_nav(page)
     assert nav[0] == "Home" and "Loss functions" in nav and "app" not in nav, nav
     assert errors_shown(page) == [] and page.console_errors == []
