@@ -59,11 +59,11 @@ def test_clicks_add_and_move_points_and_the_fits_follow(server, page):
     assert "The 5 outliers moved the MSE slope by +1.25" in main_text(page)
     screenshot(page, "outliers_default")
     before, surface_before = lines(page), minimisers(page)
-    assert set(before) == {"MSE", "MAE", "Huber(delta=1)", "log-cosh", "quantile(tau=0.5)"}
+    assert set(before) == {"MSE", "MAE", "Huber(delta=4)"}  # the page's defaults: the other losses one click away
     assert len(surface_before) == 3
 
-    box = plot_area(page)  # a click high up on the left, far from every point, adds an outlier there
-    page.mouse.click(box["x"] + 0.12 * box["width"], box["y"] + 0.1 * box["height"])
+    box = plot_area(page)  # a click high up on the left (under the legend there), far from every point, adds one
+    page.mouse.click(box["x"] + 0.12 * box["width"], box["y"] + 0.55 * box["height"])
     wait_url(page, "pts=")
     wait_plots(page, CHARTS)
     assert "101 points, 6 outliers" in main_text(page)
@@ -95,13 +95,13 @@ def test_clicks_add_and_move_points_and_the_fits_follow(server, page):
 def test_deep_link_on_fresh_server_restores_the_points(fresh_server, page):
     """The first visitor of a freshly started server opens a link with edited points and every control set."""
     page.set_viewport_size(TALL)
-    link = "/outliers?pts=-2.5:30,-0.5:25,3%3D:40:1,-7&count=8&size=6&delta=2&tau=0.8&formula=abs(r)**1.5&click=remove"
+    link = "/outliers?pts=-2.5:30,-0.5:25,3%3D:40:1,-7&count=8&size=6&delta=2&also=quantile&tau=0.8&formula=abs(r)**1.5&click=remove"
     open_page(page, fresh_server.url + link, plots=CHARTS)
     text = main_text(page)
     assert "The 11 outliers" in text and "101 points, 11 outliers" in text  # 8 + 2 added + point 3
     assert "Huber(delta=2)" in text and "quantile(tau=0.8)" in text and "abs(r)**1.5" in text
     assert "click a point to remove it" in text
-    assert len(lines(page)) == 6
+    assert len(lines(page)) == 5  # MSE, MAE, Huber, the quantile asked for, the formula
     nav = sidebar_nav(page)
     assert nav[0] == "Home" and "Outliers" in nav and "app" not in nav, nav
     assert errors_shown(page) == [] and page.console_errors == []
@@ -136,9 +136,10 @@ def test_csv_upload_bad_then_good(server, page, tmp_path):
 def test_the_table_edits_points(server, page):
     open_page(page, server.url + "/outliers?n=20&count=2", plots=CHARTS)
     page.get_by_text("as a table").click()
-    page.locator('[data-testid="stDataFrame"]').first.wait_for()
+    table = page.locator('[data-testid="stExpander"] [data-testid="stDataFrame"]').first  # not the summary
+    table.wait_for()
     settle(page)
-    box = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
+    box = table.bounding_box()
     page.mouse.click(box["x"] + 0.5 * box["width"], box["y"] + 0.4 * box["height"])  # a cell of column y
     for _ in range(8):
         page.keyboard.press("ArrowUp")  # up to point 0
