@@ -98,7 +98,8 @@ def fit_scatter(x: np.ndarray, y: np.ndarray, outlier: np.ndarray, lines: Sequen
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), font=FONT, hovermode="closest",
                       xaxis=dict(title="x", range=list(x_range), fixedrange=True),
                       yaxis=dict(title="y", range=list(y_range), fixedrange=True), uirevision="outliers")
-    return readable(fig, "inside", corner=_emptiest_corner(x, y, [ghost, *lines], x_range, y_range))
+    readable(fig, "inside", corner=_emptiest_corner(x, y, [ghost, *lines], x_range, y_range))
+    return fig.update_layout(legend=dict(itemclick=False, itemdoubleclick=False))  # a click adds points here
 
 
 LEGEND_BOX = (0.55, 0.4)  # share of the plot's width and height a legend inside it covers, about
