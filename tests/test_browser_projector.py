@@ -16,7 +16,10 @@ pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1280, "height": 720}
 MIN_TEXT = 14  # px
 EDGE = 3  # px inside a 3D scene's edge that must be blank
-CHARTS = {"": 0, "outliers": 5, "loss_surface": 2, "neural_landscape": 3}  # charts to wait for (default: 1)
+CHARTS = {"": 0, "outliers": 5, "loss_surface": 2, "neural_landscape": 3, "optimisers": 2,
+          "loss_surface?family=regression": 3, "optimisers?3d=1": 3}  # charts to wait for (default: 1)
+MORE = [("loss_surface?family=regression", "Loss surface with its data"),  # other layouts of a page
+        ("optimisers?3d=1", "Optimisers with the 3D surface")]
 
 
 def pages() -> list[tuple[str, str]]:
@@ -90,7 +93,7 @@ def projector(browser):
     context.close()
 
 
-@pytest.mark.parametrize("path,title", pages(), ids=lambda v: v or "home")
+@pytest.mark.parametrize("path,title", pages() + MORE, ids=lambda v: v or "home")
 def test_page_on_a_projector(server, projector, path, title):
     page = projector
     page.goto(f"{server.url}/{path}")
@@ -99,7 +102,8 @@ def test_page_on_a_projector(server, projector, path, title):
     wait_plots(page, CHARTS.get(path, 1), timeout=90)
     page.wait_for_timeout(500)
     SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"projector_{path or 'home'}.png"))
+    name = (path or "home").replace("?", "_").replace("=", "_")
+    page.screenshot(path=str(SCREENSHOTS / f"projector_{name}.png"))
     assert errors_shown(page) == [] and page.console_errors == []
     assert page.locator('[data-testid="stMain"] h1').count() >= 1, title
     charts = page.evaluate(CHARTS_JS)
