@@ -40,6 +40,7 @@ one thread (``LANDSCAPE_THREADS``, as the app) in every worker.
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -217,14 +218,9 @@ def prepare() -> threading.Thread:
 
 def _quiet_streamlit() -> None:
     """The pages' modules hold st.cache_data functions: imported on a worker to run a job of theirs, each
-    would log that there is no Streamlit runtime (none of them is called there)."""
-    import logging
-
-    try:
-        from streamlit.logger import get_logger
-    except ImportError:
-        return
-    get_logger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
+    would log that there is no Streamlit runtime (none of them is called there).  Streamlit's loggers are the
+    standard library's, so this names it without importing streamlit here."""
+    logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
 
 
 def _prepare_soon() -> None:

@@ -48,6 +48,7 @@ from streamlit.runtime.state.common import unpack_widget_state_value
 from streamlit.runtime.state.session_state import Serialized
 
 from landscape import budget
+from landscape.lessons.links import parse_number  # one parser for a link's numbers: pages and lessons
 from landscape.types import InputError
 
 MAX_SELECTION_CHARS = 4_000_000  # a selection's JSON text: shift-clicks on every point of a 10,000-point scatter fit
@@ -64,21 +65,6 @@ class _Bound:
 
 def _fmt_number(v: Any) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
-
-
-def parse_number(text: str, low: float, high: float, integer: bool = False) -> float | int:
-    """A number from the URL, within [low, high]."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(f"{text!r} is not a number") from None
-    if not math.isfinite(value) or not low <= value <= high:
-        raise InputError(f"{text} is outside {low:g} to {high:g}")
-    if integer:
-        if value != int(value):
-            raise InputError(f"{text} is not a whole number")
-        return int(value)
-    return value
 
 
 def wire_number(raw: Any, low: float, high: float, integer: bool = False) -> float | int:
