@@ -40,6 +40,12 @@ def warm_up() -> threading.Thread:
     return thread
 
 
+def literal(text: str) -> str:
+    """``text`` shown literally in Markdown: a label, a lesson or a student may write ``*``, ``_``, ``$``,
+    ``[link](...)``, ``<b>``, ``:red[...]`` or a ``#`` heading, and each is shown as typed."""
+    return "".join("\\" + c if c in "\\`*_[]()<>#|$~:!+-=" else c for c in text)
+
+
 def setup() -> None:
     """Called once per run by the frame (app.py); each page's title comes from its st.Page."""
     st.set_page_config(layout="wide", page_icon=":material/landscape:")

@@ -50,6 +50,7 @@ from streamlit.runtime.state.session_state import Serialized
 from landscape import budget
 from landscape.lessons.links import parse_number  # one parser for a link's numbers: pages and lessons
 from landscape.types import InputError
+from landscape.ui.page import literal
 
 MAX_SELECTION_CHARS = 4_000_000  # a selection's JSON text: shift-clicks on every point of a 10,000-point scatter fit
 MAX_SELECTION_COORDINATE = 1e6  # no chart here spans more (grid.MAX_ABS_COORDINATE; the Outlier page's edits)
@@ -246,7 +247,7 @@ class UrlState:
         _restore_value_type(key, value_type)
         shown = (("on" if used else "off") if isinstance(used, bool) else _fmt_number(used)
                  if isinstance(used, (int, float)) else "its default")
-        self.problems.append(f"{_md_escape(label)}: the value sent was refused ({reason}); using {shown}.")
+        self.problems.append(f"{literal(label)}: the value sent was refused ({reason}); using {shown}.")
         # Send the value used back to the browser, unless a newer value came since: a refusal can happen in
         # _compact_state (which deserializes what it clears), before the browser's values of this run.
         if st.session_state.get(key, used) == used:
@@ -449,11 +450,6 @@ def _refusing(original: Callable[[Any], Any], check: Callable[[Any], Any] | None
 
     deserialize.__wrapped__ = original  # type: ignore[attr-defined]
     return deserialize
-
-
-def _md_escape(text: str) -> str:
-    """``text`` shown literally in Markdown (a label may hold ``*``, ``_`` or ``$``)."""
-    return "".join("\\" + c if c in "\\`*_[]<>#|$~" else c for c in text)
 
 
 def _choice(options: Sequence[str]) -> Callable[[str], str]:

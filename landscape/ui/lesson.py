@@ -1,0 +1,44 @@
+"""One lesson step on screen, shared by the Lessons page and a live class: the question (with its choices),
+then, once revealed, the page's figure and the reveal with its numbers computed now.
+
+Every text of a lesson is shown as text (``st.text``-like escaping through ``st.markdown`` is not enough:
+a lesson file may hold HTML or Markdown), never rendered.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from landscape import lessons
+from landscape.types import InputError
+from landscape.figures.steps import step_figure
+from landscape.figures.style import CONFIG
+from landscape.ui.page import literal
+
+LETTERS = "ABCDEF"
+
+
+@st.cache_data(max_entries=64, show_spinner="Computing this step ...")
+def step_view(step: lessons.Step):
+    """The step's figure and its filled-in reveal (cached per step: every student of a class shares it)."""
+    inputs = step.parsed().inputs
+    return step_figure(step.page, step.figure, inputs), lessons.reveal(step)
+
+
+def show_question(step: lessons.Step, number: int, total: int) -> None:
+    st.caption(f"Step {number} of {total}")
+    st.subheader(literal(step.question), anchor=False)
+    for letter, choice in zip(LETTERS, step.choices):
+        st.markdown(f"**{letter}.** {literal(choice)}")
+
+
+def show_reveal(step: lessons.Step, key: str) -> None:
+    """The figure and the reveal; the right answer for a multiple-choice step."""
+    try:
+        fig, text = step_view(step)
+    except InputError as err:
+        st.error(f"This step could not be computed: {err}", icon="⚠️")
+        return
+    st.plotly_chart(fig, key=key, config=CONFIG)
+    if step.answer is not None:
+        st.success(f"Answer: {LETTERS[step.answer]}. {literal(step.choices[step.answer])}")
+    st.markdown(literal(text))
