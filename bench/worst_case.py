@@ -295,7 +295,10 @@ def measure(server: Server, page: str, kind: str, request: str, send: Callable[[
     m.cpu_seconds = server.cpu_seconds() - cpu
     m.cpu_request_s = max(0.0, m.cpu_seconds - probe_cpu * len(probe_times))
     m.load = os.getloadavg()[0]
-    m.tracebacks = server.log_text(log_offset).count("Traceback")
+    log = server.log_text(log_offset)
+    m.tracebacks = log.count("Traceback")
+    if m.tracebacks:
+        print(log[log.index("Traceback"):][-3000:], file=sys.stderr)
     m.probe = _stats(probe_times) | {"name": probe.name} | ({"errors": probe_errors} if probe_errors else {})
     if session is not None and m.outcome == "timeout":
         session.close()

@@ -833,14 +833,14 @@ def computation(view: OutlierView) -> str:
 
 
 def compute(choice: Choice) -> "OutlierView":
-    """The page's one compute call.  A formula that is refused, or has no best line on these points,
-    is left out with a message; any other bad input stops the page with its message."""
+    """The page's one compute call.  A formula that is refused, has no best line on these points or makes
+    the request too large is left out with a message; any other bad input stops the page with its message."""
     losses_json = choice.losses_json
     problem = check_losses(losses_json)
     if problem is None and json.loads(losses_json)["formula"]:
         try:
             return outlier_view(choice.spec_json, choice.csv, choice.pts, losses_json)
-        except influence.NoFit as err:
+        except InputError as err:
             problem = str(err)
     if problem:
         st.error(f"Your loss is left out: {problem}", icon="⚠️")
