@@ -16,6 +16,7 @@ PAGES = [
     st.Page("views/optimisers.py", title="Optimisers", icon=":material/directions_run:", url_path="optimisers"),
     st.Page("views/neural_landscape.py", title="Neural landscape", icon=":material/hub:", url_path="neural_landscape"),
     st.Page("views/overfitting.py", title="Overfitting", icon=":material/trending_down:", url_path="overfitting"),
+    st.Page("views/classroom.py", title="Live class", icon=":material/groups:", url_path="class"),
 ]
 
 ui.setup()
