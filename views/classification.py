@@ -5,7 +5,7 @@ import json
 import streamlit as st
 
 from landscape import classify, data, figures, losses, ui
-from landscape.ui import catalogue
+from landscape.ui import catalogue, exports
 
 url = ui.UrlState("classify")
 st.title("Classification")
@@ -78,3 +78,4 @@ st.markdown(
     "fit changes c's score for every point (by the offset times the point's feature, or by the offset itself "
     "for a bias), so every dot slides toward or away from c's corner, not only the dots of class c.")
 url.sync()
+exports.tools("classification")

@@ -3,7 +3,7 @@ soft Dice and IoU against BCE for a predicted segment."""
 import streamlit as st
 
 from landscape import divergence, figures, ui
-from landscape.ui import catalogue
+from landscape.ui import catalogue, exports
 
 url = ui.UrlState("dist")
 st.title("Distributions and overlap")
@@ -49,3 +49,4 @@ st.plotly_chart(figures.overlap_surfaces(overlap), key="dist_overlap")
 st.plotly_chart(figures.segment_slices(overlap), key="dist_slices")
 st.markdown(" ".join(divergence.overlap_sentences(overlap)))
 url.sync()
+exports.tools("distributions")

@@ -4,7 +4,7 @@ import json
 import streamlit as st
 
 from landscape import curves, figures, grammar, losses, ui
-from landscape.ui import catalogue
+from landscape.ui import catalogue, exports
 
 url = ui.UrlState("gallery")
 st.title("Loss functions")
@@ -67,3 +67,4 @@ c = ui.run_or_stop(catalogue.confidence, smoothing["label_smoothing"], classes)
 st.plotly_chart(figures.confidence_curve(c), key="gallery_confidence")
 st.markdown(" ".join(c.sentences(0.01)))
 url.sync()
+exports.tools("loss_functions")

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from landscape import figures, slices, ui
-from landscape.ui import neural
+from landscape.ui import exports, neural
 
 url = ui.UrlState("nn")
 st.title("Neural-network landscape")
@@ -161,3 +161,4 @@ small-batch and a large-batch minimum trains the same network from the same star
 """
 )
 url.sync()
+exports.tools("neural_landscape")

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from landscape import capacity, figures, nn, ui
-from landscape.ui import overfitting
+from landscape.ui import exports, overfitting
 
 url = ui.UrlState("fit")
 st.title("Overfitting: training vs validation error")
@@ -88,3 +88,4 @@ wild high-degree fits back toward smooth curves (too much of it underfits everyt
 """
 )
 url.sync()
+exports.tools("overfitting")
