@@ -7,7 +7,7 @@ import streamlit as st
 from landscape import figures, ui
 from landscape.figures import models
 from landscape.surface import loss_at
-from landscape.ui import compute, surface
+from landscape.ui import compute, exports, surface
 
 MAP = "surface_contour"
 MODEL = {"regression": "line", "classification": "decision boundary"}
@@ -67,3 +67,4 @@ st.subheader("What you are looking at")
 st.latex(spec["formula"])
 st.markdown(spec["text"])
 url.sync()
+exports.tools("loss_surface")

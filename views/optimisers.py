@@ -2,7 +2,7 @@
 import streamlit as st
 
 from landscape import figures, ui
-from landscape.ui import compute, optimisers
+from landscape.ui import compute, exports, optimisers
 
 url = ui.UrlState("optim")
 st.title("Optimisers")
@@ -16,6 +16,7 @@ with st.sidebar:
     details = ui.details_switch(url)
 url.report()
 url.sync()
+exports.tools("optimisers")
 for note in race.notes:
     st.info(note)
 

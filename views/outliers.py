@@ -2,7 +2,7 @@
 import streamlit as st
 
 from landscape import figures, ui
-from landscape.ui import outliers
+from landscape.ui import exports, outliers
 
 CLICKABLE = "outliers_scatter"
 
@@ -14,6 +14,7 @@ choice = outliers.choose(url)
 details = ui.details_switch(url)
 url.report()
 url.sync()
+exports.tools("outliers")
 
 points = ui.run_or_stop(outliers.points, choice.spec_json, choice.csv, choice.pts)
 if points.ignored:
