@@ -93,6 +93,41 @@ def limits(budget: Budget, checkpoint: Callable[[], None] | None = None) -> Iter
         _request.reset(token)
 
 
+@dataclass(frozen=True)
+class Spent:
+    """A request's state as plain values, to carry it to another process: its budget, the seconds its charges
+    have estimated so far, and whether its charges add up (a notebook's calls stand alone)."""
+
+    budget: Budget
+    seconds: float
+    whole: bool
+
+
+def spent() -> Spent:
+    """The request in force, as plain values."""
+    request = _request.get()
+    return Spent(request.budget, request.spent if request.whole else 0.0, request.whole)
+
+
+@contextmanager
+def resumed(state: Spent, checkpoint: Callable[[], None] | None = None) -> Iterator[Callable[[], float]]:
+    """Run the block as the request ``state`` describes (same budget, seconds spent and rule), as a worker does
+    for the request that sent it; yields a function giving the seconds charged inside the block so far."""
+    token = _request.set(_Request(state.budget, checkpoint, state.seconds, state.whole))
+    request = _request.get()
+    try:
+        yield lambda: request.spent - state.seconds
+    finally:
+        _request.reset(token)
+
+
+def add(seconds: float) -> None:
+    """Count ``seconds`` charged on this request's behalf elsewhere (by a worker)."""
+    request = _request.get()
+    if request.whole:
+        request.spent += seconds
+
+
 def enter(budget: Budget, checkpoint: Callable[[], None] | None = None) -> None:
     """Start one request under ``budget`` for the rest of this thread's current context (one app script run)."""
     _request.set(_Request(budget, checkpoint))

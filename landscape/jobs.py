@@ -47,7 +47,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from concurrent.futures import CancelledError
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, replace
 from typing import Any
 
 from landscape import budget
@@ -136,39 +136,15 @@ def identity(fn: Callable, args: tuple, kwargs: dict) -> str:
         raise TypeError(f"a job's arguments must be plain values: {err}") from None
 
 
-def job_key(fn: Callable, args: tuple, kwargs: dict, state: tuple) -> str:
+def job_key(fn: Callable, args: tuple, kwargs: dict, state: budget.Spent) -> str:
     """The task's key: the computation and the budget it runs under (limits, spent so far): the same
     request gives the same key in every process, so Dask computes it once."""
     from dask.base import tokenize
 
-    return f"{fn.__qualname__}-{tokenize(identity(fn, args, kwargs), state, ensure_deterministic=True)}"
+    return f"{fn.__qualname__}-{tokenize(identity(fn, args, kwargs), astuple(state), ensure_deterministic=True)}"
 
 
 # ---- the budget, carried to the worker -------------------------------------------------------------------
-
-def _budget_state() -> tuple:
-    """(limits, seconds spent so far, whole) of the request in force, as plain values.  (budget.py has
-    no public reader of a request's state: its context variable is read here and in ``_enter``.)"""
-    request = budget._request.get()
-    b = request.budget
-    return (b.seconds, b.bytes, b.points), (request.spent if request.whole else 0.0), request.whole
-
-
-def _enter(state: tuple, checkpoint: Callable[[], None] | None):
-    """``budget.limits`` of ``state``: the same limits, the same spent, the same whole-request rule."""
-    (seconds, nbytes, points), spent, whole = state
-    scope = budget.limits(budget.Budget(seconds, nbytes, points), checkpoint)
-    scope.__enter__()
-    request = budget._request.get()
-    request.spent, request.whole = spent, whole
-    return scope, request
-
-
-def _charge_back(charged: float) -> None:
-    request = budget._request.get()
-    if request.whole:
-        request.spent += charged
-
 
 class _Estimated(BaseException):
     """The precheck reached the function's first checkpoint: the estimates were charged and accepted."""
@@ -178,17 +154,15 @@ def _stop_here() -> None:
     raise _Estimated
 
 
-def _precheck(fn: Callable, args: tuple, kwargs: dict, state: tuple):
+def _precheck(fn: Callable, args: tuple, kwargs: dict, state: budget.Spent):
     """Run ``fn`` here up to its first checkpoint: an over-budget request raises its InputError now.
     ``(True, value, charged)`` when it finished without reaching one (cheap work), else ``(False, ...)``."""
-    scope, request = _enter(state, _stop_here)
-    try:
-        value = fn(*args, **kwargs)
-        return True, value, request.spent - state[1]
-    except _Estimated:
-        return False, None, 0.0
-    finally:
-        scope.__exit__(None, None, None)
+    with budget.resumed(state, _stop_here) as charged:
+        try:
+            value = fn(*args, **kwargs)
+            return True, value, charged()
+        except _Estimated:
+            return False, None, 0.0
 
 
 # ---- on a worker -----------------------------------------------------------------------------------------
@@ -257,12 +231,8 @@ def _call(spec: tuple, *deps):
     fn, args, kwargs, state, key = spec
     prepare().join()
     args = tuple(deps[a.index][0] if isinstance(a, _Dep) else a for a in args)
-    scope, request = _enter(state, _still_wanted(key))
-    try:
-        value = fn(*args, **kwargs)
-        return value, request.spent - state[1]
-    finally:
-        scope.__exit__(None, None, None)
+    with budget.resumed(state, _still_wanted(key)) as charged:
+        return fn(*args, **kwargs), charged()
 
 
 # ---- the client ------------------------------------------------------------------------------------------
@@ -488,12 +458,12 @@ def run(fn: Callable, /, *args, on_wait: Callable[[Status], None] | None = None,
     if not remote():
         return fn(*(a.value() if isinstance(a, Result) else a for a in args), **kwargs)
     c = client()
-    state = _budget_state()
+    state = budget.spent()
     key = job_key(fn, args, kwargs, state)
     if precheck and not any(isinstance(a, Result) for a in args):
         done, value, charged = _precheck(fn, args, kwargs, state)
         if done:
-            _charge_back(charged)
+            budget.add(charged)
             return value
     q = queue()
     slots = _threads(c)
@@ -543,18 +513,18 @@ def run(fn: Callable, /, *args, on_wait: Callable[[Status], None] | None = None,
                              "try again") from None
         except (OSError, TimeoutError) as err:
             raise Unreachable(f"the class server lost its compute workers ({err}); try again in a minute") from None
-        _charge_back(charged)
+        budget.add(charged)
         return value
     finally:
         q.leave(job)
 
 
-def _dependency(c, q: Queue, result: Result, state: tuple):
+def _dependency(c, q: Queue, result: Result, state: budget.Spent):
     """The future of ``result``'s job: kept from before, or submitted now (and kept) under its own budget."""
     ident = identity(result.fn, result.args, {})
     future = q.kept_future(ident)
     if future is None:
-        own = (state[0], 0.0, state[2])  # charged on its own, as a page's store would serve it
+        own = replace(state, seconds=0.0)  # charged on its own, as a page's store would serve it
         key = job_key(result.fn, result.args, {}, own)
         future = c.submit(_call, (result.fn, result.args, {}, own, key), key=key, pure=True)
         q.keep(ident, future)

@@ -233,3 +233,23 @@ def test_the_charges_of_one_request_add_up():
         budget.charge(part, "the first", "")
     for _ in range(3):  # a notebook's calls each stand alone
         budget.charge(Cost(0.9 * budget.NOTEBOOK.seconds), "a call", "")
+
+
+def test_a_request_carried_to_a_worker_keeps_its_budget_and_what_it_spent():
+    """What landscape.jobs does: the state travels as plain values, the worker resumes it, its charges come back."""
+    part = Cost(0.4 * budget.SERVER.seconds)
+    with budget.limits(budget.SERVER):
+        budget.charge(part, "here", "")
+        state = budget.spent()
+        assert state == budget.Spent(budget.SERVER, part.seconds, True)
+        with budget.resumed(state) as charged:  # on the worker
+            budget.charge(part, "there", "")
+            assert charged() == pytest.approx(part.seconds)
+            with pytest.raises(InputError, match="already used 3.2 s"):
+                budget.charge(part, "too much", "")
+        assert budget.spent().seconds == pytest.approx(part.seconds)  # the worker's context is gone ...
+        budget.add(charged())  # ... until its charge is counted here
+        assert budget.spent().seconds == pytest.approx(2 * part.seconds)
+    assert budget.spent() == budget.Spent(budget.NOTEBOOK, 0.0, False)
+    budget.add(10.0)  # a notebook's calls stand alone
+    assert budget.spent().seconds == 0.0

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from apptest import ROOT, charts, ok, spec
 
-from landscape import budget, jobs
+from landscape import budget, jobs, problems
 from landscape.types import InputError
 from landscape.ui import neural, optimisers
 
@@ -90,7 +90,7 @@ def both(fn, *args):
                     value = jobs.run(fn, *args)
             else:
                 value = jobs.run(fn, *args)
-            out.append((value, budget._request.get().spent))
+            out.append((value, budget.spent().seconds))
     return out
 
 
@@ -113,13 +113,13 @@ def test_training_its_slices_curvature_sharpness_a_swarm_and_a_map_are_bit_ident
     (sharp_here, _), (sharp_there, _) = both(neural._sharpness, s)
     assert not differences(sharp_here, sharp_there) and len(sharp_here.top) == 2
 
-    himmelblau = json.dumps({"family": "benchmark", "name": "himmelblau", "params": {}})
+    himmelblau = problems.ProblemSpec("benchmark", "himmelblau")
     entries = json.dumps({"adam": {"lr": 0.1, "schedule": "constant"},
                           "momentum": {"lr": 0.01, "momentum": 0.9, "schedule": "constant"}})
     (swarm_here, _), (swarm_there, _) = both(optimisers._swarm, himmelblau, None, entries, 60, 10, None)
     assert not differences(swarm_here, swarm_there) and len(swarm_here.panels) == 2
 
-    line = json.dumps({"family": "regression", "dataset": "line", "loss": "mse", "data_params": {"n": 50}})
+    line = problems.ProblemSpec("regression", "line", {"n": 50}, "mse")
     (map_here, _), (map_there, _) = both(optimisers._lr_map, line, None, (0.5, -0.5), 80)
     assert not differences(map_here, map_there) and np.isfinite(map_here.final).any()
 
@@ -154,12 +154,12 @@ def test_refusals_read_the_same_and_an_over_budget_training_never_reaches_the_cl
 
 
 def test_the_key_is_the_same_in_every_process(dask):
-    state = ((4.0, 1 << 28, 10_000), 0.0, True)
+    state = budget.Spent(budget.Budget(4.0, 1 << 28, 10_000), 0.0, True)
     key = jobs.job_key(neural._train, (settings(),), {}, state)
     c = jobs.client()
     assert c.submit(jobs.job_key, neural._train, (settings(),), {}, state, pure=False).result() == key
     assert key != jobs.job_key(neural._train, (settings(seed=1),), {}, state)
-    assert key != jobs.job_key(neural._train, (settings(),), {}, ((4.0, 1 << 28, 10_000), 1.0, True))
+    assert key != jobs.job_key(neural._train, (settings(),), {}, budget.Spent(budget.Budget(4.0, 1 << 28, 10_000), 1.0, True))
     with pytest.raises(TypeError):  # not a plain value: no key rather than a random one
         jobs.job_key(neural._train, (object(),), {}, state)
 
@@ -208,7 +208,7 @@ def test_identical_concurrent_requests_are_computed_once(dask, tmp_path):
 
     other = Client(dask.scheduler_address, set_as_default=False)
     try:
-        state = ((4.0, 1 << 28, 10_000), 0.0, True)
+        state = budget.Spent(budget.Budget(4.0, 1 << 28, 10_000), 0.0, True)
         key = jobs.job_key(counted, (log, 5), {}, state)
         spec_ = (counted, (log, 5), {}, state, key)
         futures = [c.submit(jobs._call, spec_, key=key, pure=True) for c in (jobs.client(), other)]
