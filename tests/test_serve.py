@@ -236,6 +236,27 @@ def test_health_through_the_proxy_sets_the_sticky_cookie(served):
         assert status == 200 and headers["X-Upstream"] == app and sticky_cookie(headers) is None
 
 
+@pytest.mark.browser
+@pytest.mark.timeout(240)
+def test_a_deep_link_through_the_proxy_trains_the_network_the_app_trains_alone(served, server, page):
+    """A browser on the class server (proxy -> an app -> a Dask worker) reads the same numbers as on one
+    plain app process computing in-process."""
+    from e2e import errors_shown, open_page
+    from test_browser_jobs import metrics
+    from test_browser_neural import clean, wait_charts
+
+    link = "/neural_landscape?widths=16&epochs=60&seed=3&res=21"
+    open_page(page, served.url + link)
+    wait_charts(page, 3)
+    served_numbers = metrics(page)
+    assert not errors_shown(page)
+    assert any(c["name"] == COOKIE for c in page.context.cookies())  # the proxy's sticky cookie
+    clean(page)
+    open_page(page, server.url + link)
+    wait_charts(page, 3)
+    assert metrics(page) == served_numbers and len(served_numbers) == 6
+
+
 @pytest.mark.timeout(120)
 def test_new_visitors_are_spread_over_the_apps_and_each_stays_on_its_own(served):
     """Not by address: every visitor here is 127.0.0.1, as a class behind one NAT is one address."""
