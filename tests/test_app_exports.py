@@ -5,6 +5,7 @@ function each button registers and call it, as the click does, and compare the f
 package's export for that link.  Adding a step goes through the popover's widgets and its button."""
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -15,6 +16,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from landscape import export, lessons
 from landscape.figures import export as fx
 from landscape.figures.steps import step_figure
+from landscape.figures.style import SLIDE_PNG
 from landscape.lessons import links
 from landscape.ui import draft, exports
 
@@ -68,6 +70,8 @@ def _same_data(kind: str, got: bytes, want: bytes) -> None:
 @pytest.mark.parametrize("page", list(PAGES))
 def test_every_figure_has_its_downloads_and_the_first_equals_the_compute(page, deferred):
     at, inputs = _run(page)
+    for chart in at.get("plotly_chart"):  # the camera button saves a PNG at slide size
+        assert json.loads(chart.proto.config)["toImageButtonOptions"] == SLIDE_PNG
     shown = links.shown_figures(page, inputs)
     labels = {b.proto.help.split(":")[0] for b in at.get("download_button")}
     for figure in shown:

@@ -26,7 +26,7 @@ url.report()
 view = ui.run_or_stop(catalogue.binary_view, dataset, n, seed, loss, json.dumps(params), pos_weight)
 left, right = st.columns(2)
 left.plotly_chart(figures.binary_surface(view, style), key="classify_surface", config=figures.CONFIG)
-right.plotly_chart(figures.decision_boundary(view), key="classify_boundary")
+right.plotly_chart(figures.decision_boundary(view), key="classify_boundary", config=figures.CONFIG)
 st.caption(f"{view.title}: the loss over the two weights (w₁, w₂), at the minimiser's bias b = "
            f"{view.fit.theta[2]:.3g}. Minimiser w = ({view.fit.theta[0]:.3g}, {view.fit.theta[1]:.3g}); "
            f"at weight 1 it was ({view.plain.theta[0]:.3g}, {view.plain.theta[1]:.3g}), b = {view.plain.theta[2]:.3g}.")
@@ -34,7 +34,7 @@ if view.note:
     st.info(view.note)
 
 matrix, numbers = st.columns([2, 3])
-matrix.plotly_chart(figures.confusion_matrix(view.fit.metrics), key="classify_confusion")
+matrix.plotly_chart(figures.confusion_matrix(view.fit.metrics), key="classify_confusion", config=figures.CONFIG)
 with numbers:
     fit, plain = view.fit.metrics, view.plain.metrics
     cards = st.columns(3)
@@ -66,8 +66,8 @@ url.report()
 with ui.messages():
     soft = catalogue.softmax_view(seed, (px, py), temperature, smoothing["label_smoothing"], (dx, dy))
     left, right = st.columns(2)
-    left.plotly_chart(figures.softmax_surface(soft), key="classify_softmax")
-    right.plotly_chart(figures.simplex(soft), key="classify_simplex")
+    left.plotly_chart(figures.softmax_surface(soft), key="classify_softmax", config=figures.CONFIG)
+    right.plotly_chart(figures.simplex(soft), key="classify_simplex", config=figures.CONFIG)
     st.caption(f"Mean cross-entropy at the pink point {soft.loss:.4g} (at the fit {soft.loss_at_fit:.4g}), "
                f"accuracy {soft.accuracy:.1%}, temperature {soft.temperature:g}.")
 st.markdown(

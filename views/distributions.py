@@ -32,8 +32,8 @@ st.header("Fitting one Normal to two modes")
 st.markdown("Which Normal q = N(μ, σ²) is closest to the two-mode p? It depends on which way round you "
             "measure. Each map below is a divergence over (μ, log σ): every point is one candidate q.")
 fit = ui.run_or_stop(catalogue.fit_view, separation, share, width)
-st.plotly_chart(figures.divergence_surfaces(fit), key="dist_divergences")
-st.plotly_chart(figures.densities(fit), key="dist_densities")
+st.plotly_chart(figures.divergence_surfaces(fit), key="dist_divergences", config=figures.CONFIG)
+st.plotly_chart(figures.densities(fit), key="dist_densities", config=figures.CONFIG)
 st.dataframe(fit.table(), hide_index=True, key="dist_minima")
 for spec in divergence.DIVERGENCES.values():
     st.markdown(f"**{spec.label}**: {spec.behaviour}.")
@@ -45,8 +45,8 @@ st.markdown("A model predicts a segment on a line of 200 cells (a one-dimensiona
             "width, with soft edges. Soft Dice and IoU score the overlap with the ground truth; BCE scores "
             "every cell on its own.")
 overlap = ui.run_or_stop(catalogue.overlap_view, position, extent, softness, smooth)
-st.plotly_chart(figures.overlap_surfaces(overlap), key="dist_overlap")
-st.plotly_chart(figures.segment_slices(overlap), key="dist_slices")
+st.plotly_chart(figures.overlap_surfaces(overlap), key="dist_overlap", config=figures.CONFIG)
+st.plotly_chart(figures.segment_slices(overlap), key="dist_slices", config=figures.CONFIG)
 st.markdown(" ".join(divergence.overlap_sentences(overlap)))
 url.sync()
 exports.tools("distributions")

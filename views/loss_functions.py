@@ -31,7 +31,7 @@ url.report()
 g = ui.run_or_stop(catalogue.gallery, kind, json.dumps(params), formula, span, at)
 if g.refused:
     st.error(f"Your formula was not drawn: {g.refused}", icon="⚠️")
-st.plotly_chart(figures.gallery_curves(g), key="gallery_curves")
+st.plotly_chart(figures.gallery_curves(g), key="gallery_curves", config=figures.CONFIG)
 
 st.dataframe({"loss": [c.label for c in g.drawn], f"ℓ({g.variable} = {g.at:g})": [c.at_value for c in g.drawn],
               f"slope at {g.variable} = {g.at:g}": [c.at_slope for c in g.drawn]}, hide_index=True,
@@ -64,7 +64,7 @@ with right:
                          int(curves.CLASSES.default), help=curves.CLASSES.help)
 url.report()
 c = ui.run_or_stop(catalogue.confidence, smoothing["label_smoothing"], classes)
-st.plotly_chart(figures.confidence_curve(c), key="gallery_confidence")
+st.plotly_chart(figures.confidence_curve(c), key="gallery_confidence", config=figures.CONFIG)
 st.markdown(" ".join(c.sentences(0.01)))
 url.sync()
 exports.tools("loss_functions")

@@ -34,7 +34,8 @@ if view.points is None:  # a test function: no data, no model
     left, right = st.columns(2)
     left.plotly_chart(figures.surface_3d(view.mesh, log, view.mesh_markers, height=540, show_scale=False),
                       key="surface_3d", config=figures.CONFIG)
-    right.plotly_chart(figures.contour(view.surface, log, view.markers, arrows=view.arrows, height=540), key=MAP)
+    right.plotly_chart(figures.contour(view.surface, log, view.markers, arrows=view.arrows, height=540), key=MAP,
+                       config=figures.CONFIG)
     st.caption(f"{view.title} · grid minimum {z:.6g} at ({x:.4g}, {y:.4g})")
 else:
     best = next(((m.x, m.y) for m in view.markers if m.label == "true minimum"), (x, y))
@@ -49,7 +50,7 @@ else:
     flat.add_trace(models.click_grid(view.surface, kind))
     url.chart(right, flat, key=MAP, on_select=surface.on_pick(url, MAP), selection_mode="points")
     right.plotly_chart(models.model_on_data(view.points, kind, theta, best, loss_at(objective, theta),
-                                            objective.names), key="surface_model")
+                                            objective.names), key="surface_model", config=figures.CONFIG)
     true = " · × the true minimum" if any(m.label == "true minimum" for m in view.markers) else ""
     st.caption(f"{view.title} · ○ grid minimum {z:.6g} at ({x:.4g}, {y:.4g}){true} · each point of the map is one "
                f"{model}: hover over the map to read it, click to draw it over the data (★; dashed: the {model} "
@@ -59,7 +60,7 @@ ui.detail(f"{n}×{n} grid computed in {view.surface.seconds * 1000:.1f} ms by th
 
 if view.parts:
     st.subheader("Regularisation: data loss + penalty = total")
-    st.plotly_chart(figures.contour_row(view.parts, view.part_markers, log), key="surface_parts")
+    st.plotly_chart(figures.contour_row(view.parts, view.part_markers, log), key="surface_parts", config=figures.CONFIG)
     st.markdown(compute.penalty_sentence(view))
 
 spec = compute.describe(spec_json)

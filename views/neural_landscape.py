@@ -22,7 +22,7 @@ for card, (label, value) in zip(st.columns(6), neural.summary(run).items()):
 def show_history() -> None:
     """How training went: the loss curves, what was trained."""
     st.plotly_chart(figures.train_val_curves(run.epochs, run.train_loss, run.val_loss, "epoch", height=300),
-                    key="chart_nn_history")
+                    key="chart_nn_history", config=figures.CONFIG)
     st.caption(neural.describe(run))
     ui.detail(f"Trained in {run.seconds:.2f} s", details)
 
@@ -49,7 +49,7 @@ def show_plane(settings: str) -> None:
         surf = getattr(timed.value, part)
         flat, tall = figures.plane_figures(surf, neural.final_loss(run, part), log)
         left, right = st.columns(2)
-        left.plotly_chart(flat, key="chart_nn_plane_contour")
+        left.plotly_chart(flat, key="chart_nn_plane_contour", config=figures.CONFIG)
         right.plotly_chart(tall, key="chart_nn_plane_3d", config=figures.CONFIG)
         st.caption(f"{neural.PARTS[part]} loss L(θ* + a·d₁ + b·d₂) on a {resolution}×{resolution} grid "
                    f"(training and validation together) · d₁, d₂ Gaussian, {norm}-normalised, biases zero, "
@@ -71,7 +71,7 @@ def show_pca(settings: str) -> None:
         flat, tall = figures.plane_figures(surf, neural.final_loss(run, part), log, view.coords,
                                                   view.path_loss[part])
         left, right = st.columns(2)
-        left.plotly_chart(flat, key="chart_nn_pca_contour")
+        left.plotly_chart(flat, key="chart_nn_pca_contour", config=figures.CONFIG)
         right.plotly_chart(tall, key="chart_nn_pca_3d", config=figures.CONFIG)
         first, second = view.explained
         st.caption(f"Explained variance: PC 1 holds {first:.1%} of the path's movement, PC 2 {second:.1%} "
@@ -89,7 +89,7 @@ def show_interpolation(settings: str) -> None:
         st.plotly_chart(figures.train_val_curves(line.alphas, line.train_loss, line.val_loss,
                                                  "α:  θ(α) = (1 − α)·θ₀ + α·θ*", log_y=log,
                                                  marks={"initial θ₀": 0.0, "trained θ*": 1.0}, height=420),
-                        key="chart_nn_interpolation")
+                        key="chart_nn_interpolation", config=figures.CONFIG)
         st.caption(f"{len(line.alphas)} points on the line, training and validation")
         ui.detail(f"Computed in {timed.seconds * 1000:.0f} ms", details)
 
@@ -115,7 +115,7 @@ def show_curvature(settings: str) -> None:
             st.dataframe(compared.rows, hide_index=True)
             st.plotly_chart(figures.neural.lines(compared.alphas, compared.slices, "t: distance along the top "
                                                  "eigenvector u₁ of each minimum", "rise of the training loss "
-                                                 "L(θ + t·u₁) − L(θ)"), key="chart_nn_sharpness")
+                                                 "L(θ + t·u₁) − L(θ)"), key="chart_nn_sharpness", config=figures.CONFIG)
             st.caption(" ".join(neural.sharpness_sentences(compared)))
 
 

@@ -36,19 +36,19 @@ with st.expander(f"The {len(points.x)} points as a table: edit x, y or the outli
     outliers.points_table(url, points)
 
 st.subheader("Where each minimum moves")
-st.plotly_chart(figures.minimiser_shift(view.surfaces, view.markers), key="outliers_surfaces")
+st.plotly_chart(figures.minimiser_shift(view.surfaces, view.markers), key="outliers_surfaces", config=figures.CONFIG)
 st.caption("Each map is the loss of every line (slope w, intercept b) on the points above. The circle is the best "
            "line without the outliers, the cross the best line with them; the arrow is how far the outliers moved it.")
 
 st.subheader("Who carries the loss")
 st.plotly_chart(figures.outlier_shares(view.keys, view.labels, points.x, view.shares, points.outlier),
-                key="outliers_shares")
+                key="outliers_shares", config=figures.CONFIG)
 
 st.subheader("How hard an outlier pulls")
 left, right = st.columns(2)
 left.plotly_chart(figures.influence(view.keys, view.labels, view.sweep_sizes, view.sweep_slopes, view.size,
-                                    ghost.w), key="outliers_influence")
+                                    ghost.w), key="outliers_influence", config=figures.CONFIG)
 left.caption("The influence curve: every outlier moved up or down together, and every loss fitted again.")
 right.plotly_chart(figures.psi_curves(view.keys, view.labels, view.r, view.psi, view.outlier_residual,
-                                      view.psi_limit), key="outliers_psi")
+                                      view.psi_limit), key="outliers_psi", config=figures.CONFIG)
 right.caption("ψ(r), the slope of each loss: the force with which a point with residual r pulls on the line.")

@@ -27,10 +27,12 @@ degree = url.slider("Degree to draw", "degree", 0, overfitting.SWEEP_DEGREE, 12,
 left, right = st.columns(2)
 left.plotly_chart(figures.train_val_curves(sweep.degrees, sweep.train, sweep.val, "polynomial degree",
                                            "mean squared error", marks=overfitting.degree_marks(view, degree),
-                                           labels=sweep.labels, floor=sweep.floor, height=420), key="chart_fit_degrees")
+                                           labels=sweep.labels, floor=sweep.floor, height=420), key="chart_fit_degrees",
+                  config=figures.CONFIG)
 right.plotly_chart(figures.fitted_curves(view.split.X_train[:, 0], view.split.y_train, view.split.X_val[:, 0],
                                          view.split.y_val, view.grid, view.truth,
-                                         overfitting.degree_fits(view, degree)), key="chart_fit_degree_curves")
+                                         overfitting.degree_fits(view, degree)), key="chart_fit_degree_curves",
+                   config=figures.CONFIG)
 st.markdown(overfitting.degree_reading(view, degree))
 st.caption(f"{len(sweep.degrees)} ridge fits on {len(view.split.X_train)} points, errors on "
            f"{len(view.split.X_val)} validation points · noise floor "
@@ -54,11 +56,12 @@ if curve is not None:
     left.plotly_chart(figures.train_val_curves(curve.epochs, curve.train, curve.val, "epoch", "mean squared error",
                                                marks={"best epoch (early stopping)": curve.epochs[curve.best]},
                                                labels=curve.labels, floor=curve.floor, height=420),
-                      key="chart_fit_epochs")
+                      key="chart_fit_epochs", config=figures.CONFIG)
     right.plotly_chart(figures.fitted_curves(view.split.X_train[:, 0], view.split.y_train, view.split.X_val[:, 0],
                                              view.split.y_val, curve.grid, view.truth,
                                              {"network at the best epoch": curve.fit_best,
-                                              "network at the end": curve.fit_final}), key="chart_fit_epoch_curves")
+                                              "network at the end": curve.fit_final}), key="chart_fit_epoch_curves",
+                       config=figures.CONFIG)
     st.markdown(overfitting.epoch_reading(curve))
     st.caption(f"1-{'-'.join([str(width)] * layers)}-1 tanh network, Adam, {len(curve.epochs)} records")
     ui.detail(f"Trained in {curve.seconds:.2f} s · the page's compute in all: {sweep.seconds + curve.seconds:.2f} s",

@@ -10,7 +10,7 @@
   default and the scene leaves a margin.
 
 ``readable(fig)`` is the one place for this; builders choose only where the legend goes.
-``CONFIG`` is the Plotly config the pages pass with every 3D chart (see its comment).
+``CONFIG`` is the Plotly config the pages pass with every chart (see its comments).
 """
 from __future__ import annotations
 
@@ -27,7 +27,10 @@ CORNERS = {"left": 0.01, "right": 0.99, "top": 0.99, "bottom": 0.01}
 # Plotly draws WebGL (3D) at twice the canvas size by default (``plotGlPixelRatio`` 2): four times the
 # pixels, which a machine without a GPU renders in software on every change.  One pixel per pixel
 # is what a projector shows.
-CONFIG = {"displaylogo": False, "plotGlPixelRatio": 1}
+# The camera button of every chart saves a PNG at slide size: laid out at 960 x 540 and drawn at twice that,
+# 1920 x 1080, so its text is as large on a slide as on the projector.
+SLIDE_PNG = {"format": "png", "width": 960, "height": 540, "scale": 2, "filename": "loss-landscape"}
+CONFIG = {"displaylogo": False, "plotGlPixelRatio": 1, "toImageButtonOptions": SLIDE_PNG}
 
 
 def _font(size: int = TEXT, color: str = INK) -> dict:

@@ -48,6 +48,7 @@ from streamlit.runtime.state.common import unpack_widget_state_value
 from streamlit.runtime.state.session_state import Serialized
 
 from landscape import budget
+from landscape.figures.style import CONFIG
 from landscape.lessons.links import parse_number  # one parser for a link's numbers: pages and lessons
 from landscape.types import InputError
 from landscape.ui.page import literal
@@ -348,6 +349,7 @@ class UrlState:
             if value_type is not None:
                 _restore_value_type(key, value_type)
             container.warning(f"A click on this chart was refused ({reason}); nothing is selected.", icon="⚠️")
+        kw.setdefault("config", CONFIG)
         return self._draw(key, lambda: container.plotly_chart(figure, key=key, on_select=on_select, **kw), check)
 
     def value(self, name: str, default: str, parse: Callable[[str], str]) -> str:
