@@ -94,12 +94,10 @@ def test_rmsprop_keeps_a_moving_average_and_its_effective_rate_grows_again():
 # ---- the Loss surface page ------------------------------------------------------------------------------------
 
 def _penalised(loss: str, l1: float, l2: float, **extra):
-    import json
-
     from landscape.ui import compute
 
-    spec = {"family": "regression", "dataset": "line", "n": 100, "seed": 0, "loss": loss, "l1": l1, "l2": l2} | extra
-    return compute.surface_view(json.dumps(spec), None, (-3.0, 3.0), (-3.0, 3.0), 21, False)
+    spec = problems.ProblemSpec("regression", "line", loss=loss, l1=l1, l2=l2, **extra)
+    return compute.surface_view(spec, None, (-3.0, 3.0), (-3.0, 3.0), 21, False)
 
 
 @pytest.mark.parametrize("loss", ["mse", "mae", "huber", "log_cosh", "quantile"])
@@ -168,11 +166,9 @@ def test_a_quadratic_of_condition_1_is_round():
 
 def test_a_path_that_leaves_a_loss_without_minimum_is_not_told_to_lower_its_learning_rate():
     """"Try a smaller learning rate" only where a minimum exists: on the saddle every downhill path leaves."""
-    import json
-
     from landscape.ui import optimisers
 
-    saddle = json.dumps({"family": "benchmark", "name": "saddle", "params": {}})
+    saddle = problems.ProblemSpec("benchmark", "saddle")
     assert optimisers.reference(saddle, None).value is None  # no lowest point: the page's floor is None
     for lr in (0.01, 0.1):
         path = optim.run(problems.benchmark("saddle"), "gd", start=(0.5, 0.5), lr=lr, steps=5000)

@@ -170,7 +170,6 @@ def test_the_constants_mirrored_from_the_glue_are_the_glues():
     assert links.SWEEP_DEGREE == overfitting.SWEEP_DEGREE and links.RACE_STEPS == optimisers.PAGE_STEPS
     assert links.TOLERANCE == optimisers.TOLERANCE and links.SPEEDS == tuple(optimisers.SPEEDS)
     assert links.SWARM_SIDE == optimisers.SWARM_SIDE and links.UPLOAD == pickers.UPLOAD
-    assert links.MAX_PAGE_POINTS == pickers.MAX_PAGE_POINTS
     assert links.OUTLIER_SOURCES == tuple(outliers.SOURCES) and links.OUTLIER_POSITIONS == tuple(outliers.POSITIONS)
     assert links.OUTLIER_CLICKS == tuple(outliers.CLICKS) and influence.DEFAULT_SCENARIO.count == 5
 

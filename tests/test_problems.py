@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from landscape import data, losses, problems
+from landscape.problems import ProblemSpec
 from landscape.types import InputError
 
 D = torch.float64
@@ -114,12 +115,11 @@ def test_benchmarks_are_finite_on_their_view(name, seed):
 
 
 def test_from_spec_builds_each_family():
-    bench = problems.from_spec({"family": "benchmark", "name": "quadratic", "params": {"condition": 5}})
+    bench = problems.from_spec(ProblemSpec("benchmark", "quadratic", {"condition": 5}))
     assert bench.meta["hessian"].shape == (2, 2)
-    reg = problems.from_spec({"family": "regression", "dataset": "line", "data_params": {"n": 30, "seed": 1},
-                              "loss": "quantile", "loss_params": {"tau": 0.2}, "l2": 0.5})
+    reg = problems.from_spec(ProblemSpec("regression", "line", {"n": 30, "seed": 1}, "quantile", {"tau": 0.2}, l2=0.5))
     assert reg.linear.loss.params == {"tau": 0.2} and reg.linear.l2 == 0.5
-    cls = problems.from_spec({"family": "classification", "dataset": "circles", "loss": "focal"})
+    cls = problems.from_spec(ProblemSpec("classification", "circles", loss="focal"))
     assert cls.meta["kind"] == "classification"
 
 
@@ -131,9 +131,63 @@ def test_from_spec_builds_each_family():
     (lambda: problems.linear_regression([1, 1, 1], [1, 2, 3]), "all x values are equal"),
     (lambda: problems.linear_regression([1, 2], [1, 2], l2=-1), "l2 must be between"),
     (lambda: problems.logistic_regression(np.ones((3, 2)), [0, 1, 2]), "must be 0 or 1"),
-    (lambda: problems.from_spec({"family": "nonsense"}), "unknown problem family"),
-    (lambda: problems.from_spec({"family": "classification", "dataset": "line", "loss": "bce"}), "shape"),
+    (lambda: problems.from_spec(ProblemSpec("nonsense")), "unknown problem family"),
+    (lambda: problems.from_spec(ProblemSpec("classification", "line", loss="bce")), "shape"),
 ])
 def test_bad_problems_are_refused(call, message):
     with pytest.raises(InputError, match=message):
         call()
+
+
+# ---- the problem registry ----------------------------------------------------------------------------
+
+def _default_spec(family: problems.Family, option: str) -> ProblemSpec:
+    """What the picker gives for ``option`` with every other control at its default (first loss of its kind)."""
+    loss = {}
+    if family.loss_kind:
+        name = losses.names(family.loss_kind)[0]
+        loss = {"loss": name, "loss_params": {p.name: float(p.default) for p in losses.spec(name).params}}
+    return ProblemSpec(family.name, option, {c.name: c.default for c in family.controls(option)}, **loss,
+                       **{c.name: c.default for c in family.penalties})
+
+
+def _options():
+    return [(f, option) for f in problems.FAMILIES.values() for option in f.options()]
+
+
+@pytest.mark.parametrize("family,option", _options(), ids=lambda v: getattr(v, "name", v))
+def test_every_family_builds_and_describes_each_option_at_its_defaults(family, option):
+    spec = _default_spec(family, option)
+    obj = problems.from_spec(spec)
+    theta = torch.zeros(3, 2, dtype=torch.float64)
+    assert obj(theta).shape == (3,) and torch.isfinite(obj(theta)).all()
+    words = problems.describe(spec)
+    assert words["formula"] and words["text"]
+    assert (problems.points(spec) is None) == (family.loss_kind is None)
+    assert family.title(option) and all(c.low <= c.default <= c.high for c in family.controls(option))
+
+
+@pytest.mark.parametrize("family,option", _options(), ids=lambda v: getattr(v, "name", v))
+def test_a_specs_defaults_round_trip_through_the_link(family, option):
+    from landscape.lessons import links
+
+    spec = _default_spec(family, option)
+    link = {"family": family.name, family.pick: option} | {name: links.fmt_number(v) for name, v in spec.params}
+    link |= {"loss": spec.loss} if spec.loss else {}
+    link |= {name: links.fmt_number(v) for name, v in spec.loss_params}
+    link |= {c.name: links.fmt_number(getattr(spec, c.name)) for c in family.penalties}
+    for page in ("loss_surface", "optimisers"):
+        parsed = links.parse(page, link)
+        assert not parsed.problems and parsed.inputs["spec"] == spec
+    first = family.default or family.options()[0]
+    assert links.parse("loss_surface", {"family": family.name}).inputs["spec"] == _default_spec(family, first)
+
+
+def test_a_spec_is_hashable_and_equal_specs_hash_equal():
+    a = ProblemSpec("regression", "line", {"n": 30, "seed": 1}, "huber", {"delta": 1.0}, l2=0.5)
+    b = ProblemSpec("regression", "line", (("seed", 1), ("n", 30)), "huber", (("delta", 1.0),), l2=0.5)
+    assert a == b and hash(a) == hash(b) and {a: "cached"}[b] == "cached"
+    assert a != ProblemSpec("regression", "line", {"n": 30, "seed": 2}, "huber", {"delta": 1.0}, l2=0.5)
+    assert len({ProblemSpec("benchmark", name) for name in problems.BENCHMARKS}) == len(problems.BENCHMARKS)
+    with pytest.raises(AttributeError):
+        a.l2 = 1.0  # frozen

@@ -15,7 +15,7 @@ import pytest
 from apptest import load
 from measure import bounded
 
-from landscape import budget, data
+from landscape import budget, data, problems
 from landscape.types import InputError
 from landscape.ui import compute, outliers
 
@@ -158,7 +158,7 @@ def test_the_loader_parses_each_upload_once_per_limit(parses):
 
 def test_both_pages_read_the_upload_through_the_loader(parses):
     content = _unique(50)
-    objective = compute.build_objective('{"family": "regression", "loss": "mse", "loss_params": {}}', content)
+    objective = compute.build_objective(problems.ProblemSpec("regression", loss="mse"), content)
     assert objective.title and len(parses) == 1
     csv_spec = '{"count": 5, "position": "high", "size": 10.0, "source": "csv"}'
     assert len(outliers.points(csv_spec, content, "").x) == 50

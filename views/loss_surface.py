@@ -1,10 +1,8 @@
 """Loss surface: a rotatable 3D surface and its contour map over two parameters, and the data it is built from
 with the model of the point picked on the map."""
-import json
-
 import streamlit as st
 
-from landscape import figures, ui
+from landscape import figures, problems, ui
 from landscape.figures import models
 from landscape.surface import loss_at
 from landscape.ui import compute, exports, surface
@@ -16,18 +14,18 @@ url = ui.UrlState("surface")
 st.title("Loss surface")
 
 with st.sidebar:
-    spec_json, csv = ui.problem_picker(url)
-objective = ui.run_or_stop(compute.build_objective, spec_json, csv)
+    spec, csv = ui.problem_picker(url)
+objective = ui.run_or_stop(compute.build_objective, spec, csv)
 with st.sidebar:
     x_range, y_range, n = ui.view_picker(url, objective.view, objective.names)
     scale = url.radio("Colour scale", "scale", ["auto", "linear", "log"], horizontal=True)
     arrows = url.checkbox("Show the downhill direction", "arrows")
     details = ui.details_switch(url)
-kind = json.loads(spec_json)["family"]
-pick = surface.picked(url, spec_json) if kind in MODEL else None
+kind = spec.family
+pick = surface.picked(url, spec) if kind in MODEL else None
 url.report()
 
-view = ui.run_or_stop(compute.surface_view, spec_json, csv, x_range, y_range, n, arrows)
+view = ui.run_or_stop(compute.surface_view, spec, csv, x_range, y_range, n, arrows)
 log = view.log_scale if scale == "auto" else scale == "log"
 x, y, z = view.surface.minimum
 if view.points is None:  # a test function: no data, no model
@@ -63,9 +61,9 @@ if view.parts:
     st.plotly_chart(figures.contour_row(view.parts, view.part_markers, log), key="surface_parts", config=figures.CONFIG)
     st.markdown(compute.penalty_sentence(view))
 
-spec = compute.describe(spec_json)
+words = problems.describe(spec)
 st.subheader("What you are looking at")
-st.latex(spec["formula"])
-st.markdown(spec["text"])
+st.latex(words["formula"])
+st.markdown(words["text"])
 url.sync()
 exports.tools("loss_surface")

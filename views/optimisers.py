@@ -8,8 +8,8 @@ url = ui.UrlState("optim")
 st.title("Optimisers")
 
 with st.sidebar:
-    spec_json, csv = ui.problem_picker(url)
-objective = ui.run_or_stop(compute.build_objective, spec_json, csv)
+    spec, csv = ui.problem_picker(url)
+objective = ui.run_or_stop(compute.build_objective, spec, csv)
 with st.sidebar:
     race = optimisers.race_picker(url, objective)
     extras = optimisers.extras_picker(url)
@@ -20,7 +20,7 @@ exports.tools("optimisers")
 for note in race.notes:
     st.info(note)
 
-view = ui.run_or_stop(optimisers.race_view, spec_json, csv, race.entries, race.start, race.steps, race.tol)
+view = ui.run_or_stop(optimisers.race_view, spec, csv, race.entries, race.start, race.steps, race.tol)
 for sentence in view.diverged:
     st.warning(sentence, icon=":material/trending_up:")
 for note in view.notes:
@@ -52,7 +52,7 @@ board.caption(f"steps to tol: the first step with loss ≤ f* + {race.tol:g}, f*
 if extras.swarm_n:
     st.subheader("Swarm: where does each start end?")
     with ui.messages():
-        swarm = optimisers.swarm_view(spec_json, csv, race.entries, race.steps, extras.swarm_n)
+        swarm = optimisers.swarm_view(spec, csv, race.entries, race.steps, extras.swarm_n)
         st.plotly_chart(figures.basins(view.surface, swarm.panels, swarm.minima, swarm.n), key="chart_swarm",
                         config=figures.CONFIG)
         if swarm.skipped:
@@ -62,7 +62,7 @@ if extras.swarm_n:
 if extras.lr_map:
     st.subheader("Learning rate × momentum: where does training diverge?")
     with ui.messages():
-        lr_map = optimisers.map_view(spec_json, csv, race.start, race.steps)
+        lr_map = optimisers.map_view(spec, csv, race.start, race.steps)
         st.plotly_chart(figures.lr_momentum(lr_map.lrs, lr_map.momenta, lr_map.final, lr_map.floor, lr_map.limit),
                         key="chart_map", config=figures.CONFIG)
         st.caption(f"SGD with momentum from the start, {view.steps} steps; crosses mark the runs that diverged")

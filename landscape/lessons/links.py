@@ -23,12 +23,11 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Sequence
 
-from landscape import budget, capacity, classify, curves, data, divergence, losses, nn, optim, problems, slices
+from landscape import capacity, classify, curves, data, divergence, losses, nn, optim, problems, slices
 from landscape.influence import DEFAULT_SCENARIO
+from landscape.problems import UPLOAD
 from landscape.types import InputError, Objective, Param
 
-UPLOAD = "upload a CSV"  # the problem picker's upload choice (landscape.ui.pickers.UPLOAD)
-MAX_PAGE_POINTS = budget.SERVER.points  # the problem picker's largest number of points
 SURFACE_STYLES = ("contour", "3D")  # landscape.figures.classification.SURFACE_STYLES
 NEURAL_DATASETS = ("moons", "circles", "spirals", "sine")  # landscape.ui.neural.DATASETS
 NEURAL_VIEWS = ("plane", "pca", "interpolation", "curvature")  # landscape.ui.neural.VIEWS
@@ -132,6 +131,10 @@ class Reader:
         integer = _is_int(low, high, default) and (step is None or _is_int(step))
         return self._take(name, default, lambda t: parse_number(t, low, high, integer))
 
+    def control(self, c: problems.Control) -> float | int:
+        """A problem's number as ``ui.pickers`` draws it (a slider or a number box, the same link rule)."""
+        return self.number(c.name, c.low, c.high, c.default, c.step)
+
     def param(self, p: Param, prefix: str = "") -> float:
         """A registry parameter as ``param_sliders`` / ``param_inputs`` draw it: float bounds and default."""
         return float(self.number(prefix + p.name, float(p.low), float(p.high), float(p.default)))
@@ -170,34 +173,25 @@ def _loss_picker(r: Reader, kind: str) -> dict[str, object]:
     return {"loss": name, "loss_params": {p.name: r.param(p) for p in losses.spec(name).params}}
 
 
-def _problem_picker(r: Reader) -> dict[str, object]:
-    family = r.choice("family", ["benchmark", "regression", "classification"])
-    if family == "benchmark":
-        name = r.choice("fn", list(problems.BENCHMARKS), "rosenbrock")
-        return {"family": family, "name": name,
-                "params": {p.name: r.param(p) for p in problems.BENCHMARKS[name].params}}
-    kind = "regression" if family == "regression" else "binary"
-    options = data.names(kind) + ([UPLOAD] if family == "regression" else [])
-    dataset = r.choice("data", options)
-    spec: dict[str, object] = {"family": family}
-    if dataset == UPLOAD:
-        r.refuse("data", "a lesson step cannot carry an uploaded CSV; choose one of the built-in data sets")
-        dataset = options[0]
-    spec["dataset"] = dataset
-    spec["data_params"] = {"n": r.number("n", 10, MAX_PAGE_POINTS, 200), "seed": r.number("seed", 0, 10_000, 0)}
-    spec |= _loss_picker(r, kind)
-    if family == "regression":
-        for p in problems.PENALTY_PARAMS:
-            spec[p.name] = float(r.number(p.name, 0.0, 5.0, 0.0))
-    return spec
+def _problem_picker(r: Reader) -> problems.ProblemSpec:
+    family = problems.FAMILIES[r.choice("family", list(problems.FAMILIES))]
+    options = family.options() + ([UPLOAD] if family.uploads else [])
+    name = r.choice(family.pick, options, family.default)
+    if name == UPLOAD:
+        r.refuse(family.pick, "a lesson step cannot carry an uploaded CSV; choose one of the built-in data sets")
+        name = options[0]
+    numbers = {c.name: r.control(c) for c in family.controls(name)}
+    loss = _loss_picker(r, family.loss_kind) if family.loss_kind else {}
+    penalties = {c.name: r.control(c) for c in family.penalties}
+    return problems.ProblemSpec(family.name, name, numbers, **loss, **penalties)
 
 
-def _objective(r: Reader, spec: dict[str, object]) -> Objective | None:
+def _objective(r: Reader, spec: problems.ProblemSpec) -> Objective | None:
     """The problem's objective, as the page builds it; a refusal is the formula's or the problem's."""
     try:
         return problems.from_spec(spec)
     except InputError as err:
-        r.problems.append(("formula" if spec.get("loss") == "custom" else "family", str(err)))
+        r.problems.append(("formula" if spec.loss == "custom" else "family", str(err)))
         return None
 
 
@@ -436,8 +430,8 @@ def shown_figures(path: str, inputs: Mapping[str, Any]) -> tuple[str, ...]:
     """The figures of ``PAGES[path].figures`` that this view draws (some only with a setting)."""
     figures = page(path).figures
     if path == "loss_surface":
-        spec = inputs.get("spec", {})
-        penalised = spec.get("family") == "regression" and (spec.get("l1") or spec.get("l2"))
+        spec = inputs.get("spec")
+        penalised = spec is not None and bool(spec.l1 or spec.l2)
         return tuple(f for f in figures if f != "parts" or penalised)
     if path == "optimisers":
         return tuple(f for f in figures if f != "map" or inputs.get("lr_map"))

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
-from landscape import curves, divergence, losses, optim
+from landscape import curves, divergence, losses, optim, problems
 from landscape.lessons.compute import Memo, cross_entropy_at, loss_at
 from landscape.types import InputError
 
@@ -73,12 +73,12 @@ def _surface(step, inputs: dict, memo: Memo) -> dict:
 
 
 def _surface_shown(inputs: dict) -> Iterable[str]:
-    spec = inputs["spec"]
+    obj = problems.from_spec(inputs["spec"])  # a linear model's minima are exact; a test function's, known
     names = ["grid_x", "grid_y", "grid_loss", "resolution", "minima_count"]
-    if spec["family"] == "regression":
-        names += ["best_x", "best_y", "best_loss", "data_best_x", "data_best_y", "penalty_at_best", "kept_x"]
-    elif spec["family"] == "benchmark" and spec["name"] != "saddle":
+    if obj.linear is not None or obj.minima:
         names += ["best_x", "best_y", "best_loss"]
+    if obj.linear is not None:
+        names += ["data_best_x", "data_best_y", "penalty_at_best", "kept_x"]
     return names
 
 
@@ -313,8 +313,7 @@ def _race(step, inputs: dict, memo: Memo) -> dict:
 
 def _race_shown(inputs: dict) -> Iterable[str]:
     names = ["floor", "start_x", "start_y", "steps", "diverged_count"]
-    spec = inputs["spec"]
-    if spec["family"] == "benchmark" and spec["name"] == "quadratic":
+    if "hessian" in problems.from_spec(inputs["spec"]).meta:  # a quadratic: constant curvature
         names += ["lambda_max", "stability_limit"] + (["momentum_limit"] if "momentum" in inputs["entries"] else [])
     return names + [f"{n}_{what}" for n in inputs["entries"]
                     for what in ("final_loss", "steps_to_tol", "diverged_at", "end_x", "end_y", "final_gap")]

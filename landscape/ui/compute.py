@@ -1,24 +1,20 @@
 """Cached compute calls at the UI boundary: plain-value keys in, plain values out, bounded caches."""
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import streamlit as st
 
-from landscape import budget, data, losses, problems, surface
+from landscape import budget, data, problems, surface
+from landscape.problems import ProblemSpec
 from landscape.surface import SurfaceView
 from landscape.types import InputError, Objective
 
 CACHE = dict(max_entries=64, ttl=3600, show_spinner=False)
 
 
-def build_objective(spec_json: str, csv: bytes | None = None) -> Objective:
-    """The objective a page's problem picker describes (``spec_json``), with uploaded points if any."""
-    spec = json.loads(spec_json)
-    if csv is not None:
-        spec["xy"] = uploaded_points(csv)
-    return problems.from_spec(spec)
+def build_objective(spec: ProblemSpec, csv: bytes | None = None) -> Objective:
+    """The objective a page's problem picker describes, with uploaded points if any."""
+    return problems.from_spec(spec, None if csv is None else uploaded_points(csv))
 
 
 def uploaded_points(csv: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -39,20 +35,15 @@ def _parse_upload(csv: bytes, limit: int) -> tuple[np.ndarray, np.ndarray] | str
         return str(err)
 
 
-def problem_points(spec_json: str, csv: bytes | None) -> tuple[np.ndarray, np.ndarray] | None:
+def problem_points(spec: ProblemSpec, csv: bytes | None) -> tuple[np.ndarray, np.ndarray] | None:
     """The points a regression or classification surface is built from (None for a test function)."""
-    spec = json.loads(spec_json)
-    if spec["family"] == "benchmark":
-        return None
-    if csv is not None:
-        return uploaded_points(csv)
-    return data.make(str(spec["dataset"]), **dict(spec.get("data_params", {})))
+    return uploaded_points(csv) if csv is not None else problems.points(spec)
 
 
 @st.cache_data(**CACHE)
-def surface_view(spec_json: str, csv: bytes | None, x_range, y_range, n: int, arrows: bool) -> SurfaceView:
+def surface_view(spec: ProblemSpec, csv: bytes | None, x_range, y_range, n: int, arrows: bool) -> SurfaceView:
     """``landscape.surface.view`` of the picked problem, cached."""
-    return surface.view(build_objective(spec_json, csv), x_range, y_range, n, arrows, problem_points(spec_json, csv))
+    return surface.view(build_objective(spec, csv), x_range, y_range, n, arrows, problem_points(spec, csv))
 
 
 BETWEEN = 1e-6  # relative tolerance of "between the data loss's minimum and w = 0"
@@ -71,29 +62,3 @@ def penalty_sentence(view: SurfaceView) -> str:
     if w1 == 0.0 or (w0 * w1 > 0 and abs(w1) <= abs(w0) * (1 + BETWEEN)):
         return f"{general} {here}{': all the way to 0' if w1 == 0.0 else ''}."
     return f"{general} {here}, which is not between them: this loss is not convex."
-
-
-MODELS = {
-    "regression": (r"\hat y = w\,x + b,\quad L(w, b) = \frac1N\sum_i \ell(y_i - \hat y_i)",
-                   "Each point of the surface is one line through the data; its height is the mean loss of that "
-                   "line's residuals r = y - ŷ."),
-    "classification": (r"s_i = w_1 x_{i1} + w_2 x_{i2},\quad L(w) = \frac1N\sum_i \ell(s_i, y_i)",
-                       "Each point of the surface is one decision line through the origin; its height is the mean "
-                       "loss of the scores s it gives the labelled points."),
-}
-
-
-def describe(spec_json: str) -> dict[str, str]:
-    """LaTeX formula and a short explanation for a problem spec, from the registries."""
-    spec = json.loads(spec_json)
-    if spec["family"] == "benchmark":
-        bench = problems.BENCHMARKS[spec["name"]]
-        return {"formula": bench.formula, "text": bench.description}
-    model_formula, model_text = MODELS[spec["family"]]
-    kind = "regression" if spec["family"] == "regression" else "binary"
-    loss = (losses.custom(spec["formula"], kind=kind) if spec["loss"] == "custom"
-            else losses.get(spec["loss"], **spec.get("loss_params", {})))
-    text = f"{model_text}\n\n**{loss.describe()}**: {loss.spec.description} Use it when {loss.spec.use_when}."
-    if spec.get("l1") or spec.get("l2"):
-        text += f"\n\nPenalty: {spec.get('l1', 0):g}·|w| + {spec.get('l2', 0):g}·w² is added to the data loss."
-    return {"formula": model_formula + r",\qquad \ell = " + loss.spec.formula, "text": text}

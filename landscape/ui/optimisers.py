@@ -18,6 +18,7 @@ import streamlit as st
 
 from landscape import jobs, optim
 from landscape.losses import Param
+from landscape.problems import ProblemSpec
 from landscape.types import InputError, Marker, Objective, Surface, Trajectory
 from landscape.surface import loss_at, true_minima
 from landscape.ui import progress
@@ -153,10 +154,10 @@ class Reference:
 
 
 @st.cache_data(**CACHE)
-def reference(spec_json: str, csv: bytes | None) -> Reference:
+def reference(spec: ProblemSpec, csv: bytes | None) -> Reference:
     """Known minimisers (the literature's, or an exact fit for linear regression), else ``optim.minimize``
     (the best of many L-BFGS runs); none when the loss decreases without bound."""
-    obj = build_objective(spec_json, csv)
+    obj = build_objective(spec, csv)
     minima, label = true_minima(obj), "true minimum"
     if not minima:
         warm_up().join()
@@ -222,21 +223,21 @@ def diverged_sentence(label: str, path: Trajectory, floor: float | None) -> str:
 
 
 @st.cache_data(**CACHE)
-def race_view(spec_json: str, csv: bytes | None, entries: str, start: tuple[float, float], steps: float,
+def race_view(spec: ProblemSpec, csv: bytes | None, entries: str, start: tuple[float, float], steps: float,
               tol: float) -> RaceView:
     """Every chosen optimiser from one start, the surface under them, and the leaderboard."""
     warm_up().join()  # the first torch.optim step of a process imports torch._dynamo: not the race's time
     began = time.perf_counter()
-    obj = build_objective(spec_json, csv)
+    obj = build_objective(spec, csv)
     settings = json.loads(entries)
     if not settings:
         raise InputError("choose at least one optimiser in the sidebar")
     tol = TOLERANCE.check(tol, "tolerance")
     raced = optim.race(obj, settings, start=start, steps=steps)
     paths = {_label(name): path for name, path in raced.items()}
-    ref = reference(spec_json, csv)
+    ref = reference(spec, csv)
     floor = _floor(ref, [p.losses for p in paths.values()])
-    surf = surface_view(spec_json, csv, None, None, RESOLUTION, False).surface  # cached: the same for every race
+    surf = surface_view(spec, csv, None, None, RESOLUTION, False).surface  # cached: the same for every race
     diverged = tuple(diverged_sentence(label, p, floor) for label, p in paths.items() if p.diverged_at is not None)
     notes = () if _inside(obj, start) else (
         f"The start ({start[0]:g}, {start[1]:g}) lies outside the map; the paths appear once they enter it.",)
@@ -257,13 +258,13 @@ def _inside(obj: Objective, point) -> bool:
     return all(lo <= v <= hi for v, (lo, hi) in zip(point, obj.view))
 
 
-def swarm_view(spec_json: str, csv: bytes | None, entries: str, steps: float, n: int) -> SwarmView:
+def swarm_view(spec: ProblemSpec, csv: bytes | None, entries: str, steps: float, n: int) -> SwarmView:
     """Each chosen optimiser from an ``n x n`` grid of starts; where each path ends (basins of attraction)."""
     if jobs.remote():
-        return progress.remote("optim_swarm:" + json.dumps([spec_json, entries, steps, n]) + _digest(csv),
-                               "Computing the swarm", _swarm, spec_json, csv, entries, steps, n,
-                               _minima(spec_json, csv), precheck=True)
-    return _swarm_here(spec_json, csv, entries, steps, n)
+        return progress.remote("optim_swarm:" + json.dumps([repr(spec), entries, steps, n]) + _digest(csv),
+                               "Computing the swarm", _swarm, spec, csv, entries, steps, n,
+                               _minima(spec, csv), precheck=True)
+    return _swarm_here(spec, csv, entries, steps, n)
 
 
 def _digest(csv: bytes | None) -> str:
@@ -272,22 +273,22 @@ def _digest(csv: bytes | None) -> str:
     return "" if csv is None else ":" + hashlib.sha256(csv).hexdigest()
 
 
-def _minima(spec_json: str, csv: bytes | None) -> tuple[tuple[float, float], ...] | None:
+def _minima(spec: ProblemSpec, csv: bytes | None) -> tuple[tuple[float, float], ...] | None:
     """A data problem's computed minima (``reference``, cached here), None for a problem that knows its own."""
-    return None if build_objective(spec_json, csv).minima else reference(spec_json, csv).minima
+    return None if build_objective(spec, csv).minima else reference(spec, csv).minima
 
 
 @st.cache_data(**CACHE)
-def _swarm_here(spec_json: str, csv: bytes | None, entries: str, steps: float, n: int) -> SwarmView:
+def _swarm_here(spec: ProblemSpec, csv: bytes | None, entries: str, steps: float, n: int) -> SwarmView:
     warm_up().join()
-    return _swarm(spec_json, csv, entries, steps, n, _minima(spec_json, csv))
+    return _swarm(spec, csv, entries, steps, n, _minima(spec, csv))
 
 
-def _swarm(spec_json: str, csv: bytes | None, entries: str, steps: float, n: int,
+def _swarm(spec: ProblemSpec, csv: bytes | None, entries: str, steps: float, n: int,
            minima: tuple[tuple[float, float], ...] | None) -> SwarmView:
     """The job: ``swarm_view`` with the reference minima of a data problem given."""
     began = time.perf_counter()
-    obj = build_objective(spec_json, csv)
+    obj = build_objective(spec, csv)
     if not obj.minima:  # a data problem: its computed minimum, where it lies in the view
         obj = replace(obj, minima=tuple(m for m in minima if _inside(obj, m)))
     panels, skipped = {}, []
@@ -313,26 +314,26 @@ class MapView:
     seconds: float
 
 
-def map_view(spec_json: str, csv: bytes | None, start: tuple[float, float], steps: float) -> MapView:
+def map_view(spec: ProblemSpec, csv: bytes | None, start: tuple[float, float], steps: float) -> MapView:
     """Final loss of SGD with momentum over the default learning-rate x momentum grid."""
     if jobs.remote():
-        view = progress.remote("optim_map:" + json.dumps([spec_json, start, steps]) + _digest(csv),
-                               "Computing the map", _lr_map, spec_json, csv, tuple(start), steps, precheck=True)
-        return replace(view, floor=_floor(reference(spec_json, csv), [view.final]))
-    return _map_here(spec_json, csv, start, steps)
+        view = progress.remote("optim_map:" + json.dumps([repr(spec), start, steps]) + _digest(csv),
+                               "Computing the map", _lr_map, spec, csv, tuple(start), steps, precheck=True)
+        return replace(view, floor=_floor(reference(spec, csv), [view.final]))
+    return _map_here(spec, csv, start, steps)
 
 
 @st.cache_data(**CACHE)
-def _map_here(spec_json: str, csv: bytes | None, start: tuple[float, float], steps: float) -> MapView:
+def _map_here(spec: ProblemSpec, csv: bytes | None, start: tuple[float, float], steps: float) -> MapView:
     warm_up().join()
-    view = _lr_map(spec_json, csv, start, steps)
-    return replace(view, floor=_floor(reference(spec_json, csv), [view.final]))
+    view = _lr_map(spec, csv, start, steps)
+    return replace(view, floor=_floor(reference(spec, csv), [view.final]))
 
 
-def _lr_map(spec_json: str, csv: bytes | None, start: tuple[float, float], steps: float) -> MapView:
+def _lr_map(spec: ProblemSpec, csv: bytes | None, start: tuple[float, float], steps: float) -> MapView:
     """The job: the map without its floor f* (``reference``, cached in the web process)."""
     began = time.perf_counter()
-    obj = build_objective(spec_json, csv)
+    obj = build_objective(spec, csv)
     final = optim.lr_momentum_map(obj, start=start, steps=steps)
     limits = [optim.stability_limit(obj, m) for m in optim.MOMENTUM_GRID]
     limit = None if limits[0] is None else np.array(limits)

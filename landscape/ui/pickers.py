@@ -1,22 +1,18 @@
 """Controls shared by pages: problem, loss and parameter pickers, all bound to the URL.
 
 Every picker reads its options and bounds from the registries, and returns plain values
-(a JSON-able problem spec) so the compute call below it can be cached.
+(the problem picker: a hashable ``problems.ProblemSpec``) so the compute call below it can be cached.
 """
 from __future__ import annotations
 
-import json
 import math
 
 import streamlit as st
 
-from landscape import budget, data, losses, problems
+from landscape import losses, problems
 from landscape.losses import Param
+from landscape.problems import UPLOAD, Control, ProblemSpec
 from landscape.ui.state import UrlState
-
-FAMILIES = {"benchmark": "Test function", "regression": "Linear regression", "classification": "Logistic regression"}
-UPLOAD = "upload a CSV"
-MAX_PAGE_POINTS = budget.SERVER.points  # generated data: the app's point limit, as for uploads
 
 
 def param_sliders(url: UrlState, params: tuple[Param, ...], container=st, prefix: str = "",
@@ -90,39 +86,36 @@ def loss_picker(url: UrlState, kind: str, container=st, default: str | None = No
     return {"loss": name, "loss_params": param_sliders(url, losses.spec(name).params, container)}
 
 
-def problem_picker(url: UrlState, container=st.sidebar) -> tuple[str, bytes | None]:
-    """Pick a problem; returns ``(spec_json, csv_bytes)`` for ``problems.from_spec`` via ``ui.compute``."""
-    family = url.radio("Problem", "family", list(FAMILIES), container=container, format_func=FAMILIES.get,
-                       horizontal=True)
-    csv = None
-    if family == "benchmark":
-        name = url.selectbox("Function", "fn", list(problems.BENCHMARKS), "rosenbrock", container=container)
-        spec = {"family": family, "name": name,
-                "params": param_sliders(url, problems.BENCHMARKS[name].params, container)}
-        return json.dumps(spec, sort_keys=True), None
-    kind = "regression" if family == "regression" else "binary"
-    options = data.names(kind) + ([UPLOAD] if family == "regression" else [])
-    dataset = url.selectbox("Data", "data", options, container=container,
-                            format_func=lambda n: data.REGISTRY[n].label if n in data.REGISTRY else n)
-    spec: dict[str, object] = {"family": family}
-    if dataset == UPLOAD:
-        upload = container.file_uploader("CSV with columns x, y", type=["csv", "txt"], key=f"{url.page}_csv")
-        if upload is None:
-            container.info("Choose a CSV file of two numeric columns, x and y (a header row is optional).")
-            st.stop()
-        csv = upload.getvalue()
+def problem_picker(url: UrlState, container=st.sidebar) -> tuple[ProblemSpec, bytes | None]:
+    """Pick a problem from ``problems.FAMILIES``; returns ``(spec, csv_bytes)`` for ``ui.compute``."""
+    family = problems.family(url.radio("Problem", "family", list(problems.FAMILIES), container=container,
+                                       format_func=lambda name: problems.FAMILIES[name].label, horizontal=True))
+    options = family.options() + ([UPLOAD] if family.uploads else [])
+    name = url.selectbox(family.pick_label, family.pick, options, family.default, container=container,
+                         format_func=lambda n: n if n == UPLOAD else family.title(n))
+    csv, numbers = None, {}
+    if name == UPLOAD:
+        csv, name = _upload(url, container), ""
     else:
-        spec["dataset"] = dataset
-        spec["data_params"] = {
-            "n": url.slider("Points", "n", 10, MAX_PAGE_POINTS, 200, container=container),
-            "seed": url.number("Seed", "seed", 0, 10_000, 0, container=container),
-        }
-    spec |= loss_picker(url, kind, container)
-    if family == "regression":
-        for p in problems.PENALTY_PARAMS:
-            spec[p.name] = float(url.slider(f"{p.name} penalty (λ)", p.name, 0.0, 5.0, 0.0, step=0.01,
-                                            container=container, help=p.help))
-    return json.dumps(spec, sort_keys=True), csv
+        numbers = {c.name: _control(url, c, container) for c in family.controls(name)}
+    loss = loss_picker(url, family.loss_kind, container) if family.loss_kind else {}
+    penalties = {c.name: _control(url, c, container) for c in family.penalties}
+    return ProblemSpec(family.name, name, numbers, **loss, **penalties), csv
+
+
+def _upload(url: UrlState, container) -> bytes:
+    """The bytes of an uploaded CSV; the page stops here until one is chosen."""
+    upload = container.file_uploader("CSV with columns x, y", type=["csv", "txt"], key=f"{url.page}_csv")
+    if upload is None:
+        container.info("Choose a CSV file of two numeric columns, x and y (a header row is optional).")
+        st.stop()
+    return upload.getvalue()
+
+
+def _control(url: UrlState, c: Control, container) -> float:
+    """A problem's number (``problems.Control``): a slider or a number box, bound to the URL."""
+    draw = url.number if c.box else url.slider
+    return draw(c.label, c.name, c.low, c.high, c.default, step=c.step, container=container, help=c.help or None)
 
 
 def view_picker(url: UrlState, view, names, container=st.sidebar):
