@@ -1,7 +1,10 @@
 """Two-parameter objectives: regression and classification models on data, and classic test functions.
 
 Every objective maps ``theta (..., 2) -> loss (...)``, batched over leading dimensions and
-differentiable with torch autograd.
+differentiable with torch autograd.  ``FAMILIES`` is the registry of problem families (test function,
+linear regression, logistic regression): what the problem picker, the lessons' link reader and the tests
+iterate.  A problem travels as a ``ProblemSpec`` (frozen, hashable: a cache key); ``from_spec`` builds
+its objective and ``describe`` its words.
 """
 from __future__ import annotations
 
@@ -269,6 +272,7 @@ class Family:
     loss_kind: str | None = None  # the kind of loss picked with it; None: a problem without data
     penalties: tuple[Control, ...] = ()
     uploads: bool = False  # its points may come from a CSV (the option UPLOAD)
+    model: str = ""  # what one point of its map is, drawn over the data ("" for a problem without data)
 
 
 def _bench(spec: ProblemSpec, xy=None) -> Objective:
@@ -319,14 +323,14 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
                    "Each point of the surface is one line through the data; its height is the mean loss of that "
                    "line's residuals r = y - ŷ."),
            title=lambda name: datasets.REGISTRY[name].label, loss_kind="regression", penalties=PENALTY_CONTROLS,
-           uploads=True),
+           uploads=True, model="line"),
     Family("classification", "Logistic regression", "data", "Data", lambda: datasets.names("binary"),
            lambda name: DATA_CONTROLS,
            partial(_on_data, lambda x, y, loss, spec: logistic_regression(x, y, loss)),
            partial(_describe_model, r"s_i = w_1 x_{i1} + w_2 x_{i2},\quad L(w) = \frac1N\sum_i \ell(s_i, y_i)",
                    "Each point of the surface is one decision line through the origin; its height is the mean "
                    "loss of the scores s it gives the labelled points."),
-           title=lambda name: datasets.REGISTRY[name].label, loss_kind="binary"),
+           title=lambda name: datasets.REGISTRY[name].label, loss_kind="binary", model="decision boundary"),
 )}
 
 

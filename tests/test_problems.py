@@ -163,7 +163,7 @@ def test_every_family_builds_and_describes_each_option_at_its_defaults(family, o
     assert obj(theta).shape == (3,) and torch.isfinite(obj(theta)).all()
     words = problems.describe(spec)
     assert words["formula"] and words["text"]
-    assert (problems.points(spec) is None) == (family.loss_kind is None)
+    assert (problems.points(spec) is None) == (family.loss_kind is None) == (not family.model)
     assert family.title(option) and all(c.low <= c.default <= c.high for c in family.controls(option))
 
 

@@ -8,7 +8,6 @@ from landscape.surface import loss_at
 from landscape.ui import compute, exports, surface
 
 MAP = "surface_contour"
-MODEL = {"regression": "line", "classification": "decision boundary"}
 
 url = ui.UrlState("surface")
 st.title("Loss surface")
@@ -21,8 +20,8 @@ with st.sidebar:
     scale = url.radio("Colour scale", "scale", ["auto", "linear", "log"], horizontal=True)
     arrows = url.checkbox("Show the downhill direction", "arrows")
     details = ui.details_switch(url)
-kind = spec.family
-pick = surface.picked(url, spec) if kind in MODEL else None
+kind, model = spec.family, problems.family(spec.family).model
+pick = surface.picked(url, spec) if model else None
 url.report()
 
 view = ui.run_or_stop(compute.surface_view, spec, csv, x_range, y_range, n, arrows)
@@ -38,7 +37,6 @@ if view.points is None:  # a test function: no data, no model
 else:
     best = next(((m.x, m.y) for m in view.markers if m.label == "true minimum"), (x, y))
     theta = pick or best
-    model = MODEL[kind]
     marker = figures.Marker(*theta, 0.0, f"the {model} drawn below", "star", models.PICK_COLOR)
     left, right = st.columns(2)
     left.plotly_chart(figures.surface_3d(view.mesh, log, view.mesh_markers, height=560, show_scale=False),
