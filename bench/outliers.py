@@ -1,5 +1,6 @@
 """The Outlier page's compute: the influence sweep (50 outlier sizes x 5 losses) batched vs fitted one
-by one with scipy.optimize.minimize, and the default page's whole compute time.
+by one with scipy.optimize.minimize, and the default page's whole compute time (the page's own call,
+``landscape.outliers.outlier_view``).
 
     python bench/outliers.py
 
@@ -20,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import best_time, emit, table  # noqa: E402
 
-from landscape import data, fit, grid, influence, losses, problems  # noqa: E402
+from landscape import data, fit, influence, outliers, problems  # noqa: E402
 
 THREADS = 1  # scipy is single-threaded; the app also pins torch's threads
 
@@ -70,21 +71,10 @@ def sweep_with_scipy(scenario: influence.Scenario) -> np.ndarray:
                      for name in influence.SWEEP_LOSSES])  # (L, S) slopes
 
 
-def page_losses(scenario: influence.Scenario = influence.DEFAULT_SCENARIO) -> list:
-    """The losses the Outlier page fits by default: MSE, MAE and Huber with the scenario's delta."""
-    return [losses.get(name, **({"delta": scenario.delta} if name == "huber" else {})) for name in scenario.losses]
-
-
-def page(scenario: influence.Scenario = influence.DEFAULT_SCENARIO) -> dict:
-    """Everything the default Outlier page computes (its losses; the psi range out to the outliers)."""
-    x, y, flags = scenario.data()
-    items = page_losses(scenario)
-    fits = influence.outlier_fits(x, y, flags, items)
-    surfaces = {item.name: grid.evaluate(problems.linear_regression(x, y, item), n=101) for item in items}
-    outliers = float(np.median(y[flags] - fits.clean[0, 0] * x[flags] - fits.clean[0, 1]))
-    return {"sweep": influence.outlier_sweep(x, y, flags, influence.SWEEP_SIZES, scenario.size, scenario.noise, items),
-            "fits": fits, "surfaces": surfaces, "shares": influence.loss_shares(x, y, fits.contaminated, items),
-            "psi": influence.psi(influence.psi_range(scenario.noise, scenario.delta, outliers), items)}
+def page(scenario: influence.Scenario = influence.DEFAULT_SCENARIO) -> outliers.OutlierView:
+    """Everything the Outliers page computes on a first visit: the page's own compute call."""
+    return outliers.outlier_view(outliers.points(outliers.scenario_spec(scenario), None, ""),
+                                 outliers.loss_set(outliers.scenario_losses(scenario)))
 
 
 def loss_gap(slopes: np.ndarray, scenario: influence.Scenario, exact: influence.InfluenceSweep) -> float:
@@ -124,7 +114,8 @@ def main():
     warm = best_time(page, repeat=5)
     cold = float(subprocess.run([sys.executable, __file__, "--cold"], check=True, capture_output=True,
                                 text=True).stdout.split()[-1])
-    shifts = np.abs(influence.outlier_fits(*scenario.data(), page_losses(scenario)).shift[:, 0])
+    view = page(scenario)
+    shifts = np.abs(view.shift[:, 0])
     results = {
         "sweep_sizes": len(influence.SWEEP_SIZES), "sweep_losses": len(influence.SWEEP_LOSSES), "n_points": scenario.n,
         "sweep_batched_s": batched, "sweep_scipy_one_by_one_s": one_by_one, "sweep_speedup": one_by_one / batched,
@@ -132,7 +123,7 @@ def main():
         "scipy_max_loss_gap": loss_gap(slopes, scenario, exact),
         **{f"batched_{name}_s": t for name, t in per_loss.items()},
         "page_compute_warm_s": warm, "page_compute_cold_process_s": cold,
-        **{f"default_slope_shift_{name}": float(s) for name, s in zip(scenario.losses, shifts)},
+        **{f"default_slope_shift_{name}": float(s) for name, s in zip(view.keys, shifts)},
         "torch_threads": torch.get_num_threads(),
     }
     print(f"Outlier page compute, default scenario (N = {scenario.n}, {scenario.count} outliers at the high-x end), "
@@ -142,14 +133,14 @@ def main():
             f"{one_by_one / batched:.0f}x", ">= 10x"),
            *[(f"  of which {name}: {fit.solver(name).method}", f"{t:.4f}", "", "")
              for name, t in per_loss.items()],
-           ("default page (MSE, MAE, Huber): sweep + fits + 3 surfaces 101x101 + shares + psi", f"{warm:.4f}",
+           ("default page (MSE, MAE, Huber): outliers.outlier_view, fits, sweep, 3 surfaces, psi", f"{warm:.4f}",
             "", ""),
            ("default page, first call in a fresh process (imports included)", f"{cold:.3f}", "", "")],
           ("what", "seconds", "speed-up", "goal"))
     print(f"\nscipy vs exact: largest slope difference {results['scipy_max_slope_diff']:.1e}, "
           f"largest loss above the exact minimum {results['scipy_max_loss_gap']:.1e}")
     print("default scenario slope shift (clean -> contaminated), the page's losses: "
-          + ", ".join(f"{item.describe()} {s:.3f}" for item, s in zip(page_losses(scenario), shifts)))
+          + ", ".join(f"{label} {s:.3f}" for label, s in zip(view.labels, shifts)))
     emit(results)
 
 

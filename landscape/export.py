@@ -24,7 +24,8 @@ import numpy as np
 
 from landscape import capacity, influence
 from landscape.lessons import links
-from landscape.lessons.compute import Memo, psi_range
+from landscape.lessons.compute import Memo
+from landscape.outliers import psi_axis
 from landscape.types import InputError, Surface, Trajectory
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -186,23 +187,25 @@ def _surface_data(inputs: dict, memo: Memo, figure: str) -> Export:
 def _outlier_data(inputs: dict, memo: Memo, figure: str) -> Export:
     step = memo.get("outliers", inputs)
     if figure == "surfaces":
-        return _npz_export("outlier_surfaces", surfaces_npz(memo.get("outlier_surfaces", inputs)))
+        surfaces, _ = memo.get("outlier_surfaces", inputs)
+        return _npz_export("outlier_surfaces", surfaces_npz(surfaces))
     if figure == "influence":
         sweep = memo.get("outlier_sweep", inputs)
         return _csv("influence", table_csv({"size_in_sigma": sweep.sizes,
                                             **{f"slope_{k}": row for k, row in zip(step.keys, sweep.slopes)}}))
     if figure == "psi":
-        r, _ = psi_range(step)
+        r, _ = psi_axis(step)
         psi = influence.psi(r, step.items)
         return _csv("psi", table_csv({"r": r, **{f"psi_{k}": row for k, row in zip(step.keys, psi)}}))
-    columns: dict[str, Any] = {"x": step.x, "y": step.y, "outlier": step.outlier}
+    p = step.points
+    columns: dict[str, Any] = {"x": p.x, "y": p.y, "outlier": p.outlier}
     if figure == "shares":
         columns |= {f"share_{k}": row for k, row in zip(step.keys, step.shares)}
         return _csv("loss_shares", table_csv(columns))
     for k, (w, b) in zip(step.keys, step.fits.contaminated):
-        columns[f"fit_{k}"] = w * step.x + b
+        columns[f"fit_{k}"] = w * p.x + b
     w, b = step.fits.clean[step.keys.index("mse")]
-    columns["fit_without_outliers"] = w * step.x + b
+    columns["fit_without_outliers"] = w * p.x + b
     return _csv("outlier_points", table_csv(columns))
 
 

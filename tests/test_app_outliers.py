@@ -7,10 +7,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from apptest import ROOT, charts, load, ok
 
-from landscape import budget, influence, losses
+from landscape import budget, influence, losses, outlier_words
 from landscape.types import InputError
 from landscape.ui import outliers
-from landscape.ui.outliers import Edits
+from landscape.point_edits import Edits
 
 PAGE = "views/outliers.py"
 CHARTS = 5  # scatter, surfaces, shares, influence, psi
@@ -171,7 +171,7 @@ def test_outliers_with_leverage_are_said_to_move_mae_and_huber_too():
     at = ok(load(PAGE, count="20", size="25"))
     text = explanation(at)
     assert "leverage defeats robust losses" in text and "stay with the bulk" not in text
-    assert any(m.value == outliers.HEADER for m in at.markdown)  # the header claims nothing about these lines
+    assert any(m.value == outlier_words.HEADER for m in at.markdown)  # the header claims nothing about these lines
 
 
 def test_no_outliers_says_so():

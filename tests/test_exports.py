@@ -73,11 +73,12 @@ def test_curves_and_points_read_back_equal():
     assert np.array_equal(table["degree"], sweep.degrees) and np.array_equal(table["val_mse"], sweep.val)
     assert table["regime"] == list(sweep.labels)
     step = MEMO.get("outliers", inputs("outliers"))
+    p = step.points
     points = export.read_csv(export.figure_data("outliers", "scatter", inputs("outliers"), MEMO).content.decode())
-    assert np.array_equal(points["x"], step.x) and np.array_equal(points["y"], step.y)
-    assert np.array_equal(points["outlier"] == 1, step.outlier)
+    assert np.array_equal(points["x"], p.x) and np.array_equal(points["y"], p.y)
+    assert np.array_equal(points["outlier"] == 1, p.outlier)
     w, b = step.fits.contaminated[step.keys.index("huber")]
-    assert np.array_equal(points["fit_huber"], w * step.x + b)
+    assert np.array_equal(points["fit_huber"], w * p.x + b)
 
 
 def test_a_neural_plane_reads_back_with_its_axes_and_directions():

@@ -4,35 +4,32 @@ the paragraph beside the scatter makes no claim whose condition is false, over t
 The conditions are recomputed here from the points and fits of the view (the standard error of the clean slope,
 the hat matrix's leverage, the influence curve), not read from the words' own helper, ``outliers.reading``.
 """
-import json
-import logging
-
 import numpy as np
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from landscape import influence, losses
+from landscape import influence, losses, outliers
+from landscape import outlier_words as words
 from landscape.types import DTYPE
-from landscape.ui import outliers
-
-logging.getLogger("streamlit").setLevel(logging.ERROR)  # st.cache_data outside a running app warns
+from landscape.ui.outliers import POSITIONS
 
 
-def spec(**kw) -> str:
+def spec(**kw) -> dict:
     base = {"source": "line", "n": 100, "seed": 0, "slope": 2.0, "noise": 3.0, "count": 5, "size": 10.0,
             "position": "high"}
-    return json.dumps(base | kw, sort_keys=True)
+    return base | kw
 
 
-def losses_json(delta: float = 1.0, tau: float = 0.5) -> str:
-    return json.dumps({"params": {"delta": delta, "tau": tau}, "formula": ""}, sort_keys=True)
+def chosen_losses(delta: float = 1.0, tau: float = 0.5) -> dict:
+    return {"params": {"delta": delta, "tau": tau}, "formula": ""}
 
 
 def view_of(**kw) -> outliers.OutlierView:
+    """The page's view (``landscape.outliers.outlier_view``, which the page caches) of these controls."""
     params = {k: kw.pop(k) for k in ("delta", "tau") if k in kw}
-    return outliers.outlier_view(spec(**kw), None, "", losses_json(**params))
+    return outliers.outlier_view(outliers.points(spec(**kw), None, ""), outliers.loss_set(chosen_losses(**params)))
 
 
 # ---- the header: true of the losses themselves -------------------------------------------------------------
@@ -41,8 +38,8 @@ def view_of(**kw) -> outliers.OutlierView:
 def test_the_header_is_true_of_every_huber_mse_and_mae(delta):
     """"MSE's pull grows with the distance (2r), MAE's is the same at any distance (±1), and Huber's grows up to
     δ and stays there" -- and the header says nothing about what the lines did."""
-    assert "2r" in outliers.HEADER and "±1" in outliers.HEADER and "grows up to δ and stays there" in outliers.HEADER
-    assert "stay with the bulk" not in outliers.HEADER and "ignore" not in outliers.HEADER
+    assert "2r" in words.HEADER and "±1" in words.HEADER and "grows up to δ and stays there" in words.HEADER
+    assert "stay with the bulk" not in words.HEADER and "ignore" not in words.HEADER
     r = torch.linspace(-100, 100, 40_001, dtype=DTYPE)
     psi = influence.psi(r.numpy(), [losses.get("mse"), losses.get("mae"), losses.get("huber", delta=delta)])
     np.testing.assert_allclose(psi[0], 2 * r.numpy(), rtol=1e-12)
@@ -54,7 +51,7 @@ def test_the_header_is_true_of_every_huber_mse_and_mae(delta):
 
 def test_the_default_says_mae_and_huber_stay_with_the_bulk_because_they_do():
     view = view_of()
-    text = outliers.explain(view)
+    text = words.explain(view)
     assert "MAE and Huber(delta=1) moved by no more than the clean slope's standard error" in text
     assert "stay with the bulk of the data" in text and "leverage defeats" not in text
 
@@ -62,7 +59,7 @@ def test_the_default_says_mae_and_huber_stay_with_the_bulk_because_they_do():
 def test_twenty_outliers_of_25_sigma_at_the_end_of_x_say_leverage_defeats_robust_losses():
     """Issue 11: MSE's outliers carry 46 % of the loss, Huber's 87 %; MAE and Huber move by about +1.5."""
     view = view_of(count=20, size=25.0)
-    text = outliers.explain(view)
+    text = words.explain(view)
     at = {k: i for i, k in enumerate(view.keys)}
     assert round(100 * view.outlier_share[at["mse"]]) == 46 and round(100 * view.outlier_share[at["huber"]]) == 87
     assert view.shift[at["mae"], 0] > 1.4 and view.shift[at["huber"], 0] > 1.4
@@ -74,12 +71,12 @@ def test_twenty_outliers_of_25_sigma_at_the_end_of_x_say_leverage_defeats_robust
 
 
 def test_the_same_outliers_anywhere_in_x_leave_mae_and_huber_with_the_bulk():
-    text = outliers.explain(view_of(count=20, size=25.0, position="random"))
+    text = words.explain(view_of(count=20, size=25.0, position="random"))
     assert "stay with the bulk of the data" in text and "leverage" not in text
 
 
 def test_without_outliers_the_page_says_so():
-    assert outliers.sentences(view_of(count=0))[0].startswith("No point is marked as an outlier")
+    assert words.sentences(view_of(count=0))[0].startswith("No point is marked as an outlier")
 
 
 # ---- every claim against its condition, over the controls ------------------------------------------------------
@@ -109,7 +106,7 @@ def conditions(view: outliers.OutlierView) -> dict:
     leverage = hat[flags].mean() / hat.mean()
     shift = view.shift[:, 0]
     robust = ("mae", "huber")
-    stayed = [k for k in robust if abs(shift[at[k]]) <= outliers.STAY * se]
+    stayed = [k for k in robust if abs(shift[at[k]]) <= words.STAY * se]
     moved = [k for k in robust if k not in stayed]
     residuals = p.y[None, flags] - view.contaminated[:, :1] * p.x[None, flags] - view.contaminated[:, 1:]
     distance = np.abs(residuals).mean(-1)
@@ -128,7 +125,7 @@ def conditions(view: outliers.OutlierView) -> dict:
 CONTROLS = dict(
     n=st.integers(20, 100), seed=st.integers(0, 50), count=st.integers(0, 50),
     size=st.sampled_from([round(v, 1) for v in np.arange(-30, 30.5, 0.5)]),
-    position=st.sampled_from(list(outliers.POSITIONS)),
+    position=st.sampled_from(list(POSITIONS)),
     noise=st.sampled_from([0.1, 0.5, 1.0, 3.0, 10.0]), slope=st.sampled_from([-5.0, 0.0, 2.0]),
     delta=st.sampled_from([0.01, 0.5, 1.0, 3.0, 10.0]), tau=st.sampled_from([0.01, 0.5, 0.9]),
 )
@@ -140,7 +137,7 @@ def test_no_claim_is_shown_when_its_condition_is_false(n, seed, count, size, pos
     count = min(count, n - 3)  # at least three clean points (the page refuses fewer with a message)
     view = view_of(n=n, seed=seed, count=count, size=size, position=position, noise=noise, slope=slope,
                    delta=delta, tau=tau)
-    text = outliers.explain(view)
+    text = words.explain(view)
     assert "ignore" not in text
     if count == 0:
         assert text.startswith("No point is marked")
@@ -156,7 +153,7 @@ def test_no_claim_is_shown_when_its_condition_is_false(n, seed, count, size, pos
     assert said(text, [label[k] for k in stayed], " moved by no more than") == bool(stayed)
     assert ("stay with the bulk" in text or "stays with the bulk" in text) == bool(stayed)
     assert said(text, [label[k] for k in moved], " moved too") == bool(moved)
-    assert ("leverage defeats robust losses" in text) == (bool(moved) and c["leverage"] >= outliers.LEVER)
+    assert ("leverage defeats robust losses" in text) == (bool(moved) and c["leverage"] >= words.LEVER)
     ahead = [k for k in moved if abs(shift[at[k]]) > abs(shift[at["mse"]])]
     assert ("moved even further than MSE" in text) == bool(ahead)
 
@@ -186,7 +183,7 @@ def test_no_claim_is_shown_when_its_condition_is_false(n, seed, count, size, pos
     assert ("has not reached its cap" in text) == (not capped)
 
     # the influence curve's far end
-    small = outliers.LEVEL * c["se"]
+    small = words.LEVEL * c["se"]
     late = c["late"]
     assert ("MSE's slope keeps moving" in text) == (abs(late[at["mse"]]) > small)
     flat = [k for k in ("mae", "huber") if abs(late[at[k]]) <= small]

@@ -1,14 +1,14 @@
 """Outliers: how far outliers pull MSE's line, MAE's and Huber's, and when leverage pulls them all."""
 import streamlit as st
 
-from landscape import figures, ui
+from landscape import figures, outlier_words, ui
 from landscape.ui import exports, outliers
 
 CLICKABLE = "outliers_scatter"
 
 url = ui.UrlState("outliers")
 st.title("Outlier sensitivity")
-st.markdown(outliers.HEADER)
+st.markdown(outlier_words.HEADER)
 
 choice = outliers.choose(url)
 details = ui.details_switch(url)
@@ -30,8 +30,8 @@ url.chart(left, figures.fit_scatter(points.x, points.y, points.outlier, lines, g
           selection_mode="points", rows=len(points.x))
 left.caption(outliers.caption(view, choice.click))
 ui.detail(outliers.computation(view), details, left)
-right.markdown(outliers.explain(view))
-right.dataframe(outliers.summary(view), hide_index=True)
+right.markdown(outlier_words.explain(view))
+right.dataframe(outlier_words.summary(view), hide_index=True)
 with st.expander(f"The {len(points.x)} points as a table: edit x, y or the outlier flag, add or delete rows"):
     outliers.points_table(url, points)
 

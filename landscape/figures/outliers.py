@@ -51,6 +51,14 @@ class Line:
     b: float
 
 
+def fitted_lines(keys: Sequence[str], labels: Sequence[str], contaminated: np.ndarray,
+                 clean: np.ndarray) -> tuple[list[Line], Line]:
+    """Every loss's line fitted to all the points ``contaminated (L, 2)``, and the ghost: MSE's line
+    fitted without the outliers (its row of ``clean (L, 2)``)."""
+    fitted = [Line(key, label, *theta) for key, label, theta in zip(keys, labels, contaminated)]
+    return fitted, Line("ghost", "fit without the outliers", *clean[list(keys).index("mse")])
+
+
 def _padded(values: np.ndarray, share: float = 0.08) -> tuple[float, float]:
     low, high = float(np.min(values)), float(np.max(values))
     pad = share * (high - low or 1.0)

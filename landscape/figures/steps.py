@@ -11,11 +11,12 @@ from typing import Callable
 
 import plotly.graph_objects as go
 
-from landscape import capacity, influence, problems
+from landscape import capacity, influence
 from landscape.figures import classification, distributions, losses, neural, outliers, surface, trajectories
 from landscape.figures.surface import Marker
 from landscape.lessons import links
-from landscape.lessons.compute import Memo, psi_range
+from landscape.lessons.compute import Memo
+from landscape.outliers import psi_axis
 from landscape.surface import loss_at
 from landscape.types import InputError
 
@@ -51,52 +52,31 @@ def _parts(inputs: dict, memo: Memo) -> go.Figure:
 
 # ---- outliers ---------------------------------------------------------------------------------------------
 
-def _lines(step) -> tuple[list[outliers.Line], outliers.Line]:
-    fitted = [outliers.Line(k, label, *theta) for k, label, theta in zip(step.keys, step.labels,
-                                                                         step.fits.contaminated)]
-    ghost = outliers.Line("ghost", "fit without the outliers", *step.fits.clean[step.keys.index("mse")])
-    return fitted, ghost
-
-
 def _scatter(inputs: dict, memo: Memo) -> go.Figure:
     step = memo.get("outliers", inputs)
-    fitted, ghost = _lines(step)
-    return outliers.fit_scatter(step.x, step.y, step.outlier, fitted, ghost)
+    fitted, ghost = outliers.fitted_lines(step.keys, step.labels, step.fits.contaminated, step.fits.clean)
+    return outliers.fit_scatter(step.points.x, step.points.y, step.points.outlier, fitted, ghost)
 
 
 def _outlier_surfaces(inputs: dict, memo: Memo) -> go.Figure:
-    step = memo.get("outliers", inputs)
-    surfaces = memo.get("outlier_surfaces", inputs)
-    markers = {}
-    for label in surfaces:
-        i = step.labels.index(label)
-        obj = _objective(step, i)
-        c, d = step.fits.clean[i], step.fits.contaminated[i]
-        markers[label] = (Marker(*c, loss_at(obj, c), "minimum without the outliers", "circle-open", "#ffb000"),
-                          Marker(*d, loss_at(obj, d), "minimum with them", "x", "#ff2d20"))
-    return outliers.minimiser_shift(surfaces, markers)
-
-
-def _objective(step, i: int):
-    return problems.linear_regression(step.x, step.y, step.items[i])
+    return outliers.minimiser_shift(*memo.get("outlier_surfaces", inputs))
 
 
 def _shares(inputs: dict, memo: Memo) -> go.Figure:
     step = memo.get("outliers", inputs)
-    return outliers.outlier_shares(step.keys, step.labels, step.x, step.shares, step.outlier)
+    return outliers.outlier_shares(step.keys, step.labels, step.points.x, step.shares, step.points.outlier)
 
 
 def _influence(inputs: dict, memo: Memo) -> go.Figure:
     step = memo.get("outliers", inputs)
     sweep = memo.get("outlier_sweep", inputs)
-    size = step.size if step.size is not None else round(step.residual / step.noise, 1)
-    return outliers.influence(step.keys, step.labels, sweep.sizes, sweep.slopes, size,
+    return outliers.influence(step.keys, step.labels, sweep.sizes, sweep.slopes, step.size,
                               float(step.fits.clean[step.keys.index("mse"), 0]))
 
 
 def _psi(inputs: dict, memo: Memo) -> go.Figure:
     step = memo.get("outliers", inputs)
-    r, limit = psi_range(step)
+    r, limit = psi_axis(step)
     return outliers.psi_curves(step.keys, step.labels, r, influence.psi(r, step.items), step.residual, limit)
 
 

@@ -1,6 +1,6 @@
 """What each page computes for one view, from the page's parsed link (``links.parse(...).inputs``).
 
-The same compute functions the pages call (``grid.evaluate``, ``influence.outlier_fits``, ``optim.race``,
+The same compute functions the pages call (``grid.evaluate``, ``outliers.fitted``, ``optim.race``,
 ``classify.binary_view``, ``divergence.fit_view``, ``curves.gallery``, ``capacity.sweep_degrees``,
 ``nn.train``, ``curvature.compare_sharpness``, ...) with the same arguments as the page's glue in
 ``landscape/ui`` passes them, without streamlit.  A lesson's quotes (``quotes``) and its figures
@@ -13,7 +13,6 @@ of the same view compute it once; it holds at most ``MEMO_ENTRIES`` results.
 from __future__ import annotations
 
 import json
-import math
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -21,11 +20,10 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from landscape import (capacity, classify, curvature, curves, data, divergence, grid, influence, losses, minimum, nn,
-                       optim, problems, slices)
-from landscape.influence import DEFAULT_SCENARIO
+from landscape import (capacity, classify, curvature, curves, divergence, grid, influence, losses, minimum, nn, optim,
+                       outliers, problems, slices)
 from landscape.surface import loss_at, true_minima
-from landscape.types import DTYPE, InputError, Loss, Objective, Surface, Trajectory
+from landscape.types import DTYPE, InputError, Marker, Objective, Surface, Trajectory
 
 MEMO_ENTRIES = 32
 RACE_RESOLUTION = 101  # landscape.ui.optimisers.RESOLUTION
@@ -83,95 +81,20 @@ def _surface(inputs: dict, memo: Memo) -> SurfaceStep:
 
 # ---- outliers -----------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class OutlierStep:
-    x: np.ndarray
-    y: np.ndarray
-    outlier: np.ndarray  # (N,) bool
-    noise: float
-    size: float | None  # the outliers' size in noise sigma; None without outliers
-    keys: tuple[str, ...]  # registry names ("custom" for a formula)
-    labels: tuple[str, ...]
-    items: tuple[Loss, ...]
-    fits: influence.OutlierFits
-    shares: np.ndarray  # (L, N) each point's share of each loss at that loss's line
-    residual: float  # the outliers' median signed residual from the clean MSE line
-    pull: np.ndarray  # (L,) |psi(residual)| / |psi(+-noise)|, the ordinary point on the outliers' side
-    se: float  # standard error of the clean least-squares slope
-    leverage: float  # the outliers' mean leverage / an average point's
-
-
-def outlier_points(spec: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """The generated line with its outliers, as ``landscape.ui.outliers.points`` makes it (no edits)."""
-    x, y = data.line(n=int(spec["n"]), slope=float(spec["slope"]), intercept=DEFAULT_SCENARIO.intercept,
-                     noise=float(spec["noise"]), seed=int(spec["seed"]))
-    x, y, flags = data.add_outliers(x, y, int(spec["count"]), float(spec["size"]), noise=float(spec["noise"]),
-                                    leverage=spec["position"] == "high", seed=int(spec["seed"]))
-    x, y = data.check_xy(x, y)
-    return x, y, flags, float(spec["noise"])
-
-
-def outlier_losses(params: dict, formula: str) -> tuple[tuple[str, ...], tuple[Loss, ...]]:
-    """Every built-in regression loss with the chosen parameters, then the formula (``ui.outliers.loss_set``)."""
-    keys = list(losses.names("regression"))
-    items = [losses.bind(s, {p.name: params[p.name] for p in s.params if p.name in params})
-             for s in map(losses.spec, keys)]
-    if formula:
-        keys.append("custom")
-        items.append(losses.custom(formula))
-    return tuple(keys), tuple(items)
-
-
-def _outliers(inputs: dict, memo: Memo) -> OutlierStep:
+def _outliers(inputs: dict, memo: Memo) -> outliers.Fitted:
     if inputs["spec"]["source"] != "line":
         raise InputError("a lesson step uses the generated line, not an uploaded CSV")
-    x, y, flags, noise = outlier_points(inputs["spec"])
-    keys, items = outlier_losses(inputs["params"], inputs["formula"])
-    fits = influence.outlier_fits(x, y, flags, items)
-    shares = influence.loss_shares(x, y, fits.contaminated, items)
-    mse = fits.clean[keys.index("mse")]
-    residual = float(np.median(y[flags] - mse[0] * x[flags] - mse[1])) if flags.any() else 0.0
-    at = np.abs(influence.psi([residual, math.copysign(noise, residual)], items))  # an ordinary point on their side
-    pull = np.where(at[:, 1] > 0, at[:, 0] / np.where(at[:, 1] > 0, at[:, 1], 1.0), 0.0)
-    xc = x[~flags]
-    se = noise / float(np.sqrt(((xc - xc.mean()) ** 2).sum()))
-    h = 1.0 / len(x) + (x - x.mean()) ** 2 / float(((x - x.mean()) ** 2).sum())
-    leverage = float(h[flags].mean() / h.mean()) if flags.any() else 0.0
-    size = float(inputs["spec"]["size"]) if int(inputs["spec"]["count"]) else None
-    return OutlierStep(x, y, flags, noise, size, keys, tuple(item.describe() for item in items), items, fits, shares,
-                       residual, pull, se, leverage)
-
-
-def psi_range(step: OutlierStep) -> tuple[np.ndarray, float]:
-    """The residuals psi is drawn over (3 noise sigma, and at least 3 delta, so Huber's clipping shows) and
-    the y limit of its plot (``landscape.ui.outliers._psi_range`` / ``_psi_limit``)."""
-    delta = max((v for item in step.items for k, v in item.params.items() if k == "delta"), default=1.0)
-    reach = max(3.0 * step.noise, 3.0 * delta)
-    return np.linspace(-reach, reach, 401), max(2.5, 1.4 * delta)
+    chosen = outliers.loss_set({"params": inputs["params"], "formula": inputs["formula"]})  # every built-in loss
+    return outliers.fitted(outliers.points(inputs["spec"], None, ""), chosen)
 
 
 def _outlier_sweep(inputs: dict, memo: Memo) -> influence.InfluenceSweep:
-    step = memo.get("outliers", inputs)
-    size = step.size if step.size is not None else round(step.residual / step.noise, 1)
-    sizes = np.linspace(min(0.0, size), max(influence.SWEEP_SIZES[-1], size), 50)
-    return influence.outlier_sweep(step.x, step.y, step.outlier, sizes, size, step.noise, step.items)
+    return outliers.sweep(memo.get("outliers", inputs))
 
 
-def _outlier_surfaces(inputs: dict, memo: Memo) -> dict[str, Surface]:
-    """MSE, MAE and Huber over one (w, b) window holding their clean and contaminated minimisers."""
-    step = memo.get("outliers", inputs)
-    at = [step.keys.index(k) for k in ("mse", "mae", "huber")]
-    both = np.concatenate([step.fits.clean[at], step.fits.contaminated[at]])
-
-    def window(values: np.ndarray, least: float) -> tuple[float, float]:
-        low, high = float(values.min()), float(values.max())
-        half = max(high - low, least)
-        return low - half, high + half
-
-    w_range = window(both[:, 0], 0.5 + 0.1 * np.abs(both[:, 0]).max())
-    b_range = window(both[:, 1], 0.5 + 0.1 * np.abs(both[:, 1]).max())
-    return {step.labels[i]: grid.evaluate(problems.linear_regression(step.x, step.y, step.items[i]), w_range,
-                                          b_range, 101) for i in at}
+def _outlier_surfaces(inputs: dict, memo: Memo) -> tuple[dict[str, Surface], dict[str, tuple[Marker, ...]]]:
+    """MSE, MAE and Huber over one (w, b) window holding their clean and contaminated minimisers (marked)."""
+    return outliers.surfaces(memo.get("outliers", inputs))
 
 
 # ---- loss functions ------------------------------------------------------------------------------------

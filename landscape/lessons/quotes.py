@@ -105,11 +105,12 @@ REGRESSION = tuple(losses.names("regression"))
 
 
 def _outliers(step, inputs: dict, memo: Memo) -> dict:
+    p = step.points
     out: dict[str, float | int] = {
-        "outlier_residual": abs(step.residual), "outlier_sigmas": abs(step.residual) / step.noise,
-        "slope_se": step.se, "leverage": step.leverage, "count": int(step.outlier.sum()), "points": len(step.x),
-        "noise": step.noise, "size": _num(step.size)}
-    share = step.shares[:, step.outlier].sum(-1)
+        "outlier_residual": abs(step.residual), "outlier_sigmas": abs(step.residual) / p.noise,
+        "slope_se": p.se, "leverage": p.leverage, "count": int(p.outlier.sum()), "points": len(p.x),
+        "noise": p.noise, "size": _num(p.size)}
+    share = step.shares[:, p.outlier].sum(-1)
     for key in REGRESSION:
         i = step.keys.index(key)
         clean, dirty = step.fits.clean[i], step.fits.contaminated[i]
