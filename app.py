@@ -5,6 +5,7 @@ from landscape import ui
 
 PAGES = [
     st.Page("views/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("views/lessons.py", title="Lessons", icon=":material/school:", url_path="lessons"),
     st.Page("views/loss_surface.py", title="Loss surface", icon=":material/landscape:", url_path="loss_surface"),
     st.Page("views/outliers.py", title="Outliers", icon=":material/scatter_plot:", url_path="outliers"),
     st.Page("views/loss_functions.py", title="Loss functions", icon=":material/show_chart:",

@@ -11,8 +11,15 @@
 
 ``readable(fig)`` is the one place for this; builders choose only where the legend goes.
 ``CONFIG`` is the Plotly config the pages pass with every chart (see its comments).
+
+Presenter mode (a projector at the front of a room): ``readable`` ends with ``present(fig)`` while the
+current look (``use_look``, set once per app run by the frame, like the request's budget) is not ``PLAIN``:
+text 1.5x, thicker lines, larger markers, a high-contrast palette, and for ``DARK`` a dark background.
 """
 from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import plotly.graph_objects as go
 
@@ -84,7 +91,7 @@ def readable(fig: go.Figure, legend: str = "below", top: int | None = None,
             slider.currentvalue.font = _font()
     if fig.layout.title.text:
         fig.update_layout(title_font=_font(TITLE + 2))
-    return fig
+    return present(fig, _look.get()) if _look.get() != PLAIN else fig
 
 
 def scene_room(fig: go.Figure, distance: float = 1.3) -> go.Figure:
@@ -96,3 +103,104 @@ def scene_room(fig: go.Figure, distance: float = 1.3) -> go.Figure:
             scene.camera.eye = dict(x=eye.x * distance, y=eye.y * distance, z=eye.z * distance)
     fig.for_each_scene(back)
     return fig
+
+
+# ---- presenter mode ----------------------------------------------------------------------------------------
+
+PLAIN, PRESENT, DARK = "plain", "present", "dark"
+LOOKS = (PLAIN, PRESENT, DARK)
+SCALE = 1.5  # text and markers in presenter mode
+MIN_LINE = 3.5  # px: the thinnest line a projector shows well
+DARK_PAPER, DARK_INK, DARK_GRID = "#0e1117", "#f5f5f5", "#3a3f4b"
+# The figures' category colours (Plotly's D3 and a few of their own) -> darker, more saturated ones that keep
+# their hue on a washed-out projector; for the dark look, lighter ones that stand out on black.
+HIGH_CONTRAST = {"#1f77b4": "#0046ad", "#ff7f0e": "#e05a00", "#2ca02c": "#00782f", "#d62728": "#c4001a",
+                 "#9467bd": "#6a1fb0", "#8c564b": "#5c3317", "#e377c2": "#c0007a", "#7f7f7f": "#4a4a4a",
+                 "#bcbd22": "#7d7d00", "#17becf": "#007b8a", "#4c78a8": "#0046ad", "#54a24b": "#00782f",
+                 "#e45756": "#c4001a", "#8a9bb0": "#4f6480", "#5b7fa6": "#2f5580", "#444444": "#111111"}
+ON_DARK = {"#1f77b4": "#5fb4ff", "#ff7f0e": "#ffa040", "#2ca02c": "#4cdc5a", "#d62728": "#ff5a5a",
+           "#9467bd": "#c89bff", "#8c564b": "#d9a27a", "#e377c2": "#ff8fd8", "#7f7f7f": "#bdbdbd",
+           "#bcbd22": "#e6e64d", "#17becf": "#4fe3f2", "#4c78a8": "#5fb4ff", "#54a24b": "#4cdc5a",
+           "#e45756": "#ff5a5a", "#8a9bb0": "#b8c8dc", "#5b7fa6": "#9cc2ee", "#444444": "#dddddd",
+           "#111111": "#f5f5f5", "#000000": "#ffffff", "#262730": "#f5f5f5"}
+
+_look: ContextVar[str] = ContextVar("figure_look", default=PLAIN)
+
+
+def use_look(look: str) -> None:
+    """Draw the figures of the rest of this context (one app run) in ``look`` (one of ``LOOKS``)."""
+    if look not in LOOKS:
+        raise ValueError(f"look must be one of {LOOKS}, got {look!r}")
+    _look.set(look)
+
+
+def current_look() -> str:
+    return _look.get()
+
+
+@contextmanager
+def looking(look: str):
+    """Draw figures in ``look`` inside the block (e.g. an export in the plain look whatever the page shows)."""
+    token = _look.set(look)
+    try:
+        yield
+    finally:
+        _look.reset(token)
+
+
+def _bigger(size, minimum: float = MIN_TEXT * SCALE):
+    return max(size * SCALE, minimum) if isinstance(size, (int, float)) else minimum
+
+
+def _recolour(color, table: dict):
+    return table.get(color.lower(), color) if isinstance(color, str) else color
+
+
+def present(fig: go.Figure, look: str = PRESENT) -> go.Figure:
+    """``fig`` for a projector: text 1.5x, lines at least ``MIN_LINE`` px, markers 1.5x, high-contrast colours
+    (``DARK``: light colours on a dark background).  Applied once: a figure already presented is returned."""
+    if fig.layout.meta == "presented":
+        return fig
+    table, ink = (ON_DARK, DARK_INK) if look == DARK else (HIGH_CONTRAST, "#000000")
+    fig.update_layout(font=dict(size=_bigger(fig.layout.font.size or TEXT), color=ink),
+                      hoverlabel=dict(font_size=_bigger(TEXT)), legend=dict(font=dict(size=_bigger(TEXT), color=ink)),
+                      meta="presented")
+
+    def axis(a):
+        a.update(tickfont=dict(size=_bigger(a.tickfont.size or TEXT), color=ink),
+                 title_font=dict(size=_bigger(a.title.font.size or TITLE), color=ink))
+        if look == DARK:
+            a.update(gridcolor=DARK_GRID, zerolinecolor=DARK_GRID, linecolor=DARK_GRID)
+    fig.for_each_xaxis(axis)
+    fig.for_each_yaxis(axis)
+    fig.for_each_scene(lambda s: [axis(getattr(s, n)) for n in ("xaxis", "yaxis", "zaxis")])
+    fig.for_each_annotation(lambda a: a.update(font=dict(size=_bigger(a.font.size or TITLE),
+                                                         color=_recolour(a.font.color, table) or ink)))
+    for trace in fig.data:
+        _present_trace(trace, table, ink)
+    if fig.layout.title.text:
+        fig.update_layout(title_font=dict(size=_bigger(TITLE + 2), color=ink))
+    if look == DARK:
+        fig.update_layout(paper_bgcolor=DARK_PAPER, plot_bgcolor=DARK_PAPER,
+                          legend=dict(bgcolor="rgba(14,17,23,0.85)"))
+    return fig
+
+
+def _present_trace(trace, table: dict, ink: str) -> None:
+    line = getattr(trace, "line", None)
+    if line is not None and "width" in line and trace.type not in ("contour", "histogram2dcontour"):
+        line.width = max((line.width or 2) * SCALE, MIN_LINE)
+    if line is not None and "color" in line:
+        line.color = _recolour(line.color, table)
+    marker = getattr(trace, "marker", None)
+    if marker is not None and "size" in marker and isinstance(marker.size, (int, float)):
+        marker.size = marker.size * SCALE
+    if marker is not None and "color" in marker:
+        marker.color = _recolour(marker.color, table)
+    colorbar = getattr(marker, "colorbar", None) if marker is not None else None
+    for bar in (getattr(trace, "colorbar", None), colorbar):
+        if bar is not None:
+            bar.update(tickfont=dict(size=_bigger(bar.tickfont.size or TEXT), color=ink),
+                       title_font=dict(size=_bigger(TEXT), color=ink))
+    if "textfont" in trace and trace.textfont is not None:
+        trace.textfont.size = _bigger(trace.textfont.size or TEXT)

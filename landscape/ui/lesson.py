@@ -9,7 +9,9 @@ from __future__ import annotations
 import streamlit as st
 
 from landscape import lessons
+from landscape.lessons.compute import Memo
 from landscape.types import InputError
+from landscape.figures import style
 from landscape.figures.steps import step_figure
 from landscape.figures.style import CONFIG
 from landscape.ui.page import literal
@@ -18,10 +20,12 @@ LETTERS = "ABCDEF"
 
 
 @st.cache_data(max_entries=64, show_spinner="Computing this step ...")
-def step_view(step: lessons.Step):
-    """The step's figure and its filled-in reveal (cached per step: every student of a class shares it)."""
-    inputs = step.parsed().inputs
-    return step_figure(step.page, step.figure, inputs), lessons.reveal(step)
+def step_view(step: lessons.Step, look: str = style.PLAIN):
+    """The step's figure (drawn in ``look``: presenter mode's or not) and its filled-in reveal (cached per step
+    and look: every student of a class shares it).  The figure and the reveal share one computation."""
+    inputs, memo = step.parsed().inputs, Memo()
+    with style.looking(look):
+        return step_figure(step.page, step.figure, inputs, memo), lessons.reveal(step, memo)
 
 
 def show_question(step: lessons.Step, number: int, total: int) -> None:
@@ -34,7 +38,7 @@ def show_question(step: lessons.Step, number: int, total: int) -> None:
 def show_reveal(step: lessons.Step, key: str) -> None:
     """The figure and the reveal; the right answer for a multiple-choice step."""
     try:
-        fig, text = step_view(step)
+        fig, text = step_view(step, style.current_look())
     except InputError as err:
         st.error(f"This step could not be computed: {err}", icon="⚠️")
         return

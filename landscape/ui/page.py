@@ -9,6 +9,7 @@ import streamlit as st
 
 from landscape import runtime
 from landscape.types import InputError
+from landscape.ui import present
 
 
 @st.cache_resource
@@ -46,11 +47,15 @@ def literal(text: str) -> str:
     return "".join("\\" + c if c in "\\`*_[]()<>#|$~:!+-=" else c for c in text)
 
 
-def setup() -> None:
-    """Called once per run by the frame (app.py); each page's title comes from its st.Page."""
-    st.set_page_config(layout="wide", page_icon=":material/landscape:")
+def setup() -> str:
+    """Called once per run by the frame (app.py); each page's title comes from its st.Page.  Returns the look
+    in force (presenter mode's, ``figures.style.LOOKS``)."""
+    look = present.mode()
+    st.set_page_config(layout="wide", page_icon=":material/landscape:",
+                       initial_sidebar_state=present.sidebar_state(look))
     _set_threads()
     warm_up()
+    return present.switch(look)
 
 
 @contextmanager

@@ -52,6 +52,7 @@ from landscape.figures.style import CONFIG
 from landscape.lessons.links import parse_number  # one parser for a link's numbers: pages and lessons
 from landscape.types import InputError
 from landscape.ui.page import literal
+from landscape.ui.present import PARAM as PRESENT  # the frame's, in every page's link
 
 MAX_SELECTION_CHARS = 4_000_000  # a selection's JSON text: shift-clicks on every point of a 10,000-point scatter fit
 MAX_SELECTION_COORDINATE = 1e6  # no chart here spans more (grid.MAX_ABS_COORDINATE; the Outlier page's edits)
@@ -365,10 +366,11 @@ class UrlState:
         self.problems.clear()
 
     def sync(self) -> None:
-        """Write every control that differs from its default into the URL; drop the rest."""
+        """Write every control that differs from its default into the URL; drop the rest (but the frame's
+        presenter mode)."""
         wanted = {name: b.fmt(st.session_state[b.key]) for name, b in self.bound.items()
                   if st.session_state.get(b.key, b.default) != b.default}
-        for name in [k for k in st.query_params if k not in wanted]:
+        for name in [k for k in st.query_params if k not in wanted and k != PRESENT]:
             del st.query_params[name]
         for name, value in wanted.items():
             if st.query_params.get(name) != value:
