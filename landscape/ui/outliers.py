@@ -296,9 +296,9 @@ def caption(view: OutlierView, click: str) -> str:
 
 def computation(view: OutlierView) -> str:
     """What was computed and how fast: the page's computation details."""
+    side = core.SURFACE_RESOLUTION
     return (f"{len(view.keys)} losses fitted with and without the outliers, {len(view.surfaces)} surfaces "
-            f"{core.SURFACE_RESOLUTION}×{core.SURFACE_RESOLUTION} and {len(view.sweep_sizes)} outlier sizes: computed in "
-            f"{view.seconds * 1000:.0f} ms")
+            f"{side}×{side} and {len(view.sweep_sizes)} outlier sizes: computed in {view.seconds * 1000:.0f} ms")
 
 
 def compute(choice: Choice) -> OutlierView:
