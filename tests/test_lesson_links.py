@@ -143,7 +143,7 @@ def test_the_number_parser_is_urlstates(text, low, high, integer):
     assert run(links.parse_number) == run(parse_number)
 
 
-PLAYERS = {"class"}  # pages that play lessons (the Live class), not views a lesson step can show
+PLAYERS = {"lessons", "class"}  # pages that play lessons (Lessons, Live class), not views a lesson step can show
 
 
 def test_the_pages_are_app_pys_pages():
