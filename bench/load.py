@@ -46,6 +46,9 @@ measured; ``--no-warmup`` skips it); between levels the server is left to go idl
 no session; each process's RSS after each wave and after the idle time against its warm start (after
 the warm-up), the growth from the first wave to the last, and whether it came back within 150 MB.
 
+``--class``: the live class scenario instead (``bench/class_load.py``): a teacher and ``--class-students``
+students in one class, with ``--browsing`` others browsing the pages meanwhile.
+
 The tables come first; the last line is one JSON object with every figure.
 """
 from __future__ import annotations
@@ -72,6 +75,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import class_load  # noqa: E402
 from common import emit, table  # noqa: E402
 from protocol import Session, Widget, _is_loopback  # noqa: E402
 from streamlit.proto.NumberInput_pb2 import NumberInput  # noqa: E402
@@ -747,9 +751,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--settle", type=float, default=60, help="wait at most this for the server to go idle (60)")
     p.add_argument("--config", action="append", default=[], help="--app: a Streamlit option, name=value")
     p.add_argument("--no-warmup", action="store_true", help="do not open each page once before measuring")
+    class_load.add_arguments(p)
     args = p.parse_args(argv)
     if args.students is None:
-        args.students = [] if args.waves else [1, 10, 30, 60]
+        args.students = [] if args.waves or args.klass else [1, 10, 30, 60]
     problems = []
     if any(not 1 <= n <= MAX_STUDENTS for n in args.students + ([args.wave_students] if args.waves else [])):
         problems.append(f"students must be 1 to {MAX_STUDENTS}")
@@ -767,7 +772,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
             problems.append(f"--url {args.url}: only http:// on the loopback interface")
     if args.pids and not args.url:
         problems.append("--pids goes with --url")
-    if not args.students and not args.waves:
+    if args.klass:
+        class_load.check_arguments(args, problems)
+    elif not args.students and not args.waves:
         problems.append("nothing to measure: give --students or --waves")
     for option in args.config:
         if not re.fullmatch(r"\w+\.\w+=.*", option):
@@ -787,6 +794,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"load: students {args.students or '-'} x {args.seconds:g} s, waves {args.waves}, mix "
           f"{','.join(f'{k}={v:g}' for k, v in args.mix.items())}, think {args.think[0]:g}-{args.think[1]:g} s, "
           f"{args.interactions} actions a visit, timeout {args.timeout:g} s, seed {args.seed}")
+    if args.klass:
+        return main_class(args)
     results = []
     targets = [("app", AppTarget) if args.app else None, ("serve", lambda: ServeTarget(args.serve_arg)) if args.serve else None,
                ("url", lambda: UrlTarget(args.url, args.pids)) if args.url else None]
@@ -802,6 +811,37 @@ def main(argv: list[str] | None = None) -> None:
         "idle": args.idle, "seed": args.seed, "timeout": args.timeout, "think": list(args.think),
         "interactions": args.interactions, "ramp": args.ramp, "mix": args.mix, "config": args.config,
         "cores": os.cpu_count()}, "targets": results})
+
+
+def server_cpu_seconds(pids: list[int]) -> float:
+    """CPU time used so far by the server's processes and their descendants (those alive)."""
+    return sum(st[2] for p in process_tree(pids) if (st := _stat(p)) is not None) / HZ
+
+
+def main_class(args) -> None:
+    """The class scenario on each target; the class database is ``--db`` or a temporary SQLite file."""
+    with tempfile.TemporaryDirectory(prefix="load-class-") as folder:
+        args.db = args.db or class_load.temporary_db(Path(folder))
+        os.environ["LANDSCAPE_DB"] = args.db  # the servers the bench starts read it
+        print(f"load --class: {args.class_students} students, lesson {args.lesson}, {args.class_steps} steps, "
+              f"browsing {args.browsing}, seed {args.seed}")
+        results = []
+        targets = [("app", AppTarget) if args.app else None,
+                   ("serve", lambda: ServeTarget(args.serve_arg)) if args.serve else None,
+                   ("url", lambda: UrlTarget(args.url, args.pids)) if args.url else None]
+        for name, make in filter(None, targets):
+            target = make()
+            try:
+                results.append(class_load.measure(name, target, args, args.db,
+                                                  lambda: server_cpu_seconds(target.pids), run_level))
+            finally:
+                target.stop()
+        emit({"bench": "load", "scenario": "class", "settings": {
+            "class_students": args.class_students, "lesson": args.lesson, "class_steps": args.class_steps,
+            "check_seconds": args.check_seconds, "answer_spread": args.answer_spread, "browsing": args.browsing,
+            "seconds": args.seconds, "seed": args.seed, "timeout": args.timeout, "ramp": args.ramp,
+            "goals": class_load.GOALS, "cores": os.cpu_count(), "load_average": os.getloadavg()},
+            "targets": results})
 
 
 if __name__ == "__main__":

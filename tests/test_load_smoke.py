@@ -49,3 +49,27 @@ def test_two_students_for_ten_seconds(server):
     server_process = level["processes"][str(server.proc.pid)]
     assert server_process["rss_mb_peak"] >= server_process["rss_mb_start"] > 50
     assert level["cpu_cores_mean"] > 0
+
+
+@pytest.mark.timeout(300)
+def test_a_small_live_class_loses_no_answer_and_every_student_follows():
+    """bench/load.py --class in small: a teacher and four students over the protocol, two steps, on a server the
+    bench starts with a class database of its own; the students' periodic checks are driven as a browser does."""
+    out = subprocess.run(
+        [sys.executable, "bench/load.py", "--class", "--app", "--class-students", "4", "--class-steps", "2",
+         "--check-seconds", "3", "--answer-spread", "1", "--ramp", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=280, check=False)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "answer_to_count" in out.stdout and "answers lost" in out.stdout  # the table came before the JSON
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["bench"] == "load" and result["scenario"] == "class"
+    (target,) = result["targets"]
+    lesson = target["class"]
+    assert lesson["all_joined"] and lesson["failures"] == {}, lesson["examples"]
+    assert lesson["answers_sent"] == 4 * 2 == lesson["answers_stored"] and lesson["answers_lost"] == 0
+    assert lesson["db_counts"] == {"1": 4, "2": 4}
+    assert lesson["students_not_following"] == 0
+    assert lesson["step_to_students"]["n"] == 4 and lesson["reveal_to_students"]["n"] == 4 * 2
+    assert lesson["answer_to_count"]["n"] == 8
+    check = lesson["check"]
+    assert check["student_checks"] > 0 and check["teacher_checks"] > 0 and check["steps_changed_meanwhile"] == 0
