@@ -15,38 +15,33 @@ reruns the whole page only when the teacher changed something.  Every text a stu
 """
 from __future__ import annotations
 
-import html
-import io
 import secrets
 from dataclasses import replace
-from typing import Callable
 
-import segno
 import streamlit as st
 
 from landscape import classroom, lessons
-from landscape.classroom import Classroom, Ended, StudentState
-from landscape.classroom.model import duration
+from landscape.classroom import Classroom, StudentState
 from landscape.types import InputError
 from landscape.ui import draft
-from landscape.ui.lesson import LETTERS, show_question, show_reveal
+from landscape.ui.class_teacher import PAGE, STARTED, TEACHING, prepare, show_notice, teacher
+from landscape.ui.lesson import LETTERS, show_reveal
 from landscape.ui.page import literal
 from landscape.ui.state import UrlState
 
-PAGE = "class"  # app.py's url_path, and the prefix of this page's widget keys
-FOLLOW_SECONDS = 2.0  # a student's periodic check
-COUNT_SECONDS = 2.0  # the teacher's live count
+FOLLOW_SECONDS = 1.5  # a student's periodic check: a reveal reaches them within this and one run (< 3 s)
 JOINED = "class_joined"  # session state: (class id, student id) of this browser session's student
-TEACHING = "class_teaching"  # session state: (class id, secret) of the class this session started
 CLIENT = "class_client"  # session state: this browser session's key for the join rate limits
-NOTICE = "class_notice"  # session state: a message from a button's callback, shown on the next run
+# Choices a thumb can hit on a phone: each option at least 44 px tall (the page's own style, gone on other pages)
+TOUCH = ('<style>[data-testid="stRadio"] [role="radiogroup"] label {min-height: 2.75rem; align-items: center}'
+         '[data-testid="stRadio"] [role="radiogroup"] label p {font-size: 1.05rem}</style>')
 
 
 def page() -> None:
     """The whole page: which view follows from the link."""
     room = _room()
     params = st.query_params
-    _show_notice()
+    show_notice()
     if "teacher" in params:
         teacher(room, params.get("class", ""), params["teacher"])
     elif "student" in params:
@@ -64,16 +59,6 @@ def _room() -> Classroom:
     except (InputError, classroom.ConfigError, classroom.SchemaError) as err:
         st.error(f"Live classes are not available on this server: {err}", icon="⚠️")
         st.stop()
-
-
-def _notice(text: str) -> None:
-    st.session_state[NOTICE] = text
-
-
-def _show_notice() -> None:
-    text = st.session_state.pop(NOTICE, None)
-    if text:
-        st.error(text, icon="⚠️")
 
 
 # ---- no class yet: start one, or join one -----------------------------------------------------------------
@@ -152,160 +137,9 @@ def _start(room: Classroom, lesson: str | lessons.Lesson) -> None:
         st.error(str(err), icon="⚠️")
         return
     st.session_state[TEACHING] = (started.class_id, started.teacher_secret)
+    st.session_state[STARTED] = True
     st.query_params.from_dict({"class": started.class_id, "teacher": started.teacher_secret})
     st.rerun()
-
-
-# ---- the teacher ------------------------------------------------------------------------------------------
-
-def teacher(room: Classroom, class_id: str, secret: str) -> None:
-    """The teacher's screen: the join code, link and QR code; the step with its controls; the live count."""
-    try:
-        state = room.teacher_state(class_id, secret)
-        lesson = room.lesson(class_id)
-    except InputError as err:
-        _refused_teacher(err)
-        return
-    st.title(literal(lesson.title), anchor=False)
-    join, steer = st.columns([1, 2], gap="large")
-    with join:
-        join_panel(state.code)
-    with steer:
-        controls(room, class_id, secret, state)
-        step = lesson.steps[state.step]
-        show_question(step, state.step + 1, state.steps)
-        live_count(room, class_id, secret)
-        if state.revealed:
-            show_reveal(step, key=f"class_teacher_reveal_{state.step}")
-    teacher_tools(room, class_id, secret, state)
-
-
-def _refused_teacher(err: InputError) -> None:
-    st.title("Live class")
-    st.error(str(err), icon="⚠️")
-    if isinstance(err, Ended):
-        st.session_state.pop(TEACHING, None)
-    st.button("Start or join a class", key="class_leave", on_click=st.query_params.clear)
-
-
-def join_panel(code: str) -> None:
-    """The join code in very large type, the join link and its QR code, for the projector."""
-    shown = classroom.show_code(code)
-    link = join_link(code)
-    st.markdown("Join at the link or with the code:")
-    st.html(f'<svg viewBox="0 0 560 110" role="img" aria-label="join code {html.escape(shown)}" '
-            f'style="width:100%;height:auto"><text x="280" y="88" text-anchor="middle" font-size="100" '
-            f'font-weight="700" font-family="ui-monospace,Menlo,Consolas,monospace" letter-spacing="4" '
-            f'fill="currentColor">{html.escape(shown)}</text></svg>')
-    st.image(qr_png(link), caption="Scan to join", width="stretch")
-    st.code(link, language=None, wrap_lines=True)
-
-
-def join_link(code: str) -> str:
-    """The link students open: this page's address in the teacher's browser with the code."""
-    here = None
-    try:
-        here = st.context.url
-    except Exception:  # noqa: BLE001 - no browser context (a test run)
-        pass
-    return f"{here or PAGE}?code={code}"
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def qr_png(link: str) -> bytes:
-    out = io.BytesIO()
-    segno.make(link, error="m").save(out, kind="png", scale=10, border=2)
-    return out.getvalue()
-
-
-def controls(room: Classroom, class_id: str, secret: str, state: classroom.ClassState) -> None:
-    """Previous / Reveal / Next, with keyboard shortcuts (Left, Down, Right)."""
-    back, show, forward = st.columns(3)
-    back.button("Previous", key="class_back", shortcut="Left", width="stretch", disabled=state.step == 0,
-                on_click=_act, args=(room.back, class_id, secret))
-    show.button("Hide the answer" if state.revealed else "Reveal", key="class_reveal", shortcut="Down",
-                type="secondary" if state.revealed else "primary", width="stretch",
-                on_click=_act, args=(room.reveal, class_id, secret, not state.revealed))
-    forward.button("Next", key="class_next", shortcut="Right", width="stretch",
-                   disabled=state.step + 1 >= state.steps, on_click=_act, args=(room.advance, class_id, secret))
-
-
-def _act(action: Callable, *args) -> None:
-    """A teacher's button: the action on the class; a refusal is shown on the run that follows."""
-    try:
-        action(*args)
-    except InputError as err:
-        _notice(str(err))
-
-
-@st.fragment(run_every=COUNT_SECONDS)
-def live_count(room: Classroom, class_id: str, secret: str) -> None:
-    """How many have joined and answered this step, every two seconds; the answers when the teacher asks."""
-    try:
-        counts = room.counts(class_id, secret)
-    except Ended:
-        st.rerun(scope="app")
-    except InputError as err:
-        st.warning(str(err), icon="⚠️")
-        return
-    joined, answered = st.columns(2)
-    joined.metric("Joined", counts.students)
-    answered.metric("Answered this step", counts.answered)
-    if st.toggle("Show the class's answers", key="class_show_answers"):
-        answer_table(room, class_id, secret)
-
-
-def answer_table(room: Classroom, class_id: str, secret: str) -> None:
-    """The distribution of this step's answers; a student's text is data in a table, never Markdown."""
-    try:
-        dist = room.distribution(class_id, secret)
-    except InputError as err:
-        st.warning(str(err), icon="⚠️")
-        return
-    if not dist.answered:
-        st.caption("No answers yet.")
-        return
-    st.dataframe({"Answer": [text for text, _ in dist.items], "Students": [n for _, n in dist.items]},
-                 hide_index=True, width="stretch", key="class_distribution",
-                 column_config={"Students": st.column_config.ProgressColumn(
-                     "Students", format="%d", min_value=0, max_value=max(1, dist.answered))})
-    if dist.other:
-        st.caption(f"and {dist.other} other answers")
-
-
-def teacher_tools(room: Classroom, class_id: str, secret: str, state: classroom.ClassState) -> None:
-    """The teacher link's warning, the answers as CSV, and ending the class."""
-    st.divider()
-    st.warning("This page's address is your **teacher link**: keep it private (anyone who has it can steer "
-               "the class; on a projector, go full screen so the address bar is hidden). It is how you get "
-               "back to this class: bookmark it.", icon="🔒")
-    csv_column, end_column = st.columns(2)
-    csv_column.download_button("Download the answers (CSV)", data=lambda: _answers_csv(room, class_id, secret),
-                               file_name=f"class-{state.code}-answers.csv", mime="text/csv", on_click="ignore",
-                               key="class_csv", width="stretch")
-    with end_column.popover("End class", width="stretch"):
-        st.markdown("Ending deletes the class, its students and every answer now. Download the answers first.")
-        st.button("End the class now", key="class_end", type="primary", on_click=_end,
-                  args=(room, class_id, secret))
-    st.caption(f"The class and its answers are deleted {duration(state.expires_at - state.created_at)}"
-               " after it started.")
-
-
-def _answers_csv(room: Classroom, class_id: str, secret: str) -> str:
-    try:
-        return room.answers_csv(class_id, secret)
-    except InputError as err:
-        return f"error: {err}\n"
-
-
-def _end(room: Classroom, class_id: str, secret: str) -> None:
-    try:
-        room.end_class(class_id, secret)
-    except InputError as err:
-        _notice(str(err))
-        return
-    st.session_state.pop(TEACHING, None)
-    st.query_params.clear()
 
 
 # ---- a student --------------------------------------------------------------------------------------------
@@ -339,13 +173,15 @@ def student(room: Classroom, class_id: str, student_id: str) -> None:
         return
     st.session_state[JOINED] = (class_id, student_id)
     step = lesson.steps[state.step]
-    st.caption(f"Live class: {literal(lesson.title)}")
+    st.html(TOUCH)
+    st.caption(f"Step {state.step + 1} of {state.steps} · {literal(lesson.title)}")
     if state.revealed:
         show_reveal(step, key=f"class_student_reveal_{state.step}")
         st.divider()
-    show_question(step, state.step + 1, state.steps)
+    st.subheader(literal(step.question), anchor=False)  # the choices are the answer's options below
     answer_box(room, state, step, student_id)
     follow(room, class_id, student_id, state.version)
+    prepare(step)
 
 
 def answer_box(room: Classroom, state: StudentState, step: lessons.Step, student_id: str) -> None:
@@ -369,7 +205,7 @@ def answer_box(room: Classroom, state: StudentState, step: lessons.Step, student
         except InputError as err:
             st.error(str(err), icon="⚠️")
     if state.answer is not None:
-        st.success(f"Answered: {literal(state.answer)}", icon="✅")
+        st.success(f"Answered: {literal(state.answer)}", icon=":material/check_circle:")
         if not closed:
             st.caption("You can change your answer until the teacher reveals it.")
     elif closed:

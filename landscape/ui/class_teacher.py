@@ -1,0 +1,204 @@
+"""The Live class page, the teacher's screen: the join code in very large type, the join link and its QR code
+for the projector; Previous / Reveal / Next (keyboard: Left, Down, Right); the step; how many have joined and
+answered, live (a fragment every two seconds, not a rerun of the page); the class's answers when the teacher
+asks; the answers as CSV; ending the class.  Every action needs the teacher's secret, which the store checks.
+"""
+from __future__ import annotations
+
+import html
+import io
+from typing import Callable
+
+import segno
+import streamlit as st
+
+from landscape import classroom
+from landscape.classroom import Classroom, Ended
+from landscape.classroom.model import duration
+from landscape.types import InputError
+from landscape import lessons
+from landscape.ui.lesson import show_question, show_reveal, step_view
+from landscape.ui.page import literal
+
+PAGE = "class"  # app.py's url_path, and the prefix of this page's widget keys
+COUNT_SECONDS = 2.0  # the teacher's live count
+TEACHING = "class_teaching"  # session state: (class id, secret) of the class this session started
+STARTED = "class_started"  # session state: the class was started on the run before (say where the secret is)
+NOTICE = "class_notice"  # session state: a message from a button's callback, shown on the next run
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def prepare(step: lessons.Step) -> bool:
+    """Compute the step's figure and reveal into ``step_view``'s cache before the teacher reveals it, without a
+    spinner (a cached function called inside another shows none): then the reveal reaches every screen of this
+    process at once.  Called at the end of a run, once the step is on screen; False when it cannot be computed."""
+    try:
+        step_view(step)
+    except InputError:
+        return False
+    return True
+
+
+def notice(text: str) -> None:
+    st.session_state[NOTICE] = text
+
+
+def show_notice() -> None:
+    text = st.session_state.pop(NOTICE, None)
+    if text:
+        st.error(text, icon="⚠️")
+
+
+def teacher(room: Classroom, class_id: str, secret: str) -> None:
+    """The teacher's screen: the join code, link and QR code; the step with its controls; the live count."""
+    try:
+        state = room.teacher_state(class_id, secret)
+        lesson = room.lesson(class_id)
+    except InputError as err:
+        _refused_teacher(err)
+        return
+    if st.session_state.pop(STARTED, False):
+        st.toast("Class started. This page's address is your teacher link: keep it private, and bookmark it to "
+                 "come back to the class.", icon=":material/lock:", duration="long")
+    join, steer = st.columns([1, 2], gap="large")
+    with join:
+        st.caption(f"Live class · {literal(lesson.title)}")
+        join_panel(state.code)
+    with steer:  # on a projector: the controls, the question, then the reveal's figure (above the fold) or the count
+        controls(room, class_id, secret, state)
+        step = lesson.steps[state.step]
+        show_question(step, state.step + 1, state.steps)
+        if state.revealed:
+            show_reveal(step, key=f"class_teacher_reveal_{state.step}")
+        live_count(room, class_id, secret)
+    teacher_tools(room, class_id, secret, state)
+    prepare(step)
+
+
+def _refused_teacher(err: InputError) -> None:
+    st.title("Live class")
+    st.error(str(err), icon="⚠️")
+    if isinstance(err, Ended):
+        st.session_state.pop(TEACHING, None)
+    st.button("Start or join a class", key="class_leave", on_click=st.query_params.clear)
+
+
+def join_panel(code: str) -> None:
+    """The join code in very large type, the join link and its QR code, for the projector."""
+    shown = classroom.show_code(code)
+    link = join_link(code)
+    st.markdown("Join with the code:")
+    halves = shown.split("-")
+    st.markdown(f'<div class="join-code" aria-label="join code {html.escape(shown)}" style="font-family: '
+                f'ui-monospace, Menlo, Consolas, monospace; font-weight: 700; font-size: 4.6rem; line-height: 1.05; '
+                f'text-align: center; letter-spacing: 0.04em">{html.escape(halves[0])}-<br>{html.escape(halves[1])}'
+                f'</div>', unsafe_allow_html=True)
+    st.image(qr_png(link), caption="Scan to join", width="stretch")
+    st.code(link, language=None, wrap_lines=True)
+
+
+def join_link(code: str) -> str:
+    """The link students open: this page's address in the teacher's browser with the code."""
+    here = None
+    try:
+        here = st.context.url
+    except Exception:  # noqa: BLE001 - no browser context (a test run)
+        pass
+    return f"{here or PAGE}?code={code}"
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def qr_png(link: str) -> bytes:
+    out = io.BytesIO()
+    segno.make(link, error="m").save(out, kind="png", scale=10, border=2)
+    return out.getvalue()
+
+
+def controls(room: Classroom, class_id: str, secret: str, state: classroom.ClassState) -> None:
+    """Previous / Reveal / Next, with keyboard shortcuts (Left, Down, Right)."""
+    back, show, forward = st.columns(3)
+    back.button("Previous", key="class_back", shortcut="Left", width="stretch", disabled=state.step == 0,
+                on_click=_act, args=(room.back, class_id, secret))
+    show.button("Hide the answer" if state.revealed else "Reveal", key="class_reveal", shortcut="Down",
+                type="secondary" if state.revealed else "primary", width="stretch",
+                on_click=_act, args=(room.reveal, class_id, secret, not state.revealed))
+    forward.button("Next", key="class_next", shortcut="Right", width="stretch",
+                   disabled=state.step + 1 >= state.steps, on_click=_act, args=(room.advance, class_id, secret))
+
+
+def _act(action: Callable, *args) -> None:
+    """A teacher's button: the action on the class; a refusal is shown on the run that follows."""
+    try:
+        action(*args)
+    except InputError as err:
+        notice(str(err))
+
+
+@st.fragment(run_every=COUNT_SECONDS)
+def live_count(room: Classroom, class_id: str, secret: str) -> None:
+    """How many have joined and answered this step, every two seconds; the answers when the teacher asks."""
+    try:
+        counts = room.counts(class_id, secret)
+    except Ended:
+        st.rerun(scope="app")
+    except InputError as err:
+        st.warning(str(err), icon="⚠️")
+        return
+    joined, answered = st.columns(2)
+    joined.metric("Joined", counts.students)
+    answered.metric("Answered this step", counts.answered)
+    if st.toggle("Show the class's answers", key="class_show_answers"):
+        answer_table(room, class_id, secret)
+
+
+def answer_table(room: Classroom, class_id: str, secret: str) -> None:
+    """The distribution of this step's answers; a student's text is data in a table, never Markdown."""
+    try:
+        dist = room.distribution(class_id, secret)
+    except InputError as err:
+        st.warning(str(err), icon="⚠️")
+        return
+    if not dist.answered:
+        st.caption("No answers yet.")
+        return
+    st.dataframe({"Answer": [text for text, _ in dist.items], "Students": [n for _, n in dist.items]},
+                 hide_index=True, width="stretch", key="class_distribution",
+                 column_config={"Students": st.column_config.ProgressColumn(
+                     "Students", format="%d", min_value=0, max_value=max(1, dist.answered))})
+    if dist.other:
+        st.caption(f"and {dist.other} other answers")
+
+
+def teacher_tools(room: Classroom, class_id: str, secret: str, state: classroom.ClassState) -> None:
+    """The teacher link's warning, the answers as CSV, and ending the class."""
+    st.divider()
+    st.warning("This page's address is your **teacher link**: keep it private (anyone who has it can steer "
+               "the class; on a projector, go full screen so the address bar is hidden). It is how you get "
+               "back to this class: bookmark it.", icon=":material/lock:")
+    csv_column, end_column = st.columns(2)
+    csv_column.download_button("Download the answers (CSV)", data=lambda: _answers_csv(room, class_id, secret),
+                               file_name=f"class-{state.code}-answers.csv", mime="text/csv", on_click="ignore",
+                               key="class_csv", width="stretch")
+    with end_column.popover("End class", width="stretch"):
+        st.markdown("Ending deletes the class, its students and every answer now. Download the answers first.")
+        st.button("End the class now", key="class_end", type="primary", on_click=_end,
+                  args=(room, class_id, secret))
+    st.caption(f"The class and its answers are deleted {duration(state.expires_at - state.created_at)}"
+               " after it started.")
+
+
+def _answers_csv(room: Classroom, class_id: str, secret: str) -> str:
+    try:
+        return room.answers_csv(class_id, secret)
+    except InputError as err:
+        return f"error: {err}\n"
+
+
+def _end(room: Classroom, class_id: str, secret: str) -> None:
+    try:
+        room.end_class(class_id, secret)
+    except InputError as err:
+        notice(str(err))
+        return
+    st.session_state.pop(TEACHING, None)
+    st.query_params.clear()
