@@ -29,6 +29,7 @@ from landscape.types import InputError, Surface, Trajectory
 
 SLIDE_CONFIG = {"displaylogo": False, "responsive": True,
                 "toImageButtonOptions": {"format": "png", "width": 1920, "height": 1080, "filename": "figure"}}
+STANDALONE_TEMPLATE = "plotly_white"  # a figure in a file: Plotly's own template nearest Streamlit's look
 MAX_HTML_BYTES = 5 * 1024 * 1024  # a standalone figure: 5 MB (plotly.js is 4.8 MB of it)
 MIN_FRAMES = 12  # an animation keeps at least this many frames
 MIN_GRID = 30  # a grid keeps at least this many points a side
@@ -83,8 +84,16 @@ def coarser(fig: go.Figure) -> go.Figure | None:
     return out if changed else None
 
 
+def standalone(fig: go.Figure) -> go.Figure:
+    """A copy of the figure on Plotly's own white template.  Inside the app a figure is built on Streamlit's
+    template, whose colours are placeholders (``#000001``...) that only Streamlit's front end fills in and which
+    leaves the margins to it: in a file of its own such a figure had near-black default colours and tick
+    labels cut at the edge."""
+    return go.Figure(fig).update_layout(template=STANDALONE_TEMPLATE)
+
+
 def _html(fig: go.Figure, title: str) -> str:
-    page = fig.to_html(include_plotlyjs=True, full_html=True, config=SLIDE_CONFIG)
+    page = standalone(fig).to_html(include_plotlyjs=True, full_html=True, config=SLIDE_CONFIG)
     return page.replace("<head>", f"<head>\n    <title>{html.escape(title)}</title>", 1)
 
 
@@ -294,7 +303,7 @@ def lesson_html(lesson: "lessons.Lesson", memo: Memo | None = None) -> str:
         try:
             inputs = step.parsed().inputs
             fig = step_figure(step.page, step.figure, inputs, memo)
-            parts.append('<div class="figure">' + fig.to_html(include_plotlyjs=False, full_html=False,
+            parts.append('<div class="figure">' + standalone(fig).to_html(include_plotlyjs=False, full_html=False,
                                                                div_id=f"figure-{k}", config=SLIDE_CONFIG) + "</div>\n")
             parts.append(_text(lessons.reveal(step, memo), "text reveal") + "\n")
         except InputError as err:

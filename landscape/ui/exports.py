@@ -29,8 +29,8 @@ ERRORS = "exports_refused"  # in session state: {file name: why its download fai
 LESSONS_PAGE = "views/lessons.py"
 SUMMARY = "Made with Loss Landscape Explorer."  # a lesson file needs a summary; the Lessons page can edit it
 TITLES = {"parts": "data loss, penalty, total", "view": "slice", "race": "race map", "curves": "loss curves",
-          "map": "learning-rate map", "psi": "ψ curves", "degree_fits": "fits by degree", "epoch_fits": "fits by epoch",
-          "history": "training curves"}
+          "map": "learning-rate map", "psi": "ψ curves", "degree_fits": "fits by degree",
+          "epoch_fits": "fits by epoch", "history": "training curves"}
 MIME = {"html": "text/html", "csv": "text/csv", "npz": "application/octet-stream", "gif": "image/gif"}
 NPZ = {("loss_surface", f) for f in ("contour", "surface", "parts")} | {
     ("outliers", "surfaces"), ("classification", "surface"), ("classification", "softmax"),
@@ -39,14 +39,16 @@ NPZ_SLICES = ("plane", "pca")  # the Neural landscape's slices that are planes
 
 
 def tools(page: str) -> None:
-    """The page's two popovers, side by side at the foot of the sidebar."""
+    """The page's two popovers at the foot of the sidebar."""
     query = dict(st.query_params)
+    state = links.page(page).state
     with st.sidebar:
-        left, right = st.columns(2)
-        with left.popover("Download", icon=":material/download:", use_container_width=True):
+        with st.popover("Download", icon=":material/download:", use_container_width=True, key=f"{state}_downloads",
+                        help="This view's figures as files: interactive HTML, their numbers, a PNG"):
             downloads(page, query)
-        with right.popover("Add to lesson", icon=":material/playlist_add:", use_container_width=True,
-                           help="Add this view to my lesson: a question, and a reveal with live numbers"):
+        with st.popover("Add this view to my lesson", icon=":material/playlist_add:", use_container_width=True,
+                        key=f"{state}_add_to_lesson",
+                        help="A question for the class about this view, and a reveal that quotes live numbers"):
             add_to_lesson(page, query)
 
 
