@@ -2,11 +2,13 @@
 import streamlit as st
 
 from landscape import ui
+from landscape.figures import style
 from landscape.ui import lesson as step_ui
 from landscape.ui import lessons
 from landscape.ui.page import literal
 
 url = ui.UrlState(lessons.PAGE)
+look = style.current_look()  # presenter mode's, set by the frame
 picker = st.sidebar.container()
 lessons.upload(url)
 player = lessons.Player(url, container=picker)
@@ -14,14 +16,16 @@ lessons.downloads(player.lesson)
 url.report()
 
 lesson, step, k = player.lesson, player.current, player.step
-st.title(literal(lesson.title), anchor=False)
-st.caption(literal(lesson.summary))
-with st.container(key="lessons_question"):
-    step_ui.show_question(step, k, len(lesson.steps))
-predicted = player.prediction()
+with st.container(key="lessons_head"):
+    st.title(literal(lesson.title), anchor=False)
+    if k == 1 and not player.revealed:
+        st.caption(literal(lesson.summary))
 player.buttons()
+with st.container(key="lessons_question_asked" if not player.revealed else "lessons_question_revealed"):
+    step_ui.show_question(step, k, len(lesson.steps), with_choices=False)
+predicted = player.prediction()
 if player.revealed:
-    step_ui.show_reveal(step, key=f"lessons_chart_{lessons.PAGE}_{player.choice}_{k}")
+    step_ui.show_reveal(step, key=f"lessons_chart_{player.choice}_{k}", beside=look != style.PLAIN)
     player.verdict(predicted)
     player.page_link()
 else:

@@ -14,7 +14,7 @@
 
 Presenter mode (a projector at the front of a room): ``readable`` ends with ``present(fig)`` while the
 current look (``use_look``, set once per app run by the frame, like the request's budget) is not ``PLAIN``:
-text 1.5x, thicker lines, larger markers, a high-contrast palette, and for ``DARK`` a dark background.
+text 1.5x (annotations keep their size), thicker lines, larger markers, a high-contrast palette, and for ``DARK`` a dark background.
 """
 from __future__ import annotations
 
@@ -157,8 +157,9 @@ def _recolour(color, table: dict):
 
 
 def present(fig: go.Figure, look: str = PRESENT) -> go.Figure:
-    """``fig`` for a projector: text 1.5x, lines at least ``MIN_LINE`` px, markers 1.5x, high-contrast colours
-    (``DARK``: light colours on a dark background).  Applied once: a figure already presented is returned."""
+    """``fig`` for a projector: text 1.5x (annotations excepted), lines at least ``MIN_LINE`` px, markers 1.5x,
+    high-contrast colours (``DARK``: light colours on a dark background).  Applied once: a figure already
+    presented is returned as it is."""
     if fig.layout.meta == "presented":
         return fig
     table, ink = (ON_DARK, DARK_INK) if look == DARK else (HIGH_CONTRAST, "#000000")
@@ -174,8 +175,8 @@ def present(fig: go.Figure, look: str = PRESENT) -> go.Figure:
     fig.for_each_xaxis(axis)
     fig.for_each_yaxis(axis)
     fig.for_each_scene(lambda s: [axis(getattr(s, n)) for n in ("xaxis", "yaxis", "zaxis")])
-    fig.for_each_annotation(lambda a: a.update(font=dict(size=_bigger(a.font.size or TITLE),
-                                                         color=_recolour(a.font.color, table) or ink)))
+    # annotations keep their size (readable's, at least 14 px): builders stack them by pixel offsets made for it
+    fig.for_each_annotation(lambda a: a.update(font=dict(color=_recolour(a.font.color, table) or ink)))
     for trace in fig.data:
         _present_trace(trace, table, ink)
     if fig.layout.title.text:
@@ -197,10 +198,11 @@ def _present_trace(trace, table: dict, ink: str) -> None:
         marker.size = marker.size * SCALE
     if marker is not None and "color" in marker:
         marker.color = _recolour(marker.color, table)
-    colorbar = getattr(marker, "colorbar", None) if marker is not None else None
-    for bar in (getattr(trace, "colorbar", None), colorbar):
-        if bar is not None:
-            bar.update(tickfont=dict(size=_bigger(bar.tickfont.size or TEXT), color=ink),
-                       title_font=dict(size=_bigger(TEXT), color=ink))
+    bars = [trace.colorbar] if "colorbar" in trace and getattr(trace, "showscale", None) is not False else []
+    if marker is not None and "showscale" in marker and marker.showscale:
+        bars.append(marker.colorbar)
+    for bar in bars:  # touching a colour bar that is not shown would show it
+        bar.update(tickfont=dict(size=_bigger(bar.tickfont.size or TEXT), color=ink),
+                   title_font=dict(size=_bigger(TEXT), color=ink))
     if "textfont" in trace and trace.textfont is not None:
         trace.textfont.size = _bigger(trace.textfont.size or TEXT)

@@ -28,21 +28,30 @@ def step_view(step: lessons.Step, look: str = style.PLAIN):
         return step_figure(step.page, step.figure, inputs, memo), lessons.reveal(step, memo)
 
 
-def show_question(step: lessons.Step, number: int, total: int) -> None:
+def show_question(step: lessons.Step, number: int, total: int, with_choices: bool = True) -> None:
+    """The question; its choices too unless the caller offers them otherwise (``choice_label``)."""
     st.caption(f"Step {number} of {total}")
     st.subheader(literal(step.question), anchor=False)
-    for letter, choice in zip(LETTERS, step.choices):
-        st.markdown(f"**{letter}.** {literal(choice)}")
+    if with_choices:
+        for letter, choice in zip(LETTERS, step.choices):
+            st.markdown(choice_label(letter, choice))
 
 
-def show_reveal(step: lessons.Step, key: str) -> None:
-    """The figure and the reveal; the right answer for a multiple-choice step."""
+def choice_label(letter: str, choice: str) -> str:
+    """``**A.** the choice``, the choice shown as typed."""
+    return f"**{letter}.** {literal(choice)}"
+
+
+def show_reveal(step: lessons.Step, key: str, beside: bool = False) -> None:
+    """The figure and the reveal; the right answer for a multiple-choice step.  ``beside``: the answer and
+    the reveal to the right of the figure (a projector's wide screen), else under it."""
     try:
         fig, text = step_view(step, style.current_look())
     except InputError as err:
         st.error(f"This step could not be computed: {err}", icon="⚠️")
         return
-    st.plotly_chart(fig, key=key, config=CONFIG)
+    chart, words = st.columns([2, 1], gap="medium") if beside else (st.container(), st.container())
+    chart.plotly_chart(fig, key=key, config=CONFIG)
     if step.answer is not None:
-        st.success(f"Answer: {LETTERS[step.answer]}. {literal(step.choices[step.answer])}")
-    st.markdown(literal(text))
+        words.success(f"Answer: {LETTERS[step.answer]}. {literal(step.choices[step.answer])}")
+    words.markdown(literal(text))

@@ -11,7 +11,7 @@ from landscape.figures import style
 from landscape.figures.export import lesson_html
 from landscape.types import InputError
 from landscape.ui import draft, present
-from landscape.ui.lesson import LETTERS
+from landscape.ui.lesson import LETTERS, choice_label
 from landscape.ui.page import literal
 from landscape.ui.state import UrlState
 
@@ -85,26 +85,33 @@ class Player:
         """Previous / Reveal / Next in a row, each with its keyboard shortcut."""
         last = len(self.lesson.steps)
         row = st.columns(3, gap="small")
-        row[0].button("Previous", key="lessons_go_previous", icon=":material/arrow_back:", on_click=self.go_to,
+        row[0].button("Previous", key="lessons_go_previous", on_click=self.go_to,
                       args=(self.step - 1,), disabled=self.step <= 1, shortcut=SHORTCUTS["previous"],
                       width="stretch")
-        row[1].button("Reveal", key="lessons_go_reveal", icon=":material/visibility:", on_click=self.reveal,
+        row[1].button("Reveal", key="lessons_go_reveal", on_click=self.reveal,
                       disabled=self.revealed, type="primary" if not self.revealed else "secondary",
                       shortcut=SHORTCUTS["reveal"], width="stretch")
-        row[2].button("Next", key="lessons_go_next", icon=":material/arrow_forward:", on_click=self.go_to,
+        row[2].button("Next", key="lessons_go_next", on_click=self.go_to,
                       args=(self.step + 1,), disabled=self.step >= last,
                       type="primary" if self.revealed else "secondary", shortcut=SHORTCUTS["next"], width="stretch")
 
     def prediction(self) -> str | None:
-        """The viewer's own prediction for a multiple-choice step (a radio; kept per lesson and step)."""
+        """The choices of a multiple-choice step, as a radio where the viewer may pick a prediction (until the
+        reveal, which shows how it went instead); the letter picked, or None."""
         step = self.current
         if not step.choices:
             return None
-        options = list(LETTERS[:len(step.choices)])
-        return st.radio("Your prediction", options, index=None, horizontal=True,
-                        key=f"lessons_predict_{self.choice}_{self.step}", disabled=self.revealed)
+        key = f"lessons_predict_{self.choice}_{self.step}"
+        kept = f"{key}_kept"  # not a widget's: it outlives the radio, which the reveal takes away
+        if self.revealed:
+            return st.session_state.get(kept)
+        labels = dict(zip(LETTERS, step.choices))
+        return st.radio("Your prediction", list(labels), index=None, key=key, horizontal=True,
+                        format_func=lambda letter: choice_label(letter, labels[letter]),
+                        on_change=lambda: st.session_state.__setitem__(kept, st.session_state[key]))
 
     def verdict(self, predicted: str | None) -> None:
+        """The viewer's prediction against the right answer, once revealed."""
         step = self.current
         if step.answer is None or predicted is None:
             return

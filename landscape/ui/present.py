@@ -27,10 +27,13 @@ CSS = """<style>
 [data-testid="stMain"] [data-testid="stCaptionContainer"],
 [data-testid="stMain"] [data-testid="stWidgetLabel"] p,
 [data-testid="stMain"] label p, [data-testid="stMain"] button p { font-size: 1.5rem; }
-[data-testid="stMain"] h1 { font-size: 3.6rem; }
-[data-testid="stMain"] h2 { font-size: 3rem; }
-[data-testid="stMain"] h3 { font-size: 2.4rem; }
-.st-key-lessons_question h3 { font-size: 3rem; line-height: 1.25; }
+[data-testid="stMain"] h1 { font-size: 3.2rem; }
+[data-testid="stMain"] h2 { font-size: 2.6rem; }
+[data-testid="stMain"] h3 { font-size: 2.1rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 3.75rem; }
+.st-key-lessons_head h1 { font-size: 1.9rem; padding: 0; }
+.st-key-lessons_question_asked h3 { font-size: 2.7rem; line-height: 1.2; }
+.st-key-lessons_question_revealed h3 { font-size: 1.6rem; line-height: 1.2; }
 </style>"""
 DARK_CSS = """<style>
 [data-testid="stApp"], [data-testid="stHeader"], [data-testid="stBottomBlockContainer"] {
