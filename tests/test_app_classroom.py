@@ -144,3 +144,13 @@ def test_a_changed_or_repeated_answer_counts_once():
     ok(teacher.toggle(key="class_show_answers").set_value(True).run())
     table = teacher.dataframe[0].value
     assert list(table["Students"]) == [0, 1, 0]
+
+
+def test_a_teacher_who_left_the_page_gets_back_to_the_class():
+    teacher, class_id, secret, _ = start_class()
+    teacher.query_params.clear()
+    ok(teacher.run())
+    assert "class_next" not in keys(teacher)
+    ok(teacher.button(key="class_back_teacher").click().run())
+    assert teacher.query_params == {"class": class_id, "teacher": secret}
+    assert "class_next" in keys(teacher)

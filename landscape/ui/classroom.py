@@ -65,9 +65,21 @@ def _room() -> Classroom:
 
 def start_or_join(room: Classroom) -> None:
     st.title("Live class")
+    back_to_class()
     join_form(room)
     st.divider()
     start_form(room)
+
+
+def back_to_class() -> None:
+    """After leaving the page (the menu, a bare link): the class this browser session teaches or joined."""
+    teaching, joined = st.session_state.get(TEACHING), st.session_state.get(JOINED)
+    if teaching:
+        st.button("Back to the class you are teaching", key="class_back_teacher", type="primary",
+                  on_click=st.query_params.from_dict, args=({"class": teaching[0], "teacher": teaching[1]},))
+    elif joined:
+        st.button("Back to your class", key="class_back_student", type="primary",
+                  on_click=st.query_params.from_dict, args=({"class": joined[0], "student": joined[1]},))
 
 
 def join_form(room: Classroom) -> None:
