@@ -16,8 +16,8 @@ pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1280, "height": 720}
 MIN_TEXT = 14  # px
 EDGE = 3  # px inside a 3D scene's edge that must be blank
-CHARTS = {"": 0, "class": 0, "outliers": 5, "loss_surface": 2, "neural_landscape": 3, "optimisers": 2,
-          "loss_surface?family=regression": 3, "optimisers?3d=1": 3}  # charts to wait for (default: 1)
+CHARTS = {"": 0, "class": 0, "lessons": 0, "outliers": 5, "loss_surface": 2, "neural_landscape": 3,
+          "optimisers": 2, "loss_surface?family=regression": 3, "optimisers?3d=1": 3}  # charts to wait for (default: 1)
 MORE = [("loss_surface?family=regression", "Loss surface with its data"),  # other layouts of a page
         ("optimisers?3d=1", "Optimisers with the 3D surface")]
 
