@@ -154,3 +154,14 @@ def test_a_teacher_who_left_the_page_gets_back_to_the_class():
     ok(teacher.button(key="class_back_teacher").click().run())
     assert teacher.query_params == {"class": class_id, "teacher": secret}
     assert "class_next" in keys(teacher)
+
+
+def test_ending_the_class_deletes_it_and_tells_the_students():
+    teacher, class_id, secret, code = start_class()
+    student = join(code)
+    ok(teacher.button(key="class_end").click().run())
+    assert "class" not in teacher.query_params and "class_next" not in keys(teacher)
+    student.run()
+    assert not student.exception
+    assert student.error[0].value.startswith("this class has ended")
+    assert student.text_input(key="class_code")  # the form to join another
