@@ -161,3 +161,22 @@ def test_presenter_mode_from_the_link_enlarges_the_figure_and_is_off_by_default(
     assert param(shown, "present") == "1" and param(plain, "present") is None
     ok(shown.toggle(key="frame_present").set_value(False).run())
     assert param(shown, "present") is None
+
+
+def test_presenter_mode_dark_draws_light_on_dark():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for k, v in {"lesson": "outliers", "reveal": "1", "present": "dark"}.items():
+        at.query_params[k] = v
+    ok(at.run())
+    ok(at.switch_page(PAGE).run())
+    layout = json.loads(charts(at)[0].proto.spec)["layout"]
+    assert layout["paper_bgcolor"] == style.DARK_PAPER and layout["font"]["color"] == style.DARK_INK
+    assert at.toggle(key="frame_present_dark").value and param(at, "present") == "dark"
+
+
+def test_a_bad_present_value_gets_a_message_and_the_plain_look():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["present"] = "<b>loud</b>"
+    ok(at.run())
+    assert any("`present`" in w.value for w in at.warning) and not at.toggle(key="frame_present").value
+    assert param(at, "present") is None

@@ -96,3 +96,15 @@ def test_presenter_mode_is_off_by_default_and_a_switch_turns_it_on(server, proje
     wait_plots(page, 1)
     page.wait_for_function("document.querySelector('.js-plotly-plot')._fullLayout.font.size >= 22")
     assert "step=2" in page.url and "reveal=1" in page.url
+
+
+def test_presenter_mode_dark(server, projector):
+    page = projector
+    open_lesson(page, server.url + "/lessons?lesson=l2-shrinkage&step=3&reveal=1&present=dark", plots=1)
+    app = page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor")
+    assert app == "rgb(14, 17, 23)"
+    assert page.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout.paper_bgcolor") == "#0e1117"
+    answer = page.locator('[data-testid="stAlertContainer"] p').first
+    assert answer.evaluate("e => getComputedStyle(e).color") != "rgb(245, 245, 245)"  # the alert keeps its ink
+    screenshot(page, "lessons_present_dark")
+    assert errors_shown(page) == [] and page.console_errors == []

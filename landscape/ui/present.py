@@ -41,6 +41,13 @@ DARK_CSS = """<style>
 [data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] h1, [data-testid="stMain"] h2,
 [data-testid="stMain"] h3, [data-testid="stMain"] label, [data-testid="stMain"] span { color: #f5f5f5; }
 [data-testid="stMain"] [data-testid="stCaptionContainer"] { color: #c8c8c8; }
+[data-testid="stMain"] [data-testid="stAlertContainer"] { background-color: #17301f; }
+[data-testid="stMain"] [data-testid="stAlertContainer"] p { color: #b8f5c8; }
+[data-testid="stMain"] button[kind="secondary"] { background-color: #1c1f27; border-color: #5a5f6b; }
+[data-testid="stMain"] button:disabled p { color: #7a7f8b; }
+[data-testid="stMain"] a, [data-testid="stMain"] a p { color: #8ab4ff; }
+[data-testid="stHeader"] button, [data-testid="stHeader"] svg, [data-testid="stExpandSidebarButton"] svg {
+  color: #f5f5f5; }
 </style>"""
 
 
