@@ -106,7 +106,7 @@ def downloads(page: str, query: dict[str, str]) -> None:
     for figure in links.shown_figures(page, parsed.inputs):
         st.markdown(f"**{TITLES.get(figure, figure).capitalize()}**")
         html, numbers = st.columns(2)
-        _button(html, "Figure", page, figure, "html", query, "interactive, opens offline in any browser")
+        _button(html, "Figure (HTML)", page, figure, "html", query, "interactive, opens offline in any browser")
         kind = data_format(page, figure, parsed.inputs)
         _button(numbers, kind.upper(), page, figure, kind, query, "the numbers behind the figure")
     if page == "optimisers":
