@@ -15,18 +15,23 @@ cancels them all before the run sets them again.  ``LiveTab`` does the same::
 
 Every message is timestamped on arrival (``on_element`` / ``on_finished`` hooks for the caller); a lost
 connection is reconnected (``reconnect``): a new websocket, the same page and query string (the link), and every
-widget state the tab holds, so the server sees the same person with the same answers.
+widget state the tab holds, so the server sees the same person with the same answers.  The tab keeps the
+cookies the server sets, as a browser does (a proxy's sticky cookie brings it back to its app process).
 """
 from __future__ import annotations
 
+import contextlib
+import http.cookies
 import time
+import urllib.request
 
-from protocol import Session
+from protocol import PLACEHOLDER_TOKEN, XSRF_COOKIE, Session
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.exceptions import WebSocketException
+from websockets.sync.client import connect
 
 
 class LiveTab(Session):
@@ -41,12 +46,32 @@ class LiveTab(Session):
         self.auto_reruns_sent = 0
         self.upstream = ""  # the app behind a proxy that answered the websocket (X-Upstream)
         self.reconnects = 0
+        self.cookies: dict[str, str] = {}  # what the server set, sent back with every request
+
 
     # ---- connection ----------------------------------------------------------------------------------
 
     def connect(self) -> None:
-        super().connect()
+        token = self.xsrf = self._xsrf_cookie()
+        headers = {"Origin": self.origin, **self._cookie_header()}
+        self._stack = contextlib.ExitStack()
+        self.ws = self._stack.enter_context(connect(
+            self.ws_url, subprotocols=["streamlit", token or PLACEHOLDER_TOKEN], additional_headers=headers,
+            open_timeout=self.timeout, close_timeout=2, max_size=64 * 2**20))
         self.upstream = self.ws.response.headers.get("X-Upstream", "")
+
+    def _xsrf_cookie(self) -> str | None:
+        """The front end's first request (``/_stcore/health``) with the cookies held; keeps what it sets."""
+        request = urllib.request.Request(self.base_url + "/_stcore/health", headers=self._cookie_header())
+        with urllib.request.urlopen(request, timeout=self.timeout) as answer:
+            for header in answer.headers.get_all("Set-Cookie") or []:
+                jar = http.cookies.SimpleCookie()
+                jar.load(header)
+                self.cookies.update({name: morsel.value for name, morsel in jar.items()})
+        return self.cookies.get(XSRF_COOKIE)
+
+    def _cookie_header(self) -> dict[str, str]:
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
 
     def start(self, page: str, query: str = "") -> None:
         """Open ``page`` with ``query`` (connect, first run); messages come with ``pump``."""
