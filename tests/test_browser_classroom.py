@@ -79,8 +79,9 @@ def shows(page, text: str) -> bool:
     return text in main_text(page)
 
 
-def drawn(page) -> bool:
-    return page.locator('[data-testid="stMain"] [data-testid="stPlotlyChart"] .main-svg').count() > 0
+def drawn(page, step: int) -> bool:
+    """The reveal's figure of ``step`` (0-based) is drawn (not the empty chart that loads Plotly's code)."""
+    return page.locator(f'.st-key-class_student_reveal_{step} .main-svg').count() > 0
 
 
 def test_three_students_follow_the_teacher_and_see_the_reveal_within_3_s(class_server, browser):
@@ -130,7 +131,7 @@ def test_three_students_follow_the_teacher_and_see_the_reveal_within_3_s(class_s
         for k, student in enumerate(students):
             if k not in arrived and shows(student, explanation):
                 arrived[k] = time.monotonic() - clicked
-            if k not in figures and drawn(student):
+            if k not in figures and drawn(student, 1):
                 figures[k] = time.monotonic() - clicked
         students[0].wait_for_timeout(50)
     print(f"reveal reached the students after {arrived} s, their figures were drawn after {figures} s")

@@ -193,6 +193,8 @@ def student(room: Classroom, class_id: str, student_id: str) -> None:
     st.subheader(literal(step.question), anchor=False)  # the choices are the answer's options below
     answer_box(room, state, step, student_id)
     follow(room, class_id, student_id, state.version)
+    if not state.revealed:
+        preload_charts()
     prepare(step)
 
 
@@ -222,6 +224,16 @@ def answer_box(room: Classroom, state: StudentState, step: lessons.Step, student
             st.caption("You can change your answer until the teacher reveals it.")
     elif closed:
         st.info("Answers to this step are closed.")
+
+
+def preload_charts() -> None:
+    """An empty chart one pixel high, so that the browser loads Streamlit's Plotly code (4.7 MB) while the
+    class thinks, not at the reveal: on first use it held the reveal's figure back by seconds on every screen."""
+    with st.container(height=1, border=False):
+        st.plotly_chart({"data": [{"type": "scatter", "x": [], "y": []}],
+                         "layout": {"height": 10, "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+                                    "xaxis": {"visible": False}, "yaxis": {"visible": False}}},
+                        key="class_preload", config={"staticPlot": True, "displayModeBar": False})
 
 
 @st.fragment(run_every=FOLLOW_SECONDS)
