@@ -38,9 +38,16 @@ SERVER = Budget(seconds=4.0, bytes=256 << 20, points=10_000)  # the app: a few s
 
 # Rates of this machine's cores (one thread), float64 unless said otherwise.
 ELEMENTS_PER_SECOND = 4e9  # cheap elementwise operations (add, mul, abs, compare) on float64 tensors
-MACS_PER_SECOND = 3e9  # multiply-adds of small dense layers in float64 (training, curvature); backward = 2 forwards
+# Training a network (nn.train), fitted to 13 trainings from 1 unit x 1,000 steps of batch 1 to 4 x 128 units
+# full batch (CPU time, best of 2): estimates 1.1-1.8x the time taken.  A step's work is mostly the activation
+# (tanh and its backward) on batch x units elements, then the per-step cost of autograd and torch.optim.
+TRAIN_STEP_SECONDS = 6e-4  # fixed cost of one training step: autograd, torch.optim, Python
+TRAIN_MACS_PER_SECOND = 1e10  # multiply-adds of its dense layers in float64; backward = 2 forwards
+ACTIVATIONS_PER_SECOND = 1.5e8  # activations (forward and backward) of hidden units, per element
+# Hessian-vector products of a trained network (curvature): autograd twice over the training set.
+HVP_SECONDS = 1.5e-3  # fixed cost of one product
+MACS_PER_SECOND = 3e9  # multiply-adds of small dense layers in float64 through double backward
 SLICE_MACS_PER_SECOND = 1e10  # the same in float32, batched over the points of a slice (slices.plane)
-STEP_SECONDS = 1.5e-3  # fixed cost of one training step of a network: autograd, torch.optim, Python
 PATH_STEP_SECONDS = 3.5e-4  # fixed cost of one step of a two-parameter optimiser (landscape.optim)
 
 

@@ -48,7 +48,7 @@ def hessian_operator(f: Callable[[Tensor], Tensor], theta: Tensor) -> Callable[[
 def _operator(run: nn.Run, theta, products: int, what: str) -> tuple[Callable[[Tensor], Tensor], int]:
     """``v -> H v`` of the run's mean training loss at ``theta`` (default: the trained parameters)."""
     macs = (products + 1) * HVP_COST * len(run.data.X_train) * run.spec.macs
-    budget.charge(Cost(products * budget.STEP_SECONDS + macs / budget.MACS_PER_SECOND, 8.0 * products * run.spec.size),
+    budget.charge(Cost(products * budget.HVP_SECONDS + macs / budget.MACS_PER_SECOND, 8.0 * products * run.spec.size),
                   what, "use fewer points, a smaller network, or fewer iterations or probes")
     theta = torch.as_tensor(run.theta if theta is None else theta, dtype=DTYPE)
     if theta.shape != (run.spec.size,) or not torch.isfinite(theta).all():

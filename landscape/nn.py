@@ -292,9 +292,10 @@ def train(data: Split, widths=(32, 32), activation: str = "tanh", optimizer: str
     if records * spec.size > MAX_PATH_FLOATS:
         raise InputError(f"recording {records:,} times {spec.size:,} parameters is too much; record less often")
     n_all = n + len(data.X_val)
-    macs = total * 3 * batch_size * spec.macs + records * n_all * spec.macs  # a backward pass costs two forwards
-    budget.charge(Cost(total * budget.STEP_SECONDS + macs / budget.MACS_PER_SECOND, records * spec.size * 8.0),
-                  "this training run", REDUCE)
+    rows = total * 3 * batch_size + records * n_all  # forward rows: a backward pass costs two forwards
+    seconds = (total * budget.TRAIN_STEP_SECONDS + rows * spec.macs / budget.TRAIN_MACS_PER_SECOND
+               + rows * sum(spec.widths) / budget.ACTIVATIONS_PER_SECOND)
+    budget.charge(Cost(seconds, records * spec.size * 8.0), "this training run", REDUCE)
 
     start = time.perf_counter()
     gen = torch.Generator().manual_seed(check_int(seed, "seed", 0, 2**31 - 1))

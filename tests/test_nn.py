@@ -147,7 +147,7 @@ BAD_TRAIN = [
     dict(optimizer="lbfgs"),
     dict(lr=0), dict(lr=float("nan")), dict(lr="fast"), dict(weight_decay=-1), dict(batch_size=0),
     dict(batch_size=10_000), dict(epochs=0), dict(epochs=nn.MAX_EPOCHS + 1), dict(epochs=3000, batch_size=1),
-    dict(record_every=0), dict(seed=-1), dict(widths=(128,) * 4, epochs=2000, batch_size=150),
+    dict(record_every=0), dict(seed=-1), dict(widths=(128,) * 4, epochs=5000, batch_size=150),
 ]
 
 
