@@ -122,6 +122,10 @@ def test_three_students_follow_the_teacher_and_see_the_reveal_within_3_s(class_s
         eventually(student, lambda: "Answered:" in main_text(student), "answered")
     assert "Answered: student 2: <b>the MSE line</b>" in main_text(phone)
     eventually(teacher, lambda: answered(teacher) == 3, "3 answers to step 2", timeout=10)
+    teacher.get_by_text("Show the class's answers").click()
+    teacher.locator('[data-testid="stDataFrame"]').wait_for(timeout=10_000)
+    settle(teacher)
+    screenshot(teacher, "class_teacher_answers")
 
     explanation = lessons.reveal(lesson.steps[1]).splitlines()[0][:40]
     teacher.get_by_role("button", name="Reveal").click()
