@@ -165,3 +165,12 @@ def test_ending_the_class_deletes_it_and_tells_the_students():
     assert not student.exception
     assert student.error[0].value.startswith("this class has ended")
     assert student.text_input(key="class_code")  # the form to join another
+
+
+def test_a_forged_student_link_is_refused():
+    _, class_id, _, _ = start_class()
+    for forged in ("A" * 22, "<b>x</b>", ""):
+        at = load(PAGE, **{"class": class_id, "student": forged})
+        assert not at.exception
+        assert at.error[0].value == "you are not a student of this class: join it with its code"
+        assert not set(STEERING) & keys(at) and not at.radio
