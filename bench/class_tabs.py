@@ -4,8 +4,8 @@ A ``Person`` owns one tab: its thread pumps the tab's messages and periodic chec
 gives it (``do``) and reconnects when the server drops the websocket (a killed app process), keeping the link
 and every widget state.  What the page draws is read as it arrives:
 
-- ``Student``: the step shown ("Step n of m", first arrival per step), the reveal (the step's figure or its
-  "Answer:" line), its own answer confirmed ("Answered: ..."); ``answer(step, choice)`` picks a choice of the
+- ``Student``: the step shown ("Step n of m", first arrival per step), the reveal (the step's "Answer:" line,
+  or its answer box closed: a step without a right answer has no such line), its own answer confirmed ("Answered: ..."); ``answer(step, choice)`` picks a choice of the
   step's radio once the student's page shows that step.
 - ``Teacher``: the live count ("Answered this step" and "Joined" metrics, every reading with its time and the
   step it belongs to); ``press(key)`` presses Previous / Reveal / Next (``class_back``, ``class_reveal``,
@@ -124,7 +124,9 @@ class Student(Person):
     def on_element(self, element: Element, at: float) -> None:
         super().on_element(element, at)
         kind = element.WhichOneof("type")
-        if kind == "plotly_chart" or (kind == "alert" and element.alert.body.startswith("Answer:")):
+        closed = kind in ("radio", "text_area") and getattr(element, kind).label == "Your answer" \
+            and getattr(element, kind).disabled
+        if closed or (kind == "alert" and element.alert.body.startswith("Answer:")):
             self.seen_reveal.setdefault(self.step, at)
         elif kind == "alert" and element.alert.body.startswith("Answered:"):
             self.confirmed.setdefault(self.step, at)
