@@ -12,11 +12,11 @@ from typing import Callable
 import segno
 import streamlit as st
 
-from landscape import classroom
+from landscape import classroom, lessons
 from landscape.classroom import Classroom, Ended
 from landscape.classroom.model import duration
+from landscape.figures import style
 from landscape.types import InputError
-from landscape import lessons
 from landscape.ui.lesson import show_question, show_reveal, step_view
 from landscape.ui.page import literal
 
@@ -27,13 +27,18 @@ STARTED = "class_started"  # session state: the class was started on the run bef
 NOTICE = "class_notice"  # session state: a message from a button's callback, shown on the next run
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
 def prepare(step: lessons.Step) -> bool:
-    """Compute the step's figure and reveal into ``step_view``'s cache before the teacher reveals it, without a
-    spinner (a cached function called inside another shows none): then the reveal reaches every screen of this
-    process at once.  Called at the end of a run, once the step is on screen; False when it cannot be computed."""
+    """Compute the step's figure and reveal into ``step_view``'s cache (in this run's look, as ``show_reveal``
+    asks for it) before the teacher reveals it: then the reveal reaches every screen of this process at once.
+    Called at the end of a run, once the step is on screen; False when it cannot be computed."""
+    return _prepared(step, style.current_look())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _prepared(step: lessons.Step, look: str) -> bool:
+    """``step_view`` without its spinner (a cached function called inside another shows none)."""
     try:
-        step_view(step)
+        step_view(step, look)
     except InputError:
         return False
     return True
