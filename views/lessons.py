@@ -30,7 +30,8 @@ if player.revealed:
     player.page_link()
 else:
     st.caption(f"Keys: {lessons.SHORTCUTS['reveal']} arrow reveals, {lessons.SHORTCUTS['next']} arrow goes on, "
-               f"{lessons.SHORTCUTS['previous']} arrow goes back.")
+               f"{lessons.SHORTCUTS['previous']} arrow goes back (after a click on the page, not on a control: "
+               "a control keeps the arrow keys).")
 
 with st.expander("All lessons", expanded=False):
     st.dataframe(lessons.catalogue(), hide_index=True, key="lessons_catalogue")

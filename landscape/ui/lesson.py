@@ -14,6 +14,7 @@ from landscape.types import InputError
 from landscape.figures import style
 from landscape.figures.steps import step_figure
 from landscape.figures.style import CONFIG
+from landscape.ui import present
 from landscape.ui.page import literal
 
 LETTERS = "ABCDEF"
@@ -46,7 +47,7 @@ def show_reveal(step: lessons.Step, key: str, beside: bool = False) -> None:
     """The figure and the reveal; the right answer for a multiple-choice step.  ``beside``: the answer and
     the reveal to the right of the figure (a projector's wide screen), else under it."""
     try:
-        fig, text = step_view(step, style.current_look())
+        fig, text = step_view(step, present.session_look())
     except InputError as err:
         st.error(f"This step could not be computed: {err}", icon="⚠️")
         return

@@ -59,6 +59,11 @@ def mode() -> str:
     return st.session_state.get(MODE) or FROM_LINK.get(str(st.query_params.get(PARAM, "0")).lower(), style.PLAIN)
 
 
+def session_look() -> str:
+    """The look the frame set on this session's last full run (a fragment's rerun skips the frame)."""
+    return st.session_state.get(MODE, style.PLAIN)
+
+
 def sidebar_state(look: str) -> str:
     """``st.set_page_config``'s ``initial_sidebar_state`` for ``look``: collapsed while presenting."""
     return "auto" if look == style.PLAIN else "collapsed"
