@@ -214,9 +214,9 @@ def psi_curves(keys: Sequence[str], labels: Sequence[str], r: np.ndarray, psi: n
                                    font=dict(color=loss_color(key)))
                 high, low = (high + BAND * limit, low) if at > 0 else (high, low - BAND * limit)
                 off += 1
-    if residual != 0 and r[0] <= residual <= r[-1]:
+    if residual != 0 and r[0] <= residual <= r[-1]:  # named at the end of the line that no value stands at
         fig.add_vline(x=residual, line=dict(color=OUTLIER_COLOR, width=1.5, dash="dot"),
-                      annotation_text="the outliers", annotation_position="top left")
+                      annotation_text="the outliers", annotation_position="bottom left" if high > limit else "top left")
     elif residual > r[-1]:  # off to the right: say where
         fig.add_annotation(x=1.0, y=0.08, xref="paper", yref="paper", xanchor="right", showarrow=False,
                            text=f"the outliers: r ≈ {residual:.3g} →", font=dict(color=OUTLIER_COLOR))
