@@ -823,6 +823,7 @@ def main_class(args) -> None:
     with tempfile.TemporaryDirectory(prefix="load-class-") as folder:
         args.db = args.db or class_load.temporary_db(Path(folder))
         os.environ["LANDSCAPE_DB"] = args.db  # the servers the bench starts read it
+        load_at_start = os.getloadavg()
         print(f"load --class: {args.class_students} students, lesson {args.lesson}, {args.class_steps} steps, "
               f"browsing {args.browsing}, seed {args.seed}")
         results = []
@@ -840,7 +841,8 @@ def main_class(args) -> None:
             "class_students": args.class_students, "lesson": args.lesson, "class_steps": args.class_steps,
             "check_seconds": args.check_seconds, "answer_spread": args.answer_spread, "browsing": args.browsing,
             "seconds": args.seconds, "seed": args.seed, "timeout": args.timeout, "ramp": args.ramp,
-            "goals": class_load.GOALS, "cores": os.cpu_count(), "load_average": os.getloadavg()},
+            "goals": class_load.GOALS, "cores": os.cpu_count(), "load_average_start": load_at_start,
+            "load_average_end": os.getloadavg()},
             "targets": results})
 
 
