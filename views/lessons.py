@@ -28,11 +28,12 @@ if player.revealed:
     step_ui.show_reveal(step, key=f"lessons_chart_{player.choice}_{k}", beside=look != style.PLAIN)
     player.verdict(predicted)
     player.page_link()
-else:
+elif look == style.PLAIN:  # presenting, the buttons' own key hints are enough
     st.caption(f"Keys: {lessons.SHORTCUTS['reveal']} arrow reveals, {lessons.SHORTCUTS['next']} arrow goes on, "
                f"{lessons.SHORTCUTS['previous']} arrow goes back (after a click on the page, not on a control: "
                "a control keeps the arrow keys).")
 
-with st.expander("All lessons", expanded=False):
-    st.dataframe(lessons.catalogue(), hide_index=True, key="lessons_catalogue")
+with st.expander("All lessons", expanded=look == style.PLAIN):
+    st.dataframe(lessons.catalogue(), hide_index=True, key="lessons_catalogue",
+                 column_config={"steps": st.column_config.NumberColumn(width="small")})
 url.sync()

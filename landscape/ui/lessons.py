@@ -182,5 +182,5 @@ def downloads(lesson: lessons.Lesson, container=st.sidebar) -> None:
 def catalogue() -> dict[str, list]:
     """The shipped lessons as a table: title, summary, number of steps."""
     shipped = [lessons.get(name) for name in lessons.names()]
-    return {"lesson": [l.title for l in shipped], "what it shows": [l.summary for l in shipped],
-            "steps": [len(l.steps) for l in shipped]}
+    return {"lesson": [l.title for l in shipped], "steps": [len(l.steps) for l in shipped],
+            "what it shows": [l.summary for l in shipped]}
