@@ -22,6 +22,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from landscape.types import InputError
 from landscape.ui import state
+from landscape.ui.page import literal
 
 INF, NAN = float("inf"), float("nan")
 BIG = 2.0**63
@@ -101,8 +102,8 @@ def test_refusing_deserializer_notes_and_replaces_a_bad_value():
 
 
 def test_markdown_in_a_label_is_shown_literally():
-    assert state._md_escape("Tolerance on loss − f*") == "Tolerance on loss − f\\*"
-    assert state._md_escape("$x$ [a](b)") == "\\$x\\$ \\[a\\](b)"
+    assert literal("Tolerance on loss − f*") == "Tolerance on loss − f\\*"
+    assert literal("$x$ [a](b)") == "\\$x\\$ \\[a\\]\\(b\\)"
 
 
 # ---- through the protocol, against a real server ----------------------------------------------------
@@ -333,3 +334,25 @@ def test_a_selection_forged_in_the_first_message(server):
         assert not run.warnings() and not run.errors(), (run.warnings(), run.errors())
         _ordinary(s, "Steps", 200)
     assert "Traceback" not in server.log_text(offset)
+
+
+UNBOUND = [  # controls outside the link (ui.state.guarded): the class's join code, the lesson form's choices
+    pytest.param("/class", "", "The code on the teacher's screen", [{"double_value": 1.0}, {"int_value": 7}],
+                 id="join-code-text"),
+    pytest.param("/loss_surface", "", "Answer", [{"int_value": 99}, {"string_value": "x"}], id="lesson-kind-radio"),
+    pytest.param("/loss_surface", "", "Question for the class", [{"double_value": NAN}], id="lesson-question-text"),
+]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("page,query,label,forged", UNBOUND)
+def test_values_no_browser_sends_to_controls_outside_the_link(server, page, query, label, forged):
+    offset = os.path.getsize(server.log.name)
+    with Session(server.url, timeout=RUN_SECONDS) as s:
+        s.open(page, query)
+        for raw in forged:  # refused with a warning, or taken as the default by Streamlit itself (a radio)
+            run = s.set_raw(label, **raw)
+            assert run.finished and not run.exceptions(), (raw, run.exceptions())
+        run = s.rerun()  # and nothing lingers
+        assert run.finished and not run.exceptions() and not [w for w in run.warnings() if "refused" in w]
+    assert "Traceback" not in _log_tail(server, offset)

@@ -19,6 +19,7 @@ from landscape.figures import style
 from landscape.types import InputError
 from landscape.ui.lesson import show_question, show_reveal, step_view
 from landscape.ui.page import literal
+from landscape.ui.state import guarded
 
 PAGE = "class"  # app.py's url_path, and the prefix of this page's widget keys
 COUNT_SECONDS = 2.0  # the teacher's live count
@@ -152,7 +153,8 @@ def live_count(room: Classroom, class_id: str, secret: str) -> None:
     joined, answered = st.columns(2)
     joined.metric("Joined", counts.students)
     answered.metric("Answered this step", counts.answered)
-    if st.toggle("Show the class's answers", key="class_show_answers"):
+    if guarded("Show the class's answers", "class_show_answers",
+               lambda: st.toggle("Show the class's answers", key="class_show_answers")):
         answer_table(room, class_id, secret)
 
 

@@ -27,7 +27,7 @@ from landscape.ui import draft
 from landscape.ui.class_teacher import PAGE, STARTED, TEACHING, prepare, show_notice, teacher
 from landscape.ui.lesson import LETTERS, show_reveal
 from landscape.ui.page import literal
-from landscape.ui.state import UrlState
+from landscape.ui.state import UrlState, guarded
 
 FOLLOW_SECONDS = 1.5  # a student's periodic check: a reveal reaches them within this and one run (< 3 s)
 JOINED = "class_joined"  # session state: (class id, student id) of this browser session's student
@@ -85,8 +85,8 @@ def back_to_class() -> None:
 def join_form(room: Classroom) -> None:
     st.subheader("Join a class", anchor=False)
     with st.form("class_join_form", border=False):
-        code = st.text_input("The code on the teacher's screen", max_chars=4 * 8, placeholder="7KQ2-M9XD",
-                             key="class_code")
+        code = guarded("The code on the teacher's screen", "class_code", lambda: st.text_input(
+            "The code on the teacher's screen", max_chars=4 * 8, placeholder="7KQ2-M9XD", key="class_code"))
         if st.form_submit_button("Join", type="primary", width="stretch"):
             _join(room, code)
 
@@ -204,13 +204,15 @@ def answer_box(room: Classroom, state: StudentState, step: lessons.Step, student
     key = f"class_answer_{state.step}_{state.version}"
     if step.kind == "choice":
         index = step.choices.index(state.answer) if state.answer in step.choices else None
-        picked = st.radio("Your answer", range(len(step.choices)), index=index, key=key, disabled=closed,
-                          format_func=lambda i: f"{LETTERS[i]}. {literal(step.choices[i])}")
+        picked = guarded("Your answer", key, lambda: st.radio(
+            "Your answer", range(len(step.choices)), index=index, key=key, disabled=closed,
+            format_func=lambda i: f"{LETTERS[i]}. {literal(step.choices[i])}"))
         given = None if picked is None else step.choices[picked]
     else:
         with st.form(f"{key}_form", border=False):
-            text = st.text_area("Your answer", value=state.answer or "", max_chars=room.limits.answer_chars,
-                                key=key, disabled=closed, height=100)
+            text = guarded("Your answer", key, lambda: st.text_area(
+                "Your answer", value=state.answer or "", max_chars=room.limits.answer_chars, key=key,
+                disabled=closed, height=100))
             sent = st.form_submit_button("Send answer", type="primary", disabled=closed, width="stretch")
         given = text if sent else None
     if given is not None and given != state.answer and not closed:

@@ -24,6 +24,7 @@ from landscape.lessons import links, quotes
 from landscape.types import InputError
 from landscape.ui import draft
 from landscape.ui.page import literal
+from landscape.ui.state import guarded
 
 ERRORS = "exports_refused"  # in session state: {file name: why its download failed}, shown at the next run
 LESSONS_PAGE = "views/lessons.py"
@@ -130,17 +131,22 @@ def add_to_lesson(page: str, query: dict[str, str]) -> None:
     key = f"{links.page(page).state}_lesson_"
     parsed = links.parse(page, query, strict=False)
     figures = links.shown_figures(page, parsed.inputs)
-    figure = st.selectbox("Figure shown", figures, key=key + "figure", format_func=lambda f: TITLES.get(f, f))
-    question = st.text_area("Question for the class", key=key + "question", max_chars=lessons.LIMITS["question"])
-    kind = st.radio("Answer", lessons.KINDS, key=key + "kind", horizontal=True,
-                    format_func={"free": "free text", "choice": "multiple choice"}.get)
+    figure = guarded("Figure shown", key + "figure", lambda: st.selectbox(
+        "Figure shown", figures, key=key + "figure", format_func=lambda f: TITLES.get(f, f)))
+    question = guarded("Question for the class", key + "question", lambda: st.text_area(
+        "Question for the class", key=key + "question", max_chars=lessons.LIMITS["question"]))
+    kind = guarded("Answer", key + "kind", lambda: st.radio(
+        "Answer", lessons.KINDS, key=key + "kind", horizontal=True,
+        format_func={"free": "free text", "choice": "multiple choice"}.get))
     choices, answer = [], None
     if kind == "choice":
-        text = st.text_area("Choices, one per line", key=key + "choices", help="two to six")
+        text = guarded("Choices, one per line", key + "choices", lambda: st.text_area(
+            "Choices, one per line", key=key + "choices", help="two to six"))
         choices = [line.strip() for line in text.splitlines() if line.strip()]
-        answer = st.selectbox("Right answer", choices, key=key + "answer", index=None)
-    reveal = st.text_area("Reveal", key=key + "reveal", max_chars=lessons.LIMITS["reveal"],
-                          help=reveal_help(page, parsed.inputs))
+        answer = guarded("Right answer", key + "answer", lambda: st.selectbox(
+            "Right answer", choices, key=key + "answer", index=None))
+    reveal = guarded("Reveal", key + "reveal", lambda: st.text_area(
+        "Reveal", key=key + "reveal", max_chars=lessons.LIMITS["reveal"], help=reveal_help(page, parsed.inputs)))
     if st.button("Add this view", key=key + "add", icon=":material/add:", type="primary"):
         add_step(page, query, parsed.unused, question, reveal, kind, choices, answer, figure)
     show_draft()

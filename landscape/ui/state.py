@@ -239,21 +239,9 @@ class UrlState:
         return f"{self.page}_{name}"
 
     def _take_refused(self, label: str, key: str) -> None:
-        """Before a control is drawn: if the last value the browser sent for it was refused, say so, and
-        send the value used instead back to the browser (a value set through session state is one the
-        browser adopts)."""
-        refusal = self.refused.pop(key, None)
-        if refusal is None:
-            return
-        reason, used, value_type = refusal
-        _restore_value_type(key, value_type)
-        shown = (("on" if used else "off") if isinstance(used, bool) else _fmt_number(used)
-                 if isinstance(used, (int, float)) else "its default")
-        self.problems.append(f"{literal(label)}: the value sent was refused ({reason}); using {shown}.")
-        # Send the value used back to the browser, unless a newer value came since: a refusal can happen in
-        # _compact_state (which deserializes what it clears), before the browser's values of this run.
-        if st.session_state.get(key, used) == used:
-            st.session_state[key] = used
+        """Before a control is drawn: if the last value the browser sent for it was refused, say so."""
+        if (problem := take_refused(label, key)) is not None:
+            self.problems.append(problem)
 
     def _draw(self, key: str, draw: Callable[[], Any], check: Callable[[Any], Any] | None = None) -> Any:
         """Draw a control, then guard the deserializer its next value from the browser goes through
@@ -375,6 +363,35 @@ class UrlState:
         for name, value in wanted.items():
             if st.query_params.get(name) != value:
                 st.query_params[name] = value
+
+
+def take_refused(label: str, key: str) -> str | None:
+    """Before a control is drawn: if the last value the browser sent for it was refused, the sentence that says
+    so, after sending the value used instead back to the browser (a value set through session state is one
+    the browser adopts)."""
+    refusal = st.session_state.setdefault(REFUSED, {}).pop(key, None)
+    if refusal is None:
+        return None
+    reason, used, value_type = refusal
+    _restore_value_type(key, value_type)
+    shown = (("on" if used else "off") if isinstance(used, bool) else _fmt_number(used)
+             if isinstance(used, (int, float)) else "its default")
+    # Send the value used back to the browser, unless a newer value came since: a refusal can happen in
+    # _compact_state (which deserializes what it clears), before the browser's values of this run.
+    if st.session_state.get(key, used) == used:
+        st.session_state[key] = used
+    return f"{literal(label)}: the value sent was refused ({reason}); using {shown}."
+
+
+def guarded(label: str, key: str, draw: Callable[[], Any], check: Callable[[Any], Any] | None = None) -> Any:
+    """A control that is not in the link (an answer, a code, a form's text) drawn with UrlState's guard: a value
+    no browser sends is refused with a warning instead of breaking the session (see the module docstring)."""
+    if (problem := take_refused(label, key)) is not None:
+        st.warning(problem, icon="⚠️")
+    try:
+        return draw()
+    finally:
+        _guard(key, check, st.session_state.setdefault(REFUSED, {}))
 
 
 def _guard(key: str, check: Callable[[Any], Any] | None, refused: dict) -> None:
