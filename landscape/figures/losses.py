@@ -63,7 +63,7 @@ def confidence_curve(c: Confidence, height: int = 400) -> go.Figure:
         fig.add_vline(x=c.best_p, line=dict(color=PALETTE[1], width=1, dash="dot"),
                       annotation_text=f"smallest at p = {c.best_p:.3g}", annotation_position="bottom left")
     fig.add_trace(go.Scatter(x=p, y=f32(c.squared_error),
-                             name="squared error of the probabilities (Brier), wrong mass spread evenly",
+                             name="squared error of the probabilities (Brier),<br>wrong mass spread evenly",
                              mode="lines", line=dict(color=PALETTE[2], width=2.5)))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), uirevision="confidence",
                       xaxis_title="probability the model gives the true class", yaxis_title="loss of one example",

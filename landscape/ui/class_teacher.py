@@ -22,7 +22,7 @@ from landscape.ui.page import literal
 from landscape.ui.state import guarded
 
 PAGE = "class"  # app.py's url_path, and the prefix of this page's widget keys
-COUNT_SECONDS = 2.0  # the teacher's live count
+COUNT_SECONDS = 1.0  # the teacher's live count: an answer shows within this and one run (< 2 s)
 TEACHING = "class_teaching"  # session state: (class id, secret) of the class this session started
 STARTED = "class_started"  # session state: the class was started on the run before (say where the secret is)
 NOTICE = "class_notice"  # session state: a message from a button's callback, shown on the next run
