@@ -39,6 +39,17 @@ and at the walkers.
   on a noisy curve, with noise, training-set size and an L2 penalty to play with; the best epoch
   for early stopping, and underfit / good fit / overfit read from the curves.
 
+For a class:
+
+- **Lessons**: ten lessons of a few steps each. Every step asks the class a question first, then
+  reveals the page's figure and an explanation quoting the numbers computed now. Presenter mode
+  (`?present=1`, or the sidebar switch) folds the controls away and enlarges type and figures for
+  the projector; the arrow keys step through a lesson. Any page's view can be added to your own lesson,
+  and every figure downloads as an offline HTML file with its numbers as CSV or NPZ.
+- **Live class**: start a class from a lesson; students join with a code or a QR code on their own
+  screens, follow your steps, answer, and see the reveal when you give it; you see how many
+  answered and what they said.
+
 Every control is kept in the address bar: copy the link to share exactly what you see.
 """
 )
@@ -50,3 +61,5 @@ st.page_link("views/distributions.py", label="Fit distributions, score overlaps"
 st.page_link("views/optimisers.py", label="Race the optimisers", icon=":material/directions_run:")
 st.page_link("views/neural_landscape.py", label="Slice a neural network's landscape", icon=":material/hub:")
 st.page_link("views/overfitting.py", label="Watch a model overfit", icon=":material/trending_down:")
+st.page_link("views/lessons.py", label="Teach a lesson", icon=":material/school:")
+st.page_link("views/classroom.py", label="Start or join a live class", icon=":material/groups:")
