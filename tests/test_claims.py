@@ -166,6 +166,7 @@ def test_a_quadratic_of_condition_1_is_round():
 
 def test_a_path_that_leaves_a_loss_without_minimum_is_not_told_to_lower_its_learning_rate():
     """"Try a smaller learning rate" only where a minimum exists: on the saddle every downhill path leaves."""
+    from landscape import race
     from landscape.ui import optimisers
 
     saddle = problems.ProblemSpec("benchmark", "saddle")
@@ -173,13 +174,13 @@ def test_a_path_that_leaves_a_loss_without_minimum_is_not_told_to_lower_its_lear
     for lr in (0.01, 0.1):
         path = optim.run(problems.benchmark("saddle"), "gd", start=(0.5, 0.5), lr=lr, steps=5000)
         assert path.diverged_at is not None  # however small the step, it leaves
-        text = optimisers.diverged_sentence("gradient descent", path, None)
+        text = race.diverged_sentence("gradient descent", path, None)
         assert "no lowest point" in text and "smaller learning rate only delays it" in text
         assert "Try a smaller learning rate" not in text
     path = optim.run(problems.benchmark("quadratic"), "gd", start=(1.0, 1.0), lr=1.0, steps=200)
     assert path.diverged_at is not None  # lr above 2 / lambda_max = 0.2 on a quadratic with a minimum
     assert optim.run(problems.benchmark("quadratic"), "gd", start=(1.0, 1.0), lr=0.1, steps=200).diverged_at is None
-    text = optimisers.diverged_sentence("gradient descent", path, 0.0)
+    text = race.diverged_sentence("gradient descent", path, 0.0)
     assert text.endswith("Try a smaller learning rate.") and f"at step {path.diverged_at}:" in text
 
 
@@ -187,9 +188,10 @@ def test_a_path_that_leaves_a_loss_without_minimum_is_not_told_to_lower_its_lear
 
 @pytest.mark.parametrize("steps, top", [((700, 7), (5.0, 2.0)), ((70, 35), (1.0, 3.0)), ((16, 16), (2.0, 2.0))])
 def test_the_sharpness_reading_names_the_sharper_minimum_and_says_far_fewer_steps_only_when_so(steps, top):
+    from landscape.neural import SharpnessView
     from landscape.ui import neural
 
-    view = neural.SharpnessView((), np.zeros(3), {}, 1.0, ("batch 16", "batch 300"), steps, (0.1, 0.2), top)
+    view = SharpnessView((), np.zeros(3), {}, 1.0, ("batch 16", "batch 300"), steps, (0.1, 0.2), top)
     text = " ".join(neural.sharpness_sentences(view))
     assert ("far fewer steps" in text) == (steps[1] * neural.FEWER <= steps[0])
     if top[0] != top[1]:

@@ -19,9 +19,8 @@ import numpy as np
 import pytest
 from apptest import ROOT, charts, ok, spec
 
-from landscape import budget, jobs, problems
+from landscape import budget, jobs, neural, problems, race
 from landscape.types import InputError
-from landscape.ui import neural, optimisers
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the worker cannot import tests/: send our functions
 
@@ -98,29 +97,29 @@ def both(fn, *args):
 
 def test_training_its_slices_curvature_sharpness_a_swarm_and_a_map_are_bit_identical(dask):
     s = settings()
-    (here, spent_here), (there, spent_there) = both(neural._train, s)
+    (here, spent_here), (there, spent_there) = both(neural.train, s)
     assert not differences(here, there) and spent_here == spent_there > 0
     assert there.path.shape[0] > 10 and not here.cancelled
 
-    run = jobs.Result(neural._train, s, local=lambda: here)  # on the cluster: the kept training job
-    (plane_here, _), (plane_there, _) = both(neural._random_plane, run, 21, 1.0, "filter", 3)
+    run = jobs.Result(neural.train, s, local=lambda: here)  # on the cluster: the kept training job
+    (plane_here, _), (plane_there, _) = both(neural.random_plane, run, 21, 1.0, "filter", 3)
     assert not differences(plane_here, plane_there) and plane_here.value.train.z.shape == (21, 21)
-    (curv_here, _), (curv_there, _) = both(neural._curvature, run)
+    (curv_here, _), (curv_there, _) = both(neural.curvature_view, run)
     assert not differences(curv_here, curv_there)
-    (pca_here, _), (pca_there, _) = both(neural._pca_plane, run, 11)
+    (pca_here, _), (pca_there, _) = both(neural.pca_plane, run, 11)
     assert not differences(pca_here, pca_there)
     assert len(jobs.queue().kept) == 1  # one training on the cluster, used by the three views
-    (sharp_here, _), (sharp_there, _) = both(neural._sharpness, s)
+    (sharp_here, _), (sharp_there, _) = both(neural.sharpness, s)
     assert not differences(sharp_here, sharp_there) and len(sharp_here.top) == 2
 
     himmelblau = problems.ProblemSpec("benchmark", "himmelblau")
     entries = json.dumps({"adam": {"lr": 0.1, "schedule": "constant"},
                           "momentum": {"lr": 0.01, "momentum": 0.9, "schedule": "constant"}})
-    (swarm_here, _), (swarm_there, _) = both(optimisers._swarm, himmelblau, None, entries, 60, 10, None)
+    (swarm_here, _), (swarm_there, _) = both(race.swarm_job, himmelblau, None, entries, 60, 10, None)
     assert not differences(swarm_here, swarm_there) and len(swarm_here.panels) == 2
 
     line = problems.ProblemSpec("regression", "line", {"n": 50}, "mse")
-    (map_here, _), (map_there, _) = both(optimisers._lr_map, line, None, (0.5, -0.5), 80)
+    (map_here, _), (map_there, _) = both(race.map_job, line, None, (0.5, -0.5), 80)
     assert not differences(map_here, map_there) and np.isfinite(map_here.final).any()
 
 
@@ -133,35 +132,35 @@ def test_refusals_read_the_same_and_an_over_budget_training_never_reaches_the_cl
                 m.delenv(jobs.ENV)
             with budget.limits(budget.SERVER), pytest.raises(InputError) as err:
                 began = time.perf_counter()
-                jobs.run(neural._train, big, precheck=True)
+                jobs.run(neural.train, big, precheck=True)
         messages.append(str(err.value))
     assert messages[0] == messages[1] and "this training run is too large" in messages[0]
     assert time.perf_counter() - began < 1.0 and not jobs.queue().jobs  # refused here, at once
 
     # the worker's own refusal (no precheck): a slice too fine for the budget, with what the request spent before
     s = settings()
-    trained = neural._train(s)
-    run = jobs.Result(neural._train, s, local=lambda: trained)  # the page's store: not charged again, as there
+    trained = neural.train(s)
+    run = jobs.Result(neural.train, s, local=lambda: trained)  # the page's store: not charged again, as there
     for remote in (False, True):
         with pytest.MonkeyPatch.context() as m:
             if not remote:
                 m.delenv(jobs.ENV)
             with budget.limits(budget.SERVER), pytest.raises(InputError) as err:
                 budget.charge(budget.Cost(3.99), "earlier work", "")
-                jobs.run(neural._random_plane, run, 201, 1.0, "filter", 0)
+                jobs.run(neural.random_plane, run, 201, 1.0, "filter", 0)
         messages.append(str(err.value))
     assert messages[2] == messages[3] and "and this request has already used" in messages[2]
 
 
 def test_the_key_is_the_same_in_every_process(dask):
     state = budget.Spent(budget.Budget(4.0, 1 << 28, 10_000), 0.0, True)
-    key = jobs.job_key(neural._train, (settings(),), {}, state)
+    key = jobs.job_key(neural.train, (settings(),), {}, state)
     c = jobs.client()
-    assert c.submit(jobs.job_key, neural._train, (settings(),), {}, state, pure=False).result() == key
-    assert key != jobs.job_key(neural._train, (settings(seed=1),), {}, state)
-    assert key != jobs.job_key(neural._train, (settings(),), {}, budget.Spent(budget.Budget(4.0, 1 << 28, 10_000), 1.0, True))
+    assert c.submit(jobs.job_key, neural.train, (settings(),), {}, state, pure=False).result() == key
+    assert key != jobs.job_key(neural.train, (settings(seed=1),), {}, state)
+    assert key != jobs.job_key(neural.train, (settings(),), {}, budget.Spent(budget.Budget(4.0, 1 << 28, 10_000), 1.0, True))
     with pytest.raises(TypeError):  # not a plain value: no key rather than a random one
-        jobs.job_key(neural._train, (object(),), {}, state)
+        jobs.job_key(neural.train, (object(),), {}, state)
 
 
 # ---- computed once ----------------------------------------------------------------------------------------------
@@ -285,12 +284,12 @@ def test_an_unreachable_scheduler_gets_a_message(monkeypatch):
     monkeypatch.setattr(jobs, "CONNECT_TIMEOUT", 1.0)
     began = time.monotonic()
     with pytest.raises(jobs.Unreachable) as err:
-        jobs.run(neural._train, settings())
+        jobs.run(neural.train, settings())
     assert time.monotonic() - began < 5.0
     assert f"tcp://127.0.0.1:{port}" in str(err.value) and "try again in a minute" in str(err.value)
     began = time.monotonic()
     with pytest.raises(jobs.Unreachable):  # remembered for a while: no second wait
-        jobs.run(neural._train, settings())
+        jobs.run(neural.train, settings())
     assert time.monotonic() - began < 0.1
     at = _page("views/neural_landscape.py", n="200", widths="8", epochs="30", check=False)
     assert not at.exception and "compute workers do not answer" in at.error[0].value  # the page says so
@@ -322,11 +321,11 @@ def _page(page: str, check: bool = True, **query):
 
 @pytest.mark.parametrize("page, query, count, names", [
     ("views/neural_landscape.py", dict(n="200", widths="8", epochs="30", seed="7", res="21"), 3,
-     {"_train", "_random_plane"}),
+     {"train", "random_plane"}),
     ("views/overfitting.py", dict(epochs="100", seed="4"), 4, {"_train_network"}),
     ("views/optimisers.py", {**dict(fn="himmelblau", swarm="1", swarm_n="10", map="1", opt="adam,momentum"),
                              "3d": "1"}, 5,  # the 3D surface switched on: every figure
-     {"_swarm", "_lr_map"}),
+     {"swarm_job", "map_job"}),
 ])
 def test_the_pages_compute_on_the_cluster_and_draw_the_same_numbers(cluster, monkeypatch, page, query, count, names):
     monkeypatch.delenv(jobs.ENV, raising=False)
@@ -344,5 +343,5 @@ def test_the_pages_compute_on_the_cluster_and_draw_the_same_numbers(cluster, mon
     assert len(charts(there)) == len(charts(here)) == count
     for i in range(count):  # the figures as the browser receives them
         assert spec(there, i) == spec(here, i), i
-    assert len(jobs.queue().kept) == ("_train" in names)  # the network kept on the cluster for its slice
+    assert len(jobs.queue().kept) == ("train" in names)  # the network kept on the cluster for its slice
     jobs._queue = None

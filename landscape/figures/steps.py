@@ -128,13 +128,6 @@ def _slices(inputs: dict, memo: Memo) -> go.Figure:
 
 # ---- optimisers ------------------------------------------------------------------------------------------
 
-def race_markers(step) -> tuple[Marker, ...]:
-    """The minima and the start, as the Optimisers page marks them."""
-    label = "true minimum"
-    minima = tuple(Marker(x, y, loss_at(step.objective, (x, y)), label, "x") for x, y in step.minima)
-    return minima + (Marker(*step.start, loss_at(step.objective, step.start), "start", "circle"),)
-
-
 def labelled(step) -> dict:
     return {step.labels[name]: path for name, path in step.paths.items()}
 
@@ -142,13 +135,13 @@ def labelled(step) -> dict:
 def _race(inputs: dict, memo: Memo) -> go.Figure:
     step = memo.get("race", inputs)
     speed = {"slow": 150, "normal": 60, "fast": 20}[inputs["speed"]]
-    return trajectories.animated_contour(step.surface, labelled(step), step.log, race_markers(step), speed,
+    return trajectories.animated_contour(step.surface, labelled(step), step.log, step.markers, speed,
                                          clickable=False)
 
 
 def _paths(inputs: dict, memo: Memo) -> go.Figure:
     step = memo.get("race", inputs)
-    return trajectories.paths_3d(step.surface, labelled(step), step.log, race_markers(step))
+    return trajectories.paths_3d(step.surface, labelled(step), step.log, step.markers)
 
 
 def _loss_curves(inputs: dict, memo: Memo) -> go.Figure:

@@ -1,8 +1,8 @@
 """What each page computes for one view, from the page's parsed link (``links.parse(...).inputs``).
 
-The same compute functions the pages call (``grid.evaluate``, ``outliers.fitted``, ``optim.race``,
+The same compute functions the pages call (``grid.evaluate``, ``outliers.fitted``, ``race.race_view``,
 ``classify.binary_view``, ``divergence.fit_view``, ``curves.gallery``, ``capacity.sweep_degrees``,
-``nn.train``, ``curvature.compare_sharpness``, ...) with the same arguments as the page's glue in
+``neural.train``, ``neural.sharp_and_flat``, ...) with the same arguments as the page's glue in
 ``landscape/ui`` passes them, without streamlit.  A lesson's quotes (``quotes``) and its figures
 (``landscape.figures.steps``) both read these results, so a number quoted beside a figure is the
 number the figure was drawn from.
@@ -20,14 +20,12 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from landscape import (capacity, classify, curvature, curves, divergence, grid, influence, losses, minimum, nn, optim,
-                       outliers, problems, slices)
-from landscape.surface import loss_at, true_minima
+from landscape import (capacity, classify, curvature, curves, divergence, grid, influence, losses, minimum, neural,
+                       nn, outliers, problems, race, slices)
+from landscape.surface import true_minima
 from landscape.types import DTYPE, InputError, Marker, Objective, Surface, Trajectory
 
 MEMO_ENTRIES = 32
-RACE_RESOLUTION = 101  # landscape.ui.optimisers.RESOLUTION
-SMALL_BATCH, EIGENVALUES, PROBES, SHARPNESS_PROBES = 16, 3, 64, 32  # landscape.ui.neural
 
 
 class Memo:
@@ -142,11 +140,14 @@ def _overlap(inputs: dict, memo: Memo) -> divergence.OverlapView:
 
 @dataclass(frozen=True)
 class RaceStep:
+    """The page's race (``race.race_view``) by optimiser name, with the objective, start and tolerance."""
+
     objective: Objective
     surface: Surface
     paths: dict[str, Trajectory]  # optimiser name -> path, in the chosen order
     labels: dict[str, str]  # optimiser name -> its label on the page
     minima: tuple[tuple[float, float], ...]
+    markers: tuple[Marker, ...]  # the minima and the start, as the page marks them
     floor: float | None  # f*: the lowest known loss (None: unbounded below)
     start: tuple[float, float]
     tol: float
@@ -154,116 +155,47 @@ class RaceStep:
 
     def reached(self, name: str) -> int | None:
         """The first step with loss <= f* + tol (the leaderboard's "steps to tol")."""
-        if self.floor is None:
-            return None
-        hits = np.nonzero(self.paths[name].losses - self.floor <= self.tol)[0]
-        return int(hits[0]) if len(hits) else None
+        return race.reached(self.paths[name], self.floor, self.tol)
 
     def leaderboard(self) -> list[dict[str, object]]:
-        """Ranked as the page ranks: not diverged first, then steps to tol, then final loss."""
-        rows = sorted(((p.diverged_at is not None, self.reached(n) is None, self.reached(n) or 0,
-                        float(p.losses[-1]), n) for n, p in self.paths.items()), key=lambda r: r[:4])
-        return [{"rank": i, "optimiser": self.labels[n], "final loss": float(self.paths[n].losses[-1]),
-                 "steps to tol": self.reached(n), "diverged at": self.paths[n].diverged_at}
-                for i, (*_, n) in enumerate(rows, start=1)]
-
-
-def _reference(obj: Objective) -> tuple[tuple[float, float], ...]:
-    minima = true_minima(obj)
-    if minima:
-        return minima
-    try:
-        return (tuple(float(v) for v in optim.minimize(obj)),)
-    except InputError:
-        return ()
+        """Ranked as the page ranks (``race.ranked``), with numbers instead of the page's text."""
+        return [{"rank": i, "optimiser": self.labels[n], "final loss": float(p.losses[-1]), "steps to tol": step,
+                 "diverged at": p.diverged_at}
+                for i, (n, p, step) in enumerate(race.ranked(self.paths, self.floor, self.tol), start=1)]
 
 
 def _race(inputs: dict, memo: Memo) -> RaceStep:
     obj = problems.from_spec(inputs["spec"])
-    if not inputs["entries"]:
-        raise InputError("choose at least one optimiser")
-    paths = optim.race(obj, inputs["entries"], start=inputs["start"], steps=inputs["steps"])
-    minima = _reference(obj)
-    finite = [float(p.losses[np.isfinite(p.losses)].min()) for p in paths.values() if np.isfinite(p.losses).any()]
-    floor = min([loss_at(obj, m) for m in minima] + finite) if minima else None
-    surf = grid.evaluate(obj, None, None, RACE_RESOLUTION)
-    labels = {name: optim.spec(name).label for name in paths}
-    return RaceStep(obj, surf, paths, labels, minima, floor, tuple(inputs["start"]), float(inputs["tol"]),
-                    obj.log_scale)
+    v = race.race_view(obj, inputs["entries"], inputs["start"], inputs["steps"], inputs["tol"])
+    return RaceStep(obj, v.surface, v.by_name(), dict(zip(v.names, v.paths)), v.minima, v.markers, v.floor,
+                    tuple(inputs["start"]), float(inputs["tol"]), v.log_scale)
 
 
-@dataclass(frozen=True)
-class MapStep:
-    lrs: np.ndarray
-    momenta: np.ndarray
-    final: np.ndarray  # (M, L), inf where training diverged
-    limit: np.ndarray | None  # (M,) the stability limit of each momentum, for quadratics
-
-
-def _lr_map(inputs: dict, memo: Memo) -> MapStep:
-    obj = problems.from_spec(inputs["spec"])
-    final = optim.lr_momentum_map(obj, start=inputs["start"], steps=inputs["steps"])
-    limits = [optim.stability_limit(obj, m) for m in optim.MOMENTUM_GRID]
-    return MapStep(np.array(optim.LR_GRID), np.array(optim.MOMENTUM_GRID), final,
-                   None if limits[0] is None else np.array(limits))
+def _lr_map(inputs: dict, memo: Memo) -> race.MapView:
+    return race.map_view(problems.from_spec(inputs["spec"]), inputs["start"], inputs["steps"])
 
 
 # ---- neural landscape -------------------------------------------------------------------------------------
 
-def _split(s: dict) -> nn.Split:
-    return nn.split(s["data"], s["n"], s["noise"], seed=s["seed"])
-
-
-def _train_kwargs(s: dict) -> dict:
-    return dict(widths=nn.parse_widths(s["widths"]), activation=s["activation"], optimizer=s["optimizer"],
-                lr=s["lr"], weight_decay=s["wd"], epochs=s["epochs"], seed=s["seed"])
-
-
 def _run(inputs: dict, memo: Memo) -> nn.Run:
-    s = inputs["settings"]
-    return nn.train(_split(s), batch_size=s["batch"], **_train_kwargs(s))
+    return neural.train(inputs["settings"])
 
 
 def _plane(inputs: dict, memo: Memo) -> slices.Plane:
-    run = memo.get("run", inputs)
-    span = inputs["span"]
-    dirs = slices.random_directions(run.spec, run.theta, seed=inputs["dseed"], norm=inputs["norm"])
-    return slices.plane(run, dirs, (-span, span), (-span, span), inputs["res"], labels=("direction 1", "direction 2"))
+    return neural.random_plane(memo.get("run", inputs), inputs["res"], inputs["span"], inputs["norm"],
+                               inputs["dseed"]).value
 
 
-@dataclass(frozen=True)
-class PcaStep:
-    plane: slices.Plane
-    coords: np.ndarray
-    path_loss: dict[str, np.ndarray]
-    explained: np.ndarray
-
-
-def _pca(inputs: dict, memo: Memo) -> PcaStep:
-    run = memo.get("run", inputs)
-    p = slices.pca(run, k=2)
-    x_range, y_range = p.view()
-    plane = slices.plane(run, p.directions, x_range, y_range, inputs["res"],
-                         labels=(f"PC 1 ({p.explained[0]:.0%} of the path)", f"PC 2 ({p.explained[1]:.0%})"))
-    on_plane = {part: slices.losses_at(run.spec, run.data, part, run.theta, p.directions, p.coords)
-                for part in ("train", "val")}
-    return PcaStep(plane, p.coords, on_plane, p.explained)
+def _pca(inputs: dict, memo: Memo) -> neural.PcaView:
+    return neural.pca_plane(memo.get("run", inputs), inputs["res"]).value
 
 
 def _interpolation(inputs: dict, memo: Memo) -> slices.Interpolation:
-    run = memo.get("run", inputs)
-    return slices.interpolate(run, run.theta0, run.theta)
+    return neural.interpolation(memo.get("run", inputs)).value
 
 
-@dataclass(frozen=True)
-class CurvatureStep:
-    eigenvalues: np.ndarray
-    trace: curvature.Trace
-
-
-def _curvature(inputs: dict, memo: Memo) -> CurvatureStep:
-    run = memo.get("run", inputs)
-    return CurvatureStep(curvature.top_eigenvalues(run, k=EIGENVALUES).values, curvature.trace(run, probes=PROBES))
+def _curvature(inputs: dict, memo: Memo) -> neural.CurvatureView:
+    return neural.curvature_view(memo.get("run", inputs)).value
 
 
 @dataclass(frozen=True)
@@ -274,17 +206,8 @@ class SharpnessStep:
 
 
 def _sharpness(inputs: dict, memo: Memo) -> SharpnessStep:
-    s = inputs["settings"]
-    split = _split(s)
-    found = curvature.compare_sharpness(split, small_batch=min(SMALL_BATCH, len(split.X_train)),
-                                        probes=SHARPNESS_PROBES, **_train_kwargs(s))
-    alphas = np.linspace(-1.0, 1.0, 81)
-    rises = {}
-    for item in found:
-        r = item.run
-        along = slices.losses_at(r.spec, r.data, "train", r.theta, item.top_vector[None], alphas[:, None])
-        rises[f"batch {item.batch_size}"] = along - along[len(alphas) // 2]
-    return SharpnessStep(tuple(found), alphas, rises)
+    found = neural.sharp_and_flat(inputs["settings"])
+    return SharpnessStep(found, neural.ALPHAS, neural.rises(found))
 
 
 # ---- overfitting -------------------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 
 from landscape import curves, divergence, losses, optim, problems
-from landscape.lessons.compute import Memo, cross_entropy_at, loss_at
+from landscape.lessons.compute import Memo, cross_entropy_at
+from landscape.surface import loss_at
 from landscape.types import InputError
 
 NAN = float("nan")

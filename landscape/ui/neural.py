@@ -1,36 +1,26 @@
-"""The Neural landscape page's controls and compute: a training form, runs under a progress bar,
-cached slices and curvature.  Plain values in (the settings as JSON text), plain values out.
+"""The Neural landscape page's controls, cached compute and words: a training form, runs under a progress
+bar, cached slices and curvature.  Plain values in (the settings as JSON text), plain values out.
 
-What a person types reaches ``landscape.nn`` unchanged; it checks every value and raises
-InputError with the message the page shows.
-
-The heavy work (training, the sharpness comparison, planes and curvature) goes through ``jobs.run``:
-in this process by default, on the class server's Dask workers when ``LANDSCAPE_DASK`` is set.  Its
-functions here (``_train``, ``_sharpness``, ``_random_plane``, ...) take plain values only, or the
-trained run as a ``jobs.Result`` (from the store here, kept on the workers there), and call nothing
-of Streamlit's.
+The compute is ``landscape.neural`` (training from the settings, the planes, the interpolation, curvature
+and the sharpness comparison); here each is cached or run under a progress bar.  The heavy work goes
+through ``jobs.run``: in this process by default, on the class server's Dask workers when
+``LANDSCAPE_DASK`` is set, where the slices take the trained run as a ``jobs.Result`` (from the store
+here, kept on the workers there).
 """
 from __future__ import annotations
 
 import json
-import time
-from dataclasses import dataclass
 
-import numpy as np
 import streamlit as st
 
-from landscape import curvature, data, jobs, nn, slices
-from landscape.checks import check_float
+from landscape import data, jobs, neural, nn
+from landscape.neural import DATASETS, SMALL_BATCH, SharpnessView, Timed  # noqa: F401  (SMALL_BATCH: the page says it)
 from landscape.ui import progress
 from landscape.ui.compute import CACHE
 from landscape.ui.page import warm_up
 from landscape.ui.state import UrlState
 
-DATASETS = ("moons", "circles", "spirals", "sine")
 DEFAULT_NOISE = 0.15
-SMALL_BATCH = 16  # the small-batch side of the sharpness comparison; the large side is the whole training set
-EIGENVALUES, PROBES, SHARPNESS_PROBES = 3, 64, 32
-EIGEN_SPAN = 1.0  # the curvature slices run along the top eigenvector for |alpha| <= this
 PARTS = {"train": "training", "val": "validation"}  # which data a surface is measured on
 VIEWS = {  # name -> label; the page holds one function per view
     "plane": "Random plane",
@@ -67,30 +57,15 @@ def training_form(url: UrlState) -> str:
 
 # ---- training ------------------------------------------------------------------------------------------
 
-def _split(s: dict) -> nn.Split:
-    return nn.split(s["data"], s["n"], s["noise"], seed=s["seed"])
-
-
-def _train_kwargs(s: dict) -> dict:
-    return dict(widths=nn.parse_widths(s["widths"]), activation=s["activation"], optimizer=s["optimizer"],
-                lr=s["lr"], weight_decay=s["wd"], epochs=s["epochs"], seed=s["seed"])
-
-
-def _train(settings_json: str, on_progress=None) -> nn.Run:
-    """The job: the run the settings describe."""
-    s = json.loads(settings_json)
-    return nn.train(_split(s), batch_size=s["batch"], on_progress=on_progress, **_train_kwargs(s))
-
-
 def _train_here(settings_json: str, on_progress=None) -> nn.Run:
     warm_up().join()  # the first torch.optim step of a process imports torch._dynamo: not the run's time
-    return _train(settings_json, on_progress)
+    return neural.train(settings_json, on_progress)
 
 
 def train(settings_json: str) -> nn.Run | None:
     """The run the settings describe, trained under a progress bar with a Stop button; None if stopped."""
     return progress.cached("nn_run:" + settings_json, lambda report: _train_here(settings_json, report), "Training",
-                           job=lambda on_wait: jobs.run(_train, settings_json, keep=True, precheck=True,
+                           job=lambda on_wait: jobs.run(neural.train, settings_json, keep=True, precheck=True,
                                                         on_wait=on_wait))
 
 
@@ -99,14 +74,14 @@ def trained(settings_json: str) -> nn.Run:
     key = "nn_run:" + settings_json
     run = progress.store().get(key)
     if run is None:
-        run = jobs.run(_train, settings_json, keep=True) if jobs.remote() else _train_here(settings_json)
+        run = jobs.run(neural.train, settings_json, keep=True) if jobs.remote() else _train_here(settings_json)
         progress.store().put(key, run)
     return run
 
 
 def the_run(settings_json: str) -> jobs.Result:
     """The trained run as a job's argument: from the store here, the kept training job on the class server."""
-    return jobs.Result(_train, settings_json, local=lambda: trained(settings_json))
+    return jobs.Result(neural.train, settings_json, local=lambda: trained(settings_json))
 
 
 def _view(name: str, what: str, cached, fn, settings_json: str, *args):
@@ -145,137 +120,43 @@ def summary(run: nn.Run) -> dict[str, str]:
             "parameters": f"{run.spec.size:,}", "steps": f"{int(run.steps[-1]):,}"}
 
 
-# ---- slices ----------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Timed:
-    """A compute result and the seconds it took."""
-
-    value: object
-    seconds: float
-
-
-def _timed(fn, *args, **kwargs) -> Timed:
-    start = time.perf_counter()
-    value = fn(*args, **kwargs)
-    return Timed(value, time.perf_counter() - start)
-
+# ---- slices and curvature ---------------------------------------------------------------------------------
 
 @st.cache_data(**CACHE)
 def interpolation(settings_json: str) -> Timed:
-    """``slices.Interpolation`` from the initial to the trained weights, alpha in [-0.5, 1.5]."""
-    run = trained(settings_json)
-    return _timed(slices.interpolate, run, run.theta0, run.theta)
+    """``neural.interpolation`` of the trained run."""
+    return neural.interpolation(trained(settings_json))
 
 
 def random_plane(settings_json: str, resolution: int, span: float, norm: str, seed: int) -> Timed:
-    """``slices.Plane`` on ``[-span, span]^2`` of two random directions normalised by ``norm``."""
-    return _view("nn_plane", "Computing the slice", _random_plane_here, _random_plane, settings_json, resolution, span,
-                 norm, seed)
+    """``neural.random_plane``: ``slices.Plane`` on ``[-span, span]^2`` of two random directions."""
+    return _view("nn_plane", "Computing the slice", _random_plane_here, neural.random_plane, settings_json,
+                 resolution, span, norm, seed)
 
 
 @st.cache_data(**CACHE)
 def _random_plane_here(settings_json: str, resolution: int, span: float, norm: str, seed: int) -> Timed:
-    return _random_plane(trained(settings_json), resolution, span, norm, seed)
-
-
-def _random_plane(run: nn.Run, resolution: int, span: float, norm: str, seed: int) -> Timed:
-    span = check_float(span, "plane half-width", 0.01, slices.MAX_COORDINATE)
-    start = time.perf_counter()
-    dirs = slices.random_directions(run.spec, run.theta, seed=seed, norm=norm)
-    plane = slices.plane(run, dirs, (-span, span), (-span, span), resolution, labels=("direction 1", "direction 2"))
-    return Timed(plane, time.perf_counter() - start)
-
-
-@dataclass(frozen=True)
-class PcaView:
-    plane: slices.Plane
-    coords: np.ndarray  # (R, 2) the recorded path in the plane's coordinates
-    path_loss: dict[str, np.ndarray]  # part -> (R,) losses at the projected path points
-    explained: np.ndarray  # (2,) share of the path's variance along each direction
+    return neural.random_plane(trained(settings_json), resolution, span, norm, seed)
 
 
 def pca_plane(settings_json: str, resolution: int) -> Timed:
-    """The plane of the path's top two principal directions, around the trained weights, with the path on it."""
-    return _view("nn_pca", "Computing the slice", _pca_plane_here, _pca_plane, settings_json, resolution)
+    """``neural.pca_plane``: the plane of the path's top two principal directions, with the path on it."""
+    return _view("nn_pca", "Computing the slice", _pca_plane_here, neural.pca_plane, settings_json, resolution)
 
 
 @st.cache_data(**CACHE)
 def _pca_plane_here(settings_json: str, resolution: int) -> Timed:
-    return _pca_plane(trained(settings_json), resolution)
-
-
-def _pca_plane(run: nn.Run, resolution: int) -> Timed:
-    start = time.perf_counter()
-    p = slices.pca(run, k=2)
-    x_range, y_range = p.view()
-    plane = slices.plane(run, p.directions, x_range, y_range, resolution,
-                     labels=(f"PC 1 ({p.explained[0]:.0%} of the path)", f"PC 2 ({p.explained[1]:.0%})"))
-    on_plane = {part: slices.losses_at(run.spec, run.data, part, run.theta, p.directions, p.coords)
-                for part in ("train", "val")}
-    return Timed(PcaView(plane, p.coords, on_plane, p.explained), time.perf_counter() - start)
-
-
-# ---- curvature --------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class CurvatureView:
-    eigenvalues: np.ndarray  # (k,) largest first
-    residuals: np.ndarray  # (k,)
-    trace: curvature.Trace
+    return neural.pca_plane(trained(settings_json), resolution)
 
 
 def curvature_view(settings_json: str) -> Timed:
-    """Top Hessian eigenvalues (Lanczos) and the trace (Hutchinson) of the training loss at the trained weights."""
-    return _view("nn_curvature", "Computing the curvature", _curvature_here, _curvature, settings_json)
+    """``neural.curvature_view``: top Hessian eigenvalues and the trace at the trained weights."""
+    return _view("nn_curvature", "Computing the curvature", _curvature_here, neural.curvature_view, settings_json)
 
 
 @st.cache_data(**CACHE)
 def _curvature_here(settings_json: str) -> Timed:
-    return _curvature(trained(settings_json))
-
-
-def _curvature(run: nn.Run) -> Timed:
-    start = time.perf_counter()
-    eig = curvature.top_eigenvalues(run, k=EIGENVALUES)
-    tr = curvature.trace(run, probes=PROBES)
-    return Timed(CurvatureView(eig.values, eig.residuals, tr), time.perf_counter() - start)
-
-
-@dataclass(frozen=True)
-class SharpnessView:
-    rows: tuple[dict[str, str], ...]  # one read-out row per minimum
-    alphas: np.ndarray  # (A,)
-    slices: dict[str, np.ndarray]  # label -> (A,) training loss along that minimum's top eigenvector
-    seconds: float
-    labels: tuple[str, ...] = ()  # one per minimum, small batch first
-    steps: tuple[int, ...] = ()
-    train_loss: tuple[float, ...] = ()
-    top: tuple[float, ...] = ()  # lambda_1 of each minimum
-
-
-def _sharpness(settings_json: str, on_progress=None) -> SharpnessView:
-    """The job: both networks trained and measured."""
-    s = json.loads(settings_json)
-    start = time.perf_counter()
-    split = _split(s)
-    found = curvature.compare_sharpness(split, small_batch=min(SMALL_BATCH, len(split.X_train)),
-                                        probes=SHARPNESS_PROBES, on_progress=on_progress, **_train_kwargs(s))
-    alphas = np.linspace(-EIGEN_SPAN, EIGEN_SPAN, 81)
-    rows, rises, numbers = [], {}, []
-    for item in found:
-        r = item.run
-        label = f"batch {item.batch_size}"
-        along = slices.losses_at(r.spec, r.data, "train", r.theta, item.top_vector[None], alphas[:, None])  # (A,)
-        rises[label] = along - along[len(alphas) // 2]  # the rise above the minimum (alphas[A // 2] = 0)
-        rows.append({"minimum": label, "steps": f"{int(r.steps[-1]):,}", "training loss": f"{r.train_loss[-1]:.4g}",
-                     "validation loss": f"{r.val_loss[-1]:.4g}",
-                     f"validation {r.metric_name}": f"{r.val_metric[-1]:.3g}",
-                     "top eigenvalue λ₁": f"{item.top_eigenvalue:.4g}",
-                     "trace of H": f"{item.trace.estimate:.4g} ± {item.trace.std_error:.2g}"})
-        numbers.append((label, int(r.steps[-1]), float(r.train_loss[-1]), float(item.top_eigenvalue)))
-    labels, steps, train_loss, top = (tuple(column) for column in zip(*numbers))
-    return SharpnessView(tuple(rows), alphas, rises, time.perf_counter() - start, labels, steps, train_loss, top)
+    return neural.curvature_view(trained(settings_json))
 
 
 FEWER = 4  # "far fewer steps": at most a quarter as many
@@ -306,7 +187,7 @@ def sharpness(settings_json: str) -> SharpnessView | None:
     """Small- vs large-batch minima of the same network, under a progress bar; None if stopped."""
     def here(report):
         warm_up().join()
-        return _sharpness(settings_json, report)
+        return neural.sharpness(settings_json, report)
 
     return progress.cached("nn_sharpness:" + settings_json, here, "Training a small-batch and a large-batch network",
-                           job=lambda on_wait: jobs.run(_sharpness, settings_json, precheck=True, on_wait=on_wait))
+                           job=lambda on_wait: jobs.run(neural.sharpness, settings_json, precheck=True, on_wait=on_wait))
