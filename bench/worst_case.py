@@ -57,7 +57,8 @@ from appserver import Server  # noqa: E402
 from common import best_time, emit, table  # noqa: E402
 from protocol import Session, raw_state  # noqa: E402
 
-from landscape import budget, capacity, curvature, data, grid, influence, losses, nn, optim, problems  # noqa: E402
+from landscape import budget, capacity, curvature, data, descent, grid, influence, losses, nn, optim  # noqa: E402
+from landscape import problems  # noqa: E402
 from landscape.types import InputError  # noqa: E402
 
 try:  # the slices moved out of landscape.nn
@@ -461,8 +462,8 @@ def optimisers(formula: str) -> Scenario:
         out = {"surface 101": grid.cost(obj, 101), "exact fit": estimate(optim.minimize, obj),
                "race": estimate(optim.race, obj, {name: {} for name in names}, start=start, steps=steps),
                "map": estimate(optim.lr_momentum_map, obj, start=start, steps=steps)}
-        # optim.swarm first evaluates every start; its charge is run_many's check of 1600 starts
-        swarm = estimate(optim._check_size, obj, steps, [(40 * 40, 1)])
+        # optim.swarm first evaluates every start; its charge is run_many's check of 1600 starts (descent.check_size)
+        swarm = estimate(descent.check_size, obj, steps, [(40 * 40, 1)])
         for name in elementwise:
             out[f"swarm {name}"] = swarm
         return out
