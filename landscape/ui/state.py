@@ -4,6 +4,12 @@ string and writes its current value back, so a copied link reopens the same view
 A hand-edited URL is validated like any other input: a bad value is replaced by the
 default and the page says so.
 
+Why not Streamlit 1.67's own ``bind="query-params"`` (tried in AppTest, 2026-11-26): a refused value
+(``lr=999`` on a 0-1 slider, ``lr=abc``, ``loss=cauchy``) silently becomes the default and leaves the
+URL, with nothing the page can read to say so; ``n=2.5`` in a whole-number box becomes 2 without a word;
+``n=inf`` in a whole-number box raises OverflowError inside ``st.number_input`` on every run of the
+session.  And the widget key is the parameter's name, so page-prefixed keys would change every link.
+
 So is a widget value that no browser sends (a websocket client can send anything).
 
 Upstream bug, Streamlit 1.67: a value of the wrong kind raises inside the widget's deserializer:
