@@ -24,7 +24,8 @@ it in short slices:
   the others wait in a first-come queue of at most ``LANDSCAPE_QUEUE`` jobs (default 16).  A full
   queue is refused at once (``Busy``); a waiting job's place and an estimate of the wait (the mean
   time of this process's last jobs) go to ``on_wait(Status)`` in every slice.  The place is in this
-  app process's queue: what other app processes have submitted waits in Dask's own queue.
+  app process's queue (``landscape.job_queue``): what other app processes have submitted waits in Dask's
+  own queue.
 - **Cancellation.**  Between slices the waiting thread calls ``budget.checkpoint()``: in the app that
   raises Streamlit's stop or rerun exception when the session pressed Stop, changed something or
   closed its tab.  The job then leaves the queue, and the last waiter of a task in this process
@@ -44,13 +45,13 @@ import logging
 import os
 import threading
 import time
-from collections import OrderedDict, deque
 from collections.abc import Callable
 from concurrent.futures import CancelledError
 from dataclasses import astuple, dataclass, replace
 from typing import Any
 
 from landscape import budget
+from landscape.job_queue import Busy, Job, Queue, Status  # noqa: F401  (jobs.Busy: what callers catch)
 from landscape.types import InputError
 
 ENV = "LANDSCAPE_DASK"  # the scheduler's address, e.g. tcp://127.0.0.1:8786; unset: compute in this process
@@ -60,13 +61,6 @@ CONNECT_TIMEOUT = 3.0  # seconds to reach the scheduler
 RETRY_AFTER = 10.0  # an unreachable scheduler is asked again after this many seconds
 SLICE = 0.1  # seconds between two checkpoints while waiting
 WORKER_CHECK = 0.05  # seconds between two looks, on a worker, at whether the task is still wanted
-KEEP = 8  # results kept on the cluster for later jobs (Result), per app process
-KEEP_SECONDS = 1800.0
-FIRST_GUESS = 1.0  # seconds a job takes, until this process has timed some
-
-
-class Busy(InputError):
-    """The queue of heavy jobs is full."""
 
 
 class Unreachable(InputError):
@@ -99,23 +93,6 @@ class Result:
 
     def value(self):
         return self.local() if self.local is not None else self.fn(*self.args)
-
-
-@dataclass(frozen=True)
-class Status:
-    """Where a job is, for the page: ``place`` in this process's queue (0: on the cluster), the number of
-    jobs waiting, an estimate of the seconds until it starts, and the seconds since it was asked for."""
-
-    place: int
-    waiting: int
-    estimate: float
-    elapsed: float
-
-    def text(self, what: str) -> str:
-        if self.place:
-            return (f"{what} waits for the class server: place {self.place} of {self.waiting} in the queue, "
-                    f"about {max(1, round(self.estimate))} s · {self.elapsed:.1f} s so far")
-        return f"{what} on the class server … {self.elapsed:.1f} s"
 
 
 # ---- keys ------------------------------------------------------------------------------------------------
@@ -309,125 +286,7 @@ def _threads(c) -> int:
     return q.threads
 
 
-# ---- admission ---------------------------------------------------------------------------------------------
-
-class _Job:
-    def __init__(self, key: str, ident: str, submit: Callable[[], Any], keep: bool):
-        self.key, self.ident, self.submit, self.keep = key, ident, submit, keep
-        self.waiters = 0
-        self.future = None
-        self.asked = time.monotonic()
-        self.started = 0.0
-        self.counted = False  # counted in Queue.running
-        self.retries = 0
-        self.error: BaseException | None = None  # raised by its submission
-
-
-class Queue:
-    """This process's heavy jobs: at most ``slots`` on the cluster at once (the cluster's worker threads),
-    at most ``limit`` waiting, first come first served; one job per key however many sessions wait for it.
-    Also the results kept for later jobs (``Result``)."""
-
-    def __init__(self, limit: int):
-        self.limit = limit
-        self.cond = threading.Condition()
-        self.jobs: dict[str, _Job] = {}
-        self.waiting: deque[_Job] = deque()
-        self.running = 0
-        self.mean = FIRST_GUESS
-        self.kept: OrderedDict[str, tuple[float, Any]] = OrderedDict()  # identity -> (time, future)
-        self.threads, self.threads_asked = 0, -1e9
-
-    def join(self, key: str, make: Callable[[], _Job], slots: int) -> _Job:
-        """Wait for the job of ``key``: the one already asked for, or a new one at the end of the queue;
-        ``Busy`` at once when it would have to wait behind ``limit`` others."""
-        with self.cond:
-            job = self.jobs.get(key)
-            if job is None:
-                self.admit(slots)
-                if self.running >= max(1, slots) and len(self.waiting) >= self.limit:
-                    n = len(self.waiting)
-                    raise Busy(f"the class server is busy: {n} {'job is' if n == 1 else 'jobs are'} waiting; "
-                               "try again in a minute")
-                job = self.jobs[key] = make()
-                self.waiting.append(job)
-            job.waiters += 1
-            return job
-
-    def admit(self, slots: int) -> None:
-        """Submit waiting jobs while fewer than ``slots`` are on the cluster (holding ``cond``)."""
-        while self.waiting and self.running < max(1, slots):
-            job = self.waiting.popleft()
-            try:
-                job.future = job.submit()
-            except Exception as err:  # noqa: BLE001 - for the job's own sessions to raise, not this one
-                job.error = err
-                self.cond.notify_all()
-                continue
-            job.started, job.counted = time.monotonic(), True
-            self.running += 1
-            job.future.add_done_callback(self._wake)
-
-    def _wake(self, _future) -> None:
-        with self.cond:
-            self.cond.notify_all()
-
-    def finished(self, job: _Job, timed: bool) -> None:
-        """``job``'s task ended (holding ``cond``): its slot goes to the next."""
-        if job.counted:
-            job.counted = False
-            self.running -= 1
-            if timed:
-                self.mean = 0.7 * self.mean + 0.3 * (time.monotonic() - job.started)
-            self.cond.notify_all()
-
-    def status(self, job: _Job, slots: int) -> Status:
-        elapsed = time.monotonic() - job.asked
-        if job.future is not None:
-            return Status(0, len(self.waiting), 0.0, elapsed)
-        place = self.waiting.index(job) + 1
-        ahead = self.running + place  # jobs that run before this one ends, this one included
-        return Status(place, len(self.waiting), self.mean * -(-ahead // max(1, slots)), elapsed)
-
-    def leave(self, job: _Job) -> None:
-        """One session stops waiting for ``job``; the last one takes it out, cancelling its task if unfinished."""
-        with self.cond:
-            job.waiters -= 1
-            if job.waiters > 0:
-                return
-            self.jobs.pop(job.key, None)
-            if job.future is None:
-                try:
-                    self.waiting.remove(job)
-                except ValueError:
-                    pass
-            else:
-                if not job.future.done():
-                    job.future.cancel(reason="nobody waits for it any more")
-                self.finished(job, timed=False)
-                if job.keep and job.future.status == "finished":
-                    self.keep(job.ident, job.future)
-            job.future = None
-            self.cond.notify_all()
-
-    def keep(self, ident: str, future) -> None:
-        self.kept[ident] = (time.monotonic(), future)
-        self.kept.move_to_end(ident)
-        while len(self.kept) > KEEP:
-            self.kept.popitem(last=False)
-
-    def kept_future(self, ident: str):
-        """A kept job's future, unless it failed, was lost or is too old."""
-        item = self.kept.get(ident)
-        if item is None:
-            return None
-        when, future = item
-        if future.status in ("error", "cancelled", "lost") or time.monotonic() - when > KEEP_SECONDS:
-            del self.kept[ident]
-            return None
-        self.kept.move_to_end(ident)
-        return future
-
+# ---- admission (``landscape.job_queue``) -------------------------------------------------------------------
 
 _queue: Queue | None = None
 _queue_lock = threading.Lock()
@@ -481,7 +340,7 @@ def run(fn: Callable, /, *args, on_wait: Callable[[Status], None] | None = None,
         return c.submit(_call, (fn, tuple(template), kwargs, state, key), *deps, key=key, pure=True,
                         retries=0)
 
-    job = q.join(key, lambda: _Job(key, identity(fn, args, kwargs), submit, keep), slots)
+    job = q.join(key, lambda: Job(key, identity(fn, args, kwargs), submit, keep), slots)
     try:
         while True:
             with q.cond:

@@ -1,0 +1,167 @@
+"""The admission queue of one app process's heavy jobs (``landscape.jobs`` runs them on Dask).
+
+At most as many jobs on the cluster at once as it has worker threads (``slots``); the others wait in
+a first-come queue of at most ``limit`` jobs, and a full queue is refused at once (``Busy``).  One job
+per task key however many sessions wait for it; the last session to leave a job takes it out, and
+cancels its task if it has not finished.  A waiting job's place and an estimate of its wait (the mean
+time of this process's last jobs) are its ``Status``.  The queue also keeps finished results that later
+jobs take as arguments (``jobs.Result``), at most KEEP of them for KEEP_SECONDS each.
+
+Plain threading; Dask appears only as the futures a job's ``submit`` returns.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from landscape.types import InputError
+
+KEEP = 8  # results kept on the cluster for later jobs (Result), per app process
+KEEP_SECONDS = 1800.0
+FIRST_GUESS = 1.0  # seconds a job takes, until this process has timed some
+
+
+class Busy(InputError):
+    """The queue of heavy jobs is full."""
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where a job is, for the page: ``place`` in this process's queue (0: on the cluster), the number of
+    jobs waiting, an estimate of the seconds until it starts, and the seconds since it was asked for."""
+
+    place: int
+    waiting: int
+    estimate: float
+    elapsed: float
+
+    def text(self, what: str) -> str:
+        if self.place:
+            return (f"{what} waits for the class server: place {self.place} of {self.waiting} in the queue, "
+                    f"about {max(1, round(self.estimate))} s · {self.elapsed:.1f} s so far")
+        return f"{what} on the class server … {self.elapsed:.1f} s"
+
+
+class Job:
+    """One computation asked for by one or more sessions of this process: its task's key, how to submit it,
+    and where it is (waiting, on the cluster with ``future``, or failed to submit with ``error``)."""
+
+    def __init__(self, key: str, ident: str, submit: Callable[[], Any], keep: bool):
+        self.key, self.ident, self.submit, self.keep = key, ident, submit, keep
+        self.waiters = 0
+        self.future = None
+        self.asked = time.monotonic()
+        self.started = 0.0
+        self.counted = False  # counted in Queue.running
+        self.retries = 0
+        self.error: BaseException | None = None  # raised by its submission
+
+
+class Queue:
+    """This process's heavy jobs: at most ``slots`` on the cluster at once (the cluster's worker threads),
+    at most ``limit`` waiting, first come first served; one job per key however many sessions wait for it.
+    Also the results kept for later jobs (``Result``)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.cond = threading.Condition()
+        self.jobs: dict[str, Job] = {}
+        self.waiting: deque[Job] = deque()
+        self.running = 0
+        self.mean = FIRST_GUESS
+        self.kept: OrderedDict[str, tuple[float, Any]] = OrderedDict()  # identity -> (time, future)
+        self.threads, self.threads_asked = 0, -1e9
+
+    def join(self, key: str, make: Callable[[], Job], slots: int) -> Job:
+        """Wait for the job of ``key``: the one already asked for, or a new one at the end of the queue;
+        ``Busy`` at once when it would have to wait behind ``limit`` others."""
+        with self.cond:
+            job = self.jobs.get(key)
+            if job is None:
+                self.admit(slots)
+                if self.running >= max(1, slots) and len(self.waiting) >= self.limit:
+                    n = len(self.waiting)
+                    raise Busy(f"the class server is busy: {n} {'job is' if n == 1 else 'jobs are'} waiting; "
+                               "try again in a minute")
+                job = self.jobs[key] = make()
+                self.waiting.append(job)
+            job.waiters += 1
+            return job
+
+    def admit(self, slots: int) -> None:
+        """Submit waiting jobs while fewer than ``slots`` are on the cluster (holding ``cond``)."""
+        while self.waiting and self.running < max(1, slots):
+            job = self.waiting.popleft()
+            try:
+                job.future = job.submit()
+            except Exception as err:  # noqa: BLE001 - for the job's own sessions to raise, not this one
+                job.error = err
+                self.cond.notify_all()
+                continue
+            job.started, job.counted = time.monotonic(), True
+            self.running += 1
+            job.future.add_done_callback(self._wake)
+
+    def _wake(self, _future) -> None:
+        with self.cond:
+            self.cond.notify_all()
+
+    def finished(self, job: Job, timed: bool) -> None:
+        """``job``'s task ended (holding ``cond``): its slot goes to the next."""
+        if job.counted:
+            job.counted = False
+            self.running -= 1
+            if timed:
+                self.mean = 0.7 * self.mean + 0.3 * (time.monotonic() - job.started)
+            self.cond.notify_all()
+
+    def status(self, job: Job, slots: int) -> Status:
+        elapsed = time.monotonic() - job.asked
+        if job.future is not None:
+            return Status(0, len(self.waiting), 0.0, elapsed)
+        place = self.waiting.index(job) + 1
+        ahead = self.running + place  # jobs that run before this one ends, this one included
+        return Status(place, len(self.waiting), self.mean * -(-ahead // max(1, slots)), elapsed)
+
+    def leave(self, job: Job) -> None:
+        """One session stops waiting for ``job``; the last one takes it out, cancelling its task if unfinished."""
+        with self.cond:
+            job.waiters -= 1
+            if job.waiters > 0:
+                return
+            self.jobs.pop(job.key, None)
+            if job.future is None:
+                try:
+                    self.waiting.remove(job)
+                except ValueError:
+                    pass
+            else:
+                if not job.future.done():
+                    job.future.cancel(reason="nobody waits for it any more")
+                self.finished(job, timed=False)
+                if job.keep and job.future.status == "finished":
+                    self.keep(job.ident, job.future)
+            job.future = None
+            self.cond.notify_all()
+
+    def keep(self, ident: str, future) -> None:
+        self.kept[ident] = (time.monotonic(), future)
+        self.kept.move_to_end(ident)
+        while len(self.kept) > KEEP:
+            self.kept.popitem(last=False)
+
+    def kept_future(self, ident: str):
+        """A kept job's future, unless it failed, was lost or is too old."""
+        item = self.kept.get(ident)
+        if item is None:
+            return None
+        when, future = item
+        if future.status in ("error", "cancelled", "lost") or time.monotonic() - when > KEEP_SECONDS:
+            del self.kept[ident]
+            return None
+        self.kept.move_to_end(ident)
+        return future
