@@ -8,15 +8,27 @@ figure also keeps ``readable``'s promise: no text below ``style.MIN_TEXT`` px.
 """
 from __future__ import annotations
 
-import base64
 import inspect
 from functools import cache
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from apptest import floats
 
-from landscape import capacity, classify, curves, divergence, figures, grid, nn, optim, outliers, problems, slices, surface
+from landscape import (
+    capacity,
+    classify,
+    curves,
+    divergence,
+    figures,
+    nn,
+    optim,
+    outliers,
+    problems,
+    slices,
+    surface,
+)
 from landscape.figures import style
 from landscape.figures.outliers import fitted_lines
 from landscape.figures.trajectories import basin_name
@@ -32,16 +44,9 @@ def builders() -> set[str]:
 
 # ---- reading a figure -------------------------------------------------------------------------------------
 
-def values(v) -> np.ndarray:
-    """A trace's data array as numpy (typed arrays decoded)."""
-    if isinstance(v, dict) and "bdata" in v:
-        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
-    return np.asarray(v)
-
-
 def same(drawn, computed) -> None:
     """The plotted array is exactly the compute output as float32."""
-    np.testing.assert_array_equal(values(drawn), np.asarray(computed, dtype=np.float32))
+    np.testing.assert_array_equal(floats(drawn), np.asarray(computed, dtype=np.float32))
 
 
 def kinds(fig) -> list[str]:
@@ -91,7 +96,7 @@ def assert_readable(fig) -> None:
 
 def marker_points(fig, label: str) -> np.ndarray:
     """(K, 2) positions of every marker trace called ``label``."""
-    found = [np.stack([values(t.x), values(t.y)], -1) for t in fig.data if t.name == label and "markers" in t.mode]
+    found = [np.stack([floats(t.x), floats(t.y)], -1) for t in fig.data if t.name == label and "markers" in t.mode]
     assert found, f"no {label!r} marker"
     return np.concatenate(found)
 
@@ -172,7 +177,7 @@ def case_surface_3d():
     assert titles(fig) == {"scene.xaxis": surf.x_label, "scene.yaxis": surf.y_label}
     log = figures.surface_3d(surf, log=True, markers=minima)
     same(log.data[0].z, figures.log_height(surf.z))
-    np.testing.assert_allclose(values(log.data[1].z), 0.0, atol=1e-3)  # the minima sit at the bottom of the log scale
+    np.testing.assert_allclose(floats(log.data[1].z), 0.0, atol=1e-3)  # the minima sit at the bottom of the log scale
     return [fig, log]
 
 
@@ -193,7 +198,7 @@ def case_descent_arrows():
     arrows = figures.descent_arrows(x, y, gx, gy, span=6.0)
     assert arrows.type == "scatter" and arrows.mode == "lines"
     ok = np.hypot(gx, gy).ravel() > 0
-    xs, ys = values(arrows.x).reshape(-1, 6), values(arrows.y).reshape(-1, 6)  # base, tip, head, tip, head, gap
+    xs, ys = floats(arrows.x).reshape(-1, 6), floats(arrows.y).reshape(-1, 6)  # base, tip, head, tip, head, gap
     same(xs[:, 0], x.ravel()[ok]), same(ys[:, 0], y.ravel()[ok])
     along = (xs[:, 1] - xs[:, 0]) * gx.ravel()[ok] + (ys[:, 1] - ys[:, 0]) * gy.ravel()[ok]
     assert (along < 0).all()  # every shaft points downhill
@@ -387,7 +392,7 @@ def case_fitted_curves():
 
 
 def case_plane_figures():
-    run, plane, coords, path_z = network()
+    _, plane, coords, path_z = network()
     flat, tall = figures.plane_figures(plane.train, float(path_z[-1]), False, coords, path_z)
     assert kinds(flat) == ["contour", "scatter", "scatter", "scatter"]
     assert kinds(tall) == ["surface", "scatter3d", "scatter3d"]
@@ -412,7 +417,7 @@ def case_fit_scatter():
     np.testing.assert_array_equal(named(fig, "outliers").customdata, np.flatnonzero(p.outlier))  # rows, for clicks
     for line in [ghost, *lines]:
         (trace,) = [t for t in fig.data if t.name.startswith(line.label)]
-        np.testing.assert_allclose(values(trace.y), line.w * values(trace.x) + line.b, rtol=1e-5, atol=1e-4)
+        np.testing.assert_allclose(floats(trace.y), line.w * floats(trace.x) + line.b, rtol=1e-5, atol=1e-4)
     mse = view.keys.index("mse")
     assert (lines[mse].w, lines[mse].b) == tuple(view.contaminated[mse])  # the fit, not a copy of it
     same(fig.data[-1].x, p.x[[0]])  # the picked point is ringed
@@ -498,7 +503,7 @@ def case_paths_3d():
     same(fig.data[0].z, surf.z)
     for name in ("sgd", "adam"):
         same(named(fig, name).x, paths[name].points[:, 0]), same(named(fig, name).y, paths[name].points[:, 1])
-        assert (values(named(fig, name).z) >= paths[name].losses.astype(np.float32)).all()  # drawn just above
+        assert (floats(named(fig, name).z) >= paths[name].losses.astype(np.float32)).all()  # drawn just above
     return [fig]
 
 
@@ -538,7 +543,7 @@ def case_lr_momentum():
     assert kinds(fig) == ["heatmap", "scatter", "scatter", "scatter"]
     same(fig.data[0].x, np.log10(lrs)), same(fig.data[0].y, momenta)
     ok = np.isfinite(final)
-    same(values(fig.data[0].z)[ok], np.log10(final[ok]))
+    same(floats(fig.data[0].z)[ok], np.log10(final[ok]))
     rows, cols = np.nonzero(~ok)
     same(marker_points(fig, "diverged"), np.stack([np.log10(lrs)[cols], momenta[rows]], -1))
     same(named(fig, "stability limit 2(1+μ)/λ_max").x, np.log10(limit))

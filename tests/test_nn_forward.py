@@ -12,7 +12,7 @@ from landscape import nn
 
 TORCH_ACTIVATIONS = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU, "leaky_relu": torch.nn.LeakyReLU,
                      "sigmoid": torch.nn.Sigmoid, "gelu": torch.nn.GELU, "silu": torch.nn.SiLU}
-TOL = dict(rtol=1e-12, atol=1e-12)
+TOL = {"rtol": 1e-12, "atol": 1e-12}
 
 
 def sequential(spec: nn.MLP, theta: torch.Tensor) -> torch.nn.Sequential:
