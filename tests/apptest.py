@@ -1,7 +1,10 @@
-"""Helpers shared by the AppTest modules: load a page with a query string, check it ran cleanly."""
+"""Helpers shared by the AppTest modules: load a page with a query string, check it ran cleanly, read its
+figures as the browser receives them."""
+import base64
 import json
 from pathlib import Path
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,3 +32,11 @@ def charts(at: AppTest):
 def spec(at: AppTest, index: int) -> dict:
     """The Plotly figure of one chart, as the browser receives it."""
     return json.loads(charts(at)[index].proto.spec)
+
+
+def floats(array) -> np.ndarray:
+    """A figure's data array as float64: a typed array (``{"dtype", "bdata"}``, how numpy arrays are sent)
+    decoded, a list as it is."""
+    if isinstance(array, dict) and "bdata" in array:
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).astype(float)
+    return np.asarray(array, dtype=float)
