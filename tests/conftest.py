@@ -1,4 +1,5 @@
-"""Shared fixtures: a Streamlit server on a free loopback port and headless system Chromium."""
+"""Shared fixtures: a Streamlit server on a free loopback port and headless system Chromium; and the helpers
+shared by the compute tests (``close``)."""
 from __future__ import annotations
 
 import os
@@ -80,3 +81,10 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def close(a, b, tol=1e-12):
+    """Two tensors equal to ``tol``, relative and absolute (float64 oracles)."""
+    import torch
+
+    torch.testing.assert_close(a, b, rtol=tol, atol=tol)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
+from conftest import close
 from hypothesis import strategies as st
 
 from landscape import expr, grammar, grid, losses, problems
@@ -20,10 +21,6 @@ R = torch.linspace(-5.0, 5.0, 101, dtype=DTYPE)  # moderate: the built-in log-co
 gen = torch.Generator().manual_seed(0)
 SCORE = torch.randn(400, generator=gen, dtype=DTYPE) * 4
 LABEL = (torch.rand(400, generator=gen, dtype=DTYPE) < 0.5).to(DTYPE)
-
-
-def close(a, b, tol=1e-12):
-    torch.testing.assert_close(a, b, rtol=tol, atol=tol)
 
 
 def value_and_grad(loss, pred, target):

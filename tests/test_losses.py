@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
+from conftest import close
 from hypothesis import strategies as st
 
 from landscape import losses
@@ -17,10 +18,6 @@ PRED, TARGET = torch.randn(500, generator=gen, dtype=D) * 3, torch.randn(500, ge
 SCORE = torch.randn(500, generator=gen, dtype=D) * 4
 LABEL = (torch.rand(500, generator=gen, dtype=D) < 0.4).to(D)
 floats = st.floats(-50, 50, allow_nan=False)
-
-
-def close(a, b, tol=1e-12):
-    torch.testing.assert_close(a, b, rtol=tol, atol=tol)
 
 
 # ---- oracles ----------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ layout is ``torch.nn.Linear``'s order), on random inputs; outputs and gradients 
 from __future__ import annotations
 
 import torch
+from conftest import close
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
@@ -12,7 +13,6 @@ from landscape import nn
 
 TORCH_ACTIVATIONS = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU, "leaky_relu": torch.nn.LeakyReLU,
                      "sigmoid": torch.nn.Sigmoid, "gelu": torch.nn.GELU, "silu": torch.nn.SiLU}
-TOL = {"rtol": 1e-12, "atol": 1e-12}
 
 
 def sequential(spec: nn.MLP, theta: torch.Tensor) -> torch.nn.Sequential:
@@ -47,9 +47,9 @@ def test_forward_and_gradient_equal_torch_sequential(spec, rows, seed):
     out = nn.forward(spec, theta, X)
     expected = model(X)
     assert out.shape == (rows, spec.out_dim)
-    torch.testing.assert_close(out, expected, **TOL)
+    close(out, expected)
 
     (grad,) = torch.autograd.grad((weights * out).sum(), theta)
     (weights * expected).sum().backward()
-    torch.testing.assert_close(grad, parameters_to_vector(p.grad for p in model.parameters()), **TOL)
+    close(grad, parameters_to_vector(p.grad for p in model.parameters()))
 
