@@ -1,12 +1,10 @@
 """AppTest: the Optimisers page renders every optimiser, its extras and its bad input without a traceback."""
-import base64
 import json
 import math
 import re
 
-import numpy as np
 import pytest
-from apptest import load, ok
+from apptest import floats, load, ok, spec
 
 from landscape import optim, problems
 
@@ -22,15 +20,11 @@ def failed(at, text):
     assert any(text in e.value for e in at.error), [e.value for e in at.error]
 
 
-def figure(at, i=CONTOUR):
-    return json.loads(at.get("plotly_chart")[i].proto.spec)
-
-
 def numbers(node):
     """Every number in a figure spec, typed arrays decoded."""
     if isinstance(node, dict):
         if "bdata" in node:
-            yield from np.frombuffer(base64.b64decode(node["bdata"]), dtype=node["dtype"]).astype(float)
+            yield from floats(node)
         else:
             for v in node.values():
                 yield from numbers(v)
@@ -75,17 +69,17 @@ def test_default_view():
 
 
 def test_animation_frames_move_only_the_paths():
-    spec = figure(load(PAGE))
-    data, frames = spec["data"], spec["frames"]
-    assert "contour" not in {t["type"] for t in data} and spec["layout"]["images"]  # the map is a layout image
+    fig = spec(load(PAGE), CONTOUR)
+    data, frames = fig["data"], fig["frames"]
+    assert "contour" not in {t["type"] for t in data} and fig["layout"]["images"]  # the map is a layout image
     moving = {i for f in frames for i in f["traces"]}
     assert {data[i]["name"] for i in moving} == {LABELS[n] for n in optim.DEFAULT_RACE} | {"current step"}
     assert all(set(t) <= {"type", "x", "y", "marker"} for f in frames for t in f["data"])
-    lengths = [len(base64.b64decode(f["data"][0]["x"]["bdata"])) // 4 for f in frames]
+    lengths = [len(floats(f["data"][0]["x"])) for f in frames]
     assert lengths == sorted(lengths) and lengths[0] == 1 and lengths[-1] > 100  # the path grows
-    play, pause = spec["layout"]["updatemenus"][0]["buttons"]
+    play, pause = fig["layout"]["updatemenus"][0]["buttons"]
     assert "Play" in play["label"] and "Pause" in pause["label"]
-    assert len(spec["layout"]["sliders"][0]["steps"]) == len(frames)
+    assert len(fig["layout"]["sliders"][0]["steps"]) == len(frames)
     grid = next(t for t in data if t["name"] == "click to start here")
     assert grid["type"] == "scatter" and grid["marker"]["opacity"] == 0
 
@@ -95,7 +89,7 @@ def test_every_optimiser_selected():
     assert len(leaderboard(at)) == len(optim.names())
     assert set(leaderboard(at)["optimiser"]) == set(LABELS.values())
     assert len(at.latex) == len(optim.names()) + 1
-    names = {t.get("name") for t in figure(at)["data"]}
+    names = {t.get("name") for t in spec(at, CONTOUR)["data"]}
     assert set(LABELS.values()) <= names
     assert_finite(at)
 
@@ -160,7 +154,7 @@ def test_the_3d_surface_is_one_switch_away_and_in_the_link():
     at.checkbox(key="optim_3d").check().run()
     ok(at)
     assert at.query_params["3d"] == "1" and len(at.get("plotly_chart")) == 3
-    assert any(t["type"] == "surface" for t in figure(at, SURFACE)["data"])
+    assert any(t["type"] == "surface" for t in spec(at, SURFACE)["data"])
     assert_finite(at)
 
 
@@ -177,12 +171,12 @@ def test_swarm_and_lr_momentum_map_on_the_quadratic():
     at = ok(load(PAGE, fn="quadratic", swarm="1", map="1"))
     charts = at.get("plotly_chart")
     assert len(charts) == 4
-    swarm, lr_map = figure(at, 2), figure(at, 3)
-    starts = sum(len(base64.b64decode(t["x"]["bdata"])) // 4 for t in swarm["data"]
+    swarm, lr_map = spec(at, 2), spec(at, 3)
+    starts = sum(len(floats(t["x"])) for t in swarm["data"]
                  if t["type"] == "scatter" and t.get("marker", {}).get("symbol") == "square")
     assert starts == 144 * len(optim.DEFAULT_RACE)  # 12 x 12 starts per optimiser
     limit = next(t for t in lr_map["data"] if t.get("name", "").startswith("stability limit"))
-    x0 = np.frombuffer(base64.b64decode(limit["x"]["bdata"]), np.float32)[0]
+    x0 = floats(limit["x"])[0]
     assert x0 == pytest.approx(math.log10(2 / 10), abs=1e-6)  # 2 / lambda_max, eigenvalues 1 and 10
     assert any(t.get("name") == "diverged" for t in lr_map["data"])
     assert_finite(at)

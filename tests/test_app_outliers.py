@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
-from apptest import ROOT, charts, load, ok
+from apptest import ROOT, charts, floats, load, ok, spec
 
 from landscape import budget, influence, losses, outlier_words
 from landscape.types import InputError
@@ -29,15 +29,6 @@ def errors(at) -> list[str]:
 
 def table(at):
     return next(d.value for d in at.dataframe if "loss" in d.value.columns)  # the summary: one row per loss
-
-
-def figure(at, i: int) -> dict:
-    return json.loads(charts(at)[i].proto.spec)
-
-
-def floats(array) -> np.ndarray:
-    import base64
-    return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).astype(float)
 
 
 # ---- the default: influence.DEFAULT_SCENARIO ----------------------------------------------------------------------
@@ -80,12 +71,12 @@ def test_the_computation_details_are_one_switch_away():
 
 def test_the_default_lines_are_three_and_the_share_chart_shows_every_loss():
     at = ok(load(PAGE))
-    lines = [t["name"] for t in figure(at, 0)["data"] if t.get("mode") == "lines"]
+    lines = [t["name"] for t in spec(at, 0)["data"] if t.get("mode") == "lines"]
     scenario = influence.DEFAULT_SCENARIO
     slopes = influence.outlier_fits(*scenario.data(), ["mse", "mae", losses.get("huber", delta=scenario.delta)])
     assert lines == ["fit without the outliers (ghost)"] + [
         f"{name}: slope {w:.2f}" for name, w in zip(("MSE", "MAE", "Huber(delta=4)"), slopes.contaminated[:, 0])]
-    shares = figure(at, 2)
+    shares = spec(at, 2)
     columns = [t for t in shares["data"] if t["type"] == "scatter"]  # points and outliers of each loss
     assert len(columns) == 6
     for i in range(3):  # loss i in its own column around x = i: none drawn over another
@@ -99,7 +90,7 @@ def test_psi_is_drawn_out_to_the_outliers():
     """Issue 11: psi was drawn over -8..8 while the outliers sat at r of about 30 (76 with more of them)."""
     for query in ({}, {"count": "20", "size": "25"}, {"size": "-12"}):
         at = ok(load(PAGE, **query))
-        psi = figure(at, 4)
+        psi = spec(at, 4)
         r = floats(psi["data"][0]["x"])
         line = next(s for s in psi["layout"]["shapes"] if s["type"] == "line" and s["x0"] == s["x1"])
         residual = line["x0"]
@@ -113,10 +104,10 @@ def test_psi_is_drawn_out_to_the_outliers():
 
 def test_the_surfaces_mark_both_minimisers_and_draw_the_shift():
     at = ok(load(PAGE))
-    spec = json.loads(charts(at)[1].proto.spec)
-    names = [t.get("name") for t in spec["data"]]
+    surfaces = spec(at, 1)
+    names = [t.get("name") for t in surfaces["data"]]
     assert names.count("minimum with them") == 3 and names.count("minimum without the outliers") == 3
-    arrows = [a for a in spec["layout"]["annotations"] if a.get("showarrow")]
+    arrows = [a for a in surfaces["layout"]["annotations"] if a.get("showarrow")]
     assert len(arrows) == 3  # one shift arrow per surface
     assert not any(t["type"] in ("surface", "scatter3d", "scattergl") for c in charts(at)
                    for t in json.loads(c.proto.spec)["data"])  # no WebGL on this page
@@ -162,7 +153,7 @@ def test_more_outliers_and_a_custom_loss_show_in_the_numbers():
     at = ok(load(PAGE, count="10", formula="abs(r)**1.5"))
     assert "The 10 outliers" in explanation(at)
     assert len(table(at)) == 4
-    lines = [t["name"] for t in json.loads(charts(at)[0].proto.spec)["data"] if t.get("mode") == "lines"]
+    lines = [t["name"] for t in spec(at, 0)["data"] if t.get("mode") == "lines"]
     assert len(lines) == 5  # the ghost, MSE, MAE, Huber and the formula
 
 
