@@ -58,3 +58,18 @@ def wait_url(page, fragment: str, timeout: float = 30.0) -> None:
     """Wait until the address bar holds ``fragment`` (the run that writes it has finished), then settle."""
     page.wait_for_function(f"decodeURIComponent(location.search).includes({fragment!r})", timeout=timeout * 1000)
     settle(page)
+
+
+def main_text(page) -> str:
+    """What the page's main block says (the sidebar left out)."""
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def eventually(check, what: str, timeout: float = 30.0):
+    """Poll ``check()`` until it is truthy (a rerun ends a moment after the browser sends the input)."""
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still not {what} after {timeout:g} s")
+        time.sleep(0.2)
+    return result

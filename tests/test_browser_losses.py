@@ -1,10 +1,9 @@
 """The loss catalogue pages in headless Chromium: Loss functions, Classification, Distributions and overlap."""
 import re
-import time
 
 import pytest
 from conftest import screenshot
-from e2e import errors_shown, open_page, plots, settle, sidebar_nav, wait_plots
+from e2e import errors_shown, eventually, main_text, open_page, plots, settle, sidebar_nav, wait_plots
 
 pytestmark = pytest.mark.browser
 
@@ -25,16 +24,6 @@ def checksum(page, index: int, trace: int, axis: str = "y") -> float:
         }}""", [index, trace])
 
 
-def eventually(check, what: str, timeout: float = 30.0):
-    """Poll ``check()`` until it is truthy (a rerun ends a moment after the browser sends the input)."""
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still not {what} after {timeout:g} s")
-        time.sleep(0.2)
-    return result
-
-
 def in_url(page, fragment: str) -> None:
     eventually(lambda: fragment in page.url, f"{fragment} in the address")
     settle(page)
@@ -49,10 +38,6 @@ def tall_screenshot(page, name: str, height: int = 3000) -> None:
     screenshot(page, name)
     page.set_viewport_size(size)
     settle(page)
-
-
-def main_text(page) -> str:
-    return page.locator('[data-testid="stMain"]').inner_text()
 
 
 def drawn(page, count: int, first: int = 0) -> bool:

@@ -1,16 +1,12 @@
 """Neural landscape and Overfitting pages in headless Chromium: what a person sees."""
 import pytest
 from conftest import screenshot
-from e2e import errors_shown, open_page, plots, settle, sidebar_nav, wait_url
+from e2e import errors_shown, main_text, open_page, plots, settle, sidebar_nav, wait_url
 
 pytestmark = pytest.mark.browser
 TALL = {"width": 1400, "height": 2200}  # every chart of a page in view for the screenshots
 TRAIN = '[data-testid="stBaseButton-primaryFormSubmit"]'  # the form's Train button
 STOP = '[class*="st-key-progress_"]:not([class*="_again"]) button'  # Stop under a progress bar (not the header's)
-
-
-def main_text(page) -> str:
-    return page.locator('[data-testid="stMain"]').inner_text()
 
 
 def drawn_3d(plot) -> bool:

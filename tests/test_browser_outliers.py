@@ -2,7 +2,7 @@
 minimisers move, a deep link restores the points, a CSV upload is checked."""
 import pytest
 from conftest import screenshot
-from e2e import errors_shown, open_page, plots, settle, sidebar_nav, wait_plots, wait_url
+from e2e import errors_shown, main_text, open_page, plots, settle, sidebar_nav, wait_plots, wait_url
 
 pytestmark = pytest.mark.browser
 
@@ -39,10 +39,6 @@ def minimisers(page) -> list[tuple[float, float]]:
 
 def plot_area(page):
     return plots(page).first.locator(".nsewdrag").first.bounding_box()
-
-
-def main_text(page) -> str:
-    return page.locator('[data-testid="stMain"]').inner_text()
 
 
 def _drawn(page) -> bool:
