@@ -56,15 +56,14 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    """A fresh page that records console errors and failed requests in ``page.console_errors``.
+def new_page(browser, **options):
+    """A page in a context of its own (its own cookies and Streamlit session) that records console errors and
+    failed requests in ``page.console_errors``.
 
     Streamlit's front end first probes ``<page>/_stcore/health`` and ``host-config`` on a deep
     link and falls back to the root when they 404; those probes are not errors of the app.
     """
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
+    page = browser.new_context(**options).new_page()
     page.console_errors = []
     probe = re.compile(r"/[^/]+/_stcore/(health|host-config)$")
     page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource")
@@ -72,8 +71,15 @@ def page(browser):
     page.on("response", lambda r: r.status >= 400 and not probe.search(r.url)
             and page.console_errors.append(f"HTTP {r.status} {r.url}"))
     page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    return page
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page (``new_page``) at 1400x1000."""
+    page = new_page(browser, viewport={"width": 1400, "height": 1000})
     yield page
-    context.close()
+    page.context.close()
 
 
 def screenshot(page, name: str) -> Path:

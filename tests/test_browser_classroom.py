@@ -12,8 +12,8 @@ import time
 
 import pytest
 from appserver import Server
-from conftest import screenshot
-from e2e import errors_shown, settle
+from conftest import new_page, screenshot
+from e2e import errors_shown, main_text, settle
 
 from landscape import lessons
 
@@ -35,19 +35,6 @@ def class_server(tmp_path_factory):
     server.stop()
 
 
-def new_page(browser, **options):
-    """A page in a context of its own (its own cookies and Streamlit session), recording console errors."""
-    page = browser.new_context(**options).new_page()
-    page.console_errors = []
-    probe = re.compile(r"/[^/]+/_stcore/(health|host-config)$")
-    page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource")
-            and page.console_errors.append(m.text))
-    page.on("response", lambda r: r.status >= 400 and not probe.search(r.url)
-            and page.console_errors.append(f"HTTP {r.status} {r.url}"))
-    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
-    return page
-
-
 def eventually(page, check, what: str, timeout: float = 30.0):
     """Poll ``check()`` until it is truthy; the waits go through ``page``, so Playwright takes in the browser's
     events meanwhile (the address bar, for one).  A picture of ``page`` when it never comes."""
@@ -58,10 +45,6 @@ def eventually(page, check, what: str, timeout: float = 30.0):
             raise AssertionError(f"still not {what} after {timeout:g} s")
         page.wait_for_timeout(100)
     return result
-
-
-def main_text(page) -> str:
-    return page.locator('[data-testid="stMain"]').inner_text()
 
 
 def answered(teacher) -> int | None:

@@ -23,8 +23,9 @@ import urllib.parse
 
 import pytest
 from class_tabs import Failures, Student, Teacher
-from conftest import screenshot
-from e2e import errors_shown, settle
+from conftest import new_page, screenshot
+from e2e import errors_shown, main_text, settle
+from test_browser_classroom import answered
 from test_classroom import Postgres
 from test_serve import COOKIE, Served, environ, haproxy
 
@@ -60,16 +61,6 @@ def class_serve(request, tmp_path_factory):
 
 # ---- helpers: a browser in a context of its own, a protocol student ---------------------------------------
 
-def new_page(browser, **options):
-    page = browser.new_context(**options).new_page()
-    page.console_errors = []
-    probe = re.compile(r"/[^/]+/_stcore/(health|host-config)$")
-    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
-    page.on("response", lambda r: r.status >= 400 and not probe.search(r.url)
-            and page.console_errors.append(f"HTTP {r.status} {r.url}"))
-    return page
-
-
 def eventually(check, what: str, page=None, timeout: float = WAIT):
     deadline = time.monotonic() + timeout
     while not (result := check()):
@@ -79,16 +70,6 @@ def eventually(check, what: str, page=None, timeout: float = WAIT):
             raise AssertionError(f"still not {what} after {timeout:g} s")
         page.wait_for_timeout(100) if page is not None else time.sleep(0.1)
     return result
-
-
-def main_text(page) -> str:
-    return page.locator('[data-testid="stMain"]').inner_text()
-
-
-def answered(teacher) -> int | None:
-    metric = teacher.locator('[data-testid="stMetric"]').filter(has_text="Answered this step")
-    found = re.search(r"(\d+)\s*$", metric.inner_text()) if metric.count() else None
-    return int(found.group(1)) if found else None
 
 
 def app_of(page) -> str:
