@@ -33,6 +33,11 @@ EIGEN_SPAN = 1.0  # the curvature slices run along the top eigenvector for |alph
 ALPHAS = np.linspace(-EIGEN_SPAN, EIGEN_SPAN, 81)  # where they are measured; ALPHAS[40] = 0
 
 
+def final_loss(run: nn.Run, part: str) -> float:
+    """The mean loss at the end of the run on one part of the data (the centre of every slice)."""
+    return float({"train": run.train_loss, "val": run.val_loss}[part][-1])
+
+
 @dataclass(frozen=True)
 class Timed:
     """A compute result and the seconds it took."""

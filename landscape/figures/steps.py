@@ -16,6 +16,7 @@ from landscape.figures import classification, distributions, losses, neural, out
 from landscape.figures.surface import Marker
 from landscape.lessons import links
 from landscape.lessons.compute import Memo
+from landscape.neural import final_loss
 from landscape.outliers import psi_axis
 from landscape.surface import loss_at
 from landscape.types import InputError
@@ -164,19 +165,15 @@ def _history(inputs: dict, memo: Memo) -> go.Figure:
     return neural.train_val_curves(run.epochs, run.train_loss, run.val_loss, "epoch", height=280)
 
 
-def _final(run, part: str) -> float:
-    return float({"train": run.train_loss, "val": run.val_loss}[part][-1])
-
-
 def _neural_view(inputs: dict, memo: Memo) -> go.Figure:
     view, run = inputs["view"], memo.get("run", inputs)
     if view == "plane":
         plane = memo.get("plane", inputs)
-        return neural.plane_figures(getattr(plane, inputs["part"]), _final(run, inputs["part"]), inputs["log"])[0]
+        return neural.plane_figures(getattr(plane, inputs["part"]), final_loss(run, inputs["part"]), inputs["log"])[0]
     if view == "pca":
         step = memo.get("pca", inputs)
         part = inputs["part"]
-        return neural.plane_figures(getattr(step.plane, part), _final(run, part), inputs["log"], step.coords,
+        return neural.plane_figures(getattr(step.plane, part), final_loss(run, part), inputs["log"], step.coords,
                                     step.path_loss[part])[0]
     if view == "interpolation":
         line = memo.get("interpolation", inputs)

@@ -14,7 +14,8 @@ import json
 import streamlit as st
 
 from landscape import data, jobs, neural, nn
-from landscape.neural import DATASETS, SMALL_BATCH, SharpnessView, Timed  # noqa: F401  (SMALL_BATCH: the page says it)
+from landscape.neural import (DATASETS, SMALL_BATCH, SharpnessView, Timed,  # noqa: F401  (SMALL_BATCH: the page says it)
+                              final_loss)
 from landscape.ui import progress
 from landscape.ui.compute import CACHE
 from landscape.ui.page import warm_up
@@ -99,11 +100,6 @@ def diverged_message(run: nn.Run) -> str:
             f"the loss or the weights stopped being finite numbers or grew beyond {nn.MAX_LOSS:g} / {nn.MAX_PARAM:g}. "
             f"The curves stop at the last good record. Lower the learning rate (now {run.hparams['lr']:g}) and "
             "press Train.")
-
-
-def final_loss(run: nn.Run, part: str) -> float:
-    """The mean loss at the end of the run on one part of the data (the centre of every slice)."""
-    return float({"train": run.train_loss, "val": run.val_loss}[part][-1])
 
 
 def describe(run: nn.Run) -> str:
