@@ -3,6 +3,7 @@ import streamlit as st
 
 from landscape import figures, outlier_words, ui
 from landscape.ui import exports, outliers
+from landscape.ui.charts import cached
 
 CLICKABLE = "outliers_scatter"
 
@@ -25,8 +26,9 @@ if table_problem := outliers.table_problem(url):
 view = outliers.compute(choice)
 lines, ghost = outliers.lines(view)
 left, right = st.columns([3, 2])
-url.chart(left, figures.fit_scatter(points.x, points.y, points.outlier, lines, ghost, outliers.picked_row(url, points)),
-          key=CLICKABLE, on_select=outliers.on_click(url, CLICKABLE, choice.click, points.origin),
+scatter = cached(figures.fit_scatter, points.x, points.y, points.outlier, lines, ghost,
+                 outliers.picked_row(url, points))
+url.chart(left, scatter, key=CLICKABLE, on_select=outliers.on_click(url, CLICKABLE, choice.click, points.origin),
           selection_mode="points", rows=len(points.x))
 left.caption(outliers.caption(view, choice.click))
 ui.detail(outliers.computation(view), details, left)
@@ -36,19 +38,20 @@ with st.expander(f"The {len(points.x)} points as a table: edit x, y or the outli
     outliers.points_table(url, points)
 
 st.subheader("Where each minimum moves")
-st.plotly_chart(figures.minimiser_shift(view.surfaces, view.markers), key="outliers_surfaces", config=figures.CONFIG)
+st.plotly_chart(cached(figures.minimiser_shift, view.surfaces, view.markers), key="outliers_surfaces",
+                config=figures.CONFIG)
 st.caption("Each map is the loss of every line (slope w, intercept b) on the points above. The circle is the best "
            "line without the outliers, the cross the best line with them; the arrow is how far the outliers moved it.")
 
 st.subheader("Who carries the loss")
-st.plotly_chart(figures.outlier_shares(view.keys, view.labels, points.x, view.shares, points.outlier),
+st.plotly_chart(cached(figures.outlier_shares, view.keys, view.labels, points.x, view.shares, points.outlier),
                 key="outliers_shares", config=figures.CONFIG)
 
 st.subheader("How hard an outlier pulls")
 left, right = st.columns(2)
-left.plotly_chart(figures.influence(view.keys, view.labels, view.sweep_sizes, view.sweep_slopes, view.size,
-                                    ghost.w), key="outliers_influence", config=figures.CONFIG)
+left.plotly_chart(cached(figures.influence, view.keys, view.labels, view.sweep_sizes, view.sweep_slopes, view.size,
+                         ghost.w), key="outliers_influence", config=figures.CONFIG)
 left.caption("The influence curve: every outlier moved up or down together, and every loss fitted again.")
-right.plotly_chart(figures.psi_curves(view.keys, view.labels, view.r, view.psi, view.outlier_residual,
-                                      view.psi_limit), key="outliers_psi", config=figures.CONFIG)
+right.plotly_chart(cached(figures.psi_curves, view.keys, view.labels, view.r, view.psi, view.outlier_residual,
+                          view.psi_limit), key="outliers_psi", config=figures.CONFIG)
 right.caption("ψ(r), the slope of each loss: the force with which a point with residual r pulls on the line.")

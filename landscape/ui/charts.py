@@ -1,0 +1,42 @@
+"""Figures built once per distinct input, not on every rerun (issue 13).
+
+Building a figure (Plotly's graph objects validate every property they are given, then ``readable`` lays
+it out) was most of a page rerun's CPU, although a rerun mostly draws the figures it drew before.
+``cached(builder, *args)`` keeps the finished figure as a plain dict in Streamlit's data cache (the
+``compute.CACHE`` bounds), keyed by the builder, its arguments and the figure look of this run (presenter
+mode changes the figure), and hands back a ``go.Figure`` made from it without validating it again: it was
+validated when it was built.  A builder may return one figure or a tuple of figures.
+
+Treat what comes back as finished: draw it.  A figure to change is built by its own builder (a function
+that takes plain values and returns the changed figure), so that the change is cached with it.
+"""
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from landscape.figures import style
+from landscape.ui.compute import CACHE
+
+
+def cached(builder: Callable, *args, **kwargs):
+    """``builder(*args, **kwargs)``: a figure, or a tuple of figures, built once per distinct arguments and
+    look.  ``builder`` is a module-level function (it is found again by its module and name)."""
+    built = _built(builder.__module__, builder.__qualname__, style.current_look(), args, kwargs)
+    if isinstance(built, tuple):
+        return tuple(go.Figure(spec, _validate=False) for spec in built)
+    return go.Figure(built, _validate=False)
+
+
+@st.cache_data(**CACHE)
+def _built(module: str, name: str, look: str, args: tuple, kwargs: dict) -> dict | tuple[dict, ...]:
+    """The builder's figure(s) as plain dicts, drawn in ``look``."""
+    builder = getattr(importlib.import_module(module), name)
+    with style.looking(look):
+        figure = builder(*args, **kwargs)
+    if isinstance(figure, tuple):
+        return tuple(f.to_dict() for f in figure)
+    return figure.to_dict()
