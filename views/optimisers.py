@@ -3,6 +3,7 @@ import streamlit as st
 
 from landscape import figures, ui
 from landscape.ui import compute, exports, optimisers
+from landscape.ui.charts import cached
 
 url = ui.UrlState("optim")
 st.title("Optimisers")
@@ -27,13 +28,14 @@ for note in view.notes:
     st.info(note)
 
 left, right = st.columns(2)
-url.chart(left, figures.animated_contour(view.surface, view.paths, view.log_scale, view.markers, extras.frame_ms),
-          key="chart_contour", on_select=optimisers.start_from_click(url, "chart_contour"), selection_mode="points")
+contour = cached(figures.animated_contour, view.surface, view.paths, view.log_scale, view.markers, extras.frame_ms)
+url.chart(left, contour, key="chart_contour", on_select=optimisers.start_from_click(url, "chart_contour"),
+          selection_mode="points")
 if extras.three_d:
-    right.plotly_chart(figures.paths_3d(view.surface, view.paths, view.log_scale, view.markers), key="chart_3d",
+    right.plotly_chart(cached(figures.paths_3d, view.surface, view.paths, view.log_scale, view.markers), key="chart_3d",
                        config=figures.CONFIG)
 else:  # the loss curves beside the map; the 3D surface is a switch away (see optimisers.extras_picker)
-    right.plotly_chart(figures.loss_curves(view.paths, view.floor, height=540), key="chart_curves",
+    right.plotly_chart(cached(figures.loss_curves, view.paths, view.floor, height=540), key="chart_curves",
                        config=figures.CONFIG)
 st.caption(f"{view.title} · press ▶ Play or drag the step slider; click the map to start there"
            + ("" if extras.three_d else " · the paths on the 3D surface: a switch in the sidebar"))
@@ -41,7 +43,7 @@ ui.detail(f"{len(view.paths)} optimisers × {view.steps} steps computed in {view
 
 if extras.three_d:
     left, board = st.columns([11, 10])
-    left.plotly_chart(figures.loss_curves(view.paths, view.floor), key="chart_curves", config=figures.CONFIG)
+    left.plotly_chart(cached(figures.loss_curves, view.paths, view.floor), key="chart_curves", config=figures.CONFIG)
 else:
     board = st.container()
 board.markdown("**Leaderboard**")
@@ -53,7 +55,7 @@ if extras.swarm_n:
     st.subheader("Swarm: where does each start end?")
     with ui.messages():
         swarm = optimisers.swarm_view(spec, csv, race.entries, race.steps, extras.swarm_n)
-        st.plotly_chart(figures.basins(view.surface, swarm.panels, swarm.minima, swarm.n), key="chart_swarm",
+        st.plotly_chart(cached(figures.basins, view.surface, swarm.panels, swarm.minima, swarm.n), key="chart_swarm",
                         config=figures.CONFIG)
         if swarm.skipped:
             st.caption(" · ".join(f"{label} runs one start at a time and is left out" for label in swarm.skipped))
@@ -63,8 +65,8 @@ if extras.lr_map:
     st.subheader("Learning rate × momentum: where does training diverge?")
     with ui.messages():
         lr_map = optimisers.map_view(spec, csv, race.start, race.steps)
-        st.plotly_chart(figures.lr_momentum(lr_map.lrs, lr_map.momenta, lr_map.final, lr_map.floor, lr_map.limit),
-                        key="chart_map", config=figures.CONFIG)
+        heat = cached(figures.lr_momentum, lr_map.lrs, lr_map.momenta, lr_map.final, lr_map.floor, lr_map.limit)
+        st.plotly_chart(heat, key="chart_map", config=figures.CONFIG)
         st.caption(f"SGD with momentum from the start, {view.steps} steps; crosses mark the runs that diverged")
         ui.detail(f"{lr_map.final.size} settings computed in {lr_map.seconds * 1000:.0f} ms", details)
 
