@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from landscape.figures.style import readable
-from landscape.figures.surface import f32
+from landscape.figures.surface import Marker, contour, f32
 from landscape.types import Surface
 
 PICK_COLOR = "#e6007e"  # the picked model, on the map and over the data
@@ -38,6 +38,14 @@ def click_grid(surf: Surface, kind: str, n: int = CLICK_GRID) -> go.Scatter:
                       hovertemplate=(f"{what}<br>" if what else "") + f"{surf.x_label} = %{{x:.3g}}, "
                                     f"{surf.y_label} = %{{y:.3g}}: loss %{{customdata:.4g}}<br>click to draw it"
                                     "<extra></extra>")
+
+
+def clickable_map(surf: Surface, log: bool, markers: tuple[Marker, ...], arrows, kind: str,
+                  height: int = 320) -> go.Figure:
+    """The contour map with ``click_grid`` laid over it; no legend (the page's caption names the markers)."""
+    fig = contour(surf, log, markers, arrows=arrows, height=height, legend="none")
+    fig.add_trace(click_grid(surf, kind))
+    return fig
 
 
 def _span(values: np.ndarray, share: float = 0.05) -> tuple[float, float]:
