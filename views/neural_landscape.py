@@ -3,6 +3,7 @@ import streamlit as st
 
 from landscape import figures, slices, ui
 from landscape.ui import exports, neural
+from landscape.ui.charts import cached
 
 url = ui.UrlState("nn")
 st.title("Neural-network landscape")
@@ -21,7 +22,7 @@ for card, (label, value) in zip(st.columns(6), neural.summary(run).items()):
 
 def show_history() -> None:
     """How training went: the loss curves, what was trained."""
-    st.plotly_chart(figures.train_val_curves(run.epochs, run.train_loss, run.val_loss, "epoch", height=300),
+    st.plotly_chart(cached(figures.train_val_curves, run.epochs, run.train_loss, run.val_loss, "epoch", height=300),
                     key="chart_nn_history", config=figures.CONFIG)
     st.caption(neural.describe(run))
     ui.detail(f"Trained in {run.seconds:.2f} s", details)
@@ -47,7 +48,7 @@ def show_plane(settings: str) -> None:
     with ui.messages():
         timed = neural.random_plane(settings, resolution, span, norm, seed)
         surf = getattr(timed.value, part)
-        flat, tall = figures.plane_figures(surf, neural.final_loss(run, part), log)
+        flat, tall = cached(figures.plane_figures, surf, neural.final_loss(run, part), log)
         left, right = st.columns(2)
         left.plotly_chart(flat, key="chart_nn_plane_contour", config=figures.CONFIG)
         right.plotly_chart(tall, key="chart_nn_plane_3d", config=figures.CONFIG)
@@ -68,8 +69,8 @@ def show_pca(settings: str) -> None:
         timed = neural.pca_plane(settings, resolution)
         view = timed.value
         surf = getattr(view.plane, part)
-        flat, tall = figures.plane_figures(surf, neural.final_loss(run, part), log, view.coords,
-                                                  view.path_loss[part])
+        flat, tall = cached(figures.plane_figures, surf, neural.final_loss(run, part), log, view.coords,
+                            view.path_loss[part])
         left, right = st.columns(2)
         left.plotly_chart(flat, key="chart_nn_pca_contour", config=figures.CONFIG)
         right.plotly_chart(tall, key="chart_nn_pca_3d", config=figures.CONFIG)
@@ -86,9 +87,9 @@ def show_interpolation(settings: str) -> None:
     with ui.messages():
         timed = neural.interpolation(settings)
         line = timed.value
-        st.plotly_chart(figures.train_val_curves(line.alphas, line.train_loss, line.val_loss,
-                                                 "α:  θ(α) = (1 − α)·θ₀ + α·θ*", log_y=log,
-                                                 marks={"initial θ₀": 0.0, "trained θ*": 1.0}, height=420),
+        st.plotly_chart(cached(figures.train_val_curves, line.alphas, line.train_loss, line.val_loss,
+                               "α:  θ(α) = (1 − α)·θ₀ + α·θ*", log_y=log,
+                               marks={"initial θ₀": 0.0, "trained θ*": 1.0}, height=420),
                         key="chart_nn_interpolation", config=figures.CONFIG)
         st.caption(f"{len(line.alphas)} points on the line, training and validation")
         ui.detail(f"Computed in {timed.seconds * 1000:.0f} ms", details)
@@ -113,9 +114,9 @@ def show_curvature(settings: str) -> None:
         compared = neural.sharpness(settings)
         if compared is not None:
             st.dataframe(compared.rows, hide_index=True)
-            st.plotly_chart(figures.neural.lines(compared.alphas, compared.slices, "t: distance along the top "
-                                                 "eigenvector u₁ of each minimum", "rise of the training loss "
-                                                 "L(θ + t·u₁) − L(θ)"), key="chart_nn_sharpness", config=figures.CONFIG)
+            st.plotly_chart(cached(figures.neural.lines, compared.alphas, compared.slices, "t: distance along the "
+                                   "top eigenvector u₁ of each minimum", "rise of the training loss "
+                                   "L(θ + t·u₁) − L(θ)"), key="chart_nn_sharpness", config=figures.CONFIG)
             st.caption(" ".join(neural.sharpness_sentences(compared)))
 
 
