@@ -48,7 +48,22 @@ def _font(size: int = TEXT, color: str = INK) -> dict:
 def _axis(axis=None) -> dict:
     """Tick labels and title of an axis at projector sizes (a larger size the builder set is kept)."""
     size = getattr(getattr(axis, "tickfont", None), "size", None) or 0
-    return dict(tickfont=_font(max(size, TEXT)), title_font=_font(TITLE))
+    return {"tickfont": _font(max(size, TEXT)), "title": {"font": _font(TITLE)}}
+
+
+def _legend(legend: str, corner: tuple[str, str]) -> dict:
+    """The layout properties that place the legend (``LEGENDS``)."""
+    if legend == "below":
+        return {"legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yanchor": "bottom",
+                           "yref": "container", "font": _font()}}
+    if legend == "inside":
+        (x, y) = corner
+        return {"legend": {"orientation": "v", "x": CORNERS[x], "xanchor": x, "y": CORNERS[y], "yanchor": y,
+                           "yref": "paper", "bgcolor": "rgba(255,255,255,0.85)", "font": _font()}}
+    if legend == "right":
+        return {"legend": {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top",
+                           "yref": "paper", "font": _font()}}
+    return {"showlegend": False}
 
 
 def _subplots(fig: go.Figure, prefix: str) -> list[str]:
@@ -83,26 +98,19 @@ def readable(fig: go.Figure, legend: str = "below", top: int | None = None,
     if legend not in LEGENDS:
         raise ValueError(f"legend must be one of {LEGENDS}, got {legend!r}")
     margin = fig.layout.margin
-    fig.update_layout(font=_font(), hoverlabel=dict(font_size=TEXT),
-                      margin=dict(t=max(top or 0, MODEBAR, margin.t or 0), l=max(margin.l or 0, 10),
-                                  r=max(margin.r or 0, 10), b=max(margin.b or 0, 10)))
-    if legend == "below":
-        fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="bottom", yref="container",
-                                      font=_font()))
-    elif legend == "inside":
-        (x, y) = corner
-        fig.update_layout(legend=dict(orientation="v", x=CORNERS[x], xanchor=x, y=CORNERS[y], yanchor=y,
-                                      yref="paper", bgcolor="rgba(255,255,255,0.85)", font=_font()))
-    elif legend == "right":
-        fig.update_layout(legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top", yref="paper",
-                                      font=_font()))
-    else:
-        fig.update_layout(showlegend=False)
-    fig.update_layout({name: _axis(fig.layout[name]) for name in _subplots(fig, "xaxis") + _subplots(fig, "yaxis")})
-    fig.update_layout({name: {axis: _axis() for axis in ("xaxis", "yaxis", "zaxis")} for name in _scenes(fig)})
-    fig.update_layout({name: {axis: _axis() for axis in ("aaxis", "baxis", "caxis")} for name in _ternaries(fig)})
-    fig.update_traces(colorbar=dict(tickfont=_font(), title_font=_font()),
-                      selector=lambda t: "colorbar" in t and getattr(t, "showscale", None) is not False)
+    patch = {"font": _font(), "hoverlabel": {"font": {"size": TEXT}},
+             "margin": {"t": max(top or 0, MODEBAR, margin.t or 0), "l": max(margin.l or 0, 10),
+                        "r": max(margin.r or 0, 10), "b": max(margin.b or 0, 10)},
+             **_legend(legend, corner)}
+    patch |= {name: _axis(fig.layout[name]) for name in _subplots(fig, "xaxis") + _subplots(fig, "yaxis")}
+    patch |= {name: {axis: _axis() for axis in ("xaxis", "yaxis", "zaxis")} for name in _scenes(fig)}
+    patch |= {name: {axis: _axis() for axis in ("aaxis", "baxis", "caxis")} for name in _ternaries(fig)}
+    if fig.layout.title.text:
+        patch["title"] = {"font": _font(TITLE + 2)}
+    fig.update_layout(patch)  # one update: each one walks the layout's property paths again
+    for trace in fig.data:
+        if "colorbar" in trace and getattr(trace, "showscale", None) is not False:
+            trace.colorbar.update({"tickfont": _font(), "title": {"font": _font()}})
     fig.for_each_annotation(lambda a: a.update(font=dict(size=max(a.font.size or TITLE, MIN_TEXT),
                                                          color=a.font.color or INK)))
     for menu in fig.layout.updatemenus:
@@ -110,8 +118,6 @@ def readable(fig: go.Figure, legend: str = "below", top: int | None = None,
     for slider in fig.layout.sliders:
         if slider.currentvalue.font.size is not None:
             slider.currentvalue.font = _font()
-    if fig.layout.title.text:
-        fig.update_layout(title_font=_font(TITLE + 2))
     return present(fig, _look.get()) if _look.get() != PLAIN else fig
 
 

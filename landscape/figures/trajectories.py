@@ -184,10 +184,11 @@ def animated_contour(surf: Surface, paths: Mapping[str, Trajectory], log: bool =
                                          symbol=heads["marker"]["symbol"], line=dict(width=2, color="white")),
                              unselected=dict(marker=dict(opacity=1)), hoverinfo="skip"))
     moving = list(range(first, len(fig.data)))
-    fig.frames = [go.Frame(name=str(t), traces=moving,
-                           data=[go.Scatter(x=typed(x), y=typed(y))
-                                 for x, y in (_path_at(p, d, t) for p, d in zip(trajs, drawn))]
-                           + [go.Scatter(**_heads_at(trajs, int(t)))])
+    # plain dicts: Plotly validates a frame once when it is set (graph objects would be validated twice)
+    fig.frames = [dict(name=str(t), traces=moving,
+                       data=[dict(type="scatter", x=typed(x), y=typed(y))
+                             for x, y in (_path_at(p, d, t) for p, d in zip(trajs, drawn))]
+                       + [dict(type="scatter", **_heads_at(trajs, int(t)))])
                   for t in steps]
     fig.update_layout(
         plot_bgcolor="white", xaxis=dict(showgrid=False, zeroline=False), yaxis=dict(showgrid=False, zeroline=False),
