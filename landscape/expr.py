@@ -7,7 +7,7 @@ a tree, it runs nothing), checked against an allow-list while it is compiled, by
 into a closure over torch operations.  Nothing here calls eval, exec or compile on the text, and no
 arithmetic on the person's numbers happens in Python: constants become float64 tensors, so no
 input can make Python build a huge integer.  The grammar, its functions and limits are in
-``landscape.grammar`` (anything else is refused).
+``landscape.grammar`` (anything else is refused), the compiling walk in ``landscape.formula``.
 
 Limits: MAX_LENGTH characters of plain ASCII, MAX_NODES expression nodes, MAX_DEPTH levels of
 nesting, literals up to MAX_LITERAL, no power inside an exponent and constant exponents up to
@@ -20,20 +20,18 @@ refused.  Every refusal raises ``InputError`` with a message saying what is wron
 from __future__ import annotations
 
 import ast
-import warnings
-import functools
 import keyword
 import unicodedata
-from dataclasses import dataclass, field
-from typing import Callable, Mapping
+import warnings
+from typing import Mapping
 
 import torch
 
 from landscape.checks import lookup
-from landscape.grammar import (ATOM, BINARY, COMPARISONS, COMPARISON_OPS, CONSTANTS, Closure, Env, FUNCTIONS,
-                               MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, MAX_LITERAL, MAX_NODES, MAX_PARAM, MAX_PARAMS,
-                               MAX_SINGULAR_POINTS, OPERATOR_HINTS, Operator, PROBE, REFUSED, REFUSED_CHARACTERS,
-                               UNARY, VARIABLES, Variable, GREEK, PARAM_NAME, SPACES, TOO_DEEP, NUMBER_THEN_NAME)
+from landscape.formula import Compiled, Scope, compile_node, env, mentions
+from landscape.grammar import (BINARY, COMPARISON_OPS, CONSTANTS, Closure, FUNCTIONS, MAX_DEPTH, MAX_LENGTH,
+                               MAX_NODES, MAX_PARAM, MAX_PARAMS, MAX_SINGULAR_POINTS, NUMBER_THEN_NAME, PARAM_NAME,
+                               PROBE, REFUSED_CHARACTERS, SPACES, TOO_DEEP, UNARY, VARIABLES, Variable)
 from landscape.types import DTYPE, InputError, Loss, LossSpec, Param
 
 # ---- the public entry point ----------------------------------------------------------------------
@@ -51,8 +49,8 @@ def parse_loss(expression: str, kind: str = "regression", params: Mapping[str, f
     values = _check_params(params or {})
     tree = _parse(text)
     _check_size(tree)
-    scope = _Scope(variable, values, text)
-    compiled = _compile(tree.body, scope)
+    scope = Scope(variable, values, text)
+    compiled = compile_node(tree.body, scope)
     _check_uses_variable(scope)
     _probe(compiled.fn, scope)
     used = {name: v for name, v in values.items() if name in scope.used}
@@ -165,7 +163,7 @@ def _cost(tree: ast.Expression, variable: Variable) -> tuple[float, int]:
     (``2**0.5``) works on one number, not on every element: it costs nothing per element."""
     ops, operations = 0.0, 0
     for node in ast.walk(tree.body):
-        if not _mentions(node, variable):
+        if not mentions(node, variable):
             continue
         if isinstance(node, ast.Call):
             ops += FUNCTIONS[node.func.id].ops  # type: ignore[attr-defined]
@@ -182,19 +180,19 @@ def _cost(tree: ast.Expression, variable: Variable) -> tuple[float, int]:
     return max(ops, 1.0), operations + 1
 
 
-def _check_uses_variable(scope: _Scope) -> None:
+def _check_uses_variable(scope: Scope) -> None:
     v = scope.variable
     if v.name not in scope.used:
         raise InputError(f"the formula never uses {v.name}, the {v.meaning}; a loss must depend on it, "
                          f"e.g. {v.example}")
 
 
-def _probe(fn: Closure, scope: _Scope) -> None:
+def _probe(fn: Closure, scope: Scope) -> None:
     """Refuse a loss that is not finite somewhere on the probe range or the same number everywhere on it,
     or whose slope is undefined on a stretch of it (isolated cusps such as sqrt(abs(r)) at 0 are fine)."""
     v = scope.variable
     x = probe_points().requires_grad_(True)
-    y = torch.broadcast_to(fn(_env(scope.params, v, x)), x.shape)
+    y = torch.broadcast_to(fn(env(scope.params, v, x)), x.shape)
     span = f"{v.name} from {PROBE[0]:g} to {PROBE[1]:g}"
     value, points = y.detach(), x.detach()
     _check_finite("the loss", value, points, span, v)
@@ -216,188 +214,16 @@ def _check_finite(what: str, y: torch.Tensor, x: torch.Tensor, span: str, v: Var
                          f"log({v.name}), sqrt(abs({v.name})) for sqrt({v.name}), and keep exp() arguments moderate")
 
 
-# ---- compiling the tree: each allowed node becomes a closure and its LaTeX -------------------------
-
-@dataclass
-class _Scope:
-    """What a formula may refer to, and which parameters it did."""
-
-    variable: Variable
-    params: Mapping[str, float]
-    text: str
-    used: set[str] = field(default_factory=set)  # the names compiled: the variable and parameters
-
-    def allowed(self) -> str:
-        v = self.variable
-        params = f", your parameters {', '.join(self.params)}" if self.params else ""
-        functions = ", ".join(f.signature(n) for n, f in FUNCTIONS.items())
-        return (f"A formula may use numbers, the {v.meaning}{params}, the constants pi and e, + - * / ** "
-                f"and parentheses, the functions {functions}, and comparisons (< <= > >= == !=) only as the "
-                f"condition of where, e.g. where({v.name} > 0, {v.name}**2, 0).")
-
-    def refuse(self, node: ast.AST, what: str, allowed: bool = True) -> InputError:
-        source = ast.get_source_segment(self.text, node) or self.text
-        # the source as a code span: shown verbatim, also where the message is rendered as Markdown
-        return InputError(f"`{source}`: {what}." + (f" {self.allowed()}" if allowed else ""))
-
-
-@dataclass(frozen=True)
-class _Compiled:
-    fn: Closure
-    tex: str
-    precedence: int = ATOM
-
-    def slot(self, needed: int) -> str:
-        """The LaTeX, in parentheses when this binds less tightly than its slot needs."""
-        return self.tex if self.precedence >= needed else rf"\left({self.tex}\right)"
-
-
-def _compile(node: ast.AST, scope: _Scope) -> _Compiled:
-    compiler = _COMPILERS.get(type(node))
-    if compiler is None:
-        raise scope.refuse(node, REFUSED.get(type(node), f"{type(node).__name__} expressions are not allowed"))
-    return compiler(node, scope)
-
-
-def _constant(node: ast.Constant, scope: _Scope) -> _Compiled:
-    value = node.value
-    if type(value) not in (int, float):  # bool, None, complex, str, bytes, ...
-        raise scope.refuse(node, f"only plain numbers are allowed as constants, not {type(value).__name__}")
-    if not abs(value) <= MAX_LITERAL:  # also refuses inf and nan; compares huge ints without converting
-        raise scope.refuse(node, f"numbers are limited to ±{MAX_LITERAL:g}", allowed=False)
-    return _literal(float(value), _number_tex(float(value)))
-
-
-def _literal(value: float, tex: str) -> _Compiled:
-    t = torch.tensor(value, dtype=DTYPE)
-    return _Compiled(lambda env: t, tex)
-
-
-def _number_tex(value: float) -> str:
-    mantissa, _, exponent = f"{value:g}".partition("e")
-    return rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else mantissa
-
-
-def _name(node: ast.Name, scope: _Scope) -> _Compiled:
-    name, v = node.id, scope.variable
-    if name == v.name or name in scope.params:
-        scope.used.add(name)
-        return _Compiled(lambda env: env[name], _name_tex(name))
-    if name in CONSTANTS:
-        return _literal(*CONSTANTS[name])
-    if name in FUNCTIONS:
-        raise scope.refuse(node, f"{name} is a function: call it, e.g. {name}({v.name})", allowed=False)
-    other = next((o for o in VARIABLES.values() if o.name == name), None)
-    if other is not None:
-        raise scope.refuse(node, f"{name} is the {other.meaning} of another kind of loss; this one is written "
-                                 f"in the {v.meaning}", allowed=False)
-    raise scope.refuse(node, f"unknown name {name!r}")
-
-
-def _name_tex(name: str) -> str:
-    if name in GREEK:
-        return "\\" + name
-    return name if len(name) == 1 else r"\mathrm{" + name.replace("_", r"\_") + "}"
-
-
-def _binop(node: ast.BinOp, scope: _Scope) -> _Compiled:
-    op = BINARY.get(type(node.op))
-    if op is None:
-        raise scope.refuse(node, "this operator is not allowed; use + - * / **" + OPERATOR_HINTS.get(type(node.op), ""))
-    if isinstance(node.op, ast.Pow):
-        _check_power(node.right, scope)
-    left, right = _compile(node.left, scope), _compile(node.right, scope)
-    if isinstance(node.op, ast.Pow) and not _mentions(node.right, scope.variable):
-        _check_exponent(right.fn(_env(scope.params, scope.variable, torch.zeros((), dtype=DTYPE))), scope, node)
-    return _apply(op, [left, right])
-
-
-def _unaryop(node: ast.UnaryOp, scope: _Scope) -> _Compiled:
-    op = UNARY.get(type(node.op))
-    if op is None:
-        raise scope.refuse(node, "only - and + may stand before a term" + OPERATOR_HINTS.get(type(node.op), ""))
-    return _apply(op, [_compile(node.operand, scope)])
-
-
-def _apply(op: Operator, operands: list[_Compiled]) -> _Compiled:
-    fns = [c.fn for c in operands]
-    tex = op.latex % {str(i): c.slot(need) for i, (c, need) in enumerate(zip(operands, op.operands))}
-    return _Compiled(lambda env: op.fn(*(f(env) for f in fns)), tex, op.precedence)
-
-
-def _check_power(exponent: ast.AST, scope: _Scope) -> None:
-    """No power inside an exponent (9**9**9): refused before anything is computed."""
-    if any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow) for n in ast.walk(exponent)):
-        raise scope.refuse(exponent, "a power inside an exponent (like 9**9**9) is not allowed; "
-                                     "an exponent is a number, a parameter or a simple expression", allowed=False)
-
-
-def _check_exponent(value: torch.Tensor, scope: _Scope, node: ast.AST) -> None:
-    """A constant exponent (numbers and parameters only) must be finite and at most MAX_EXPONENT in size."""
-    if not bool(value.abs() <= MAX_EXPONENT):
-        raise scope.refuse(node, f"the exponent is {float(value):g}; constant exponents are limited to "
-                                 f"±{MAX_EXPONENT:g}", allowed=False)
-
-
-def _mentions(node: ast.AST, variable: Variable) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == variable.name for n in ast.walk(node))
-
-
-def _call(node: ast.Call, scope: _Scope) -> _Compiled:
-    name = node.func.id if isinstance(node.func, ast.Name) else None
-    function = FUNCTIONS.get(name)  # type: ignore[arg-type]
-    if function is None:
-        raise scope.refuse(node, f"{'calling ' + repr(name) if name else 'this call'} is not allowed")
-    if node.keywords:
-        raise scope.refuse(node, f"keyword arguments are not allowed; pass arguments in order: "
-                                 f"{function.signature(name)}", allowed=False)
-    if len(node.args) != len(function.args):
-        raise scope.refuse(node, f"{name} takes {len(function.args)} argument{'s' * (len(function.args) > 1)}: "
-                                 f"{function.signature(name)}", allowed=False)
-    args = [(_test if i == 0 and function.test_first else _compile)(a, scope) for i, a in enumerate(node.args)]
-    fns = [a.fn for a in args]
-    tex = function.latex % {str(i): a.tex for i, a in enumerate(args)}
-    return _Compiled(lambda env: function.fn(*(f(env) for f in fns)), tex)
-
-
-def _test(node: ast.AST, scope: _Scope) -> _Compiled:
-    """A comparison, possibly chained (``-1 < r <= 1``), as a boolean tensor: where's condition."""
-    if not isinstance(node, ast.Compare):
-        raise scope.refuse(node, "the condition of where must be a comparison, e.g. where(r > 0, r, 0)")
-    terms = [_compile(t, scope) for t in (node.left, *node.comparators)]
-    links = []
-    for op in node.ops:
-        if type(op) not in COMPARISONS:
-            raise scope.refuse(node, "only the comparisons < <= > >= == != are allowed")
-        links.append(COMPARISONS[type(op)])
-    tex = terms[0].tex + "".join(f" {sym} {t.tex}" for (_, sym), t in zip(links, terms[1:]))
-
-    def fn(env: Env) -> torch.Tensor:
-        values = [t.fn(env) for t in terms]
-        return functools.reduce(torch.logical_and, (cmp(a, b) for (cmp, _), a, b in zip(links, values, values[1:])))
-
-    return _Compiled(fn, tex)
-
-
-_COMPILERS: dict[type, Callable[[ast.AST, _Scope], _Compiled]] = {
-    ast.Constant: _constant, ast.Name: _name, ast.BinOp: _binop, ast.UnaryOp: _unaryop, ast.Call: _call,
-}
-
-
 # ---- the Loss --------------------------------------------------------------------------------------
 
-def _env(params: Mapping[str, float], variable: Variable, x: torch.Tensor) -> dict[str, torch.Tensor]:
-    """The values of the names a formula may use: the parameters as float64 tensors, and the variable."""
-    return {**{n: torch.as_tensor(v, dtype=DTYPE) for n, v in params.items()}, variable.name: x}
 
-
-def _spec(kind: str, tree: ast.Expression, compiled: _Compiled, variable: Variable,
+def _spec(kind: str, tree: ast.Expression, compiled: Compiled, variable: Variable,
           used: Mapping[str, float], ops: float, live: int) -> LossSpec:
     closure = compiled.fn
 
     def fn(*args: torch.Tensor, **values: float) -> torch.Tensor:
         x = variable.of(*args)
-        y = closure(_env(values, variable, x))
+        y = closure(env(values, variable, x))
         # A formula that uses x only in where's condition is a step: its gradient is zero, not missing.
         return y + 0.0 * x if x.requires_grad and not y.requires_grad else y
 
