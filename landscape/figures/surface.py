@@ -102,6 +102,13 @@ def contour(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = (), 
             arrows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
             height: int = 520, show_scale: bool = True, legend: str = "below") -> go.Figure:
     """A filled contour map with the minima marked and, optionally, arrows along -gradient."""
+    return readable(contour_map(surf, log, markers, title, arrows, height, show_scale), legend)
+
+
+def contour_map(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = (), title: str = "",
+                arrows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+                height: int = 520, show_scale: bool = True) -> go.Figure:
+    """``contour`` before ``readable``: for a builder that adds to it and lays the whole out once."""
     z, z_label, ticks = _heights(surf, log)
     fig = go.Figure(go.Contour(x=f32(surf.x), y=f32(surf.y), z=f32(z), colorscale=COLORSCALE, ncontours=30,
                                showscale=show_scale, colorbar=dict(title=dict(text=z_label, side="right"), **ticks),
@@ -113,10 +120,10 @@ def contour(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = (), 
                                  marker=dict(size=13, symbol=m.symbol, color=colour(m),
                                              line=dict(width=2, color="white"))))
     fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-                      xaxis_title=surf.x_label, yaxis_title=surf.y_label, uirevision="contour")
-    fig.update_xaxes(range=[float(surf.x[0]), float(surf.x[-1])])
-    fig.update_yaxes(range=[float(surf.y[0]), float(surf.y[-1])])
-    return readable(fig, legend)
+                      xaxis={"title": {"text": surf.x_label}, "range": [float(surf.x[0]), float(surf.x[-1])]},
+                      yaxis={"title": {"text": surf.y_label}, "range": [float(surf.y[0]), float(surf.y[-1])]},
+                      uirevision="contour")
+    return fig
 
 
 def descent_arrows(x: np.ndarray, y: np.ndarray, gx: np.ndarray, gy: np.ndarray, span: float) -> go.Scatter:

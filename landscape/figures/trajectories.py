@@ -17,7 +17,7 @@ from plotly.subplots import make_subplots
 from PIL import Image
 
 from landscape.figures.style import TEXT, readable, scene_room
-from landscape.figures.surface import MARKER_COLORS, Marker, contour, f32, log_height, short, surface_3d
+from landscape.figures.surface import MARKER_COLORS, Marker, contour_map, f32, log_height, short, surface_3d
 from landscape.types import Surface, Trajectory
 
 PATH_COLORS = ("#d62728", "#ff7f0e", "#1f3dff", "#e600e6", "#000000", "#8c564b", "#00a5c8", "#2ca02c", "#7f7f7f")
@@ -162,7 +162,7 @@ def animated_contour(surf: Surface, paths: Mapping[str, Trajectory], log: bool =
     (``map_image``); frames update only the path traces and the trace of the current positions
     (``Frame.traces``), so the map is drawn once.
     """
-    fig = contour(surf, log, markers, height=height, show_scale=False)
+    fig = contour_map(surf, log, markers, height=height, show_scale=False)
     fig.data = fig.data[1:]  # the contour trace, replaced by the map image
     fig.add_layout_image(map_image(surf, log))
     if clickable:
