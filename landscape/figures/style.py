@@ -128,7 +128,8 @@ def scene_room(fig: go.Figure, distance: float = 1.3) -> go.Figure:
         eye = scene.camera.eye
         if eye.x is not None:
             scene.camera.eye = dict(x=eye.x * distance, y=eye.y * distance, z=eye.z * distance)
-    fig.for_each_scene(back)
+    for name in _scenes(fig):
+        back(fig.layout[name])
     return fig
 
 
@@ -199,9 +200,11 @@ def present(fig: go.Figure, look: str = PRESENT) -> go.Figure:
                  title_font=dict(size=_bigger(a.title.font.size or TITLE), color=ink))
         if look == DARK:
             a.update(gridcolor=DARK_GRID, zerolinecolor=DARK_GRID, linecolor=DARK_GRID)
-    fig.for_each_xaxis(axis)
-    fig.for_each_yaxis(axis)
-    fig.for_each_scene(lambda s: [axis(getattr(s, n)) for n in ("xaxis", "yaxis", "zaxis")])
+    for name in _subplots(fig, "xaxis") + _subplots(fig, "yaxis"):
+        axis(fig.layout[name])
+    for name in _scenes(fig):
+        for a in ("xaxis", "yaxis", "zaxis"):
+            axis(fig.layout[name][a])
     # annotations keep their size (readable's, at least 14 px): builders stack them by pixel offsets made for it
     fig.for_each_annotation(lambda a: a.update(font=dict(color=_recolour(a.font.color, table) or ink)))
     for trace in fig.data:
