@@ -2,6 +2,10 @@
 
     p = outliers.points(outliers.scenario_spec(), None, "2.5:40,-12")  # Points: line, outliers, then the edits
     chosen = outliers.loss_set(outliers.scenario_losses())             # LossSet: MSE, MAE, Huber(delta=4)
+
+The page's controls arrive as two frozen, hashable dataclasses (``st.cache_data`` keys on them):
+``OutlierData`` (the points: source, line, outliers) and ``LossChoice`` (losses shown, their parameters,
+a formula); ``points`` and ``loss_set`` also take the same values as a mapping (a lesson's link).
     view = outliers.outlier_view(p, chosen)                            # OutlierView: everything the page draws
     numbers = outliers.reading(view)                                   # Reading: what its words are built from
 
@@ -17,7 +21,8 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Mapping
 
 import numpy as np
 
@@ -68,42 +73,86 @@ class Points:
         return float(h[self.outlier].mean() / h.mean()) if self.outlier.any() else 0.0
 
 
-def scenario_spec(scenario: influence.Scenario = S) -> dict:
+@dataclass(frozen=True)
+class OutlierData:
+    """The points as the page's controls describe them; ``n``, ``seed``, ``slope`` and ``noise`` describe the
+    line ("csv": the uploaded points instead).  Defaults: ``influence.DEFAULT_SCENARIO``."""
+
+    source: str = "line"  # "line" or "csv"
+    count: int = S.count  # outliers pushed up
+    size: float = S.size  # their size, in noise standard deviations
+    position: str = "high"  # "high" (at the high-x end: leverage) or "random"
+    n: int = S.n
+    seed: int = S.seed
+    slope: float = S.slope
+    noise: float = S.noise
+
+    @classmethod
+    def of(cls, spec: OutlierData | Mapping) -> OutlierData:
+        """The spec itself, or one made of a mapping of its fields (a lesson's link)."""
+        return spec if isinstance(spec, cls) else cls(**spec)
+
+
+@dataclass(frozen=True)
+class LossChoice:
+    """The losses as the page's controls choose them: the built-in ones ``shown`` (None: every one; MSE,
+    MAE and Huber always), their ``params`` (kept as sorted ``(name, value)`` pairs) and a ``formula``."""
+
+    params: tuple[tuple[str, float], ...] = ()
+    formula: str = ""
+    shown: tuple[str, ...] | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "params", tuple(sorted(dict(self.params).items())))
+        if self.shown is not None:
+            object.__setattr__(self, "shown", tuple(self.shown))
+
+    @classmethod
+    def of(cls, chosen: LossChoice | Mapping) -> LossChoice:
+        """The choice itself, or one made of a mapping ``{"params": {...}, "formula": ..., "shown": [...]}``."""
+        return chosen if isinstance(chosen, cls) else cls(**chosen)
+
+    def without_formula(self) -> LossChoice:
+        return replace(self, formula="")
+
+
+def scenario_spec(scenario: influence.Scenario = S) -> OutlierData:
     """The data of a scenario as the page's controls describe it (the page's spec on a first visit)."""
-    return {"source": "line", "n": scenario.n, "seed": scenario.seed, "slope": scenario.slope,
-            "noise": scenario.noise, "count": scenario.count, "size": scenario.size,
-            "position": "high" if scenario.leverage else "random"}
+    return OutlierData("line", scenario.count, scenario.size, "high" if scenario.leverage else "random",
+                       scenario.n, scenario.seed, scenario.slope, scenario.noise)
 
 
-def scenario_losses(scenario: influence.Scenario = S) -> dict:
+def scenario_losses(scenario: influence.Scenario = S) -> LossChoice:
     """The losses of a scenario as the page's controls describe them (no formula)."""
-    return {"params": {"delta": scenario.delta}, "formula": "", "shown": list(scenario.losses)}
+    return LossChoice({"delta": scenario.delta}, "", tuple(scenario.losses))
 
 
-def _generated(spec: dict, upload: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray, float, str]:
+def _generated(spec: OutlierData, upload: tuple[np.ndarray, np.ndarray] | None
+               ) -> tuple[np.ndarray, np.ndarray, float, str]:
     """The clean data and its noise scale: a line with noise, or the uploaded points (noise estimated robustly)."""
-    if spec["source"] == "csv":
+    if spec.source == "csv":
         if upload is None:
             raise InputError("choose a CSV file of two numeric columns, x and y")
         x, y = upload
         return x, y, influence.noise_scale(x, y), "estimated"
     limit = budget.current().points
-    if not 2 <= int(spec["n"]) <= limit:
-        raise InputError(f"number of points must be between 2 and {limit:,}, got {spec['n']}")
-    x, y = data.line(n=int(spec["n"]), slope=float(spec["slope"]), intercept=S.intercept,
-                     noise=float(spec["noise"]), seed=int(spec["seed"]))
-    return x, y, float(spec["noise"]), "set"
+    if not 2 <= int(spec.n) <= limit:
+        raise InputError(f"number of points must be between 2 and {limit:,}, got {spec.n}")
+    x, y = data.line(n=int(spec.n), slope=float(spec.slope), intercept=S.intercept, noise=float(spec.noise),
+                     seed=int(spec.seed))
+    return x, y, float(spec.noise), "set"
 
 
-def points(spec: dict, upload: tuple[np.ndarray, np.ndarray] | None, pts: str) -> Points:
+def points(spec: OutlierData | Mapping, upload: tuple[np.ndarray, np.ndarray] | None, pts: str) -> Points:
     """The generated points (or ``upload``, the parsed CSV, when the source is "csv"), ``count`` of them
     pushed up by ``data.add_outliers``, then the edits ``pts``.  A line's intercept is the scenario's."""
+    spec = OutlierData.of(spec)
     x, y, noise, source = _generated(spec, upload)
-    x, y, flags = data.add_outliers(x, y, int(spec["count"]), float(spec["size"]), noise=noise,
-                                    leverage=spec["position"] == "high", seed=int(spec.get("seed", S.seed)))
+    x, y, flags = data.add_outliers(x, y, int(spec.count), float(spec.size), noise=noise,
+                                    leverage=spec.position == "high", seed=int(spec.seed))
     x, y, flags, origin, ignored = Edits.parse(pts).apply(x, y, flags)
     x, y = data.check_xy(x, y)  # within the point limit in force, as an upload
-    size = float(spec["size"]) if int(spec["count"]) else None
+    size = float(spec.size) if int(spec.count) else None
     return Points(x, y, flags, origin, noise, source, size, ignored)
 
 
@@ -114,18 +163,20 @@ class LossSet:
     labels: tuple[str, ...]  # legend names: the loss with its parameters, or the formula
 
 
-def loss_set(chosen: dict) -> LossSet:
+def loss_set(chosen: LossChoice | Mapping) -> LossSet:
     """The built-in regression losses ``shown`` (every one when ``chosen`` names none; MSE, MAE and Huber
     always) with the chosen ``params``, then the ``formula`` if there is one."""
-    shown = set(chosen.get("shown", losses.names("regression"))) | set(S.losses)
+    chosen = LossChoice.of(chosen)
+    shown = set(losses.names("regression") if chosen.shown is None else chosen.shown) | set(S.losses)
     keys = [name for name in losses.names("regression") if name in shown]
-    items = [losses.bind(spec, {p.name: chosen["params"][p.name] for p in spec.params if p.name in chosen["params"]})
+    params = dict(chosen.params)
+    items = [losses.bind(spec, {p.name: params[p.name] for p in spec.params if p.name in params})
              for spec in map(losses.spec, keys)]
     labels = [item.describe() for item in items]
-    if chosen["formula"]:
-        items.append(losses.custom(chosen["formula"]))
+    if chosen.formula:
+        items.append(losses.custom(chosen.formula))
         keys.append("custom")
-        text = chosen["formula"]
+        text = chosen.formula
         labels.append(text if len(text) <= FORMULA_LABEL else text[:FORMULA_LABEL - 1] + "…")
     return LossSet(tuple(keys), tuple(items), tuple(labels))
 

@@ -1,6 +1,7 @@
 """AppTest of the Outlier page: it renders the documented default, every control works and lands in the
 URL, the points a person edits survive a link, and bad input (link, table, formula, CSV) gets a message."""
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -8,14 +9,14 @@ from streamlit.testing.v1 import AppTest
 from apptest import ROOT, charts, floats, load, ok, spec
 
 from landscape import budget, influence, losses, outlier_words
+from landscape.outliers import LossChoice, OutlierData
 from landscape.types import InputError
 from landscape.ui import outliers
 from landscape.point_edits import Edits
 
 PAGE = "views/outliers.py"
 CHARTS = 5  # scatter, surfaces, shares, influence, psi
-DEFAULT_SPEC = json.dumps({"source": "line", "n": 100, "seed": 0, "slope": 2.0, "noise": 3.0, "count": 5,
-                           "size": 10.0, "position": "high"}, sort_keys=True)
+DEFAULT_SPEC = OutlierData("line", 5, 10.0, "high", 100, 0, 2.0, 3.0)
 
 
 def explanation(at) -> str:
@@ -295,8 +296,8 @@ def test_points_moved_out_of_range_get_a_message():
     ok(at)
 
 
-def csv_spec() -> str:
-    return json.dumps(json.loads(DEFAULT_SPEC) | {"source": "csv"}, sort_keys=True)
+def csv_spec() -> OutlierData:
+    return replace(DEFAULT_SPEC, source="csv")
 
 
 @pytest.mark.parametrize("content,message", [
@@ -322,6 +323,5 @@ def test_a_good_csv_gets_its_noise_estimated_and_fitted():
     content = ("x,y\n" + "\n".join(f"{a},{b}" for a, b in zip(x, y))).encode()
     p = outliers.points(csv_spec(), content, "")
     assert p.noise_source == "estimated" and 0.2 < p.noise < 0.8 and p.outlier.sum() == 5
-    view = outliers.outlier_view(csv_spec(), content, "", json.dumps({"params": {"delta": 1.0, "tau": 0.5},
-                                                                        "formula": ""}))
+    view = outliers.outlier_view(csv_spec(), content, "", LossChoice({"delta": 1.0, "tau": 0.5}))
     assert view.shift[0, 0] > view.shift[2, 0] > 0  # MSE moves more than Huber

@@ -16,6 +16,7 @@ from apptest import load
 from measure import bounded
 
 from landscape import budget, data, problems
+from landscape.outliers import OutlierData
 from landscape.types import InputError
 from landscape.ui import compute, outliers
 
@@ -160,7 +161,7 @@ def test_both_pages_read_the_upload_through_the_loader(parses):
     content = _unique(50)
     objective = compute.build_objective(problems.ProblemSpec("regression", loss="mse"), content)
     assert objective.title and len(parses) == 1
-    csv_spec = '{"count": 5, "position": "high", "size": 10.0, "source": "csv"}'
+    csv_spec = OutlierData("csv", 5, 10.0, "high")
     assert len(outliers.points(csv_spec, content, "").x) == 50
     assert len(outliers.points(csv_spec, content, "1:2").x) == 51
     assert len(parses) == 1
@@ -168,7 +169,7 @@ def test_both_pages_read_the_upload_through_the_loader(parses):
 
 def test_the_outlier_page_uses_the_same_limit_for_edited_points():
     content = _unique(10_000)
-    csv_spec = '{"count": 0, "position": "high", "size": 10.0, "source": "csv"}'
+    csv_spec = OutlierData("csv", 0, 10.0, "high")
     with budget.limits(budget.SERVER):
         assert len(outliers.points(csv_spec, content, "").x) == 10_000
         with pytest.raises(InputError, match="10,001 points; the limit here is 10,000"):
@@ -177,8 +178,7 @@ def test_the_outlier_page_uses_the_same_limit_for_edited_points():
             outliers.Edits.parse("-10000")
         with pytest.raises(InputError, match="point number"):
             outliers.Edits.parse("-" + "9" * 5_000)  # not int()'s 4,300-digit ValueError
-        spec = '{"count": 0, "n": 10001, "noise": 1.0, "position": "high", "seed": 0, "size": 1.0, ' \
-               '"slope": 1.0, "source": "line"}'
+        spec = OutlierData("line", 0, 1.0, "high", n=10001, seed=0, slope=1.0, noise=1.0)
         with pytest.raises(InputError, match="between 2 and 10,000"):
             outliers.points(spec, None, "")
 

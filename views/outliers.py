@@ -17,7 +17,7 @@ url.report()
 url.sync()
 exports.tools("outliers")
 
-points = ui.run_or_stop(outliers.points, choice.spec_json, choice.csv, choice.pts)
+points = ui.run_or_stop(outliers.points, choice.spec, choice.csv, choice.pts)
 if points.ignored:
     st.info(f"{points.ignored} of your edits are of points that no longer exist; they are skipped.")
 if table_problem := outliers.table_problem(url):

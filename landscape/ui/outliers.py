@@ -8,7 +8,6 @@ compute, and the page's captions.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Mapping
@@ -19,7 +18,7 @@ import streamlit as st
 from landscape import influence, losses
 from landscape import outliers as core
 from landscape.figures.outliers import Line, fitted_lines
-from landscape.outliers import OutlierView, Points
+from landscape.outliers import LossChoice, OutlierData, OutlierView, Points
 from landscape.point_edits import Edits
 from landscape.types import InputError
 from landscape.ui.compute import CACHE, uploaded_points
@@ -40,9 +39,9 @@ S = influence.DEFAULT_SCENARIO
 class Choice:
     """What the person chose, as plain values (cache keys)."""
 
-    spec_json: str  # the generated data: source, n, seed, slope, noise, count, size, position
+    spec: OutlierData  # the generated data: source, n, seed, slope, noise, count, size, position
     csv: bytes | None
-    losses_json: str  # loss parameters (delta, tau) and the custom formula ("" for none)
+    losses: LossChoice  # the losses shown, their parameters (delta, tau) and the custom formula ("" for none)
     pts: str  # the edits, canonical (str(Edits))
     click: str  # what a click on the scatter does
 
@@ -74,8 +73,8 @@ def reset_edits(url: UrlState) -> None:
     st.session_state[_pick_key(url)] = None
 
 
-def data_picker(url: UrlState, container=st.sidebar) -> tuple[str, bytes | None]:
-    """The data and its outliers; returns ``(spec_json, csv_bytes)``.  Defaults: ``influence.DEFAULT_SCENARIO``."""
+def data_picker(url: UrlState, container=st.sidebar) -> tuple[OutlierData, bytes | None]:
+    """The data and its outliers; returns ``(spec, csv_bytes)``.  Defaults: ``influence.DEFAULT_SCENARIO``."""
     changed = partial(_keep_added, url)
     source = url.radio("Data", "data", list(SOURCES), container=container, format_func=SOURCES.get,
                        horizontal=True, on_change=changed)
@@ -95,14 +94,14 @@ def data_picker(url: UrlState, container=st.sidebar) -> tuple[str, bytes | None]
              "size": url.slider("Size, in noise σ", "size", -30.0, 30.0, S.size, 0.5, container=container),
              "position": url.radio("Where", "pos", list(POSITIONS), container=container,
                                    format_func=POSITIONS.get)}
-    return json.dumps(spec, sort_keys=True), csv
+    return OutlierData(**spec), csv
 
 
 EXTRA = tuple(name for name in losses.names("regression") if name not in S.losses)  # one click away
 PAGE_DEFAULTS = {"delta": S.delta}  # loss parameters this page starts elsewhere than the registry
 
 
-def losses_picker(url: UrlState, container=st.sidebar) -> str:
+def losses_picker(url: UrlState, container=st.sidebar) -> LossChoice:
     """The losses fitted (MSE, MAE and Huber always; the other built-in ones on request), their parameters
     (from the registry; Huber's delta starts on the scale of the noise) and an optional formula."""
     extra = url.multiselect("Also fit", "also", list(EXTRA), [], container=container,
@@ -116,16 +115,16 @@ def losses_picker(url: UrlState, container=st.sidebar) -> str:
     formula = url.text("Your own loss in r (optional)", "formula", "", container=container,
                        placeholder="e.g. abs(r)**1.5", help="Fitted and drawn next to the built-in losses; "
                        "e.g. abs(r)**1.5, log(1 + r**2), where(abs(r) < 2, r**2, 4)")
-    return json.dumps({"params": params, "formula": formula.strip(), "shown": shown}, sort_keys=True)
+    return LossChoice(params, formula.strip(), tuple(shown))
 
 
 def choose(url: UrlState, container=st.sidebar) -> Choice:
     """Every control of the page, in the sidebar; the edits come from the URL on a first visit."""
     url.value("pts", "", lambda raw: str(Edits.parse(raw)))
     st.session_state.setdefault(_pick_key(url), None)
-    spec_json, csv = data_picker(url, container)
+    spec, csv = data_picker(url, container)
     container.markdown("**Losses**")
-    losses_json = losses_picker(url, container)
+    chosen = losses_picker(url, container)
     container.markdown("**Your points**")
     click = url.radio("A click on the scatter", "click", list(CLICKS), container=container,
                       format_func=CLICKS.get, horizontal=True, on_change=partial(_unpick, url))
@@ -133,9 +132,9 @@ def choose(url: UrlState, container=st.sidebar) -> Choice:
     n = len(current.added) + len(current.changed) + len(current.removed)
     container.button(f"Undo all my edits ({n})", on_click=reset_edits, args=(url,), disabled=not n,
                      key=url.key("reset"))
-    if json.loads(spec_json)["source"] == "csv" and csv is None:  # after every control: see _wait_for_upload
+    if spec.source == "csv" and csv is None:  # after every control: see _wait_for_upload
         _wait_for_upload()
-    return Choice(spec_json, csv, losses_json, st.session_state[_edits_key(url)], click)
+    return Choice(spec, csv, chosen, st.session_state[_edits_key(url)], click)
 
 
 def _wait_for_upload() -> None:
@@ -250,32 +249,27 @@ def points_table(url: UrlState, p: Points, container=st) -> None:
 # ---- the compute, cached ------------------------------------------------------------------------------
 
 @st.cache_data(**CACHE)
-def points(spec_json: str, csv: bytes | None, pts: str) -> Points:
+def points(spec: OutlierData, csv: bytes | None, pts: str) -> Points:
     """``landscape.outliers.points`` of the chosen data; an upload is parsed once (``uploaded_points``)."""
-    spec = json.loads(spec_json)
-    upload = uploaded_points(csv) if spec["source"] == "csv" and csv is not None else None
+    upload = uploaded_points(csv) if spec.source == "csv" and csv is not None else None
     return core.points(spec, upload, pts)
 
 
 @st.cache_data(**CACHE)
-def check_losses(losses_json: str) -> str | None:
+def check_losses(chosen: LossChoice) -> str | None:
     """None, or why the formula was refused."""
     try:
-        core.loss_set(json.loads(losses_json))
+        core.loss_set(chosen)
     except InputError as err:
         return str(err)
     return None
 
 
-def without_formula(losses_json: str) -> str:
-    return json.dumps(json.loads(losses_json) | {"formula": ""}, sort_keys=True)
-
-
 @st.cache_data(**CACHE)
-def outlier_view(spec_json: str, csv: bytes | None, pts: str, losses_json: str) -> OutlierView:
+def outlier_view(spec: OutlierData, csv: bytes | None, pts: str, chosen: LossChoice) -> OutlierView:
     """``landscape.outliers.outlier_view`` of the chosen points and losses (timed after the warm-up)."""
     warm_up().join()
-    return core.outlier_view(points(spec_json, csv, pts), core.loss_set(json.loads(losses_json)))
+    return core.outlier_view(points(spec, csv, pts), core.loss_set(chosen))
 
 
 def lines(view: OutlierView) -> tuple[list[Line], Line]:
@@ -304,13 +298,12 @@ def computation(view: OutlierView) -> str:
 def compute(choice: Choice) -> OutlierView:
     """The page's one compute call.  A formula that is refused, has no best line on these points or makes
     the request too large is left out with a message; any other bad input stops the page with its message."""
-    losses_json = choice.losses_json
-    problem = check_losses(losses_json)
-    if problem is None and json.loads(losses_json)["formula"]:
+    problem = check_losses(choice.losses)
+    if problem is None and choice.losses.formula:
         try:
-            return outlier_view(choice.spec_json, choice.csv, choice.pts, losses_json)
+            return outlier_view(choice.spec, choice.csv, choice.pts, choice.losses)
         except InputError as err:
             problem = str(err)
     if problem:
         st.error(f"Your loss is left out: {problem}", icon="⚠️")
-    return run_or_stop(outlier_view, choice.spec_json, choice.csv, choice.pts, without_formula(losses_json))
+    return run_or_stop(outlier_view, choice.spec, choice.csv, choice.pts, choice.losses.without_formula())
