@@ -7,6 +7,7 @@ import pytest
 from apptest import floats, load, ok, spec
 
 from landscape import optim, problems
+from landscape.race import TOLERANCE
 
 PAGE = "views/optimisers.py"
 CONTOUR, CURVES = 0, 1  # by default; with the 3D surface switched on (3d=1): contour, surface, curves
@@ -137,6 +138,21 @@ def test_controls_change_the_view_and_the_url():
     assert "2 optimisers × 120 steps" in details(at)
     assert {k: at.query_params[k] for k in ("opt", "adam_lr", "steps", "sched")} == \
         {"opt": "adam,lbfgs", "adam_lr": "0.2", "steps": "120", "sched": "cosine"}
+
+
+def test_a_new_tolerance_ranks_again_without_running_the_race_again(monkeypatch):
+    at = ok(load(PAGE, steps="60"))
+    races = []
+    monkeypatch.setattr(optim, "race", lambda *a, real=optim.race, **k: races.append(a) or real(*a, **k))
+    before = at.dataframe[0].value
+    at.number_input(key="optim_tol").set_value(TOLERANCE.high).run()
+    after = ok(at).dataframe[0].value
+    assert races == []  # the race of this start and these settings is the one already computed
+    assert at.query_params["tol"] == f"{TOLERANCE.high:g}"
+    assert list(after["steps to tol"]) != list(before["steps to tol"])
+    assert list(after["final loss"]) == list(before["final loss"])
+    ok(at.number_input(key="optim_steps").set_value(61).run())
+    assert len(races) == 1  # new settings: the race runs (once)
 
 
 def test_speed_changes_the_animation_not_the_3d_figure():

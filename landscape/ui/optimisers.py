@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import streamlit as st
@@ -153,16 +153,19 @@ def race_view(spec: ProblemSpec, csv: bytes | None, entries: str, start: tuple[f
     """Every chosen optimiser from one start, the surface under them, and the leaderboard."""
     if not json.loads(entries):
         raise InputError(f"{race.NO_OPTIMISER} in the sidebar")
-    return _race_view(spec, csv, entries, start, steps, tol)
+    tol = TOLERANCE.check(tol, "tolerance")
+    view = _race_view(spec, csv, entries, start, steps)
+    return replace(view, leaderboard=race.leaderboard(view.paths, view.floor, tol))  # a new tolerance only ranks
 
 
 @st.cache_data(**CACHE)
-def _race_view(spec: ProblemSpec, csv: bytes | None, entries: str, start: tuple[float, float], steps: float,
-               tol: float) -> race.RaceView:
+def _race_view(spec: ProblemSpec, csv: bytes | None, entries: str, start: tuple[float, float],
+               steps: float) -> race.RaceView:
+    """The race, its leaderboard at the default tolerance (``race_view`` ranks at the one asked for)."""
     warm_up().join()  # the first torch.optim step of a process imports torch._dynamo: not the race's time
     surf = surface_view(spec, csv, None, None, race.RESOLUTION, False).surface  # cached: the same for every race
-    return race.race_view(build_objective(spec, csv), json.loads(entries), start, steps, tol, reference(spec, csv),
-                          surf)
+    return race.race_view(build_objective(spec, csv), json.loads(entries), start, steps, TOLERANCE.default,
+                          reference(spec, csv), surf)
 
 
 def swarm_view(spec: ProblemSpec, csv: bytes | None, entries: str, steps: float, n: int) -> race.SwarmView:
