@@ -325,3 +325,20 @@ def test_a_good_csv_gets_its_noise_estimated_and_fitted():
     assert p.noise_source == "estimated" and 0.2 < p.noise < 0.8 and p.outlier.sum() == 5
     view = outliers.outlier_view(csv_spec(), content, "", LossChoice({"delta": 1.0, "tau": 0.5}))
     assert view.shift[0, 0] > view.shift[2, 0] > 0  # MSE moves more than Huber
+
+
+def test_cached_figures_follow_the_look_and_come_back_the_same():
+    """A figure is cached per look (charts.cached): presenter mode's dark figure is not served to the plain look,
+    and a rerun draws the same figure byte for byte."""
+    def opened(**query):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        for k, v in query.items():
+            at.query_params[k] = v
+        ok(at.run())
+        return ok(at.switch_page(PAGE).run())
+
+    plain, dark, plain_again = opened(), opened(present="dark"), opened()
+    fonts = [spec(at, 1)["layout"]["font"] for at in (plain, dark, plain_again)]
+    assert fonts[0] == fonts[2] == {"size": 15, "color": "#262730"}
+    assert fonts[1]["size"] > 15 and spec(dark, 1)["layout"]["paper_bgcolor"] == "#0e1117"
+    assert [c.proto.spec for c in charts(plain)] == [c.proto.spec for c in charts(plain_again)]

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from landscape.figures.style import readable
-from landscape.figures.surface import Marker, contour_row, f32
+from landscape.figures.surface import Marker, contour_row_maps, f32
 from landscape.types import Surface
 
 LOSS_COLORS = {"mse": "#d62728", "mae": "#1f77b4", "huber": "#2ca02c", "log_cosh": "#9467bd",
@@ -130,7 +130,7 @@ def minimiser_shift(surfaces: Mapping[str, Surface], markers: Mapping[str, tuple
                     height: int = 380) -> go.Figure:
     """Contour maps side by side on one (w, b) grid, each with the minimum without and with the
     outliers marked and an arrow from the first to the second."""
-    fig = contour_row(dict(surfaces), {k: tuple(v) for k, v in markers.items()}, height=height)
+    fig = contour_row_maps(dict(surfaces), {k: tuple(v) for k, v in markers.items()}, height=height)
     for col, name in enumerate(surfaces, start=1):
         clean, dirty = markers[name][0], markers[name][1]
         axis = "" if col == 1 else str(col)

@@ -108,7 +108,8 @@ def contour(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = (), 
 def contour_map(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = (), title: str = "",
                 arrows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
                 height: int = 520, show_scale: bool = True) -> go.Figure:
-    """``contour`` before ``readable``: for a builder that adds to it and lays the whole out once."""
+    """``contour`` before ``readable``: for a builder that adds to it and lays the whole out once (laid out
+    twice, presenter mode's look would be undone: ``present`` runs once)."""
     z, z_label, ticks = _heights(surf, log)
     fig = go.Figure(go.Contour(x=f32(surf.x), y=f32(surf.y), z=f32(z), colorscale=COLORSCALE, ncontours=30,
                                showscale=show_scale, colorbar=dict(title=dict(text=z_label, side="right"), **ticks),
@@ -151,6 +152,13 @@ def descent_arrows(x: np.ndarray, y: np.ndarray, gx: np.ndarray, gy: np.ndarray,
 def contour_row(surfaces: dict[str, Surface], markers: dict[str, tuple[Marker, ...]], log: bool = False,
                 height: int = 330) -> go.Figure:
     """Several contour maps side by side on the same axes (e.g. data loss, penalty, total)."""
+    return readable(contour_row_maps(surfaces, markers, log, height))
+
+
+def contour_row_maps(surfaces: dict[str, Surface], markers: dict[str, tuple[Marker, ...]], log: bool = False,
+                     height: int = 330) -> go.Figure:
+    """``contour_row`` before ``readable``: for a builder that adds to it and lays the whole out once (laid
+    out twice, presenter mode's look would be undone: ``present`` runs once)."""
     from plotly.subplots import make_subplots
 
     titles = list(surfaces)
@@ -171,4 +179,4 @@ def contour_row(surfaces: dict[str, Surface], markers: dict[str, tuple[Marker, .
         fig.update_xaxes(title_text=surf.x_label, row=1, col=col)
     fig.update_yaxes(title_text=next(iter(surfaces.values())).y_label, row=1, col=1)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision="row")
-    return readable(fig)
+    return fig
