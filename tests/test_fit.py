@@ -1,44 +1,15 @@
-"""Exact fits: oracles (numpy.polyfit, scipy linprog / minimize), batching, properties, the default scenario."""
+"""Exact line fits (landscape.fit): oracles (numpy.polyfit, scipy linprog / minimize), batching, properties and
+bad input.  Minimising any objective: test_minimum.py; the outlier lesson: test_influence.py."""
 import numpy as np
 import pytest
 import scipy.optimize
 import torch
+from fit_data import D, DATA, gradient, heavy, value
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from landscape import data, fit, influence, losses, minimum, problems
+from landscape import data, fit, influence, losses, problems
 from landscape.types import InputError
-
-D = torch.float64
-
-
-def _heavy(n=80, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-3, 3, n)
-    return x, 2.0 * x + 1.0 + rng.standard_t(2, n)
-
-
-def _integer_grid(n=60, seed=0):
-    """Degenerate data: integer x and y, many points on one line (vertices shared by several points)."""
-    rng = np.random.default_rng(seed)
-    x = rng.integers(0, 6, n).astype(float)
-    y = 3.0 * x - 1.0
-    y[: n // 3] += rng.integers(-2, 3, n // 3)
-    return x, y
-
-
-DATA = {"scenario": lambda: influence.DEFAULT_SCENARIO.data()[:2], "heavy": _heavy, "integer-grid": _integer_grid,
-        "two-points": lambda: (np.array([0.0, 1.0]), np.array([1.0, -2.0]))}
-
-
-def _value(x, y, loss, theta, l1=0.0, l2=0.0):
-    return float(problems.linear_regression(x, y, loss, l1=l1, l2=l2)(torch.tensor(theta, dtype=D)))
-
-
-def _gradient(obj, theta):
-    t = torch.tensor(theta, dtype=D, requires_grad=True)
-    obj(t).backward()
-    return t.grad.numpy()
 
 
 # ---- MSE: closed form ---------------------------------------------------------------------------------
@@ -51,7 +22,7 @@ def test_mse_fit_equals_polyfit(name):
 
 @pytest.mark.parametrize("l2", [0.0, 0.1, 5.0])
 def test_ridge_equals_the_normal_equations(l2):
-    x, y = _heavy()
+    x, y = heavy()
     # d/dw, d/db of mean (y - w x - b)^2 + l2 w^2 = 0
     a = np.array([[np.mean(x * x) + l2, np.mean(x)], [np.mean(x), 1.0]])
     np.testing.assert_allclose(fit.fit_lines(x, y, "mse", l2=l2)[0], np.linalg.solve(a, [np.mean(x * y), np.mean(y)]),
@@ -60,7 +31,7 @@ def test_ridge_equals_the_normal_equations(l2):
 
 @pytest.mark.parametrize("l1,l2", [(0.5, 0.0), (0.5, 0.3), (100.0, 0.0)])
 def test_lasso_satisfies_the_optimality_conditions_and_beats_scipy(l1, l2):
-    x, y = _heavy()
+    x, y = heavy()
     w, b = fit.fit_lines(x, y, "mse", l1=l1, l2=l2)[0]
     cov, var = np.mean((x - x.mean()) * (y - y.mean())), np.var(x)
     assert b == pytest.approx(y.mean() - w * x.mean(), abs=1e-12)
@@ -71,7 +42,7 @@ def test_lasso_satisfies_the_optimality_conditions_and_beats_scipy(l1, l2):
     obj = problems.linear_regression(x, y, "mse", l1=l1, l2=l2)
     ref = scipy.optimize.minimize(lambda t: float(obj(torch.tensor(t, dtype=D))), [1.0, 0.0], method="Nelder-Mead",
                                   options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 5000})
-    assert _value(x, y, "mse", (w, b), l1, l2) <= ref.fun + 1e-12
+    assert value(x, y, "mse", (w, b), l1, l2) <= ref.fun + 1e-12
 
 
 # ---- MAE and quantile: exact, against linear programming ---------------------------------------------------
@@ -101,7 +72,7 @@ def test_lp_losses_equal_linprog(name, params, up, down, data_name, l1):
     loss = losses.get(name, **params)
     result = fit.solve(x, y, loss, l1=l1)
     assert result.converged.all()
-    assert result.value[0] == pytest.approx(_value(x, y, loss, result.theta[0], l1), abs=1e-12)
+    assert result.value[0] == pytest.approx(value(x, y, loss, result.theta[0], l1), abs=1e-12)
     assert abs(result.value[0] - _linprog_value(x, y, up, down, l1)) < 1e-9  # the brief asks for 1e-6
 
 
@@ -109,7 +80,7 @@ def test_lp_losses_equal_linprog(name, params, up, down, data_name, l1):
 @pytest.mark.parametrize("l1,l2", [(0.0, 0.05), (0.2, 1.0)])
 def test_lp_losses_with_ridge_equal_the_profile_oracle(name, params, up, down, l1, l2):
     """With l2 the problem is a QP; min over b is an order statistic, then F(w) is convex in w: Brent."""
-    x, y = _heavy(n=40, seed=3)
+    x, y = heavy(n=40, seed=3)
     n, share = len(x), up / (up + down)
 
     def profile(w):
@@ -139,7 +110,7 @@ SMOOTH = [losses.get("huber", delta=0.1), losses.get("huber"), losses.get("huber
 
 def _scipy_fit(obj, start):
     value = lambda t: float(obj(torch.tensor(t, dtype=D)))  # noqa: E731
-    return scipy.optimize.minimize(value, start, jac=lambda t: _gradient(obj, t), method="BFGS",
+    return scipy.optimize.minimize(value, start, jac=lambda t: gradient(obj, t), method="BFGS",
                                    options={"gtol": 1e-12, "maxiter": 10_000})
 
 
@@ -151,7 +122,7 @@ def test_smooth_losses_reach_gradient_tolerance_and_match_scipy(loss, data_name,
     obj = problems.linear_regression(x, y, loss, l2=l2)
     result = fit.solve(x, y, loss, l2=l2)
     assert result.converged.all() and result.method.startswith("damped Newton")
-    assert np.linalg.norm(_gradient(obj, result.theta[0])) < 1e-8
+    assert np.linalg.norm(gradient(obj, result.theta[0])) < 1e-8
     ref = _scipy_fit(obj, [0.0, 0.0])
     np.testing.assert_allclose(result.theta[0], ref.x, atol=1e-6)
     assert result.value[0] <= ref.fun + 1e-12
@@ -160,7 +131,7 @@ def test_smooth_losses_reach_gradient_tolerance_and_match_scipy(loss, data_name,
 @pytest.mark.parametrize("loss", SMOOTH[1::2], ids=lambda loss: loss.describe())
 @pytest.mark.parametrize("l1", [0.05, 0.5, 50.0])
 def test_smooth_losses_with_lasso_beat_derivative_free_search(loss, l1):
-    x, y = _heavy(seed=5)
+    x, y = heavy(seed=5)
     obj = problems.linear_regression(x, y, loss, l1=l1)
     theta = fit.fit_lines(x, y, loss, l1=l1)[0]
     value = lambda t: float(obj(torch.tensor(t, dtype=D)))  # noqa: E731
@@ -169,7 +140,7 @@ def test_smooth_losses_with_lasso_beat_derivative_free_search(loss, l1):
                for start in ([0.0, 0.0], [3.0, 1.0], [-3.0, 1.0])), key=lambda r: r.fun)
     assert value(theta) <= ref.fun + 1e-12
     if theta[0] != 0:  # smooth there: the gradient vanishes
-        assert np.linalg.norm(_gradient(obj, theta)) < 1e-8
+        assert np.linalg.norm(gradient(obj, theta)) < 1e-8
 
 
 # ---- batching --------------------------------------------------------------------------------------------------
@@ -188,7 +159,7 @@ def test_batched_fits_equal_one_by_one(loss, l1):
 @pytest.mark.parametrize("name,param,values", [("huber", "delta", [0.05, 0.5, 1.0, 3.0, 10.0]),
                                                ("quantile", "tau", [0.01, 0.25, 0.5, 0.75, 0.99])])
 def test_a_sweep_of_loss_parameters_is_one_call(name, param, values):
-    x, y = _heavy(seed=7)
+    x, y = heavy(seed=7)
     items = [losses.get(name, **{param: v}) for v in values]
     batched = fit.fit_lines(x, y, items)
     single = np.stack([fit.fit_lines(x, y, item)[0] for item in items])
@@ -196,7 +167,7 @@ def test_a_sweep_of_loss_parameters_is_one_call(name, param, values):
 
 
 def test_a_custom_loss_parameter_sweep_is_one_call():
-    x, y = _heavy(seed=8)
+    x, y = heavy(seed=8)
     items = [losses.custom("abs(r)**p + 0.1*r**2", p=p) for p in (1.2, 1.5, 2.0)]
     np.testing.assert_allclose(fit.fit_lines(x, y, items), np.stack([fit.fit_lines(x, y, i)[0] for i in items]),
                                rtol=1e-10, atol=1e-10)
@@ -244,7 +215,7 @@ def test_scaling_and_shifting_y_moves_the_fit_alike(points, name, scale, shift):
     w, b = base.theta[0]
     expected = base.value[0] * scale ** (2 if name == "mse" else 1)  # MSE is homogeneous of degree 2
     assert moved.value[0] == pytest.approx(expected, rel=1e-9, abs=1e-9)
-    assert _value(x, scale * y + shift, name, (scale * w, scale * b + shift)) == pytest.approx(moved.value[0], rel=1e-9,
+    assert value(x, scale * y + shift, name, (scale * w, scale * b + shift)) == pytest.approx(moved.value[0], rel=1e-9,
                                                                                               abs=1e-9)
     if name == "mse":  # unique minimiser
         np.testing.assert_allclose(moved.theta[0], [scale * w, scale * b + shift], rtol=1e-8, atol=1e-8)
@@ -265,120 +236,9 @@ def test_the_fit_is_no_worse_than_any_other_line(points, name, theta, penalty):
     x, y = points
     l1, l2 = penalty
     result = fit.solve(x, y, name, l1=l1, l2=l2)
-    assert result.value[0] <= _value(x, y, name, theta, l1, l2) + 1e-9
+    assert result.value[0] <= value(x, y, name, theta, l1, l2) + 1e-9
     jitter = result.theta[0] + np.array([1e-4, -1e-4])
-    assert result.value[0] <= _value(x, y, name, jitter, l1, l2) + 1e-9
-
-
-# ---- minimize: any objective -----------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("loss", ["mse", "mae", "huber", losses.custom("log(1 + r**2)")], ids=str)
-def test_minimize_takes_the_exact_path_of_a_linear_model(loss):
-    x, y = _heavy()
-    obj = problems.linear_regression(x, y, loss, l1=0.1, l2=0.2)
-    np.testing.assert_array_equal(minimum.minimize(obj), fit.fit_lines(x, y, loss, l1=0.1, l2=0.2)[0])
-    np.testing.assert_array_equal(minimum.minimize(obj.part("data")), fit.fit_lines(x, y, loss)[0])
-
-
-@pytest.mark.parametrize("name", ["quadratic", "rosenbrock", "himmelblau", "beale", "rastrigin", "ackley"])
-def test_minimize_finds_a_known_minimum_of_a_benchmark(name):
-    obj = problems.benchmark(name)
-    theta = minimum.minimize(obj)
-    assert min(np.abs(theta - np.array(m)).max() for m in obj.minima) < 1e-6
-
-
-def test_minimize_logistic_regression_reaches_a_stationary_point():
-    X, labels = data.blobs(n=200, seed=0)
-    obj = problems.logistic_regression(X, labels)
-    assert np.linalg.norm(_gradient(obj, minimum.minimize(obj))) < 1e-8
-
-
-def test_minimize_refuses_an_objective_without_a_minimum():
-    with pytest.raises(InputError, match="no minimum"):
-        minimum.minimize(problems.benchmark("saddle"))
-
-
-def test_solvers_registry():
-    assert fit.solver("mse").method == "closed form"
-    assert fit.solver("mae") is fit.solver("quantile") and "exact" in fit.solver("mae").method
-    assert fit.solver("huber") is fit.NEWTON and fit.solver(losses.custom("r**4")) is fit.NEWTON
-    assert set(influence.SWEEP_LOSSES) == set(losses.names("regression"))
-
-
-# ---- the outlier lesson -----------------------------------------------------------------------------------------
-
-def test_default_scenario_shows_three_behaviours_apart():
-    """MSE moves by more than 1.0; Huber, with delta on the scale of the noise (issue 11: delta 1 against
-    sigma 3 made it MAE), between 0.2 and 0.3; MAE below 0.2."""
-    scenario = influence.DEFAULT_SCENARIO
-    assert (scenario.slope, scenario.share, scenario.size, scenario.leverage) == (2.0, 0.05, 10.0, True)
-    assert scenario.losses == ("mse", "mae", "huber") and 1.2 < scenario.delta / scenario.noise < 1.5
-    x, y, flags = scenario.data()
-    assert flags.sum() == 5 and x[flags].min() > np.sort(x)[-6]  # the five points at the high-x end
-    huber = losses.get("huber", delta=scenario.delta)
-    mse, mae, hub = influence.outlier_fits(x, y, flags, ["mse", "mae", huber]).shift[:, 0]  # slope shifts
-    assert mse > 1.0
-    assert abs(mae) < 0.2 < abs(hub) < 0.3
-
-
-def test_default_scenario_over_seeds():
-    """What holds for every seed (module docstring of Scenario): MSE > 1.0 and far ahead of MAE, Huber."""
-    scenarios = [influence.Scenario(seed=s) for s in range(20)]
-    x, y, flags = (np.stack(a) for a in zip(*(s.data() for s in scenarios)))
-    clean = ~flags  # (20, N), 95 clean points in every row
-    shifts = {}
-    page_huber = losses.get("huber", delta=influence.DEFAULT_SCENARIO.delta)
-    for name, loss in (("mse", "mse"), ("mae", "mae"), ("huber", page_huber)):
-        dirty = fit.fit_lines(x, y, loss)[:, 0]
-        kept = fit.fit_lines(x[clean].reshape(len(x), -1), y[clean].reshape(len(x), -1), loss)[:, 0]
-        shifts[name] = np.abs(dirty - kept)
-    ratio = shifts["mse"] / np.maximum(shifts["mae"], shifts["huber"])
-    assert (shifts["mse"] > 1.0).all()
-    assert np.median(ratio) > 5.0 and ratio.min() > 3.0
-    assert np.median(shifts["huber"] / shifts["mae"]) > 1.3  # Huber between the two, not MAE again
-
-
-def test_influence_sweep_matches_the_page_fits_and_the_theory():
-    scenario = influence.DEFAULT_SCENARIO
-    x, y = data.line(n=scenario.n, slope=scenario.slope, intercept=scenario.intercept, noise=scenario.noise,
-                     seed=scenario.seed)
-    sweep = influence.influence_sweep(x, y, sizes=[0.0, 5.0, 10.0, 15.0, 20.0], count=scenario.count,
-                                      noise=scenario.noise, seed=scenario.seed)
-    assert sweep.slopes.shape == (5, 5) and sweep.names[0] == "MSE"
-    page = influence.outlier_fits(*scenario.data())
-    np.testing.assert_allclose(sweep.slopes[:, 2], page.contaminated[:, 0], atol=1e-9)
-    np.testing.assert_allclose(sweep.clean, page.clean, atol=1e-12)
-    mse, mae, huber = sweep.slopes[0], sweep.slopes[1], sweep.slopes[2]
-    np.testing.assert_allclose(np.diff(mse, 2), 0.0, atol=1e-9)  # least squares is linear in y
-    assert mse[-1] - mse[0] > 2.0
-    assert np.ptp(mae[1:]) < 1e-9 and np.ptp(huber[2:]) < 0.05  # bounded influence: flat once past the bulk
-
-
-def test_default_sweep_is_fifty_sizes_by_every_loss():
-    sweep = influence.influence_sweep(*data.line(seed=1), count=5)
-    assert sweep.slopes.shape == sweep.intercepts.shape == (len(losses.names("regression")), 50)
-    assert np.isfinite(sweep.slopes).all() and sweep.is_outlier.sum() == 5
-
-
-def test_loss_shares_show_who_dominates():
-    x, y, flags = influence.DEFAULT_SCENARIO.data()
-    names = ["mse", "mae", losses.get("huber", delta=influence.DEFAULT_SCENARIO.delta)]  # as the page starts
-    shares = influence.loss_shares(x, y, influence.outlier_fits(x, y, flags, names).contaminated, names)
-    assert shares.shape == (3, len(x)) and (shares >= 0).all()
-    np.testing.assert_allclose(shares.sum(-1), 1.0)
-    outlier_share = shares[:, flags].sum(-1)
-    assert outlier_share[0] > 0.7 > outlier_share[2] > outlier_share[1]  # MSE is all about the outliers
-
-
-def test_psi_is_the_derivative_of_each_loss():
-    r = np.linspace(-4, 4, 81)
-    names = ["mse", "mae", losses.get("huber", delta=1.5), "log_cosh", losses.get("quantile", tau=0.8)]
-    got = influence.psi(r, names)
-    np.testing.assert_allclose(got[0], 2 * r, atol=1e-12)
-    np.testing.assert_allclose(got[1], np.sign(r), atol=1e-12)
-    np.testing.assert_allclose(got[2], np.clip(r, -1.5, 1.5), atol=1e-12)
-    np.testing.assert_allclose(got[3], np.tanh(r), atol=1e-12)
-    np.testing.assert_allclose(got[4][r != 0], np.where(r > 0, 0.8, -0.2)[r != 0], atol=1e-12)
+    assert result.value[0] <= value(x, y, name, jitter, l1, l2) + 1e-9
 
 
 # ---- bad input ----------------------------------------------------------------------------------------------------
@@ -417,27 +277,3 @@ X, Y = data.line(n=20, seed=0)
 def test_bad_input_gets_a_clear_message(call, message):
     with pytest.raises(InputError, match=message):
         call()
-
-
-def test_outlier_sweep_moves_the_flagged_points_and_passes_through_the_page_fits():
-    """The page's sweep: points flagged by hand move by (size - now) noise σ; at ``now`` it is the data as given."""
-    scenario = influence.DEFAULT_SCENARIO
-    x, y, flags = scenario.data()  # outliers at 10 σ
-    sizes = [0.0, 5.0, 10.0, 20.0]
-    sweep = influence.outlier_sweep(x, y, flags, sizes, size=scenario.size, noise=scenario.noise)
-    np.testing.assert_allclose(sweep.slopes[:, 2], influence.outlier_fits(x, y, flags).contaminated[:, 0], atol=1e-9)
-    clean_x, clean_y = data.line(n=scenario.n, slope=scenario.slope, intercept=scenario.intercept,
-                                 noise=scenario.noise, seed=scenario.seed)
-    same = influence.influence_sweep(clean_x, clean_y, sizes, count=scenario.count, noise=scenario.noise,
-                                     seed=scenario.seed)
-    np.testing.assert_allclose(sweep.slopes, same.slopes, atol=1e-9)
-    with pytest.raises(InputError, match="every point"):
-        influence.outlier_sweep(x, y, np.ones(len(x), dtype=bool))
-    with pytest.raises(InputError, match="noise scale"):
-        influence.outlier_sweep(x, y, flags, noise=0.0)
-
-
-def test_noise_scale_is_robust_to_outliers():
-    x, y, _ = influence.Scenario(n=400).data()  # noise 3, 20 outliers at +10 σ
-    assert 2.6 < influence.noise_scale(x, y) < 3.6
-    assert influence.noise_scale([0.0, 1.0, 2.0], [1.0, 3.0, 5.0]) == 1.0  # exactly on a line
