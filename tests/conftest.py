@@ -5,10 +5,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 from appserver import Server  # bench/appserver.py: the same server the benchmarks start
+
+# helper modules of the figure tests: their asserts report values as a test module's do
+pytest.register_assert_rewrite("figure_reading", "figure_cases_maps", "figure_cases_curves", "figure_cases_outliers",
+                               "figure_cases_optimisers")
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "tests" / "screenshots"
@@ -37,6 +42,35 @@ def server():
     server = Server()
     yield server
     server.stop()
+
+
+MAIN = sys.modules["__main__"]  # pytest's own, before any AppTest replaces it
+
+
+@pytest.fixture(autouse=True)
+def real_main():
+    """Put pytest's ``__main__`` back after every test.  Streamlit's script runner (every AppTest) installs the
+    page it ran as ``__main__`` and leaves it there; a process started afterwards by multiprocessing's spawn
+    (a Dask Nanny starts its worker so) first runs ``__main__.__file__``, that page, without a Streamlit
+    runtime: views/optimisers.py then fails and so does the worker ("Nanny failed to start")."""
+    yield
+    sys.modules["__main__"] = MAIN
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    """One local Dask cluster for the session (a scheduler and one worker process of one thread), shared by
+    test_jobs and test_browser_jobs.  Closed once, at the end: this process's client first (``jobs.close``),
+    then the cluster."""
+    from distributed import LocalCluster
+
+    from landscape import jobs
+
+    c = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                     scheduler_kwargs={"dashboard": False}, worker_dashboard_address=None)
+    yield c
+    jobs.close()
+    c.close()
 
 
 def chromium_path() -> str:

@@ -19,16 +19,6 @@ METRIC = '[data-testid="stMetricValue"]'
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    from distributed import LocalCluster
-
-    c = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
-                     scheduler_kwargs={"dashboard": False}, worker_dashboard_address=None)
-    yield c
-    c.close()
-
-
-@pytest.fixture(scope="module")
 def dask_server(cluster):
     server = Server(env={jobs.ENV: cluster.scheduler_address})
     yield server

@@ -32,17 +32,6 @@ def settings(**change) -> str:
     return json.dumps(SMALL | change, sort_keys=True)
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    from distributed import LocalCluster
-
-    c = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
-                     scheduler_kwargs={"dashboard": False}, worker_dashboard_address=None)
-    yield c
-    jobs.close()
-    c.close()
-
-
 @pytest.fixture
 def dask(cluster, monkeypatch):
     """LANDSCAPE_DASK set to the cluster for this test, with a fresh queue."""
