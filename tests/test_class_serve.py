@@ -25,8 +25,8 @@ import pytest
 from class_tabs import Failures, Student, Teacher
 from conftest import new_page, screenshot
 from e2e import errors_shown, main_text, settle
+from classroom_db import Postgres
 from test_browser_classroom import answered
-from test_classroom import Postgres
 from test_serve import COOKIE, Served, environ, haproxy
 
 from landscape import classroom, lessons
