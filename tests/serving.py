@@ -83,13 +83,18 @@ def get(url: str, cookie: str | None = None, timeout: float = 10) -> tuple[int, 
         return err.code, err.headers, b""
 
 
-def sticky_cookie(headers) -> str | None:
+def cookie(headers, name: str) -> str | None:
+    """The value of the cookie ``name`` that an answer's Set-Cookie headers set, if any."""
     for header in headers.get_all("Set-Cookie") or []:
         jar = http.cookies.SimpleCookie()
         jar.load(header)
-        if COOKIE in jar:
-            return jar[COOKIE].value
+        if name in jar:
+            return jar[name].value
     return None
+
+
+def sticky_cookie(headers) -> str | None:
+    return cookie(headers, COOKIE)
 
 
 class Served:
@@ -185,12 +190,7 @@ class StickySession(Session):
         status, headers, _ = get(self.base_url + "/_stcore/health", self.cookies(), self.timeout)
         assert status == 200
         self.sticky = sticky_cookie(headers) or self.sticky
-        for header in headers.get_all("Set-Cookie") or []:
-            jar = http.cookies.SimpleCookie()
-            jar.load(header)
-            if XSRF_COOKIE in jar:
-                return jar[XSRF_COOKIE].value
-        return None
+        return cookie(headers, XSRF_COOKIE)
 
     def cookies(self, xsrf: str | None = None) -> str | None:
         parts = ([f"{COOKIE}={self.sticky}"] if self.sticky else []) + ([f"{XSRF_COOKIE}={xsrf}"] if xsrf else [])
