@@ -4,31 +4,78 @@ glibc hands out blocks above its mmap threshold (dynamic, from 128 KiB) as fresh
 gives them back on free, so every torch temporary of about 1-32 MiB costs a page fault per 4 KiB
 each time it is made again: the same grid ran 10x slower in some processes than in others here.
 ``keep_freed_memory`` raises the thresholds so such blocks are reused from the heap instead.
+
+The price is memory: up to 128 MiB free at the top of each of glibc's heaps (one per busy thread)
+stays with the process.  On the class server that kept app processes 300 MB above their warm start
+long after a class had left, so ``configure`` also starts ``trim_when_idle``: once the process has
+been idle for a while, ``malloc_trim(0)`` gives the free memory back.  While it is busy, nothing
+changes.
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import threading
+import time
 
 import torch
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # mallopt parameters, from glibc's malloc.h
 MMAP_THRESHOLD = 32 << 20  # glibc's largest allowed value on 64-bit
 TRIM_THRESHOLD = 128 << 20  # free memory kept at the top of the heap before it goes back to the system
+IDLE_SECONDS = 10.0  # a process counts as idle after this long using under IDLE_CPU of one core
+IDLE_CPU = 0.05
+
+
+def _libc():
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c"))
+    except (OSError, TypeError):
+        return None
 
 
 def keep_freed_memory() -> bool:
     """Keep freed blocks up to 32 MiB for reuse (glibc only); False where there is no glibc."""
-    name = ctypes.util.find_library("c")
-    try:
-        mallopt = ctypes.CDLL(name).mallopt
-    except (OSError, AttributeError, TypeError):
+    mallopt = getattr(_libc(), "mallopt", None)
+    if mallopt is None:
         return False
     return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
 
 
+def give_back_freed_memory() -> bool:
+    """``malloc_trim(0)``: free memory of every heap goes back to the system (glibc only; False elsewhere)."""
+    trim = getattr(_libc(), "malloc_trim", None)
+    return trim is not None and bool(trim(0))
+
+
+def _trim_after_busy_periods(seconds: float) -> None:
+    busy = True  # the first idle period after start-up trims too
+    while True:
+        cpu = time.process_time()
+        time.sleep(seconds)
+        idle = time.process_time() - cpu < IDLE_CPU * seconds
+        if idle and busy:
+            give_back_freed_memory()
+        busy = not idle
+
+
+_trimmer: threading.Thread | None = None
+
+
+def trim_when_idle(seconds: float = IDLE_SECONDS) -> threading.Thread:
+    """Once per process, a daemon thread: after each busy period, once the process has used under
+    ``IDLE_CPU`` of a core for ``seconds``, give the freed memory back (``give_back_freed_memory``)."""
+    global _trimmer
+    if _trimmer is None:
+        _trimmer = threading.Thread(target=_trim_after_busy_periods, args=(seconds,), name="trim-when-idle",
+                                    daemon=True)
+        _trimmer.start()
+    return _trimmer
+
+
 def configure(threads: int) -> int:
-    """Once per process: ``threads`` torch threads and the allocator settings above."""
+    """Once per process: ``threads`` torch threads, the allocator settings above and ``trim_when_idle``."""
     keep_freed_memory()
+    trim_when_idle()
     torch.set_num_threads(threads)
     return threads

@@ -1,6 +1,7 @@
 """Process-wide settings: thread count and glibc's allocator thresholds."""
 import platform
 
+import numpy as np
 import torch
 
 from landscape import runtime
@@ -19,3 +20,26 @@ def test_freed_blocks_are_kept_on_glibc():
         assert runtime.keep_freed_memory() is True
     else:
         assert runtime.keep_freed_memory() in (True, False)
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+
+
+def test_idle_trim_gives_kept_memory_back():
+    """The raised thresholds keep up to 128 MiB of freed heap; malloc_trim(0) returns it to the system."""
+    if not (platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"):
+        assert runtime.give_back_freed_memory() is False
+        return
+    assert runtime.keep_freed_memory() is True
+    blocks = [np.ones(1 << 20) for _ in range(40)]  # 40 x 8 MiB, under the mmap threshold: from the heap
+    del blocks
+    kept = _rss_mb()
+    runtime.give_back_freed_memory()
+    assert kept - _rss_mb() > 64
+
+
+def test_trim_when_idle_starts_one_thread():
+    first = runtime.trim_when_idle()
+    assert first.daemon and first.is_alive() and runtime.trim_when_idle() is first
