@@ -20,6 +20,7 @@ from streamlit.elements.widgets.number_input import NumberInputSerde
 from streamlit.proto.NumberInput_pb2 import NumberInput
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+from landscape import wire
 from landscape.types import InputError
 from landscape.ui import state
 from landscape.ui.page import literal
@@ -36,7 +37,7 @@ RUN_SECONDS = 30  # every interaction must finish within this (one run of these 
     (-1e6, -1e6, 1e6, False, -1e6),
 ])
 def test_wire_number_accepts_what_a_browser_sends(raw, low, high, integer, expected):
-    value = state.wire_number(raw, low, high, integer)
+    value = wire.number(raw, low, high, integer)
     assert value == expected and type(value) is type(expected)
 
 
@@ -50,18 +51,18 @@ def test_wire_number_accepts_what_a_browser_sends(raw, low, high, integer, expec
 ])
 def test_wire_number_refuses_what_no_browser_sends(raw, integer, message):
     with pytest.raises(InputError, match=message.replace("+", r"\+")):
-        state.wire_number(raw, 0, 10, integer)
+        wire.number(raw, 0, 10, integer)
 
 
 def test_wire_slider_takes_a_list_of_one_number():
     w = WidgetState(id="s")
     w.double_array_value.data.extend([4.0])
-    assert state.wire_slider(w.double_array_value.data, 1, 10, True) == 4  # protobuf's repeated field
-    assert state.wire_slider([0.5], 0.0, 1.0) == 0.5
+    assert wire.slider(w.double_array_value.data, 1, 10, True) == 4  # protobuf's repeated field
+    assert wire.slider([0.5], 0.0, 1.0) == 0.5
     for raw, message in [(4.0, "a number is not a list"), ([1.0, 2.0], "a list of 2"), ("4", "text is not"),
                          ([INF], "not a finite number"), ([11.0], "outside 1 to 10"), ([], "a list of 0")]:
         with pytest.raises(InputError, match=message):
-            state.wire_slider(raw, 1, 10, True)
+            wire.slider(raw, 1, 10, True)
 
 
 def test_unbounded_boxes_take_what_javascript_can_hold():
@@ -69,9 +70,9 @@ def test_unbounded_boxes_take_what_javascript_can_hold():
     assert state._number_bounds(1, 100, True, clamp=False) == (-(2**53 - 1), 2**53 - 1)
     low, high = state._number_bounds(1e-6, 1e6, False, clamp=False)
     assert high == -low == 1.7976931348623157e308
-    state.wire_number(1e300, low, high)  # a browser can send it; the compute package then says what is wrong
+    wire.number(1e300, low, high)  # a browser can send it; the compute package then says what is wrong
     with pytest.raises(InputError):
-        state.wire_number(BIG, *state._number_bounds(1, 100, True, clamp=False), integer=True)
+        wire.number(BIG, *state._number_bounds(1, 100, True, clamp=False), integer=True)
 
 
 def test_streamlit_deserializer_still_raises_upstream():
@@ -87,7 +88,7 @@ def test_streamlit_deserializer_still_raises_upstream():
 def test_refusing_deserializer_notes_and_replaces_a_bad_value():
     serde = NumberInputSerde(0, NumberInput.INT, 0, 10_000)
     refused: dict = {}
-    deserialize = state._refusing(serde.deserialize, lambda raw: state.wire_number(raw, 0, 10_000, True),
+    deserialize = state._refusing(serde.deserialize, lambda raw: wire.number(raw, 0, 10_000, True),
                                   "page_seed", "double_value", refused)
     assert deserialize.__wrapped__ == serde.deserialize
     assert deserialize(None) == 0 and deserialize(7) == 7 and deserialize(7.0) == 7 and not refused
@@ -239,7 +240,7 @@ FORGED_SELECTIONS = [  # what no chart sends, and the reason it is refused for
     ({"string_value": '{"selection": {"points": [{"x": NaN, "y": 0}]}}'}, "not JSON text"),
     ({"string_value": _selection({"x": 1e300, "y": 0})}, "beyond"),
     ({"string_value": "[" * 100_000 + "]" * 100_000}, "not JSON text"),
-    ({"string_value": " " * (state.MAX_SELECTION_CHARS + 1)}, "more than any selection"),
+    ({"string_value": " " * (wire.MAX_SELECTION_CHARS + 1)}, "more than any selection"),
 ]
 
 
@@ -256,17 +257,17 @@ def test_streamlit_selection_deserializer_still_raises_upstream():
 
 def test_wire_selection_takes_what_a_chart_sends():
     click = _selection({"curve_number": 1, "point_number": 7, "point_index": 7, "x": 0.5, "y": -2, "customdata": [7]})
-    assert state.wire_selection(click) == click and state.wire_selection(NOTHING) == NOTHING
-    assert state.wire_selection(click, rows=8) == click
-    assert state.wire_selection(_selection({"x": 1, "y": 2, "customdata": None}), rows=3)  # the click grid
+    assert wire.selection(click) == click and wire.selection(NOTHING) == NOTHING
+    assert wire.selection(click, rows=8) == click
+    assert wire.selection(_selection({"x": 1, "y": 2, "customdata": None}), rows=3)  # the click grid
     for raw, message in [(click, "not one of the 7 points"), (_selection({"x": 1, "y": 2, "customdata": 2.5}),
                                                                "not one of"), (_selection({"x": 1, "y": 2,
                                                                                "customdata": -1}), "not one of")]:
         with pytest.raises(InputError, match=message):
-            state.wire_selection(raw, rows=7)
+            wire.selection(raw, rows=7)
     for raw, message in FORGED_SELECTIONS:
         with pytest.raises(InputError, match=message):
-            state.wire_selection(next(iter(raw.values())))
+            wire.selection(next(iter(raw.values())))
 
 
 def _click(s: Session, key: str, selection: str | None = None, **raw):

@@ -28,7 +28,7 @@ replaced by the widget's default without a word.
 
 The guard: after a control is drawn (``UrlState._draw``), its deserializer in Streamlit's widget
 metadata, the one the next run calls, is wrapped (``_guard``).  A value the control would not get
-from a browser (``wire_number`` / ``wire_slider`` for numbers; the right type for the others;
+from a browser (``wire.number`` / ``wire.slider`` for numbers; the right type for the others;
 anything Streamlit's deserializer raises on) is refused: the control takes its default as Streamlit
 defines it (as Streamlit does with a NaN), and on that run, before the control is drawn
 (``UrlState._take_refused``), its value type is restored, the value is sent back to the browser and
@@ -37,13 +37,11 @@ defines it (as Streamlit does with a NaN), and on that run, before the control i
 A chart drawn with ``on_select`` is a widget too: its value is the selection as JSON text, which
 Streamlit's ``PlotlyChartSelectionSerde.deserialize`` passes to ``json.loads`` unchecked (a number
 raises TypeError, other text JSONDecodeError, ``{"selection": 1}`` TypeError), with the same
-consequences.  ``UrlState.chart`` draws such a chart and guards it with ``wire_selection``: a
+consequences.  ``UrlState.chart`` draws such a chart and guards it with ``wire.selection``: a
 selection no chart sends is refused, nothing is selected, and a warning says so above the chart.
 """
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
@@ -53,15 +51,13 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_run_yiel
 from streamlit.runtime.state.common import unpack_widget_state_value
 from streamlit.runtime.state.session_state import Serialized
 
-from landscape import budget
+from landscape import budget, wire
 from landscape.figures.style import CONFIG
 from landscape.lessons.links import parse_number  # one parser for a link's numbers: pages and lessons
 from landscape.types import InputError
 from landscape.ui.page import literal
 from landscape.ui.present import PARAM as PRESENT  # the frame's, in every page's link
 
-MAX_SELECTION_CHARS = 4_000_000  # a selection's JSON text: shift-clicks on every point of a 10,000-point scatter fit
-MAX_SELECTION_COORDINATE = 1e6  # no chart here spans more (grid.MAX_ABS_COORDINATE; the Outlier page's edits)
 REFUSED = "_url_refused"  # in session state: {widget key: (reason, value used, value type)} refused since last run
 
 
@@ -74,132 +70,6 @@ class _Bound:
 
 def _fmt_number(v: Any) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
-
-
-def wire_number(raw: Any, low: float, high: float, integer: bool = False) -> float | int:
-    """A number box's or slider's value as it came over the websocket, within [low, high].
-
-    A browser sends a finite number inside the box's bounds (a whole one for an integer box); anything
-    else was made by hand and raises InputError, with a message that never echoes text it was sent."""
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-        raise InputError(f"{_kind(raw)} is not a number")
-    if not math.isfinite(raw):
-        raise InputError(f"{raw} is not a finite number")
-    if not low <= raw <= high:
-        raise InputError(f"{raw:g} is outside {low:g} to {high:g}")
-    if integer:
-        if raw != int(raw):
-            raise InputError(f"{raw:g} is not a whole number")
-        return int(raw)
-    return float(raw)
-
-
-def wire_slider(raw: Any, low: float, high: float, integer: bool = False) -> float | int:
-    """A single-value slider's value as it came over the websocket: a list of one number in [low, high]."""
-    values = _as_list(raw)
-    if values is None or len(values) != 1:
-        raise InputError(f"{_kind(raw)} is not a list of one number")
-    return wire_number(values[0], low, high, integer)
-
-
-def wire_selection(raw: Any, rows: int | None = None) -> str:
-    """A chart's selection as it came over the websocket: the JSON text of Plotly's selection event,
-    ``{"selection": {"points": [{"x": .., "y": .., "customdata": .., ...}], "point_indices": [..], "box": [..],
-    "lasso": [..]}}``, with finite coordinates within ``MAX_SELECTION_COORDINATE`` and, when ``rows`` is given,
-    each point's ``customdata`` (the row it shows) a whole number below ``rows``.  Anything else raises
-    InputError (the message never echoes what was sent)."""
-    if not isinstance(raw, str):
-        raise InputError(f"{_kind(raw)} is not a selection")
-    if len(raw) > MAX_SELECTION_CHARS:
-        raise InputError(f"{len(raw):,} characters are more than any selection of these charts")
-    try:
-        parsed = json.loads(raw, parse_constant=_no_json_constant)
-    except (ValueError, RecursionError):
-        raise InputError("the selection is not JSON text") from None
-    selection = parsed.get("selection") if isinstance(parsed, dict) else None
-    if not isinstance(selection, dict):
-        raise InputError("the JSON text holds no selection")
-    points = selection.get("points", [])
-    if not isinstance(points, list) or not all(isinstance(p, dict) for p in points):
-        raise InputError("the selection's points are not a list of points")
-    for key in ("point_indices", "box", "lasso"):
-        if not isinstance(selection.get(key, []), list):
-            raise InputError(f"the selection's {key} is not a list")
-    for point in points:
-        for axis in ("x", "y"):
-            if axis in point:
-                _wire_coordinate(point[axis], axis)
-        if rows is not None and point.get("customdata") is not None:
-            _wire_row(point["customdata"], rows)
-    return raw
-
-
-def _no_json_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _wire_coordinate(value: Any, axis: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError(f"a selected point's {axis} is {_kind(value)}, not a number")
-    if not abs(value) <= MAX_SELECTION_COORDINATE:  # also refuses inf and nan
-        raise InputError(f"a selected point's {axis} is beyond ±{MAX_SELECTION_COORDINATE:g}")
-    return float(value)
-
-
-def _wire_row(value: Any, rows: int) -> int:
-    """A point's ``customdata``: its row, as a number or a list of one number."""
-    if isinstance(value, list) and len(value) == 1:
-        value = value[0]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 <= value < rows) \
-            or value != int(value):
-        raise InputError(f"a selected point is not one of the {rows:,} points of the chart")
-    return int(value)
-
-
-def _kind(raw: Any) -> str:
-    """What a value from the websocket is, in words (its content is never echoed: it may be anything)."""
-    if isinstance(raw, bool):
-        return "on/off"
-    if isinstance(raw, (int, float)):
-        return "a number"
-    if isinstance(raw, str):
-        return "text"
-    if isinstance(raw, bytes):
-        return "bytes"
-    values = _as_list(raw)
-    if values is not None:
-        return f"a list of {len(values)}"
-    return f"a {type(raw).__name__}"
-
-
-def _wire_text(raw: Any) -> str:
-    if not isinstance(raw, str):
-        raise InputError(f"{_kind(raw)} is not text")
-    return raw
-
-
-def _wire_texts(raw: Any) -> list[str]:
-    values = _as_list(raw)
-    if values is None or not all(isinstance(v, str) for v in values):
-        raise InputError(f"{_kind(raw)} is not a list of texts")
-    return values
-
-
-def _as_list(raw: Any) -> list | None:
-    """``raw`` as a list if it is a sequence other than text (protobuf's repeated fields have no
-    ``__iter__`` attribute, only the sequence protocol), else None."""
-    if isinstance(raw, (str, bytes, dict)):
-        return None
-    try:
-        return list(raw)
-    except TypeError:
-        return None
-
-
-def _wire_bool(raw: Any) -> bool:
-    if not isinstance(raw, bool):
-        raise InputError(f"{_kind(raw)} is not on or off")
-    return raw
 
 
 def _number_bounds(low: float, high: float, integer: bool, clamp: bool) -> tuple[float, float]:
@@ -266,14 +136,14 @@ class UrlState:
         self._take_refused(label, key)
         if st.session_state[key] not in options:  # options changed under a kept value
             st.session_state[key] = default
-        return self._draw(key, lambda: container.selectbox(label, options, key=key, **kw), _wire_text)
+        return self._draw(key, lambda: container.selectbox(label, options, key=key, **kw), wire.text)
 
     def radio(self, label: str, name: str, options: Sequence[str], default: str | None = None,
               container=st, **kw) -> str:
         default = options[0] if default is None else default
         key = self._init(name, default, _choice(options), str)
         self._take_refused(label, key)
-        return self._draw(key, lambda: container.radio(label, options, key=key, **kw), _wire_text)
+        return self._draw(key, lambda: container.radio(label, options, key=key, **kw), wire.text)
 
     def multiselect(self, label: str, name: str, options: Sequence[str], default: Sequence[str],
                     container=st, **kw) -> list[str]:
@@ -286,7 +156,7 @@ class UrlState:
 
         key = self._init(name, list(default), parse, ",".join)
         self._take_refused(label, key)
-        return self._draw(key, lambda: container.multiselect(label, options, key=key, **kw), _wire_texts)
+        return self._draw(key, lambda: container.multiselect(label, options, key=key, **kw), wire.texts)
 
     def slider(self, label: str, name: str, low: float, high: float, default: float, step: float | None = None,
                container=st, **kw) -> float | int:
@@ -294,7 +164,7 @@ class UrlState:
         key = self._init(name, default, lambda raw: parse_number(raw, low, high, integer), _fmt_number)
         self._take_refused(label, key)
         return self._draw(key, lambda: container.slider(label, low, high, step=step, key=key, **kw),
-                          lambda raw: wire_slider(raw, low, high, integer))
+                          lambda raw: wire.slider(raw, low, high, integer))
 
     def number(self, label: str, name: str, low: float, high: float, default: float, step: float | None = None,
                container=st, clamp: bool = True, **kw) -> float | int:
@@ -309,7 +179,7 @@ class UrlState:
         lo, hi = _number_bounds(low, high, integer, clamp)
         self._take_refused(label, key)
         return self._draw(key, lambda: container.number_input(label, step=step, key=key, **bounds, **kw),
-                          lambda raw: wire_number(raw, lo, hi, integer))
+                          lambda raw: wire.number(raw, lo, hi, integer))
 
     def checkbox(self, label: str, name: str, default: bool = False, container=st, **kw) -> bool:
         def parse(raw: str) -> bool:
@@ -319,7 +189,7 @@ class UrlState:
 
         key = self._init(name, default, parse, lambda v: "1" if v else "0")
         self._take_refused(label, key)
-        return self._draw(key, lambda: container.checkbox(label, key=key, **kw), _wire_bool)
+        return self._draw(key, lambda: container.checkbox(label, key=key, **kw), wire.boolean)
 
     def text(self, label: str, name: str, default: str = "", max_chars: int = 200, container=st, **kw) -> str:
         def parse(raw: str) -> str:
@@ -330,13 +200,13 @@ class UrlState:
         key = self._init(name, default, parse, str)
         self._take_refused(label, key)
         return self._draw(key, lambda: container.text_input(label, key=key, max_chars=max_chars, **kw),
-                          _wire_text)
+                          wire.text)
 
     def chart(self, container, figure, key: str, on_select, rows: int | None = None, **kw):
         """``container.plotly_chart(figure, key=key, on_select=on_select, **kw)``, its selection guarded by
-        ``wire_selection`` (``rows``: the chart's points carry their row, below this, as ``customdata``).
+        ``wire.selection`` (``rows``: the chart's points carry their row, below this, as ``customdata``).
         A refused selection selects nothing and is said in a warning above the chart."""
-        check = lambda raw: wire_selection(raw, rows)  # noqa: E731
+        check = lambda raw: wire.selection(raw, rows)  # noqa: E731
         _screen_unregistered(key, check, self.refused)
         refusal = self.refused.pop(key, None)
         if refusal is not None:
