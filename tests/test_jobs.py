@@ -311,7 +311,7 @@ def _page(page: str, check: bool = True, **query):
 @pytest.mark.parametrize("page, query, count, names", [
     ("views/neural_landscape.py", dict(n="200", widths="8", epochs="30", seed="7", res="21"), 3,
      {"train", "random_plane"}),
-    ("views/overfitting.py", dict(epochs="100", seed="4"), 4, {"_train_network"}),
+    ("views/overfitting.py", dict(epochs="100", seed="4"), 4, {"train_network"}),
     ("views/optimisers.py", {**dict(fn="himmelblau", swarm="1", swarm_n="10", map="1", opt="adam,momentum"),
                              "3d": "1"}, 5,  # the 3D surface switched on: every figure
      {"swarm_job", "map_job"}),

@@ -1,8 +1,9 @@
 """Overfitting: training and validation error over model capacity and over training time."""
 import streamlit as st
 
-from landscape import capacity, figures, nn, ui
-from landscape.ui import exports, overfitting
+from landscape import capacity, figures, nn, overfitting, ui
+from landscape.ui import exports
+from landscape.ui.overfitting import degree_sweep, epoch_curve
 
 url = ui.UrlState("fit")
 st.title("Overfitting: training vs validation error")
@@ -21,7 +22,7 @@ url.report()
 
 heading, control = st.columns([3, 2], vertical_alignment="bottom")
 heading.subheader("Over capacity: polynomials of growing degree")
-view = ui.run_or_stop(overfitting.degree_sweep, n, noise, seed, l2)
+view = ui.run_or_stop(degree_sweep, n, noise, seed, l2)
 sweep = view.sweep
 degree = url.slider("Degree to draw", "degree", 0, overfitting.SWEEP_DEGREE, 12, container=control)
 left, right = st.columns(2)
@@ -46,7 +47,7 @@ layers = url.slider("Hidden layers", "layers", 1, nn.MAX_DEPTH, 2, container=c[1
 epochs = url.number("Epochs (full batch)", "epochs", 1, nn.MAX_EPOCHS, 1000, clamp=False, container=c[2])
 lr = url.number("Learning rate (Adam)", "lr", 1e-6, 1e6, 0.01, step=0.001, clamp=False, format="%g", container=c[3])
 url.report()
-curve = ui.run_or_stop(overfitting.epoch_curve, n, noise, seed, l2, width, layers, epochs, lr)
+curve = ui.run_or_stop(epoch_curve, n, noise, seed, l2, width, layers, epochs, lr)
 if curve is not None:
     if curve.diverged_at is not None:
         st.error(f"Training diverged at step {curve.diverged_at:,}: the loss or the weights stopped being finite. "

@@ -11,7 +11,7 @@ from typing import Callable
 
 import plotly.graph_objects as go
 
-from landscape import capacity, influence
+from landscape import influence, overfitting
 from landscape.figures import classification, distributions, losses, neural, outliers, surface, trajectories
 from landscape.figures.surface import Marker
 from landscape.lessons import links
@@ -186,27 +186,19 @@ def _neural_view(inputs: dict, memo: Memo) -> go.Figure:
 
 # ---- overfitting ----------------------------------------------------------------------------------------
 
-def _degree_marks(sweep, degree: int) -> dict[str, int]:
-    best = int(sweep.best)
-    return {f"drawn: {degree}, the best": degree} if degree == best else {f"best: {best}": best,
-                                                                           f"drawn: {degree}": degree}
-
-
 def _degrees(inputs: dict, memo: Memo) -> go.Figure:
-    s = memo.get("degrees", inputs).sweep
+    view = memo.get("degrees", inputs)
+    s = view.sweep
     return neural.train_val_curves(s.degrees, s.train, s.val, "polynomial degree", "mean squared error",
-                                   marks=_degree_marks(s, int(inputs["degree"])), labels=s.labels, floor=s.floor,
-                                   height=420)
+                                   marks=overfitting.degree_marks(view, int(inputs["degree"])), labels=s.labels,
+                                   floor=s.floor, height=420)
 
 
 def _degree_fits(inputs: dict, memo: Memo) -> go.Figure:
     view, d = memo.get("degrees", inputs), int(inputs["degree"])
-    s = view.sweep
-    fits = {f"degree {d} ({s.labels[d]})": capacity.predict(s.coefs[d], view.grid)}
-    if s.best != d:
-        fits[f"degree {s.best}, the best on validation"] = capacity.predict(s.coefs[s.best], view.grid)
     sp = view.split
-    return neural.fitted_curves(sp.X_train[:, 0], sp.y_train, sp.X_val[:, 0], sp.y_val, view.grid, view.truth, fits)
+    return neural.fitted_curves(sp.X_train[:, 0], sp.y_train, sp.X_val[:, 0], sp.y_val, view.grid, view.truth,
+                                overfitting.degree_fits(view, d))
 
 
 def _epochs(inputs: dict, memo: Memo) -> go.Figure:

@@ -1,7 +1,7 @@
 """What each page computes for one view, from the page's parsed link (``links.parse(...).inputs``).
 
 The same compute functions the pages call (``grid.evaluate``, ``outliers.fitted``, ``race.race_view``,
-``classify.binary_view``, ``divergence.fit_view``, ``curves.gallery``, ``capacity.sweep_degrees``,
+``classify.binary_view``, ``divergence.fit_view``, ``curves.gallery``, ``overfitting.degree_view``,
 ``neural.train``, ``neural.sharp_and_flat``, ...) with the same arguments as the page's glue in
 ``landscape/ui`` passes them, without streamlit.  A lesson's quotes (``quotes``) and its figures
 (``landscape.figures.steps``) both read these results, so a number quoted beside a figure is the
@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from landscape import (capacity, classify, curvature, curves, divergence, grid, influence, losses, minimum, neural,
-                       nn, outliers, problems, race, slices)
+                       nn, outliers, overfitting, problems, race, slices)
 from landscape.surface import true_minima
 from landscape.types import DTYPE, InputError, Marker, Objective, Surface, Trajectory
 
@@ -212,25 +212,14 @@ def _sharpness(inputs: dict, memo: Memo) -> SharpnessStep:
 
 # ---- overfitting -------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class DegreeStep:
-    split: nn.Split
-    sweep: capacity.Sweep
-    grid: np.ndarray
-    truth: np.ndarray
-
-
-def _degrees(inputs: dict, memo: Memo) -> DegreeStep:
-    split = capacity.curve_split(inputs["n"], inputs["noise"], inputs["seed"])
-    g = np.linspace(-capacity.X_SCALE, capacity.X_SCALE, capacity.GRID_POINTS)
-    return DegreeStep(split, capacity.sweep_degrees(split, inputs["noise"], 20, inputs["l2"]), g, capacity.truth(g))
+def _degrees(inputs: dict, memo: Memo) -> overfitting.DegreeView:
+    return overfitting.degree_view(inputs["n"], inputs["noise"], inputs["seed"], inputs["l2"])
 
 
 def _epochs(inputs: dict, memo: Memo) -> capacity.EpochCurve:
-    split = capacity.curve_split(inputs["n"], inputs["noise"], inputs["seed"])
-    widths = (int(inputs["width"]),) * int(inputs["layers"])
-    return capacity.train_network(split, inputs["noise"], widths, inputs["epochs"], inputs["lr"], inputs["l2"],
-                                  seed=inputs["seed"])
+    settings = overfitting.network_settings(inputs["n"], inputs["noise"], inputs["seed"], inputs["l2"],
+                                            inputs["width"], inputs["layers"], inputs["epochs"], inputs["lr"])
+    return overfitting.train_network(settings)
 
 
 Part = tuple[Callable[[dict, Memo], Any], tuple[str, ...]]  # (compute, the inputs it reads)

@@ -1,92 +1,31 @@
-"""The Overfitting page's compute: a cached polynomial-degree sweep, a network trained under a progress
-bar, the fitted curves to draw.  Plain values in, plain values out; ``landscape.capacity`` checks them.
-The network's training goes through ``jobs.run`` (the class server's Dask workers when ``LANDSCAPE_DASK``
-is set)."""
+"""The Overfitting page's cached compute (``landscape.overfitting``): the degree sweep, and the network trained
+under a progress bar through ``jobs.run`` (the class server's Dask workers when ``LANDSCAPE_DASK`` is set)."""
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-
-import numpy as np
 import streamlit as st
 
-from landscape import capacity, jobs, nn
-from landscape.checks import check_int
+from landscape import capacity, jobs
+from landscape.overfitting import SWEEP_DEGREE, DegreeView, degree_view, network_settings, train_network
 from landscape.ui import progress
 from landscape.ui.compute import CACHE
 from landscape.ui.page import warm_up
 
-SWEEP_DEGREE = 20  # the capacity sweep covers degrees 0 .. this
-
-
-@dataclass(frozen=True)
-class DegreeView:
-    split: nn.Split
-    sweep: capacity.Sweep
-    grid: np.ndarray  # (G,) x where curves are drawn
-    truth: np.ndarray  # (G,) the noiseless curve
+__all__ = ["SWEEP_DEGREE", "degree_sweep", "epoch_curve"]
 
 
 @st.cache_data(**CACHE)
 def degree_sweep(n: int, noise: float, seed: int, l2: float) -> DegreeView:
-    """Polynomials of degree 0 .. SWEEP_DEGREE fitted with ridge ``l2`` to ``n`` noisy points."""
-    split = capacity.curve_split(n, noise, seed)
-    grid = np.linspace(-capacity.X_SCALE, capacity.X_SCALE, capacity.GRID_POINTS)
-    return DegreeView(split, capacity.sweep_degrees(split, noise, SWEEP_DEGREE, l2), grid, capacity.truth(grid))
-
-
-def degree_fits(view: DegreeView, degree: int) -> dict[str, np.ndarray]:
-    """The chosen degree's fitted curve and the best degree's, labelled, on ``view.grid``."""
-    sweep = view.sweep
-    fits = {f"degree {degree} ({sweep.labels[degree]})": capacity.predict(sweep.coefs[degree], view.grid)}
-    if sweep.best != degree:
-        fits[f"degree {sweep.best}, the best on validation"] = capacity.predict(sweep.coefs[sweep.best], view.grid)
-    return fits
-
-
-def degree_marks(view: DegreeView, degree: int) -> dict[str, int]:
-    """Dashed lines on the sweep: the best degree and the drawn one (one line when they coincide)."""
-    best = view.sweep.best
-    if degree == best:
-        return {f"drawn: {degree}, the best": degree}
-    return {f"best: {best}": best, f"drawn: {degree}": degree}
-
-
-def degree_reading(view: DegreeView, degree: int) -> str:
-    """Why the chosen degree carries its label."""
-    s = view.sweep
-    reason = capacity.regime_reason(s.labels[degree], s.train[degree], s.val[degree], s.val[s.best], s.floor)
-    return f"**Degree {degree}: {s.labels[degree]}**, because {reason}."
-
-
-def _train_network(settings_json: str, on_progress=None) -> capacity.EpochCurve:
-    """The job: the network the settings describe, trained on the page's points."""
-    s = json.loads(settings_json)
-    split = capacity.curve_split(s["n"], s["noise"], s["seed"])
-    widths = (check_int(s["width"], "width", 1, nn.MAX_WIDTH),) * check_int(s["layers"], "layers", 1,
-                                                                                   nn.MAX_DEPTH)
-    return capacity.train_network(split, s["noise"], widths, s["epochs"], s["lr"], s["l2"], seed=s["seed"],
-                                  on_progress=on_progress)
+    return degree_view(n, noise, seed, l2)
 
 
 def epoch_curve(n: int, noise: float, seed: int, l2: float, width: int, layers: int, epochs: int,
                 lr: float) -> capacity.EpochCurve | None:
     """A network trained on the same points, under a progress bar; None if stopped."""
-    settings = json.dumps(dict(n=n, noise=noise, seed=seed, l2=l2, width=width, layers=layers, epochs=epochs, lr=lr),
-                          sort_keys=True)
+    settings = network_settings(n, noise, seed, l2, width, layers, epochs, lr)
+
     def here(report):
         warm_up().join()  # the first torch.optim step of a process imports torch._dynamo: not the run's time
-        return _train_network(settings, report)
+        return train_network(settings, report)
 
     return progress.cached("fit_epochs:" + settings, here, "Training the network",
-                           job=lambda on_wait: jobs.run(_train_network, settings, precheck=True, on_wait=on_wait))
-
-
-def epoch_reading(curve: capacity.EpochCurve) -> str:
-    """The label at the best epoch and at the end, with the reasons."""
-    best = curve.val[curve.best]
-    parts = []
-    for name, i in (("At the best epoch", curve.best), ("At the end", -1)):
-        reason = capacity.regime_reason(curve.labels[i], curve.train[i], curve.val[i], best, curve.floor)
-        parts.append(f"**{name} ({curve.epochs[i]:.0f}): {curve.labels[i]}**, because {reason}.")
-    return " ".join(parts)
+                           job=lambda on_wait: jobs.run(train_network, settings, precheck=True, on_wait=on_wait))
