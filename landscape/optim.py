@@ -22,7 +22,6 @@ optimisers, schedules and their hyper-parameters are the registries of ``landsca
 """
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -215,8 +214,7 @@ def lr_momentum_map(obj: Objective, start=None, lrs: Sequence[float] = LR_GRID,
     descent.check_size(obj, steps, [(len(lr) * len(mu), 1)])
     leaves = [start.expand(len(lr), 2).clone().requires_grad_(True) for _ in mu]  # M x (L, 2)
     optimizer = torch.optim.SGD([{"params": [p], "momentum": float(m)} for p, m in zip(leaves, mu)], lr=1.0)
-    step = partial(descent.step_together, leaves=leaves, optimizers=[optimizer], schedulers=[],
-                   shape=partial(descent.scale_rows, scale=lr[:, None]))
-    _, losses, ends = descent.descend(obj, leaves, step, steps, bound, itertools.repeat(obj))
+    _, losses, ends = descent.descend_full(obj, leaves, [optimizer], [], partial(descent.scale_rows, scale=lr[:, None]),
+                                           steps, bound)
     final = torch.where(ends > steps, losses[-1], math.inf)  # (M * L,)
     return final.reshape(len(mu), len(lr)).numpy()

@@ -1,0 +1,60 @@
+"""descent.descend_full (one forward pass per step) against the plain loop (descend + step_together):
+the same points, losses and ends, bit for bit; and a constant schedule's skipped steps change nothing."""
+import itertools
+from functools import partial
+
+import numpy as np
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from landscape import descent, optim, problems
+
+
+def optimizers_for(leaves, name, lr):
+    return [optim.spec(name).cls([leaf], **optim.spec(name).torch_kwargs({"lr": lr})) for leaf in leaves]
+
+
+def both_ways(obj, starts, name, lr, steps, bound, clip):
+    """(plain, fast) records of the same descent."""
+    out = []
+    for fast in (False, True):
+        leaves = [torch.tensor(s, dtype=torch.float64).requires_grad_(True) for s in starts]
+        opts = optimizers_for(leaves, name, lr)
+        shape = None if clip is None else partial(descent._clip_rows, max_norms=[clip] * len(leaves))
+        if fast:
+            out.append(descent.descend_full(obj, leaves, opts, [], shape, steps, bound))
+        else:
+            step = partial(descent.step_together, leaves=leaves, optimizers=opts, schedulers=[], shape=shape)
+            out.append(descent.descend(obj, leaves, step, steps, bound, itertools.repeat(obj)))
+    return out
+
+
+@settings(max_examples=25, deadline=None)
+@given(x=st.floats(-2, 2), y=st.floats(-1, 3), lr=st.sampled_from([1e-4, 1e-3, 0.01, 0.1]),
+       name=st.sampled_from(["gd", "momentum", "adam", "rmsprop"]), clip=st.sampled_from([None, 1.0]))
+def test_descend_full_is_the_plain_loop(x, y, lr, name, clip):
+    obj = problems.benchmark("rosenbrock")
+    plain, fast = both_ways(obj, [[[x, y]], [[y - 1, x]]], name, lr, 60, 1e3, clip)
+    for a, b in zip(plain, fast):
+        torch.testing.assert_close(a, b, rtol=0, atol=0, equal_nan=True)  # NaN where a row diverged
+
+
+def test_descend_full_ends_diverged_rows_as_the_plain_loop():
+    obj = problems.benchmark("rosenbrock")
+    plain, fast = both_ways(obj, [[[-1.5, 2.0], [0.5, 0.5]]], "gd", 0.01, 40, 1e3, None)
+    assert (plain[2] <= 40).any()  # the large step diverges
+    for a, b in zip(plain, fast):
+        torch.testing.assert_close(a, b, rtol=0, atol=0, equal_nan=True)  # NaN where a row diverged
+
+
+def test_a_constant_schedule_races_as_no_schedule():
+    obj = problems.benchmark("rosenbrock")
+    raced = optim.race(obj, {"adam": {"lr": 0.05, "schedule": "constant"}}, start=(-1.5, 2.0), steps=50)["adam"]
+    leaf = torch.tensor([[-1.5, 2.0]], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.Adam([leaf], lr=0.05)
+    for _ in range(50):
+        opt.zero_grad()
+        obj(leaf).sum().backward()
+        opt.step()
+    np.testing.assert_array_equal(raced.points[-1], leaf.detach().numpy()[0])
