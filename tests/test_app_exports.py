@@ -7,18 +7,21 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from apptest import load, ok
 from streamlit.runtime.media_file_manager import MediaFileManager
 
-from landscape import export, lessons
+from landscape import export, export_files, lessons
 from landscape.figures import export as fx
 from landscape.figures.steps import step_figure
 from landscape.figures.style import SLIDE_PNG
-from landscape.lessons import links
+from landscape.lessons import authoring, links
+from landscape.types import InputError
 from landscape.ui import draft, exports
+from landscape.ui.page import literal
 
 SMALL_NET = {"n": "100", "widths": "4", "epochs": "10"}
 PAGES = {  # page -> (view file, link)
@@ -75,18 +78,18 @@ def test_every_figure_has_its_downloads_and_the_first_equals_the_compute(page, d
     shown = links.shown_figures(page, inputs)
     labels = {b.proto.help.split(":")[0] for b in at.get("download_button")}
     for figure in shown:
-        kind = exports.data_format(page, figure, inputs)
+        kind = export_files.data_format(page, figure, inputs)
         assert {f"{page}-{figure}.html", f"{page}-{figure}.{kind}"} <= labels, (figure, labels)
     assert (f"{page}-race.gif" in labels) == (page == "optimisers")
     first = shown[0]
-    kind = exports.data_format(page, first, inputs)
+    kind = export_files.data_format(page, first, inputs)
     got = deferred[f"{page}-{first}.{kind}"]()
     want = export.figure_data(page, first, inputs)
     assert want.filename.endswith(kind)
     _same_data(kind, got, want.content)
     html = deferred[f"{page}-{first}.html"]().decode()
     expected = fx.figure_html(step_figure(page, first, inputs), f"{links.page(page).title}: "
-                              f"{exports.TITLES.get(first, first)}")
+                              f"{export_files.title(first)}")
     assert UUID.sub("id", html) == UUID.sub("id", expected)
     assert "<script" in html and "plotly" in html.lower()
 
@@ -94,7 +97,7 @@ def test_every_figure_has_its_downloads_and_the_first_equals_the_compute(page, d
 def test_every_data_file_of_the_outliers_page_round_trips(deferred):
     _, inputs = _run("outliers")
     for figure in links.shown_figures("outliers", inputs):
-        kind = exports.data_format("outliers", figure, inputs)
+        kind = export_files.data_format("outliers", figure, inputs)
         _same_data(kind, deferred[f"outliers-{figure}.{kind}"](),
                    export.figure_data("outliers", figure, inputs).content)
 
@@ -108,11 +111,11 @@ def test_a_refused_download_is_said_in_the_popover(deferred, monkeypatch):
     at, _ = _run("overfitting")
 
     def refuse(*args, **kw):
-        raise exports.InputError("this request needs 9.9 s of computing; the limit is 4 s")
+        raise InputError("this request needs 9.9 s of computing; the limit is 4 s")
 
-    monkeypatch.setattr(exports.export, "figure_data", refuse)
+    monkeypatch.setattr(export, "figure_data", refuse)
     exports.make_file.clear()
-    with pytest.raises(exports.InputError):
+    with pytest.raises(InputError):
         deferred["overfitting-degrees.csv"]()
     at.run()
     assert any("overfitting-degrees.csv could not be made" in e.value and "4 s" in e.value for e in at.error)
@@ -151,10 +154,10 @@ def test_add_this_view_adds_a_valid_step_with_text_kept_literally():
     assert step.page == "overfitting" and step.query == {"degree": "7"}  # the display switch is left out
     assert step.question == hostile and "<b>no</b>" in step.reveal
     shown = [s.value for s in at.success]
-    assert any(exports.literal(hostile) in s for s in shown), shown
+    assert any(literal(hostile) in s for s in shown), shown
     assert any("details" in c.value for c in at.caption)
     assert any("My lesson: 1 step" in m.value for m in at.markdown)
-    assert lessons.load(lessons.dump(exports.replace(lesson, summary=exports.SUMMARY))).steps == lesson.steps
+    assert lessons.load(lessons.dump(replace(lesson, summary=authoring.SUMMARY))).steps == lesson.steps
     lessons.reveal(step)  # it plays
 
 

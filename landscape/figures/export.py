@@ -3,6 +3,7 @@
     figure_html(fig, title)          # one standalone interactive HTML file, plotly.js embedded: opens offline
     race_gif(surface, paths, log)    # the optimiser race as an animated GIF (Pillow, no browser)
     lesson_html(lesson)              # a whole lesson in one offline HTML file: question, figure, reveal per step
+    view_file(page, figure, kind, inputs)   # one download of a page's view (``export_files``): HTML, GIF, numbers
     SLIDE_CONFIG                     # Plotly config whose camera button saves a 1920 x 1080 PNG
 
 Text from a lesson (title, questions, choices, reveals) is HTML-escaped and shown as text: a ``<script>``
@@ -21,7 +22,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image, ImageDraw, ImageFont
 
-from landscape import lessons
+from landscape import export, export_files, lessons
 from landscape.figures.steps import step_figure
 from landscape.figures.trajectories import PATH_COLORS, frame_steps, map_image
 from landscape.lessons.compute import Memo
@@ -259,6 +260,17 @@ def step_gif(inputs: dict, memo: Memo | None = None) -> bytes:
     step = (memo or Memo()).get("race", inputs)
     paths = {step.labels[name]: path for name, path in step.paths.items()}
     return race_gif(step.surface, paths, step.log, step.minima)
+
+
+def view_file(page: str, figure: str, kind: str, inputs: dict) -> bytes:
+    """One file of a page's view (``links.parse(page, ...).inputs``): the figure as standalone HTML, the race as a
+    GIF, or the figure's numbers (CSV / NPZ)."""
+    if kind == "html":
+        title = f"{lessons.links.page(page).title}: {export_files.title(figure)}"
+        return figure_html(step_figure(page, figure, inputs), title).encode("utf-8")
+    if kind == "gif":
+        return step_gif(inputs)
+    return export.figure_data(page, figure, inputs).content
 
 
 # ---- a whole lesson ---------------------------------------------------------------------------------------
