@@ -119,29 +119,31 @@ def influence_sweep(x, y, sizes=SWEEP_SIZES, losses: Sequence[Loss | str] = SWEE
 
 
 def outlier_sweep(x, y, is_outlier, sizes=SWEEP_SIZES, size: float = 0.0, noise: float = 1.0,
-                  losses: Sequence[Loss | str] = SWEEP_LOSSES) -> InfluenceSweep:
+                  losses: Sequence[Loss | str] = SWEEP_LOSSES, clean: np.ndarray | None = None) -> InfluenceSweep:
     """The flagged points moved from where they are (``size`` noise standard deviations) to each of ``sizes``.
 
     Row s fits ``y + (sizes[s] - size) * noise * is_outlier``: for data made by ``data.add_outliers(x, y0,
     count, size, noise, ...)`` that is exactly the data at size ``sizes[s]``, and points flagged by hand
     move by the same amount.  At ``sizes[s] == size`` the row is the data as given, so the curve passes
-    through ``outlier_fits(x, y, is_outlier)``.
+    through ``outlier_fits(x, y, is_outlier)``.  ``clean``: that call's ``clean`` fits (L, 2), when the
+    caller has them, so they are not fitted again.
     """
     start = time.perf_counter()
     sizes, (size,) = _sizes(sizes), _sizes([size])
     x, y = _checked(x, y)
     if not (isinstance(noise, (int, float, np.number)) and math.isfinite(noise) and noise > 0):
         raise InputError(f"the noise scale must be a positive number, got {noise!r}")
-    return _sweep(x, y, is_outlier, sizes, size, float(noise), losses, start)
+    return _sweep(x, y, is_outlier, sizes, size, float(noise), losses, start, clean)
 
 
 def _sweep(x: np.ndarray, y: np.ndarray, flags, sizes: np.ndarray, size: float, noise: float,
-           losses: Sequence[Loss | str], start: float) -> InfluenceSweep:
+           losses: Sequence[Loss | str], start: float, clean: np.ndarray | None = None) -> InfluenceSweep:
     """Every loss fitted to the S data sets ``y + (sizes - size) * noise * flags`` in one batched call each."""
     items = _losses(losses)
     fits = sum((budget.elementwise(len(sizes) * len(x), solver(item).ops(item.spec)) for item in items), budget.Cost(0))
     budget.charge(fits, f"a sweep of {len(sizes)} outlier sizes x {len(items)} losses on {len(x):,} points", REDUCE)
-    clean = _fit_each(*_clean_points(x, y, flags), items)
+    if clean is None:
+        clean = _fit_each(*_clean_points(x, y, flags), items)
     ys = y + np.outer((sizes - size) * noise, flags)  # (S, N): the same arithmetic as add_outliers
     fits = np.stack([fit_lines(x, ys, item) for item in items])  # (L, S, 2)
     return InfluenceSweep(tuple(item.describe() for item in items), sizes, fits[..., 0], fits[..., 1],

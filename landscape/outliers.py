@@ -235,7 +235,7 @@ def sweep(f: Fitted) -> influence.InfluenceSweep:
     (or their size, if above), every loss fitted again at each of SWEEP_STEPS sizes."""
     sizes = np.linspace(min(0.0, f.size), max(influence.SWEEP_SIZES[-1], f.size), SWEEP_STEPS)
     result = influence.outlier_sweep(f.points.x, f.points.y, f.points.outlier, sizes, f.size, f.points.noise,
-                                     f.items)
+                                     f.items, clean=f.fits.clean)  # fitted() has the clean lines already
     influence.check_fitted(result.slopes, f.labels)
     return result
 

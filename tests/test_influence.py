@@ -102,6 +102,19 @@ def test_outlier_sweep_moves_the_flagged_points_and_passes_through_the_page_fits
         influence.outlier_sweep(x, y, flags, noise=0.0)
 
 
+def test_outlier_sweep_given_the_clean_fits_is_the_sweep_that_fits_them():
+    """The page passes outlier_fits' clean lines to the sweep instead of fitting them again: same sweep."""
+    scenario = influence.DEFAULT_SCENARIO
+    x, y, flags = scenario.data()
+    sizes = [0.0, 5.0, 10.0, 20.0]
+    fits = influence.outlier_fits(x, y, flags)
+    refit = influence.outlier_sweep(x, y, flags, sizes, size=scenario.size, noise=scenario.noise)
+    reused = influence.outlier_sweep(x, y, flags, sizes, size=scenario.size, noise=scenario.noise, clean=fits.clean)
+    np.testing.assert_array_equal(reused.clean, refit.clean)
+    np.testing.assert_array_equal(reused.slopes, refit.slopes)
+    np.testing.assert_array_equal(reused.intercepts, refit.intercepts)
+
+
 def test_noise_scale_is_robust_to_outliers():
     x, y, _ = influence.Scenario(n=400).data()  # noise 3, 20 outliers at +10 σ
     assert 2.6 < influence.noise_scale(x, y) < 3.6
