@@ -10,12 +10,24 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from typing import Any
 
 from landscape.types import InputError
 
 MAX_SELECTION_CHARS = 4_000_000  # a selection's JSON text: shift-clicks on every point of a 10,000-point scatter fit
 MAX_SELECTION_COORDINATE = 1e6  # no chart here spans more (grid.MAX_ABS_COORDINATE; the Outlier page's edits)
+JS_MAX_SAFE_INTEGER = 2**53 - 1  # JavaScript's Number.MAX_SAFE_INTEGER: an unbounded whole-number box's limit
+JS_MAX_VALUE = sys.float_info.max  # JavaScript's Number.MAX_VALUE: an unbounded number box's limit
+
+
+def box_bounds(low: float, high: float, integer: bool, clamp: bool) -> tuple[float, float]:
+    """The values a browser can send from a number box: its own bounds, or JavaScript's when unbounded."""
+    if clamp:
+        return low, high
+    if integer:
+        return -JS_MAX_SAFE_INTEGER, JS_MAX_SAFE_INTEGER
+    return -JS_MAX_VALUE, JS_MAX_VALUE
 
 
 def number(raw: Any, low: float, high: float, integer: bool = False) -> float | int:

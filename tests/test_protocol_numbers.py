@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from protocol import Session
+from streamlit.elements.lib.js_number import JSNumber
 from streamlit.elements.plotly_chart import PlotlyChartSelectionSerde
 from streamlit.elements.widgets.number_input import NumberInputSerde
 from streamlit.proto.NumberInput_pb2 import NumberInput
@@ -66,13 +67,15 @@ def test_wire_slider_takes_a_list_of_one_number():
 
 
 def test_unbounded_boxes_take_what_javascript_can_hold():
-    assert state._number_bounds(1, 100, True, clamp=True) == (1, 100)
-    assert state._number_bounds(1, 100, True, clamp=False) == (-(2**53 - 1), 2**53 - 1)
-    low, high = state._number_bounds(1e-6, 1e6, False, clamp=False)
+    assert wire.box_bounds(1, 100, True, clamp=True) == (1, 100)
+    assert wire.box_bounds(1, 100, True, clamp=False) == (-(2**53 - 1), 2**53 - 1)
+    low, high = wire.box_bounds(1e-6, 1e6, False, clamp=False)
     assert high == -low == 1.7976931348623157e308
+    assert (wire.JS_MAX_SAFE_INTEGER, wire.JS_MAX_VALUE) == (JSNumber.MAX_SAFE_INTEGER, JSNumber.MAX_VALUE)
+    assert -wire.JS_MAX_VALUE == JSNumber.MIN_NEGATIVE_VALUE and -wire.JS_MAX_SAFE_INTEGER == JSNumber.MIN_SAFE_INTEGER
     wire.number(1e300, low, high)  # a browser can send it; the compute package then says what is wrong
     with pytest.raises(InputError):
-        wire.number(BIG, *state._number_bounds(1, 100, True, clamp=False), integer=True)
+        wire.number(BIG, *wire.box_bounds(1, 100, True, clamp=False), integer=True)
 
 
 def test_streamlit_deserializer_still_raises_upstream():

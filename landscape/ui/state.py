@@ -46,14 +46,14 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
 import streamlit as st
-from streamlit.elements.lib.js_number import JSNumber
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_run_yield_check, get_script_run_ctx
 from streamlit.runtime.state.common import unpack_widget_state_value
 from streamlit.runtime.state.session_state import Serialized
 
 from landscape import budget, wire
 from landscape.figures.style import CONFIG
-from landscape.lessons.links import parse_number  # one parser for a link's numbers: pages and lessons
+from landscape.lessons.link_reader import (  # one codec of a link's values: pages and lessons
+    fmt_number, parse_choice, parse_choices, parse_flag, parse_number, parse_text)
 from landscape.types import InputError
 from landscape.ui.page import literal
 from landscape.ui.present import PARAM as PRESENT  # the frame's, in every page's link
@@ -66,19 +66,6 @@ class _Bound:
     key: str  # widget key in session state: "<page>_<name>"
     default: Any
     fmt: Callable[[Any], str]
-
-
-def _fmt_number(v: Any) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
-
-
-def _number_bounds(low: float, high: float, integer: bool, clamp: bool) -> tuple[float, float]:
-    """The values a browser can send from a number box: its own bounds, or JavaScript's when unbounded."""
-    if clamp:
-        return low, high
-    if integer:
-        return JSNumber.MIN_SAFE_INTEGER, JSNumber.MAX_SAFE_INTEGER
-    return JSNumber.MIN_NEGATIVE_VALUE, JSNumber.MAX_VALUE
 
 
 class UrlState:
@@ -132,7 +119,7 @@ class UrlState:
     def selectbox(self, label: str, name: str, options: Sequence[str], default: str | None = None,
                   container=st, **kw) -> str:
         default = options[0] if default is None else default
-        key = self._init(name, default, _choice(options), str)
+        key = self._init(name, default, lambda raw: parse_choice(raw, options), str)
         self._take_refused(label, key)
         if st.session_state[key] not in options:  # options changed under a kept value
             st.session_state[key] = default
@@ -141,27 +128,21 @@ class UrlState:
     def radio(self, label: str, name: str, options: Sequence[str], default: str | None = None,
               container=st, **kw) -> str:
         default = options[0] if default is None else default
-        key = self._init(name, default, _choice(options), str)
+        key = self._init(name, default, lambda raw: parse_choice(raw, options), str)
         self._take_refused(label, key)
         return self._draw(key, lambda: container.radio(label, options, key=key, **kw), wire.text)
 
     def multiselect(self, label: str, name: str, options: Sequence[str], default: Sequence[str],
                     container=st, **kw) -> list[str]:
-        def parse(raw: str) -> list[str]:
-            values = list(dict.fromkeys(v for v in raw.split(",") if v))  # a repeat would be a duplicate widget
-            bad = [v for v in values if v not in options]
-            if bad:
-                raise InputError(f"{', '.join(bad)} not among {', '.join(options)}")
-            return values
-
-        key = self._init(name, list(default), parse, ",".join)
+        # parse_choices drops a repeat, which would be a duplicate widget
+        key = self._init(name, list(default), lambda raw: parse_choices(raw, options), ",".join)
         self._take_refused(label, key)
         return self._draw(key, lambda: container.multiselect(label, options, key=key, **kw), wire.texts)
 
     def slider(self, label: str, name: str, low: float, high: float, default: float, step: float | None = None,
                container=st, **kw) -> float | int:
         integer = all(isinstance(v, int) for v in (low, high, default)) and (step is None or isinstance(step, int))
-        key = self._init(name, default, lambda raw: parse_number(raw, low, high, integer), _fmt_number)
+        key = self._init(name, default, lambda raw: parse_number(raw, low, high, integer), fmt_number)
         self._take_refused(label, key)
         return self._draw(key, lambda: container.slider(label, low, high, step=step, key=key, **kw),
                           lambda raw: wire.slider(raw, low, high, integer))
@@ -172,32 +153,22 @@ class UrlState:
         unbounded, so that whatever a person types reaches the compute package, which says what is wrong
         (a value no browser sends, not finite or beyond JavaScript's safe numbers, is refused here)."""
         integer = all(isinstance(v, int) for v in (low, high, default)) and (step is None or isinstance(step, int))
-        key = self._init(name, default, lambda raw: parse_number(raw, low, high, integer), _fmt_number)
+        key = self._init(name, default, lambda raw: parse_number(raw, low, high, integer), fmt_number)
         bounds = dict(min_value=low, max_value=high) if clamp else {}
         if step is None and integer:
             step = 1
-        lo, hi = _number_bounds(low, high, integer, clamp)
+        lo, hi = wire.box_bounds(low, high, integer, clamp)
         self._take_refused(label, key)
         return self._draw(key, lambda: container.number_input(label, step=step, key=key, **bounds, **kw),
                           lambda raw: wire.number(raw, lo, hi, integer))
 
     def checkbox(self, label: str, name: str, default: bool = False, container=st, **kw) -> bool:
-        def parse(raw: str) -> bool:
-            if raw.lower() not in ("1", "0", "true", "false"):
-                raise InputError(f"{raw!r} is not 1 or 0")
-            return raw.lower() in ("1", "true")
-
-        key = self._init(name, default, parse, lambda v: "1" if v else "0")
+        key = self._init(name, default, parse_flag, lambda v: "1" if v else "0")
         self._take_refused(label, key)
         return self._draw(key, lambda: container.checkbox(label, key=key, **kw), wire.boolean)
 
     def text(self, label: str, name: str, default: str = "", max_chars: int = 200, container=st, **kw) -> str:
-        def parse(raw: str) -> str:
-            if len(raw) > max_chars:
-                raise InputError(f"longer than {max_chars} characters")
-            return raw
-
-        key = self._init(name, default, parse, str)
+        key = self._init(name, default, lambda raw: parse_text(raw, max_chars), str)
         self._take_refused(label, key)
         return self._draw(key, lambda: container.text_input(label, key=key, max_chars=max_chars, **kw),
                           wire.text)
@@ -250,7 +221,7 @@ def take_refused(label: str, key: str) -> str | None:
         return None
     reason, used, value_type = refusal
     _restore_value_type(key, value_type)
-    shown = (("on" if used else "off") if isinstance(used, bool) else _fmt_number(used)
+    shown = (("on" if used else "off") if isinstance(used, bool) else fmt_number(used)
              if isinstance(used, (int, float)) else "its default")
     # Send the value used back to the browser, unless a newer value came since: a refusal can happen in
     # _compact_state (which deserializes what it clears), before the browser's values of this run.
@@ -347,11 +318,3 @@ def _refusing(original: Callable[[Any], Any], check: Callable[[Any], Any] | None
 
     deserialize.__wrapped__ = original  # type: ignore[attr-defined]
     return deserialize
-
-
-def _choice(options: Sequence[str]) -> Callable[[str], str]:
-    def parse(raw: str) -> str:
-        if raw not in options:
-            raise InputError(f"{raw!r} is not one of {', '.join(options)}")
-        return raw
-    return parse
