@@ -58,3 +58,20 @@ def test_a_constant_schedule_races_as_no_schedule():
         obj(leaf).sum().backward()
         opt.step()
     np.testing.assert_array_equal(raced.points[-1], leaf.detach().numpy()[0])
+
+
+@settings(max_examples=10, deadline=None)
+@given(lrs=st.lists(st.sampled_from([1e-4, 5e-4, 1e-3, 0.01]), min_size=3, max_size=3),
+       schedule=st.sampled_from([{"schedule": "constant"}, {"schedule": "step", "step_size": 7, "gamma": 0.5}]))
+def test_one_torch_optimiser_per_class_races_as_one_per_entry(lrs, schedule):
+    """gd, momentum and Nesterov (and two Adams) share one optimiser of param groups: each path is its own run."""
+    obj = problems.benchmark("rosenbrock")
+    entries = {"gd": {"lr": lrs[0]}, "momentum": {"lr": lrs[1]}, "nesterov": {"lr": lrs[2]},
+               "adam": {"lr": 0.05}, "slow adam": {"optimizer": "adam", "lr": 0.01}}
+    entries = {label: {**settings_, **schedule} for label, settings_ in entries.items()}
+    raced = optim.race(obj, entries, start=(-1.5, 2.0), steps=30)
+    for label, traj in raced.items():
+        settings_ = dict(entries[label])
+        alone = optim.run(obj, settings_.pop("optimizer", label), start=(-1.5, 2.0), steps=30, **settings_)
+        np.testing.assert_array_equal(traj.points, alone.points)
+        np.testing.assert_array_equal(traj.losses, alone.losses)
