@@ -8,22 +8,25 @@ each time it is made again: the same grid ran 10x slower in some processes than 
 The price is memory: up to 128 MiB free at the top of each of glibc's heaps (one per busy thread)
 stays with the process.  On the class server that kept app processes 300 MB above their warm start
 long after a class had left, so ``configure`` also starts ``trim_when_idle``: once the process has
-been idle for a while, ``malloc_trim(0)`` gives the free memory back.  While it is busy, nothing
-changes.
+been idle for 30 s, what ``when_idle`` registered runs (the app drops its cached results: their
+caches expire only when read) and ``malloc_trim(0)`` gives the free memory back.  While it is
+busy, nothing changes.
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import logging
 import threading
 import time
+from typing import Callable
 
 import torch
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # mallopt parameters, from glibc's malloc.h
 MMAP_THRESHOLD = 32 << 20  # glibc's largest allowed value on 64-bit
 TRIM_THRESHOLD = 128 << 20  # free memory kept at the top of the heap before it goes back to the system
-IDLE_SECONDS = 10.0  # a process counts as idle after this long using under IDLE_CPU of one core
+IDLE_SECONDS = 30.0  # a process counts as idle after this long using under IDLE_CPU of one core
 IDLE_CPU = 0.05
 
 
@@ -48,27 +51,44 @@ def give_back_freed_memory() -> bool:
     return trim is not None and bool(trim(0))
 
 
-def _trim_after_busy_periods(seconds: float) -> None:
-    busy = True  # the first idle period after start-up trims too
+def when_idle(forget: Callable[[], None]) -> None:
+    """Call ``forget`` (once per busy period, before the trim) when the process goes idle: a server
+    drops its cached results there, so that their memory goes back too."""
+    if forget not in _forgetters:
+        _forgetters.append(forget)
+
+
+def _trim_after_busy_periods(seconds: float, sample: float) -> None:
+    quiet, busy = 0.0, True  # the first idle period after start-up trims too
     while True:
         cpu = time.process_time()
-        time.sleep(seconds)
-        idle = time.process_time() - cpu < IDLE_CPU * seconds
-        if idle and busy:
+        time.sleep(sample)
+        if time.process_time() - cpu >= IDLE_CPU * sample:
+            quiet, busy = 0.0, True
+            continue
+        quiet += sample
+        if busy and quiet >= seconds:
+            for forget in list(_forgetters):
+                try:
+                    forget()
+                except Exception:  # noqa: BLE001 - the thread must outlive a failing hook; the trim still helps
+                    logging.getLogger(__name__).exception("dropping cached results when idle failed")
             give_back_freed_memory()
-        busy = not idle
+            busy = False
 
 
+_forgetters: list[Callable[[], None]] = []
 _trimmer: threading.Thread | None = None
 
 
-def trim_when_idle(seconds: float = IDLE_SECONDS) -> threading.Thread:
+def trim_when_idle(seconds: float = IDLE_SECONDS, sample: float = 5.0) -> threading.Thread:
     """Once per process, a daemon thread: after each busy period, once the process has used under
-    ``IDLE_CPU`` of a core for ``seconds``, give the freed memory back (``give_back_freed_memory``)."""
+    ``IDLE_CPU`` of a core for ``seconds`` (checked every ``sample`` seconds), call what ``when_idle``
+    registered and give the freed memory back (``give_back_freed_memory``)."""
     global _trimmer
     if _trimmer is None:
-        _trimmer = threading.Thread(target=_trim_after_busy_periods, args=(seconds,), name="trim-when-idle",
-                                    daemon=True)
+        _trimmer = threading.Thread(target=_trim_after_busy_periods, args=(seconds, sample),
+                                    name="trim-when-idle", daemon=True)
         _trimmer.start()
     return _trimmer
 

@@ -2,6 +2,7 @@
 import platform
 
 import numpy as np
+import pytest
 import torch
 
 from landscape import runtime
@@ -43,3 +44,25 @@ def test_idle_trim_gives_kept_memory_back():
 def test_trim_when_idle_starts_one_thread():
     first = runtime.trim_when_idle()
     assert first.daemon and first.is_alive() and runtime.trim_when_idle() is first
+
+
+def test_an_idle_process_forgets_and_trims_once_per_busy_period(monkeypatch):
+    """On a fake clock sampled every 5 s: 10 s of quiet after start-up forgets and trims once; more quiet does
+    nothing; a busy sample, then 10 s of quiet, does it again."""
+    busy_samples = iter([False, False, False, False, True, False, False, False])
+    cpu = [0.0]
+    events = []
+
+    def sleep(_):
+        busy = next(busy_samples, None)
+        if busy is None:
+            raise StopIteration  # the end of the scripted clock
+        cpu[0] += 1.0 if busy else 0.0
+
+    monkeypatch.setattr(runtime.time, "process_time", lambda: cpu[0])
+    monkeypatch.setattr(runtime.time, "sleep", sleep)
+    monkeypatch.setattr(runtime, "give_back_freed_memory", lambda: events.append("trim"))
+    monkeypatch.setattr(runtime, "_forgetters", [lambda: events.append("forget"), lambda: 1 / 0])
+    with pytest.raises(StopIteration):
+        runtime._trim_after_busy_periods(seconds=10, sample=5)
+    assert events == ["forget", "trim", "forget", "trim"]  # a failing hook is logged; the loop goes on

@@ -16,7 +16,9 @@ from landscape.ui import present
 def _set_threads() -> int:
     """Once per server. One thread by default: sessions run in parallel threads of one process, and
     small tensors on two threads of a busy machine ran 5-10x slower than on one.  LANDSCAPE_THREADS
-    raises it for a single user with large grids."""
+    raises it for a single user with large grids.  When the server goes idle its cached results go
+    (``runtime.when_idle``): ``st.cache_data`` expires an entry only when it is read again."""
+    runtime.when_idle(st.cache_data.clear)
     return runtime.configure(int(os.environ.get("LANDSCAPE_THREADS", 1)))
 
 

@@ -31,7 +31,7 @@ from typing import Callable, TypeVar
 import numpy as np
 import streamlit as st
 
-from landscape import jobs
+from landscape import jobs, runtime
 
 T = TypeVar("T")
 STOPPED = "progress_stopped"  # session state: (key, fraction done) of the computation stopped last
@@ -84,17 +84,28 @@ class Store:
     def __len__(self) -> int:
         return len(self._items)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def _forgotten_when_idle(store: Store) -> Store:
+    runtime.when_idle(store.clear)
+    return store
+
 
 @st.cache_resource
 def store() -> Store:
-    """The server's store: 24 results, 400 MB, one hour (a training path is at most 40 MB)."""
-    return Store(max_entries=24, max_bytes=400 * 2**20, ttl=3600)
+    """The server's store: 24 results, 96 MB, one hour (a training path is at most 40 MB).  Kept when the
+    server goes idle: a person reading a trained network's page should not see it train again."""
+    return Store(max_entries=24, max_bytes=96 * 2**20, ttl=3600)
 
 
 @st.cache_resource
 def views() -> Store:
-    """Views computed on the class server (``remote``): 64 results, 200 MB, one hour."""
-    return Store(max_entries=64, max_bytes=200 * 2**20, ttl=3600)
+    """Views computed on the class server (``remote``): 64 results, 200 MB, one hour or until the server goes
+    idle."""
+    return _forgotten_when_idle(Store(max_entries=64, max_bytes=200 * 2**20, ttl=3600))
 
 
 def resume() -> None:
