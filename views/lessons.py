@@ -3,6 +3,7 @@ import streamlit as st
 
 from landscape import ui
 from landscape.figures import style
+from landscape.lessons.player import catalogue
 from landscape.ui import lesson as step_ui
 from landscape.ui import lessons
 from landscape.ui.page import literal
@@ -34,6 +35,6 @@ elif look == style.PLAIN:  # presenting, the buttons' own key hints are enough
                "a control keeps the arrow keys).")
 
 with st.expander("All lessons", expanded=look == style.PLAIN):
-    st.dataframe(lessons.catalogue(), hide_index=True, key="lessons_catalogue",
+    st.dataframe(catalogue(), hide_index=True, key="lessons_catalogue",
                  column_config={"steps": st.column_config.NumberColumn(width="small")})
 url.sync()

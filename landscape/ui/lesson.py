@@ -14,10 +14,11 @@ from landscape.types import InputError
 from landscape.figures import style
 from landscape.figures.steps import step_figure
 from landscape.figures.style import CONFIG
+from landscape.lessons.player import LETTERS, answer, choice_label
 from landscape.ui import present
 from landscape.ui.page import literal
 
-LETTERS = "ABCDEF"
+__all__ = ["LETTERS", "choice_label", "show_question", "show_reveal", "step_view"]
 
 
 @st.cache_data(max_entries=64, show_spinner="Computing this step ...")
@@ -38,11 +39,6 @@ def show_question(step: lessons.Step, number: int, total: int, with_choices: boo
             st.markdown(choice_label(letter, choice))
 
 
-def choice_label(letter: str, choice: str) -> str:
-    """``**A.** the choice``, the choice shown as typed."""
-    return f"**{letter}.** {literal(choice)}"
-
-
 def show_reveal(step: lessons.Step, key: str, beside: bool = False) -> None:
     """The figure and the reveal; the right answer for a multiple-choice step.  ``beside``: the answer and
     the reveal to the right of the figure (a projector's wide screen), else under it."""
@@ -53,6 +49,6 @@ def show_reveal(step: lessons.Step, key: str, beside: bool = False) -> None:
         return
     chart, words = st.columns([2, 1], gap="medium") if beside else (st.container(), st.container())
     chart.plotly_chart(fig, key=key, config=CONFIG)
-    if step.answer is not None:
-        words.success(f"Answer: {LETTERS[step.answer]}. {literal(step.choices[step.answer])}")
+    if (right := answer(step)) is not None:
+        words.success(right)
     words.markdown(literal(text))

@@ -10,8 +10,9 @@ from landscape import lessons
 from landscape.figures import style
 from landscape.figures.export import lesson_html
 from landscape.types import InputError
+from landscape.lessons import player
+from landscape.lessons.player import LETTERS, choice_label
 from landscape.ui import draft, present
-from landscape.ui.lesson import LETTERS, choice_label
 from landscape.ui.page import literal
 from landscape.ui.state import UrlState
 
@@ -34,25 +35,13 @@ def title_of(choice: str) -> str:
     return draft.TITLE if choice == draft.NAME else lessons.get(choice).title
 
 
-def _parse_step(raw: str) -> str:
-    if not raw.isdigit() or not 1 <= int(raw) <= lessons.MAX_STEPS:
-        raise InputError(f"a step is a whole number from 1 to {lessons.MAX_STEPS}")
-    return str(int(raw))
-
-
-def _parse_flag(raw: str) -> str:
-    if raw not in ("0", "1"):
-        raise InputError("use 1 or 0")
-    return raw
-
-
 class Player:
     """The lesson playing on this page and where in it we are, bound to the link."""
 
     def __init__(self, url: UrlState, container=st.sidebar):
         self.url = url
-        self.step_key = url.value("step", "1", _parse_step)
-        self.reveal_key = url.value("reveal", "0", _parse_flag)
+        self.step_key = url.value("step", "1", player.parse_step)
+        self.reveal_key = url.value("reveal", "0", player.parse_flag)
         self.choice = url.selectbox("Lesson", "lesson", choices(), container=container, format_func=title_of,
                                     on_change=self.go_to, args=(1,))
         self.lesson = lesson_of(self.choice)
@@ -112,18 +101,13 @@ class Player:
 
     def verdict(self, predicted: str | None) -> None:
         """The viewer's prediction against the right answer, once revealed."""
-        step = self.current
-        if step.answer is None or predicted is None:
-            return
-        right = LETTERS[step.answer] == predicted
-        st.markdown(f"Your prediction, {predicted}, was " + ("**right**." if right else "not the answer."))
+        if (sentence := player.verdict(self.current, predicted)) is not None:
+            st.markdown(sentence)
 
     def page_link(self) -> None:
         """The step's view in its own page (a relative address, so it works under any base path)."""
         look = present.TO_LINK.get(style.current_look())
-        link = self.current.link()
-        if look:
-            link += ("&" if "?" in link else "?") + f"{present.PARAM}={look}"
+        link = player.address(self.current, {present.PARAM: look} if look else {})
         st.markdown(f"[Open this view in its page]({link})")
 
 
@@ -178,9 +162,3 @@ def downloads(lesson: lessons.Lesson, container=st.sidebar) -> None:
     container.download_button("Download the offline HTML file", data, f"{lesson.name}.html", "text/html",
                               key="lessons_html", on_click="ignore", icon=":material/download:")
 
-
-def catalogue() -> dict[str, list]:
-    """The shipped lessons as a table: title, summary, number of steps."""
-    shipped = [lessons.get(name) for name in lessons.names()]
-    return {"lesson": [l.title for l in shipped], "steps": [len(l.steps) for l in shipped],
-            "what it shows": [l.summary for l in shipped]}

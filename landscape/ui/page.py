@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 from landscape import runtime
+from landscape.markdown import literal  # noqa: F401 - the pages' way to show text as typed
 from landscape.types import InputError
 from landscape.ui import present
 
@@ -41,12 +42,6 @@ def warm_up() -> threading.Thread:
     thread = threading.Thread(target=_warm_torch, name="warm-torch", daemon=True)
     thread.start()
     return thread
-
-
-def literal(text: str) -> str:
-    """``text`` shown literally in Markdown: a label, a lesson or a student may write ``*``, ``_``, ``$``,
-    ``[link](...)``, ``<b>``, ``:red[...]`` or a ``#`` heading, and each is shown as typed."""
-    return "".join("\\" + c if c in "\\`*_[]()<>#|$~:!+-=" else c for c in text)
 
 
 def setup() -> str:
