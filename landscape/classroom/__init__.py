@@ -6,6 +6,7 @@ machine, with PostgreSQL) sees the same class::
     from landscape import classroom
     room = classroom.default()                     # the database named by LANDSCAPE_DB (a SQLite file by default)
     class_id, code, secret = room.start_class("outliers", client_key=session_id)
+    room.start_class("outliers", owner=classroom.owner_from_claims(st.user))   # a signed-in teacher owns it
     classroom.show_code(code)                      # "7KQ2-M9XD", for the projector
     class_id, student = room.join("7kq2 m9xd", client_key=session_id, network_key=address)
     room.student_state(class_id, student)          # StudentState: step, revealed, version, own answer (one query)
@@ -14,6 +15,7 @@ machine, with PostgreSQL) sees the same class::
     room.distribution(class_id, secret)            # the choices with their counts, or the commonest free answers
     room.reveal(class_id, secret); room.advance(class_id, secret); room.back(...); room.go(..., step)
     room.reset(class_id, secret); room.end_class(class_id, secret)
+    room.advance(class_id, owner)                  # every teacher action: the secret, or the class's Owner
     room.answers_csv(class_id, secret)             # CSV text, formula-safe
     room.lesson(class_id)                          # the Lesson the class plays (stored with the class)
 
@@ -30,11 +32,12 @@ import threading
 
 from landscape.classroom.model import (ClassState, Counts, Distribution, Ended, Joined, Limits, Refused, Started,
                                        StudentState, TooManyAttempts, Unavailable)
+from landscape.classroom.owners import Owner, owner_from_claims
 from landscape.classroom.rules import Classroom
 from landscape.classroom.store import SCHEMA_VERSION, ConfigError, SchemaError
 from landscape.classroom.tokens import normalise_code, show_code
 
-__all__ = ["Classroom", "Limits", "Started", "Joined", "ClassState", "StudentState", "Counts", "Distribution",
+__all__ = ["Classroom", "Owner", "owner_from_claims", "Limits", "Started", "Joined", "ClassState", "StudentState", "Counts", "Distribution",
            "Refused", "Ended", "TooManyAttempts", "Unavailable", "ConfigError", "SchemaError", "SCHEMA_VERSION",
            "default", "show_code", "normalise_code", "start_class", "join", "teacher_state", "student_state",
            "advance", "back", "go", "reveal", "reset", "end_class", "answer", "counts", "distribution",
@@ -54,8 +57,8 @@ def default() -> Classroom:
         return _default
 
 
-def start_class(lesson, client_key: str = "") -> Started:
-    return default().start_class(lesson, client_key)
+def start_class(lesson, client_key: str = "", owner: Owner | None = None) -> Started:
+    return default().start_class(lesson, client_key, owner)
 
 
 def join(code: str, client_key: str, network_key: str | None = None) -> Joined:

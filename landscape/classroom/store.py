@@ -7,7 +7,9 @@ every process of ``make serve`` on one machine shares it: readers never wait, an
 transaction with ``BEGIN IMMEDIATE`` (it waits for the lock up front instead of failing on an upgrade).
 
 Every statement is a SQLAlchemy Core construct with bound parameters; the only SQL written as text here is
-the fixed ``BEGIN`` and ``PRAGMA`` lines below.
+the fixed ``BEGIN`` and ``PRAGMA`` lines and the upgrades' fixed ``ALTER TABLE`` lines below.
+
+Schema versions: 1, the first; 2 adds ``classes.owner`` (who started the class when teachers sign in).
 """
 from __future__ import annotations
 
@@ -20,11 +22,12 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ENV = "LANDSCAPE_DB"
 BUSY_TIMEOUT = 15.0  # seconds a SQLite writer waits for another's lock before the request fails
 LOCK_ID = 0x4C4C45  # PostgreSQL advisory lock that serialises joins, starts and schema changes ("LLE")
 ID = 32  # width of the id columns
+OWNER = 64  # width of classes.owner: owners.Owner.key, a hash of the signed-in identity
 
 metadata = sa.MetaData()
 
@@ -38,6 +41,7 @@ classes = sa.Table(
     sa.Column("id", sa.String(ID), primary_key=True),
     sa.Column("code", sa.String(8), nullable=False, unique=True),
     sa.Column("secret_hash", sa.String(64), nullable=False),
+    sa.Column("owner", sa.String(OWNER), nullable=True),  # the signed-in teacher (schema 2); None: the link only
     sa.Column("lesson", sa.String(60), nullable=False),  # the lesson's name
     sa.Column("lesson_file", sa.Text, nullable=False),  # the lesson (lessons.dump): every process plays the same
     sa.Column("steps", sa.Integer, nullable=False),
@@ -190,12 +194,31 @@ def create(engine: Engine, where: str) -> int:
             raise SchemaError(f"the class database {where} has schema version {found}, newer than this app's "
                               f"{SCHEMA_VERSION}: run the newer app, or give this one another database ({ENV})")
         if found is not None and found < SCHEMA_VERSION:
-            raise SchemaError(f"the class database {where} has schema version {found} and this app knows no "
-                              f"upgrade from it to {SCHEMA_VERSION}")
+            upgrade(conn, found, where)
         metadata.create_all(conn)
         if found is None:
             conn.execute(sa.insert(schema_version).values(version=SCHEMA_VERSION))
     return SCHEMA_VERSION
+
+
+def upgrade(conn: Connection, found: int, where: str) -> None:
+    """Bring a schema of an older version up to SCHEMA_VERSION, one version at a time, in the caller's
+    transaction (both SQLite and PostgreSQL change a table's columns inside a transaction)."""
+    for version_from in range(found, SCHEMA_VERSION):
+        step = UPGRADES.get(version_from)
+        if step is None:
+            raise SchemaError(f"the class database {where} has schema version {found} and this app knows no "
+                              f"upgrade from it to {SCHEMA_VERSION}")
+        step(conn)
+        conn.execute(sa.update(schema_version).values(version=version_from + 1))
+
+
+def _add_owner(conn: Connection) -> None:
+    """1 -> 2: classes.owner, empty for the classes already there (their teacher link still steers them)."""
+    conn.exec_driver_sql("ALTER TABLE classes ADD COLUMN owner VARCHAR(64)")  # sa.String(OWNER) in both databases
+
+
+UPGRADES = {1: _add_owner}
 
 
 def where(url: URL) -> str:
