@@ -4,13 +4,14 @@ A browser sends a finite number inside a number box's bounds, a list of one numb
 text for a text box, on/off for a checkbox and, for a chart with ``on_select``, the JSON text of
 Plotly's selection event.  A websocket client can send anything: whatever no browser would send
 raises InputError, with a message that never echoes what was sent.  ``landscape.ui.state`` wraps
-Streamlit's deserializers with these checks.
+Streamlit's deserializers with these checks (``refusing``: a refused value becomes the widget's default).
 """
 from __future__ import annotations
 
 import json
 import math
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from landscape.types import InputError
@@ -154,3 +155,29 @@ def boolean(raw: Any) -> bool:
     if not isinstance(raw, bool):
         raise InputError(f"{kind(raw)} is not on or off")
     return raw
+
+
+def reason(err: Exception) -> str:
+    """What a refusal says: an InputError's own message, else a sentence that never echoes the value sent."""
+    return str(err) if isinstance(err, InputError) else "not a value this control can hold"
+
+
+def refusing(original: Callable[[Any], Any], check: Callable[[Any], Any] | None, key: str,
+              value_type: str | None, refused: dict) -> Callable[[Any], Any]:
+    """``original`` refusing what ``check`` refuses and whatever ``original`` raises on.  A refused value
+    becomes the widget's default as Streamlit defines it, ``original(None)`` (what Streamlit itself does
+    with a NaN in a float box), and is noted in ``refused`` with the widget's own ``value_type``."""
+    def deserialize(raw: Any) -> Any:
+        if raw is None:  # no value from the browser
+            return original(None)
+        try:
+            if check is not None:
+                check(raw)
+            return original(raw)
+        except Exception as err:  # noqa: BLE001 - Streamlit's deserializers raise anything on a forged value
+            value = original(None)
+            refused[key] = (reason(err), value, value_type)
+            return value
+
+    deserialize.__wrapped__ = original  # type: ignore[attr-defined]
+    return deserialize

@@ -91,7 +91,7 @@ def test_streamlit_deserializer_still_raises_upstream():
 def test_refusing_deserializer_notes_and_replaces_a_bad_value():
     serde = NumberInputSerde(0, NumberInput.INT, 0, 10_000)
     refused: dict = {}
-    deserialize = state._refusing(serde.deserialize, lambda raw: wire.number(raw, 0, 10_000, True),
+    deserialize = wire.refusing(serde.deserialize, lambda raw: wire.number(raw, 0, 10_000, True),
                                   "page_seed", "double_value", refused)
     assert deserialize.__wrapped__ == serde.deserialize
     assert deserialize(None) == 0 and deserialize(7) == 7 and deserialize(7.0) == 7 and not refused
@@ -100,7 +100,7 @@ def test_refusing_deserializer_notes_and_replaces_a_bad_value():
         reason, used, value_type = refused.pop("page_seed")
         assert used == 0 and value_type == "double_value" and reason
     # without a check, whatever Streamlit's deserializer raises on is refused too
-    bare = state._refusing(serde.deserialize, None, "page_seed", "double_value", refused)
+    bare = wire.refusing(serde.deserialize, None, "page_seed", "double_value", refused)
     assert bare(INF) == 0 and refused.pop("page_seed")[0] == "not a value this control can hold"
     assert bare(1e300) == 0 and not refused  # Streamlit itself replaces it (silently)
 

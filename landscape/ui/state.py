@@ -27,8 +27,8 @@ right kind but out of range (``1e300``, ``2**63`` in a bounded box, ``nan`` in a
 replaced by the widget's default without a word.
 
 The guard: after a control is drawn (``UrlState._draw``), its deserializer in Streamlit's widget
-metadata, the one the next run calls, is wrapped (``_guard``).  A value the control would not get
-from a browser (``wire.number`` / ``wire.slider`` for numbers; the right type for the others;
+metadata, the one the next run calls, is wrapped (``_guard``: ``wire.refusing``).  A value the control
+would not get from a browser (``wire.number`` / ``wire.slider`` for numbers; the right type for the others;
 anything Streamlit's deserializer raises on) is refused: the control takes its default as Streamlit
 defines it (as Streamlit does with a NaN), and on that run, before the control is drawn
 (``UrlState._take_refused``), its value type is restored, the value is sent back to the browser and
@@ -254,8 +254,8 @@ def _guard(key: str, check: Callable[[Any], Any] | None, refused: dict) -> None:
         if meta is None:
             return
         original = getattr(meta.deserializer, "__wrapped__", meta.deserializer)
-        state._set_widget_metadata(replace(meta, deserializer=_refusing(original, check, key, meta.value_type,
-                                                                        refused)))
+        deserializer = wire.refusing(original, check, key, meta.value_type, refused)
+        state._set_widget_metadata(replace(meta, deserializer=deserializer))
 
 
 def _screen_unregistered(key: str, check: Callable[[Any], Any], refused: dict) -> None:
@@ -277,10 +277,9 @@ def _screen_unregistered(key: str, check: Callable[[Any], Any], refused: dict) -
                 continue
             try:
                 check(unpack_widget_state_value(wstate.value))
-            except Exception as err:  # noqa: BLE001 - as _refusing
+            except Exception as err:  # noqa: BLE001 - as wire.refusing
                 del pending.states[wid]
-                refused[key] = (str(err) if isinstance(err, InputError) else "not a value this control can hold",
-                                None, None)
+                refused[key] = (wire.reason(err), None, None)
 
 
 def _restore_value_type(key: str, value_type: str | None) -> None:
@@ -296,25 +295,3 @@ def _restore_value_type(key: str, value_type: str | None) -> None:
         meta = state.get_widget_metadata(wid) if wid is not None else None
         if meta is not None and meta.value_type != value_type:
             state._set_widget_metadata(replace(meta, value_type=value_type))
-
-
-def _refusing(original: Callable[[Any], Any], check: Callable[[Any], Any] | None, key: str,
-              value_type: str | None, refused: dict) -> Callable[[Any], Any]:
-    """``original`` refusing what ``check`` refuses and whatever ``original`` raises on.  A refused value
-    becomes the widget's default as Streamlit defines it, ``original(None)`` (what Streamlit itself does
-    with a NaN in a float box), and is noted in ``refused`` with the widget's own ``value_type``."""
-    def deserialize(raw: Any) -> Any:
-        if raw is None:  # no value from the browser
-            return original(None)
-        try:
-            if check is not None:
-                check(raw)
-            return original(raw)
-        except Exception as err:  # noqa: BLE001 - Streamlit's deserializers raise anything on a forged value
-            reason = str(err) if isinstance(err, InputError) else "not a value this control can hold"
-            value = original(None)
-            refused[key] = (reason, value, value_type)
-            return value
-
-    deserialize.__wrapped__ = original  # type: ignore[attr-defined]
-    return deserialize
