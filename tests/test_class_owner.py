@@ -41,7 +41,9 @@ def test_the_owner_steers_from_anywhere_and_nobody_else_does(room):
     with pytest.raises(Refused, match="only the teacher who started this class, signed in"):
         room.answers_csv(class_id, ben)
     assert room.teacher_state(class_id, anna).step == 1
+    assert [c.class_id for c in room.owned_classes(anna)] == [class_id] and room.owned_classes(ben) == []
     room.end_class(class_id, anna)
+    assert room.owned_classes(anna) == []
     with pytest.raises(Ended):
         room.teacher_state(class_id, anna)
 

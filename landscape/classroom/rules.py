@@ -112,6 +112,17 @@ class Classroom(StudentRules):
             return self._state(conn, row)
 
     @_guard
+    def owned_classes(self, owner: Owner, most: int = 20) -> list[ClassState]:
+        """The live classes ``owner`` started, newest first: what a signed-in teacher steers from any device."""
+        if not isinstance(owner, Owner):
+            return []
+        with store.reading(self.engine) as conn:
+            rows = conn.execute(sa.select(classes).where(
+                classes.c.owner == owner.key, classes.c.created_at >= self.clock() - self.limits.retention)
+                .order_by(classes.c.created_at.desc()).limit(most)).all()
+            return [self._state(conn, row) for row in rows]
+
+    @_guard
     def advance(self, class_id: str, secret: Credential) -> ClassState:
         """The next step (its question open, not revealed)."""
         return self._move(class_id, secret, lambda row: row.step + 1)

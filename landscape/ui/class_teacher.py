@@ -1,7 +1,8 @@
 """The Live class page, the teacher's screen: the join code in very large type, the join link and its QR code
 for the projector; Previous / Reveal / Next (keyboard: Left, Down, Right); the step; how many have joined and
 answered, live (a fragment every two seconds, not a rerun of the page); the class's answers when the teacher
-asks; the answers as CSV; ending the class.  Every action needs the teacher's secret, which the store checks.
+asks; the answers as CSV; ending the class.  Every action needs the teacher's secret, or the class's owner
+signed in (``classroom.Owner``), which the store checks.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import segno
 import streamlit as st
 
 from landscape import classroom, lessons
-from landscape.classroom import Classroom, Ended
+from landscape.classroom import Classroom, Ended, Owner
 from landscape.classroom.model import duration
 from landscape.figures import style
 from landscape.types import InputError
@@ -25,6 +26,7 @@ PAGE = "class"  # app.py's url_path, and the prefix of this page's widget keys
 COUNT_SECONDS = 1.0  # the teacher's live count: an answer shows within this and one run (< 2 s)
 TEACHING = "class_teaching"  # session state: (class id, secret) of the class this session started
 STARTED = "class_started"  # session state: the class was started on the run before (say where the secret is)
+Credential = str | Owner  # the teacher secret from the link, or the signed-in owner
 NOTICE = "class_notice"  # session state: a message from a button's callback, shown on the next run
 
 
@@ -55,7 +57,7 @@ def show_notice() -> None:
         st.error(text, icon="⚠️")
 
 
-def teacher(room: Classroom, class_id: str, secret: str) -> None:
+def teacher(room: Classroom, class_id: str, secret: Credential) -> None:
     """The teacher's screen: the join code, link and QR code; the step with its controls; the live count."""
     try:
         state = room.teacher_state(class_id, secret)
@@ -64,8 +66,7 @@ def teacher(room: Classroom, class_id: str, secret: str) -> None:
         _refused_teacher(err)
         return
     if st.session_state.pop(STARTED, False):
-        st.toast("Class started. This page's address is your teacher link: keep it private, and bookmark it to "
-                 "come back to the class.", icon=":material/lock:", duration="long")
+        st.toast(started_note(secret), icon=":material/lock:", duration="long")
     join, steer = st.columns([1, 2], gap="large")
     with join:
         st.caption(f"Live class · {literal(lesson.title)}")
@@ -79,6 +80,13 @@ def teacher(room: Classroom, class_id: str, secret: str) -> None:
         live_count(room, class_id, secret)
     teacher_tools(room, class_id, secret, state)
     prepare(step)
+
+
+def started_note(credential: str | Owner) -> str:
+    if isinstance(credential, Owner):
+        return "Class started. It is yours: signed in, you can steer it from any device (Live class page)."
+    return ("Class started. This page's address is your teacher link: keep it private, and bookmark it to come "
+            "back to the class.")
 
 
 def _refused_teacher(err: InputError) -> None:
@@ -120,7 +128,7 @@ def qr_png(link: str) -> bytes:
     return out.getvalue()
 
 
-def controls(room: Classroom, class_id: str, secret: str, state: classroom.ClassState) -> None:
+def controls(room: Classroom, class_id: str, secret: Credential, state: classroom.ClassState) -> None:
     """Previous / Reveal / Next, with keyboard shortcuts (Left, Down, Right)."""
     back, show, forward = st.columns(3)
     back.button("Previous", key="class_back", shortcut="Left", width="stretch", disabled=state.step == 0,
@@ -141,7 +149,7 @@ def _act(action: Callable, *args) -> None:
 
 
 @st.fragment(run_every=COUNT_SECONDS)
-def live_count(room: Classroom, class_id: str, secret: str) -> None:
+def live_count(room: Classroom, class_id: str, secret: Credential) -> None:
     """How many have joined and answered this step, every two seconds; the answers when the teacher asks."""
     try:
         counts = room.counts(class_id, secret)
@@ -158,7 +166,7 @@ def live_count(room: Classroom, class_id: str, secret: str) -> None:
         answer_table(room, class_id, secret)
 
 
-def answer_table(room: Classroom, class_id: str, secret: str) -> None:
+def answer_table(room: Classroom, class_id: str, secret: Credential) -> None:
     """The distribution of this step's answers; a student's text is data in a table, never Markdown."""
     try:
         dist = room.distribution(class_id, secret)
@@ -176,12 +184,16 @@ def answer_table(room: Classroom, class_id: str, secret: str) -> None:
         st.caption(f"and {dist.other} other answers")
 
 
-def teacher_tools(room: Classroom, class_id: str, secret: str, state: classroom.ClassState) -> None:
+def teacher_tools(room: Classroom, class_id: str, secret: Credential, state: classroom.ClassState) -> None:
     """The teacher link's warning, the answers as CSV, and ending the class."""
     st.divider()
-    st.warning("This page's address is your **teacher link**: keep it private (anyone who has it can steer "
-               "the class; on a projector, go full screen so the address bar is hidden). It is how you get "
-               "back to this class: bookmark it.", icon=":material/lock:")
+    if isinstance(secret, Owner):
+        st.info(f"You steer this class signed in as {literal(secret.name)}: on any device, sign in and open the "
+                "Live class page. Nobody else can steer it.", icon=":material/lock:")
+    else:
+        st.warning("This page's address is your **teacher link**: keep it private (anyone who has it can steer "
+                   "the class; on a projector, go full screen so the address bar is hidden). It is how you get "
+                   "back to this class: bookmark it.", icon=":material/lock:")
     csv_column, end_column = st.columns(2)
     csv_column.download_button("Download the answers (CSV)", data=lambda: _answers_csv(room, class_id, secret),
                                file_name=f"class-{state.code}-answers.csv", mime="text/csv", on_click="ignore",
@@ -194,14 +206,14 @@ def teacher_tools(room: Classroom, class_id: str, secret: str, state: classroom.
                " after it started.")
 
 
-def _answers_csv(room: Classroom, class_id: str, secret: str) -> str:
+def _answers_csv(room: Classroom, class_id: str, secret: Credential) -> str:
     try:
         return room.answers_csv(class_id, secret)
     except InputError as err:
         return f"error: {err}\n"
 
 
-def _end(room: Classroom, class_id: str, secret: str) -> None:
+def _end(room: Classroom, class_id: str, secret: Credential) -> None:
     try:
         room.end_class(class_id, secret)
     except InputError as err:

@@ -8,7 +8,8 @@ Who is who comes from the link, checked against the database on every run:
 - ``class?code=<join code>``: the join link; opening it joins, and the link becomes
 - ``class?class=<id>&student=<id>``: a joined student (the ids are also kept in ``st.session_state``), so a
   reload or a restarted app process comes back as the same student instead of a new one.
-- ``class``: pick a lesson and start a class, or type a join code.
+- ``class?class=<id>``: the class's owner, signed in (``st.login``, when ``[auth]`` is configured), steers it.
+- ``class``: pick a lesson and start a class (signed in, when ``[auth]`` is configured), or type a join code.
 
 Students follow the teacher by a light periodic check (a fragment reading ``student_state``, one query) that
 reruns the whole page only when the teacher changed something.  Every text a student typed is shown literally.
@@ -23,7 +24,7 @@ import streamlit as st
 from landscape import classroom, lessons
 from landscape.classroom import Classroom, StudentState
 from landscape.types import InputError
-from landscape.ui import draft
+from landscape.ui import class_signin, draft
 from landscape.ui.class_teacher import PAGE, STARTED, TEACHING, prepare, show_notice, teacher
 from landscape.ui.lesson import LETTERS, show_reveal
 from landscape.ui.page import literal
@@ -48,6 +49,8 @@ def page() -> None:
         student(room, params.get("class", ""), params["student"])
     elif "code" in params:
         join_by_link(room, params["code"])
+    elif "class" in params:
+        owner_steers(room, params["class"])
     else:
         start_or_join(room)
 
@@ -76,7 +79,7 @@ def back_to_class() -> None:
     teaching, joined = st.session_state.get(TEACHING), st.session_state.get(JOINED)
     if teaching:
         st.button("Back to the class you are teaching", key="class_back_teacher", type="primary",
-                  on_click=st.query_params.from_dict, args=({"class": teaching[0], "teacher": teaching[1]},))
+                  on_click=st.query_params.from_dict, args=(teacher_params(*teaching),))
     elif joined:
         st.button("Back to your class", key="class_back_student", type="primary",
                   on_click=st.query_params.from_dict, args=({"class": joined[0], "student": joined[1]},))
@@ -120,8 +123,37 @@ def _network_key() -> str | None:
     return (hops[-1] if hops and address in (None, "127.0.0.1", "::1") else address) or None
 
 
+def teacher_params(class_id: str, secret: str | None) -> dict[str, str]:
+    """The teacher's link: with the secret, or (a signed-in owner's class) the class alone."""
+    return {"class": class_id, "teacher": secret} if secret else {"class": class_id}
+
+
+def owner_steers(room: Classroom, class_id: str) -> None:
+    """``class?class=<id>``: the teacher's screen for the class's owner, signed in; else why not."""
+    owner = class_signin.signed_in()
+    if owner is not None:
+        teacher(room, class_id, owner)
+        return
+    st.title("Live class")
+    if class_signin.configured():
+        class_signin.sign_in("Sign in as the teacher who started this class to steer it; students join with the "
+                             "code on the teacher's screen.", key="class_sign_in_owner")
+    else:
+        st.error("This link names a class but holds no teacher secret: open the teacher link, or join with the "
+                 "code on the teacher's screen.", icon="⚠️")
+    join_form(room)
+
+
 def start_form(room: Classroom) -> None:
     st.subheader("Teach: start a class", anchor=False)
+    owner = class_signin.signed_in()
+    if class_signin.configured() and owner is None:
+        class_signin.sign_in("Teachers sign in to start a class; then, signed in, you can steer it from any "
+                             "device.", key="class_sign_in")
+        return
+    if owner is not None:
+        class_signin.signed_in_as(owner, key="class_sign_out")
+        class_signin.your_classes(room, owner)
     choices = _lesson_choices()
     url = UrlState(PAGE)
     name = url.selectbox("Lesson", "lesson", list(choices), format_func=lambda n: choices[n].title)
@@ -129,7 +161,7 @@ def start_form(room: Classroom) -> None:
     chosen = choices[name]
     st.caption(f"{len(chosen.steps)} steps. {literal(chosen.summary)}")
     if st.button("Start a class", type="primary", key="class_start"):
-        _start(room, chosen if name == draft.NAME else name)
+        _start(room, chosen if name == draft.NAME else name, owner)
     url.sync()
 
 
@@ -142,15 +174,17 @@ def _lesson_choices() -> dict[str, lessons.Lesson]:
     return choices
 
 
-def _start(room: Classroom, lesson: str | lessons.Lesson) -> None:
+def _start(room: Classroom, lesson: str | lessons.Lesson, owner: classroom.Owner | None) -> None:
+    """Start the class; a signed-in owner's link names the class alone (the owner is the credential)."""
     try:
-        started = room.start_class(lesson, _client_key())
+        started = room.start_class(lesson, _client_key(), owner)
     except InputError as err:
         st.error(str(err), icon="⚠️")
         return
-    st.session_state[TEACHING] = (started.class_id, started.teacher_secret)
+    secret = None if owner else started.teacher_secret
+    st.session_state[TEACHING] = (started.class_id, secret)
     st.session_state[STARTED] = True
-    st.query_params.from_dict({"class": started.class_id, "teacher": started.teacher_secret})
+    st.query_params.from_dict(teacher_params(started.class_id, secret))
     st.rerun()
 
 
