@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from landscape import runtime
+from landscape import runtime, warmup
 from landscape.markdown import literal  # noqa: F401 - the pages' way to show text as typed
 from landscape.types import InputError
 from landscape.ui import present
@@ -23,23 +23,11 @@ def _set_threads() -> int:
     return runtime.configure(int(os.environ.get("LANDSCAPE_THREADS", 1)))
 
 
-def _warm_torch() -> None:
-    import numpy as np
-
-    from landscape import influence, optim, problems
-
-    optim.run(problems.benchmark("quadratic"), "adam", steps=2)
-    x = np.linspace(-1.0, 1.0, 8)
-    influence.outlier_sweep(x, x**2, x > 0.5, [0.0, 1.0])
-
-
 @st.cache_resource
 def warm_up() -> threading.Thread:
-    """Once per server, in the background: the first torch.optim step of a process imports
-    torch._dynamo (about 2.4 s) and the first autograd calls of the exact fits cost most of a second.
-    Compute that times itself calls ``warm_up().join()`` first, so the time shown is what a person
-    waits for on every change."""
-    thread = threading.Thread(target=_warm_torch, name="warm-torch", daemon=True)
+    """Once per server, in the background: ``landscape.warmup.warm``.  Compute that times itself calls
+    ``warm_up().join()`` first, so the time shown is what a person waits for on every change."""
+    thread = threading.Thread(target=warmup.warm, name="warm-torch", daemon=True)
     thread.start()
     return thread
 
