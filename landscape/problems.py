@@ -20,6 +20,7 @@ from landscape import budget
 from landscape import data as datasets
 from landscape import losses
 from landscape.checks import lookup
+from landscape.controls import slider_step
 from landscape.types import DTYPE, InputError, LinearModel, Loss, Objective, Param
 
 MAX_PENALTY = 100.0
@@ -246,7 +247,7 @@ class Control:
     def of(cls, p: Param, label: str = "", low: float | None = None, high: float | None = None) -> Control:
         """A registry parameter as a slider (``ui.param_sliders``' step), its bounds narrowed if given."""
         low, high = float(p.low if low is None else low), float(p.high if high is None else high)
-        return cls(p.name, label or p.name, low, high, float(p.default), 0.01 if high - low <= 5 else 0.1,
+        return cls(p.name, label or p.name, low, high, float(p.default), slider_step(low, high),
                    help=p.help)
 
 

@@ -5,11 +5,10 @@ Every picker reads its options and bounds from the registries, and returns plain
 """
 from __future__ import annotations
 
-import math
-
 import streamlit as st
 
 from landscape import losses, problems
+from landscape.controls import SLIDER_STEP, box_step, fits_slider, slider_step
 from landscape.losses import Param
 from landscape.problems import UPLOAD, Control, ProblemSpec
 from landscape.ui.state import UrlState
@@ -21,19 +20,9 @@ def param_sliders(url: UrlState, params: tuple[Param, ...], container=st, prefix
     values = {}
     for p in params:
         values[p.name] = float(url.slider(p.name, prefix + p.name, float(p.low), float(p.high), float(p.default),
-                                          step=step or (0.01 if p.high - p.low <= 5 else 0.1), container=container,
+                                          step=step or slider_step(p.low, p.high), container=container,
                                           help=p.help or None))
     return values
-
-
-SLIDER_STEP = 0.01
-
-
-def _fits_slider(p: Param) -> bool:
-    """A short linear range whose default lies on the slider's 0.01 grid (not lr, eps, 0.999...)."""
-    log_range = p.low > 0 and p.high / p.low >= 1e3
-    on_grid = abs(p.default / SLIDER_STEP - round(p.default / SLIDER_STEP)) < 1e-9
-    return p.high - p.low <= 5 and on_grid and not log_range
 
 
 def param_inputs(url: UrlState, params: tuple[Param, ...], container=st, prefix: str = "") -> dict[str, float]:
@@ -44,13 +33,12 @@ def param_inputs(url: UrlState, params: tuple[Param, ...], container=st, prefix:
     """
     values = {}
     for p in params:
-        if _fits_slider(p):
+        if fits_slider(p):
             values[p.name] = float(url.slider(p.name, prefix + p.name, float(p.low), float(p.high), float(p.default),
                                               step=SLIDER_STEP, container=container, help=p.help or None))
         else:
-            step = 10.0 ** math.floor(math.log10(abs(p.default))) if p.default else SLIDER_STEP
             values[p.name] = float(url.number(p.name, prefix + p.name, float(p.low), float(p.high), float(p.default),
-                                              step=step, container=container, clamp=False, format="%g",
+                                              step=box_step(p), container=container, clamp=False, format="%g",
                                               help=p.help or None))
     return values
 

@@ -8,6 +8,9 @@ the frame writes it back into every page's link (``UrlState.sync`` leaves ``PARA
 """
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 import streamlit as st
 
 from landscape.figures import style
@@ -18,37 +21,15 @@ SWITCH, DARK_SWITCH = "frame_present", "frame_present_dark"  # widget keys
 FROM_LINK = {"1": style.PRESENT, "true": style.PRESENT, "on": style.PRESENT, "dark": style.DARK,
              "0": style.PLAIN, "false": style.PLAIN, "off": style.PLAIN}
 TO_LINK = {style.PRESENT: "1", style.DARK: "dark"}
+HERE = Path(__file__).parent
 
-# The project's own constant CSS (no user text ever goes in here): type about 1.5x in the main area.
-CSS = """<style>
-[data-testid="stMain"] { font-size: 1.5rem; }
-[data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
-[data-testid="stMain"] [data-testid="stMarkdownContainer"] li,
-[data-testid="stMain"] [data-testid="stCaptionContainer"],
-[data-testid="stMain"] [data-testid="stWidgetLabel"] p,
-[data-testid="stMain"] label p, [data-testid="stMain"] button p { font-size: 1.5rem; }
-[data-testid="stMain"] h1 { font-size: 3.2rem; }
-[data-testid="stMain"] h2 { font-size: 2.6rem; }
-[data-testid="stMain"] h3 { font-size: 2.1rem; }
-[data-testid="stMainBlockContainer"] { padding-top: 3.75rem; }
-.st-key-lessons_head h1 { font-size: 1.9rem; padding: 0; }
-.st-key-lessons_question_asked h3 { font-size: 2.7rem; line-height: 1.2; }
-.st-key-lessons_question_revealed h3 { font-size: 1.6rem; line-height: 1.2; }
-</style>"""
-DARK_CSS = """<style>
-[data-testid="stApp"], [data-testid="stHeader"], [data-testid="stBottomBlockContainer"] {
-  background-color: #0e1117; color: #f5f5f5; }
-[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] h1, [data-testid="stMain"] h2,
-[data-testid="stMain"] h3, [data-testid="stMain"] label, [data-testid="stMain"] span { color: #f5f5f5; }
-[data-testid="stMain"] [data-testid="stCaptionContainer"] { color: #c8c8c8; }
-[data-testid="stMain"] [data-testid="stAlertContainer"] { background-color: #17301f; }
-[data-testid="stMain"] [data-testid="stAlertContainer"] p { color: #b8f5c8; }
-[data-testid="stMain"] button[kind="secondary"] { background-color: #1c1f27; border-color: #5a5f6b; }
-[data-testid="stMain"] button:disabled p { color: #7a7f8b; }
-[data-testid="stMain"] a, [data-testid="stMain"] a p { color: #8ab4ff; }
-[data-testid="stHeader"] button, [data-testid="stHeader"] svg, [data-testid="stExpandSidebarButton"] svg {
-  color: #f5f5f5; }
-</style>"""
+CSS = {style.PRESENT: ("present.css",), style.DARK: ("present.css", "present_dark.css")}  # beside this file
+
+
+@functools.cache
+def _css(look: str) -> str:
+    """The look's style sheets (files beside this module: the project's own, no user text) as one element."""
+    return "<style>" + "".join((HERE / name).read_text() for name in CSS[look]) + "</style>"
 
 
 def mode() -> str:
@@ -85,7 +66,7 @@ def switch(look: str) -> str:
     st.session_state[MODE] = look
     style.use_look(look)
     if look != style.PLAIN:
-        st.html(CSS + (DARK_CSS if look == style.DARK else ""))
+        st.html(_css(look))
         st.query_params[PARAM] = TO_LINK[look]
     elif PARAM in st.query_params:
         del st.query_params[PARAM]
