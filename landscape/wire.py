@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from landscape.lessons.link_reader import fmt_number
+from landscape.markdown import literal
 from landscape.types import InputError
 
 MAX_SELECTION_CHARS = 4_000_000  # a selection's JSON text: shift-clicks on every point of a 10,000-point scatter fit
@@ -160,6 +162,13 @@ def boolean(raw: Any) -> bool:
 def reason(err: Exception) -> str:
     """What a refusal says: an InputError's own message, else a sentence that never echoes the value sent."""
     return str(err) if isinstance(err, InputError) else "not a value this control can hold"
+
+
+def refused(label: str, reason: str, used: Any) -> str:
+    """What the page says of a refused value: the control (its label as typed), why, and the value used."""
+    shown = (("on" if used else "off") if isinstance(used, bool) else fmt_number(used)
+             if isinstance(used, (int, float)) else "its default")
+    return f"{literal(label)}: the value sent was refused ({reason}); using {shown}."
 
 
 def refusing(original: Callable[[Any], Any], check: Callable[[Any], Any] | None, key: str,

@@ -105,6 +105,14 @@ def test_refusing_deserializer_notes_and_replaces_a_bad_value():
     assert bare(1e300) == 0 and not refused  # Streamlit itself replaces it (silently)
 
 
+def test_a_refusal_names_the_control_as_typed_and_the_value_used():
+    assert wire.refused("Seed *", "1e+300 is outside 0 to 10000", 0) == (
+        "Seed \\*: the value sent was refused (1e+300 is outside 0 to 10000); using 0.")
+    assert wire.refused("lr", "why", 0.5).endswith("using 0.5.") and wire.refused("log", "why", True).endswith("on.")
+    assert wire.refused("zoom", "why", False).endswith("using off.")
+    assert wire.refused("Loss", "why", "mse").endswith("using its default.")
+
+
 def test_markdown_in_a_label_is_shown_literally():
     assert literal("Tolerance on loss − f*") == "Tolerance on loss − f\\*"
     assert literal("$x$ [a](b)") == "\\$x\\$ \\[a\\]\\(b\\)"

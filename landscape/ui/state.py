@@ -55,7 +55,6 @@ from landscape.figures.style import CONFIG
 from landscape.lessons.link_reader import (  # one codec of a link's values: pages and lessons
     fmt_number, parse_choice, parse_choices, parse_flag, parse_number, parse_text)
 from landscape.types import InputError
-from landscape.ui.page import literal
 from landscape.ui.present import PARAM as PRESENT  # the frame's, in every page's link
 
 REFUSED = "_url_refused"  # in session state: {widget key: (reason, value used, value type)} refused since last run
@@ -221,13 +220,11 @@ def take_refused(label: str, key: str) -> str | None:
         return None
     reason, used, value_type = refusal
     _restore_value_type(key, value_type)
-    shown = (("on" if used else "off") if isinstance(used, bool) else fmt_number(used)
-             if isinstance(used, (int, float)) else "its default")
     # Send the value used back to the browser, unless a newer value came since: a refusal can happen in
     # _compact_state (which deserializes what it clears), before the browser's values of this run.
     if st.session_state.get(key, used) == used:
         st.session_state[key] = used
-    return f"{literal(label)}: the value sent was refused ({reason}); using {shown}."
+    return wire.refused(label, reason, used)
 
 
 def guarded(label: str, key: str, draw: Callable[[], Any], check: Callable[[Any], Any] | None = None) -> Any:
