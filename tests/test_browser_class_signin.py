@@ -101,6 +101,7 @@ def test_a_signed_in_teacher_steers_from_a_second_device_and_another_cannot(sign
     laptop.get_by_role("button", name="Reveal").click()
     explanation = lessons.reveal(lessons.get(LESSON).steps[0]).splitlines()[0][:40]
     eventually(student, lambda: explanation in main_text(student), "the reveal on the student's screen", 10)
+    eventually(anna, lambda: explanation in main_text(anna), "the reveal on Anna's first device too", 10)
 
     ben = new_page(browser, **DESKTOP)
     sign_in(ben, app, "ben")

@@ -14,15 +14,13 @@ import segno
 import streamlit as st
 
 from landscape import classroom, lessons
-from landscape.classroom import Classroom, Ended, Owner
-from landscape.classroom.model import duration
+from landscape.classroom import Classroom, Ended, Owner, screens
 from landscape.figures import style
 from landscape.types import InputError
 from landscape.ui.lesson import show_question, show_reveal, step_view
 from landscape.ui.page import literal
 from landscape.ui.state import guarded
 
-PAGE = "class"  # app.py's url_path, and the prefix of this page's widget keys
 COUNT_SECONDS = 1.0  # the teacher's live count: an answer shows within this and one run (< 2 s)
 TEACHING = "class_teaching"  # session state: (class id, secret) of the class this session started
 STARTED = "class_started"  # session state: the class was started on the run before (say where the secret is)
@@ -66,7 +64,7 @@ def teacher(room: Classroom, class_id: str, secret: Credential) -> None:
         _refused_teacher(err)
         return
     if st.session_state.pop(STARTED, False):
-        st.toast(started_note(secret), icon=":material/lock:", duration="long")
+        st.toast(screens.started_note(secret), icon=":material/lock:", duration="long")
     join, steer = st.columns([1, 2], gap="large")
     with join:
         st.caption(f"Live class · {literal(lesson.title)}")
@@ -77,16 +75,9 @@ def teacher(room: Classroom, class_id: str, secret: Credential) -> None:
         show_question(step, state.step + 1, state.steps)
         if state.revealed:
             show_reveal(step, key=f"class_teacher_reveal_{state.step}")
-        live_count(room, class_id, secret)
+        live_count(room, class_id, secret, state.version)
     teacher_tools(room, class_id, secret, state)
     prepare(step)
-
-
-def started_note(credential: str | Owner) -> str:
-    if isinstance(credential, Owner):
-        return "Class started. It is yours: signed in, you can steer it from any device (Live class page)."
-    return ("Class started. This page's address is your teacher link: keep it private, and bookmark it to come "
-            "back to the class.")
 
 
 def _refused_teacher(err: InputError) -> None:
@@ -113,12 +104,11 @@ def join_panel(code: str) -> None:
 
 def join_link(code: str) -> str:
     """The link students open: this page's address in the teacher's browser with the code."""
-    here = None
     try:
         here = st.context.url
     except Exception:  # noqa: BLE001 - no browser context (a test run)
-        pass
-    return f"{here or PAGE}?code={code}"
+        here = None
+    return screens.join_link(here, code)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -149,18 +139,21 @@ def _act(action: Callable, *args) -> None:
 
 
 @st.fragment(run_every=COUNT_SECONDS)
-def live_count(room: Classroom, class_id: str, secret: Credential) -> None:
-    """How many have joined and answered this step, every two seconds; the answers when the teacher asks."""
+def live_count(room: Classroom, class_id: str, secret: Credential, version: int) -> None:
+    """How many have joined and answered this step, every second; the answers when the teacher asks.  The
+    whole page reruns when the class moved elsewhere (the owner steering it from another device)."""
     try:
-        counts = room.counts(class_id, secret)
+        now = room.teacher_state(class_id, secret)
     except Ended:
         st.rerun(scope="app")
     except InputError as err:
         st.warning(str(err), icon="⚠️")
         return
+    if now.version != version:
+        st.rerun(scope="app")
     joined, answered = st.columns(2)
-    joined.metric("Joined", counts.students)
-    answered.metric("Answered this step", counts.answered)
+    joined.metric("Joined", now.students)
+    answered.metric("Answered this step", now.answered)
     if guarded("Show the class's answers", "class_show_answers",
                lambda: st.toggle("Show the class's answers", key="class_show_answers")):
         answer_table(room, class_id, secret)
@@ -176,7 +169,7 @@ def answer_table(room: Classroom, class_id: str, secret: Credential) -> None:
     if not dist.answered:
         st.caption("No answers yet.")
         return
-    st.dataframe({"Answer": [text for text, _ in dist.items], "Students": [n for _, n in dist.items]},
+    st.dataframe(screens.distribution_table(dist),
                  hide_index=True, width="stretch", key="class_distribution",
                  column_config={"Students": st.column_config.ProgressColumn(
                      "Students", format="%d", min_value=0, max_value=max(1, dist.answered))})
@@ -187,13 +180,8 @@ def answer_table(room: Classroom, class_id: str, secret: Credential) -> None:
 def teacher_tools(room: Classroom, class_id: str, secret: Credential, state: classroom.ClassState) -> None:
     """The teacher link's warning, the answers as CSV, and ending the class."""
     st.divider()
-    if isinstance(secret, Owner):
-        st.info(f"You steer this class signed in as {literal(secret.name)}: on any device, sign in and open the "
-                "Live class page. Nobody else can steer it.", icon=":material/lock:")
-    else:
-        st.warning("This page's address is your **teacher link**: keep it private (anyone who has it can steer "
-                   "the class; on a projector, go full screen so the address bar is hidden). It is how you get "
-                   "back to this class: bookmark it.", icon=":material/lock:")
+    note = st.info if isinstance(secret, Owner) else st.warning
+    note(screens.steering_note(secret), icon=":material/lock:")
     csv_column, end_column = st.columns(2)
     csv_column.download_button("Download the answers (CSV)", data=lambda: _answers_csv(room, class_id, secret),
                                file_name=f"class-{state.code}-answers.csv", mime="text/csv", on_click="ignore",
@@ -202,8 +190,7 @@ def teacher_tools(room: Classroom, class_id: str, secret: Credential, state: cla
         st.markdown("Ending deletes the class, its students and every answer now. Download the answers first.")
         st.button("End the class now", key="class_end", type="primary", on_click=_end,
                   args=(room, class_id, secret))
-    st.caption(f"The class and its answers are deleted {duration(state.expires_at - state.created_at)}"
-               " after it started.")
+    st.caption(screens.retention_note(state))
 
 
 def _answers_csv(room: Classroom, class_id: str, secret: Credential) -> str:

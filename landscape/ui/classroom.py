@@ -11,31 +11,26 @@ Who is who comes from the link, checked against the database on every run:
 - ``class?class=<id>``: the class's owner, signed in (``st.login``, when ``[auth]`` is configured), steers it.
 - ``class``: pick a lesson and start a class (signed in, when ``[auth]`` is configured), or type a join code.
 
-Students follow the teacher by a light periodic check (a fragment reading ``student_state``, one query) that
-reruns the whole page only when the teacher changed something.  Every text a student typed is shown literally.
+The screens: the teacher's in class_teacher.py, a student's in class_student.py, signing in in
+class_signin.py; what they say and decide, without Streamlit, in ``landscape.classroom.screens``.
 """
 from __future__ import annotations
 
 import secrets
-from dataclasses import replace
 
 import streamlit as st
 
 from landscape import classroom, lessons
-from landscape.classroom import Classroom, StudentState
+from landscape.classroom import Classroom, screens
+from landscape.classroom.screens import PAGE, teacher_params
 from landscape.types import InputError
 from landscape.ui import class_signin, draft
-from landscape.ui.class_teacher import PAGE, STARTED, TEACHING, prepare, show_notice, teacher
-from landscape.ui.lesson import LETTERS, show_reveal
+from landscape.ui.class_student import JOINED, student
+from landscape.ui.class_teacher import STARTED, TEACHING, show_notice, teacher
 from landscape.ui.page import literal
 from landscape.ui.state import UrlState, guarded
 
-FOLLOW_SECONDS = 1.5  # a student's periodic check: a reveal reaches them within this and one run (< 3 s)
-JOINED = "class_joined"  # session state: (class id, student id) of this browser session's student
 CLIENT = "class_client"  # session state: this browser session's key for the join rate limits
-# Choices a thumb can hit on a phone: each option at least 44 px tall (the page's own style, gone on other pages)
-TOUCH = ('<style>[data-testid="stRadio"] [role="radiogroup"] label {min-height: 2.75rem; align-items: center}'
-         '[data-testid="stRadio"] [role="radiogroup"] label p {font-size: 1.05rem}</style>')
 
 
 def page() -> None:
@@ -46,7 +41,8 @@ def page() -> None:
     if "teacher" in params:
         teacher(room, params.get("class", ""), params["teacher"])
     elif "student" in params:
-        student(room, params.get("class", ""), params["student"])
+        if not student(room, params.get("class", ""), params["student"]):
+            join_form(room)
     elif "code" in params:
         join_by_link(room, params["code"])
     elif "class" in params:
@@ -112,20 +108,11 @@ def _client_key() -> str:
 
 
 def _network_key() -> str | None:
-    """The student's address: behind the class server's HAProxy the last X-Forwarded-For entry (the one the
-    proxy added; a client can only prepend), else the connection's own address."""
+    """The student's address for the join rate limit (``screens.network_key``)."""
     try:
-        forwarded = st.context.headers.get("X-Forwarded-For", "")
-        address = st.context.ip_address
+        return screens.network_key(st.context.headers.get("X-Forwarded-For", ""), st.context.ip_address)
     except Exception:  # noqa: BLE001 - no browser context (a test run): no network limit
         return None
-    hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-    return (hops[-1] if hops and address in (None, "127.0.0.1", "::1") else address) or None
-
-
-def teacher_params(class_id: str, secret: str | None) -> dict[str, str]:
-    """The teacher's link: with the secret, or (a signed-in owner's class) the class alone."""
-    return {"class": class_id, "teacher": secret} if secret else {"class": class_id}
 
 
 def owner_steers(room: Classroom, class_id: str) -> None:
@@ -203,83 +190,5 @@ def join_by_link(room: Classroom, code: str) -> None:
         return
     st.session_state[JOINED] = tuple(joined)
     st.query_params.from_dict({"class": joined.class_id, "student": joined.student_id})
-    student(room, joined.class_id, joined.student_id)
-
-
-def student(room: Classroom, class_id: str, student_id: str) -> None:
-    """A student's screen: the teacher's current step, their answer, and after Reveal the figure first."""
-    try:
-        state = room.student_state(class_id, student_id)
-        lesson = room.lesson(class_id)
-    except InputError as err:
-        st.title("Live class")
-        st.error(str(err), icon="⚠️")
-        st.session_state.pop(JOINED, None)
+    if not student(room, joined.class_id, joined.student_id):
         join_form(room)
-        return
-    st.session_state[JOINED] = (class_id, student_id)
-    step = lesson.steps[state.step]
-    st.html(TOUCH)
-    st.caption(f"Step {state.step + 1} of {state.steps} · {literal(lesson.title)}")
-    if state.revealed:
-        show_reveal(step, key=f"class_student_reveal_{state.step}")
-        st.divider()
-    st.subheader(literal(step.question), anchor=False)  # the choices are the answer's options below
-    answer_box(room, state, step, student_id)
-    follow(room, class_id, student_id, state.version)
-    if not state.revealed:
-        preload_charts()
-    prepare(step)
-
-
-def answer_box(room: Classroom, state: StudentState, step: lessons.Step, student_id: str) -> None:
-    """A radio for a choice, a text box for a free answer; a change replaces the answer."""
-    closed = state.revealed
-    key = f"class_answer_{state.step}_{state.version}"
-    if step.kind == "choice":
-        index = step.choices.index(state.answer) if state.answer in step.choices else None
-        picked = guarded("Your answer", key, lambda: st.radio(
-            "Your answer", range(len(step.choices)), index=index, key=key, disabled=closed,
-            format_func=lambda i: f"{LETTERS[i]}. {literal(step.choices[i])}"))
-        given = None if picked is None else step.choices[picked]
-    else:
-        with st.form(f"{key}_form", border=False):
-            text = guarded("Your answer", key, lambda: st.text_area(
-                "Your answer", value=state.answer or "", max_chars=room.limits.answer_chars, key=key,
-                disabled=closed, height=100))
-            sent = st.form_submit_button("Send answer", type="primary", disabled=closed, width="stretch")
-        given = text if sent else None
-    if given is not None and given != state.answer and not closed:
-        try:
-            state = replace(state, answer=room.answer(state.class_id, student_id, state.step, given))
-        except InputError as err:
-            st.error(str(err), icon="⚠️")
-    if state.answer is not None:
-        st.success(f"Answered: {literal(state.answer)}", icon=":material/check_circle:")
-        if not closed:
-            st.caption("You can change your answer until the teacher reveals it.")
-    elif closed:
-        st.info("Answers to this step are closed.")
-
-
-def preload_charts() -> None:
-    """An empty chart one pixel high, so that the browser loads Streamlit's Plotly code (4.7 MB) while the
-    class thinks, not at the reveal: on first use it held the reveal's figure back by seconds on every screen."""
-    with st.container(height=1, border=False):
-        st.plotly_chart({"data": [{"type": "scatter", "x": [], "y": []}],
-                         "layout": {"height": 10, "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
-                                    "xaxis": {"visible": False}, "yaxis": {"visible": False}}},
-                        key="class_preload", config={"staticPlot": True, "displayModeBar": False})
-
-
-@st.fragment(run_every=FOLLOW_SECONDS)
-def follow(room: Classroom, class_id: str, student_id: str, version: int) -> None:
-    """The light periodic check: one query; the whole page reruns only when the teacher changed something."""
-    try:
-        state = room.student_state(class_id, student_id)
-    except classroom.Unavailable:
-        return  # the next check tries again
-    except InputError:
-        st.rerun(scope="app")  # the class ended: the page says so
-    if state.version != version:
-        st.rerun(scope="app")
