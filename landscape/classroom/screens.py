@@ -4,8 +4,14 @@ teacher's notes.  ``landscape.ui.classroom`` and ``landscape.ui.class_teacher`` 
 teacher or a student typed is escaped (``literal``) where it goes into Markdown."""
 from __future__ import annotations
 
+import html
+import io
+
+import segno
+
 from landscape.classroom.model import ClassState, Distribution, StudentState, duration
 from landscape.classroom.owners import Owner
+from landscape.classroom.tokens import show_code
 from landscape.lessons.player import LETTERS
 from landscape.lessons.steps import Step
 from landscape.markdown import literal
@@ -22,6 +28,22 @@ def teacher_params(class_id: str, secret: str | None) -> dict[str, str]:
 def join_link(here: str | None, code: str) -> str:
     """The link students open: the page's address in the teacher's browser (or the page's path) with the code."""
     return f"{here or PAGE}?code={code}"
+
+
+def join_code_html(code: str) -> str:
+    """The join code for the projector: very large monospace type, in two halves (it fits a third of 1280 px)."""
+    shown = show_code(code)
+    first, second = (html.escape(half) for half in shown.split("-"))
+    return (f'<div class="join-code" aria-label="join code {html.escape(shown)}" style="font-family: ui-monospace, '
+            'Menlo, Consolas, monospace; font-weight: 700; font-size: 4.6rem; line-height: 1.05; text-align: center; '
+            f'letter-spacing: 0.04em">{first}-<br>{second}</div>')
+
+
+def qr_png(link: str) -> bytes:
+    """The join link as a QR code (PNG, medium error correction, 10 px modules)."""
+    out = io.BytesIO()
+    segno.make(link, error="m").save(out, kind="png", scale=10, border=2)
+    return out.getvalue()
 
 
 def network_key(forwarded: str, address: str | None) -> str | None:

@@ -6,11 +6,8 @@ signed in (``classroom.Owner``), which the store checks.
 """
 from __future__ import annotations
 
-import html
-import io
 from typing import Callable
 
-import segno
 import streamlit as st
 
 from landscape import classroom, lessons
@@ -90,14 +87,9 @@ def _refused_teacher(err: InputError) -> None:
 
 def join_panel(code: str) -> None:
     """The join code in very large type, the join link and its QR code, for the projector."""
-    shown = classroom.show_code(code)
     link = join_link(code)
     st.markdown("Join with the code:")
-    halves = shown.split("-")
-    st.markdown(f'<div class="join-code" aria-label="join code {html.escape(shown)}" style="font-family: '
-                f'ui-monospace, Menlo, Consolas, monospace; font-weight: 700; font-size: 4.6rem; line-height: 1.05; '
-                f'text-align: center; letter-spacing: 0.04em">{html.escape(halves[0])}-<br>{html.escape(halves[1])}'
-                f'</div>', unsafe_allow_html=True)
+    st.markdown(screens.join_code_html(code), unsafe_allow_html=True)
     st.image(qr_png(link), caption="Scan to join", width="stretch")
     st.code(link, language=None, wrap_lines=True)
 
@@ -113,9 +105,7 @@ def join_link(code: str) -> str:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def qr_png(link: str) -> bytes:
-    out = io.BytesIO()
-    segno.make(link, error="m").save(out, kind="png", scale=10, border=2)
-    return out.getvalue()
+    return screens.qr_png(link)
 
 
 def controls(room: Classroom, class_id: str, secret: Credential, state: classroom.ClassState) -> None:
