@@ -58,6 +58,7 @@ COOKIE = "lle_app"         # the sticky cookie HAProxy inserts (deploy/haproxy.c
 STOP_GRACE = 10.0          # seconds between SIGTERM and SIGKILL
 RESTARTS = (3, 300.0)      # at most 3 restarts of one app within 300 s
 SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+ARENAS = 2                 # glibc heaps per process from its start (landscape.runtime.ARENAS: memory after a class)
 FORCE_AFTER = 1.0          # a second stop signal this long after the first: kill at once (not `make`'s echo)
 
 
@@ -347,6 +348,7 @@ class Supervisor:
     def base_env(self) -> dict[str, str]:
         env = dict(os.environ)
         env["PYTHONUNBUFFERED"] = "1"
+        env["MALLOC_ARENA_MAX"] = str(ARENAS)
         return env
 
     def start(self) -> None:

@@ -1,5 +1,8 @@
 """Process-wide settings: thread count and glibc's allocator thresholds."""
 import platform
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -66,3 +69,46 @@ def test_an_idle_process_forgets_and_trims_once_per_busy_period(monkeypatch):
     with pytest.raises(StopIteration):
         runtime._trim_after_busy_periods(seconds=10, sample=5)
     assert events == ["forget", "trim", "forget", "trim"]  # a failing hook is logged; the loop goes on
+
+
+ARENA_COUNT = """
+import ctypes, ctypes.util, re, sys, tempfile, threading
+{setup}
+import numpy as np
+libc = ctypes.CDLL(ctypes.util.find_library("c"))
+libc.fopen.restype = ctypes.c_void_p
+allocated, done = threading.Barrier(9), threading.Event()
+def work():
+    held = [np.ones(1000) for _ in range(100)]
+    allocated.wait(); done.wait()
+threads = [threading.Thread(target=work) for _ in range(8)]
+[t.start() for t in threads]
+allocated.wait()
+path = tempfile.mktemp()
+out = libc.fopen(path.encode(), b"w"); libc.malloc_info(0, ctypes.c_void_p(out)); libc.fclose(ctypes.c_void_p(out))
+done.set(); [t.join() for t in threads]
+print(len(re.findall("<heap nr=", open(path).read())))
+"""
+
+
+def _arenas_with_eight_busy_threads(setup: str) -> int:
+    script = ARENA_COUNT.format(setup=setup)
+    return int(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                              timeout=120).stdout)
+
+
+def test_threads_share_a_few_arenas():
+    """Eight threads allocating at once: glibc gives them arenas of their own (9 heaps) unless the cap is set;
+    importing landscape caps them at ``ARENAS`` (the class server's fragmentation, issue 13)."""
+    if not (platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"):
+        pytest.skip("glibc's arenas")
+    assert _arenas_with_eight_busy_threads("import torch") > runtime.ARENAS
+    assert _arenas_with_eight_busy_threads("import landscape") <= runtime.ARENAS
+
+
+def test_the_class_server_starts_its_processes_with_the_same_cap():
+    """``make serve`` sets ``MALLOC_ARENA_MAX`` itself (it does not import torch to read ``runtime.ARENAS``)."""
+    text = (Path(__file__).resolve().parent.parent / "deploy" / "serve.py").read_text()
+    assert f"ARENAS = {runtime.ARENAS} " in text and 'env["MALLOC_ARENA_MAX"] = str(ARENAS)' in text
+    dockerfile = (Path(__file__).resolve().parent.parent / "deploy" / "Dockerfile").read_text()
+    assert f"MALLOC_ARENA_MAX={runtime.ARENAS}" in dockerfile
