@@ -9,9 +9,9 @@ import streamlit as st
 from landscape import lessons
 from landscape.figures import style
 from landscape.figures.export import lesson_html
-from landscape.types import InputError
 from landscape.lessons import player
 from landscape.lessons.player import LETTERS, choice_label
+from landscape.types import InputError
 from landscape.ui import draft, present
 from landscape.ui.page import literal
 from landscape.ui.state import UrlState
