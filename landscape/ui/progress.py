@@ -94,18 +94,25 @@ def _forgotten_when_idle(store: Store) -> Store:
     return store
 
 
+# Bytes a process may keep in its caches: these two stores and st.cache_data (``server.maxCacheDataSize``
+# in .streamlit/config.toml and deploy/config.toml), in all well under the 150 MB a class server process
+# may stay above its warm start once a class has left (issue 13).
+TRAINING_BYTES = 48 * 2**20  # a training run of the class's networks is about 2 MB, a long one at most 40 MB
+VIEW_BYTES = 24 * 2**20  # a slice, curvature, swarm or map is 0.1-1 MB
+
+
 @st.cache_resource
 def store() -> Store:
-    """The server's store: 24 results, 96 MB, one hour (a training path is at most 40 MB).  Kept when the
-    server goes idle: a person reading a trained network's page should not see it train again."""
-    return Store(max_entries=24, max_bytes=96 * 2**20, ttl=3600)
+    """The server's store: 24 results, ``TRAINING_BYTES``, one hour.  Kept when the server goes idle: a
+    person reading a trained network's page should not see it train again."""
+    return Store(max_entries=24, max_bytes=TRAINING_BYTES, ttl=3600)
 
 
 @st.cache_resource
 def views() -> Store:
-    """Views computed on the class server (``remote``): 64 results, 200 MB, one hour or until the server goes
-    idle."""
-    return _forgotten_when_idle(Store(max_entries=64, max_bytes=200 * 2**20, ttl=3600))
+    """Views computed on the class server (``remote``): 64 results, ``VIEW_BYTES``, one hour or until the
+    server goes idle."""
+    return _forgotten_when_idle(Store(max_entries=64, max_bytes=VIEW_BYTES, ttl=3600))
 
 
 def resume() -> None:
