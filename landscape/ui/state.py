@@ -31,7 +31,7 @@ metadata, the one the next run calls, is wrapped (``_guard``: ``wire.refusing``)
 would not get from a browser (``wire.number`` / ``wire.slider`` for numbers; the right type for the others;
 anything Streamlit's deserializer raises on) is refused: the control takes its default as Streamlit
 defines it (as Streamlit does with a NaN), and on that run, before the control is drawn
-(``UrlState._take_refused``), its value type is restored, the value is sent back to the browser and
+(``UrlState._control``), its value type is restored, the value is sent back to the browser and
 ``report()`` shows a warning naming the control.
 
 A chart drawn with ``on_select`` is a widget too: its value is the selection as JSON text, which
@@ -67,6 +67,12 @@ class _Bound:
     fmt: Callable[[Any], str]
 
 
+def _whole(low: float, high: float, default: float, step: float | None) -> bool:
+    """A control of whole numbers: its bounds, default and step (if any) are all ``int`` (as the lessons'
+    ``link_reader.Reader.number`` decides)."""
+    return all(isinstance(v, int) for v in (low, high, default)) and (step is None or isinstance(step, int))
+
+
 class UrlState:
     """The controls of one page, bound to the URL under short names (``?loss=huber&n=101``).
 
@@ -100,10 +106,13 @@ class UrlState:
         """The session-state key of the control bound to ``name``."""
         return f"{self.page}_{name}"
 
-    def _take_refused(self, label: str, key: str) -> None:
-        """Before a control is drawn: if the last value the browser sent for it was refused, say so."""
+    def _control(self, label: str, name: str, default: Any, parse: Callable[[str], Any],
+                 fmt: Callable[[Any], str]) -> str:
+        """``_init``, then, before the control is drawn: if the last value the browser sent was refused, say so."""
+        key = self._init(name, default, parse, fmt)
         if (problem := take_refused(label, key)) is not None:
             self.problems.append(problem)
+        return key
 
     def _draw(self, key: str, draw: Callable[[], Any], check: Callable[[Any], Any] | None = None) -> Any:
         """Draw a control, then guard the deserializer its next value from the browser goes through
@@ -118,8 +127,7 @@ class UrlState:
     def selectbox(self, label: str, name: str, options: Sequence[str], default: str | None = None,
                   container=st, **kw) -> str:
         default = options[0] if default is None else default
-        key = self._init(name, default, lambda raw: parse_choice(raw, options), str)
-        self._take_refused(label, key)
+        key = self._control(label, name, default, lambda raw: parse_choice(raw, options), str)
         if st.session_state[key] not in options:  # options changed under a kept value
             st.session_state[key] = default
         return self._draw(key, lambda: container.selectbox(label, options, key=key, **kw), wire.text)
@@ -127,22 +135,19 @@ class UrlState:
     def radio(self, label: str, name: str, options: Sequence[str], default: str | None = None,
               container=st, **kw) -> str:
         default = options[0] if default is None else default
-        key = self._init(name, default, lambda raw: parse_choice(raw, options), str)
-        self._take_refused(label, key)
+        key = self._control(label, name, default, lambda raw: parse_choice(raw, options), str)
         return self._draw(key, lambda: container.radio(label, options, key=key, **kw), wire.text)
 
     def multiselect(self, label: str, name: str, options: Sequence[str], default: Sequence[str],
                     container=st, **kw) -> list[str]:
         # parse_choices drops a repeat, which would be a duplicate widget
-        key = self._init(name, list(default), lambda raw: parse_choices(raw, options), ",".join)
-        self._take_refused(label, key)
+        key = self._control(label, name, list(default), lambda raw: parse_choices(raw, options), ",".join)
         return self._draw(key, lambda: container.multiselect(label, options, key=key, **kw), wire.texts)
 
     def slider(self, label: str, name: str, low: float, high: float, default: float, step: float | None = None,
                container=st, **kw) -> float | int:
-        integer = all(isinstance(v, int) for v in (low, high, default)) and (step is None or isinstance(step, int))
-        key = self._init(name, default, lambda raw: parse_number(raw, low, high, integer), fmt_number)
-        self._take_refused(label, key)
+        integer = _whole(low, high, default, step)
+        key = self._control(label, name, default, lambda raw: parse_number(raw, low, high, integer), fmt_number)
         return self._draw(key, lambda: container.slider(label, low, high, step=step, key=key, **kw),
                           lambda raw: wire.slider(raw, low, high, integer))
 
@@ -151,24 +156,21 @@ class UrlState:
         """A number box; a link value must lie in ``[low, high]``.  ``clamp=False`` leaves the box itself
         unbounded, so that whatever a person types reaches the compute package, which says what is wrong
         (a value no browser sends, not finite or beyond JavaScript's safe numbers, is refused here)."""
-        integer = all(isinstance(v, int) for v in (low, high, default)) and (step is None or isinstance(step, int))
-        key = self._init(name, default, lambda raw: parse_number(raw, low, high, integer), fmt_number)
-        bounds = dict(min_value=low, max_value=high) if clamp else {}
+        integer = _whole(low, high, default, step)
+        key = self._control(label, name, default, lambda raw: parse_number(raw, low, high, integer), fmt_number)
+        bounds = {"min_value": low, "max_value": high} if clamp else {}
         if step is None and integer:
             step = 1
         lo, hi = wire.box_bounds(low, high, integer, clamp)
-        self._take_refused(label, key)
         return self._draw(key, lambda: container.number_input(label, step=step, key=key, **bounds, **kw),
                           lambda raw: wire.number(raw, lo, hi, integer))
 
     def checkbox(self, label: str, name: str, default: bool = False, container=st, **kw) -> bool:
-        key = self._init(name, default, parse_flag, lambda v: "1" if v else "0")
-        self._take_refused(label, key)
+        key = self._control(label, name, default, parse_flag, lambda v: "1" if v else "0")
         return self._draw(key, lambda: container.checkbox(label, key=key, **kw), wire.boolean)
 
     def text(self, label: str, name: str, default: str = "", max_chars: int = 200, container=st, **kw) -> str:
-        key = self._init(name, default, lambda raw: parse_text(raw, max_chars), str)
-        self._take_refused(label, key)
+        key = self._control(label, name, default, lambda raw: parse_text(raw, max_chars), str)
         return self._draw(key, lambda: container.text_input(label, key=key, max_chars=max_chars, **kw),
                           wire.text)
 
