@@ -44,6 +44,16 @@ def test_signed_out_a_teacher_is_asked_to_sign_in_before_starting():
     assert at.text_input(key="class_code")  # students still join without an account
 
 
+def test_a_broken_auth_section_gives_a_message_not_a_traceback():
+    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=120)
+    at.secrets["auth"] = {"cookie_secret": "x" * 32}  # no redirect_uri, no provider
+    at.user = SIGNED_OUT
+    at.run()
+    at.button(key="class_sign_in").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error][0].startswith("Signing in is not set up right on this server:")
+
+
 def test_the_signed_in_owner_steers_from_another_session_and_nobody_else_does():
     teacher, class_id = start_signed_in()
     assert {"class_back", "class_reveal", "class_next"} <= keys(teacher)

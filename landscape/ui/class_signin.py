@@ -31,7 +31,10 @@ def sign_in(why: str, key: str) -> None:
     """A Sign in button (the provider's page, then back to the app's first page)."""
     st.info(why, icon=":material/login:")
     if st.button("Sign in", key=key, type="primary"):
-        st.login()
+        try:
+            st.login()
+        except st.errors.StreamlitAuthError as err:  # no Authlib, or an [auth] section that cannot work
+            st.error(f"Signing in is not set up right on this server: {err}", icon="⚠️")
 
 
 def signed_in_as(owner: Owner, key: str) -> None:
