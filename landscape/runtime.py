@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
 import threading
 import time
@@ -40,7 +41,9 @@ IDLE_SECONDS = 30.0  # a process counts as idle after this long using under IDLE
 IDLE_CPU = 0.05
 
 
+@functools.cache
 def _libc():
+    """The C library, loaded once (None where there is none to load)."""
     try:
         return ctypes.CDLL(ctypes.util.find_library("c"))
     except (OSError, TypeError):
