@@ -145,6 +145,27 @@ def test_a_stopped_computation_shows_a_message_until_run_again():
     assert "value=42 calls=0" in at.markdown[0].value  # from the store: not computed again
 
 
+def _stale_stop_script():
+    import streamlit as st
+
+    from landscape.ui import progress
+
+    st.button("Stop", key="stale", on_click=progress._stop, args=("test-key",))  # a Stop click that arrives late
+    value = progress.cached("test-key", lambda report: 42, "Counting")
+    st.write(f"value={value}")
+
+
+def test_a_stop_arriving_after_the_computation_ended_stops_nothing():
+    from landscape.ui import progress
+
+    progress.store()._items.pop("test-key", None)
+    at = AppTest.from_function(_stale_stop_script, default_timeout=30).run()
+    assert "value=42" in at.markdown[0].value and progress.RUNNING not in at.session_state
+    progress.store()._items.pop("test-key", None)
+    at.button(key="stale").click().run()
+    assert not at.info and "value=42" in at.markdown[0].value and progress.STOPPED not in at.session_state
+
+
 def test_the_store_is_bounded_by_entries_and_bytes():
     import numpy as np
 

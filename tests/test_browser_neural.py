@@ -39,7 +39,11 @@ def move_slider(page, key: str, presses: int) -> None:
 
 def stop(page, message: str) -> None:
     """Press Stop under the running progress bar and wait for the page to say ``message``."""
-    page.wait_for_selector(STOP, timeout=60_000)
+    try:
+        page.wait_for_selector(STOP, timeout=60_000)
+    except Exception as error:  # say what the page showed instead
+        screenshot(page, "neural_no_stop_button")
+        raise AssertionError(f"no Stop button; the page says: {main_text(page)[:2000]}") from error
     page.locator(STOP).click()
     page.wait_for_selector(f"text={message}", timeout=30_000)
     settle(page)

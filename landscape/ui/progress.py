@@ -36,6 +36,7 @@ from landscape import jobs, runtime
 T = TypeVar("T")
 STOPPED = "progress_stopped"  # session state: (key, fraction done) of the computation stopped last
 DONE = "progress_done"  # session state: fraction done of the computation running now (on the cluster: how long)
+RUNNING = "progress_running"  # session state: key of the computation this session started and has not finished
 SHOW_EVERY = 0.5  # seconds between two updates of a waiting job's line
 QUIET = 0.3  # a job on the cluster that has not waited in the queue shows its line after this many seconds
 
@@ -121,7 +122,10 @@ def resume() -> None:
 
 
 def _stop(key: str) -> None:
-    st.session_state[STOPPED] = (key, st.session_state.get(DONE, 0.0))
+    """Stop's callback.  A click that arrives once the computation is over stops nothing: it would otherwise
+    come back as "stopped" after "Run again" (a button's trigger can reach a later run than the one it ended)."""
+    if st.session_state.get(RUNNING) == key:
+        st.session_state[STOPPED] = (key, st.session_state.get(DONE, 0.0))
 
 
 def _widget_key(key: str) -> str:
@@ -138,6 +142,7 @@ def cached(key: str, compute: Callable[[Callable[[float], bool]], T], what: str,
         return hit
     stopped = st.session_state.get(STOPPED)
     if stopped is not None and stopped[0] == key:
+        st.session_state.pop(RUNNING, None)
         done = stopped[1]
         when = f"at {done:.0%}" if isinstance(done, float) else f"after {done}"
         st.info(f"{what} was stopped {when}.", icon=":material/stop_circle:")
@@ -150,7 +155,7 @@ def cached(key: str, compute: Callable[[Callable[[float], bool]], T], what: str,
         bar = st.progress(0.0, text=f"{what} …")
         st.button("Stop", key=_widget_key(key), on_click=_stop, args=(key,), icon=":material/stop_circle:")
     start, shown = time.perf_counter(), [-1]
-    st.session_state[DONE] = 0.0
+    st.session_state[DONE], st.session_state[RUNNING] = 0.0, key
 
     def report(fraction: float) -> bool:
         st.session_state[DONE] = fraction
@@ -164,11 +169,16 @@ def cached(key: str, compute: Callable[[Callable[[float], bool]], T], what: str,
     try:
         value = compute(report)
     except Exception:  # bad input: the caller shows the message; Streamlit's own interruptions pass through
-        slot.empty()
+        _finished(slot)
         raise
-    slot.empty()
+    _finished(slot)
     store().put(key, value)
     return value
+
+
+def _finished(slot) -> None:
+    slot.empty()
+    st.session_state.pop(RUNNING, None)
 
 
 def _waiting_line(what: str, done: bool = True) -> Callable[[jobs.Status], None]:
@@ -196,13 +206,13 @@ def _on_the_cluster(key: str, job: Callable[[Callable[[jobs.Status], None]], T],
     with slot.container():
         show = _waiting_line(what)
         st.button("Stop", key=_widget_key(key), on_click=_stop, args=(key,), icon=":material/stop_circle:")
-    st.session_state[DONE] = "0.0 s"
+    st.session_state[DONE], st.session_state[RUNNING] = "0.0 s", key
     try:
         value = job(show)
     except Exception:  # bad input, a full queue, no cluster: the caller shows the message
-        slot.empty()
+        _finished(slot)
         raise
-    slot.empty()
+    _finished(slot)
     store().put(key, value)
     return value
 
