@@ -1,5 +1,6 @@
 """The Outliers page's words, built from its numbers: the header, the paragraph beside the scatter
-(``explain``, sentence by sentence) and the table behind it (``summary``).
+(``explain``, sentence by sentence), the table behind it (``summary``), the scatter's caption (``caption``)
+and the computation details (``computation``).
 
     text = outlier_words.explain(view)     # view: landscape.outliers.OutlierView
 
@@ -11,7 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from landscape.outliers import OutlierView, Reading, reading
+from landscape.outliers import SURFACE_RESOLUTION, OutlierView, Reading, reading
+
+CLICK_HINTS = {"add": "click anywhere to add a point (an outlier)", "remove": "click a point to remove it",
+               "move": "click a point, then click where it should go"}  # what a click on the scatter does
 
 
 def summary(view: OutlierView) -> dict[str, list]:
@@ -164,3 +168,17 @@ def sentences(view: OutlierView) -> list[str]:
 def explain(view: OutlierView) -> str:
     """One paragraph that quotes the numbers on the page; every claim in it is checked against them."""
     return " ".join(sentences(view))
+
+
+def caption(view: OutlierView, click: str) -> str:
+    """The points, their noise, and what a click does (``click``: a key of CLICK_HINTS)."""
+    p = view.points
+    noise = f"noise σ = {p.noise:.3g}" + (" (estimated from the data)" if p.noise_source == "estimated" else "")
+    return f"{len(p.x)} points, {int(p.outlier.sum())} outliers · {noise} · {CLICK_HINTS[click]}"
+
+
+def computation(view: OutlierView) -> str:
+    """What was computed and how fast: the page's computation details."""
+    side = SURFACE_RESOLUTION
+    return (f"{len(view.keys)} losses fitted with and without the outliers, {len(view.surfaces)} surfaces "
+            f"{side}×{side} and {len(view.sweep_sizes)} outlier sizes: computed in {view.seconds * 1000:.0f} ms")

@@ -6,6 +6,8 @@
 The page's controls arrive as two frozen, hashable dataclasses (``st.cache_data`` keys on them):
 ``OutlierData`` (the points: source, line, outliers) and ``LossChoice`` (losses shown, their parameters,
 a formula); ``points`` and ``loss_set`` also take the same values as a mapping (a lesson's link).
+The losses offered are ``shown_losses`` (MSE, MAE, Huber and the EXTRA_LOSSES chosen) with ``loss_params``
+(the page's starting values); ``formula_problem`` says why a formula is refused.
     view = outliers.outlier_view(p, chosen)                            # OutlierView: everything the page draws
     numbers = outliers.reading(view)                                   # Reading: what its words are built from
 
@@ -22,7 +24,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, replace
-from typing import Mapping
+from typing import Iterable, Mapping
 
 import numpy as np
 
@@ -30,7 +32,7 @@ from landscape import budget, data, grid, influence, losses, problems
 from landscape.losses import Loss
 from landscape.point_edits import Edits
 from landscape.surface import loss_at
-from landscape.types import InputError, Marker, Surface
+from landscape.types import InputError, Marker, Param, Surface
 
 SURFACE_LOSSES = ("mse", "mae", "huber")  # the loss surfaces drawn side by side
 SURFACE_RESOLUTION = 101
@@ -58,6 +60,11 @@ class Points:
 
     def table(self) -> dict[str, np.ndarray]:
         return {"x": self.x, "y": self.y, "outlier": self.outlier}
+
+    def row_of(self, origin: int | None) -> int | None:
+        """The row of the point with this ``origin``, if it is still there (None for None)."""
+        rows = np.flatnonzero(self.origin == origin) if origin is not None else ()
+        return int(rows[0]) if len(rows) else None
 
     @property
     def se(self) -> float:
@@ -127,6 +134,23 @@ def scenario_losses(scenario: influence.Scenario = S) -> LossChoice:
     return LossChoice({"delta": scenario.delta}, "", tuple(scenario.losses))
 
 
+EXTRA_LOSSES = tuple(name for name in losses.names("regression") if name not in S.losses)  # one click away
+PAGE_DEFAULTS = {"delta": S.delta}  # loss parameters the page starts elsewhere than the registry
+
+
+def shown_losses(extra: Iterable[str]) -> tuple[str, ...]:
+    """The built-in losses the page fits: the scenario's (MSE, MAE, Huber) and the ``extra`` ones, in the
+    registry's order."""
+    extra = set(extra)
+    return tuple(name for name in losses.names("regression") if name in S.losses or name in extra)
+
+
+def loss_params(name: str) -> tuple[Param, ...]:
+    """A loss's parameters as the page offers them: the registry's, starting at PAGE_DEFAULTS where it has one
+    (Huber's delta on the scale of the noise)."""
+    return tuple(replace(p, default=PAGE_DEFAULTS.get(p.name, p.default)) for p in losses.spec(name).params)
+
+
 def _generated(spec: OutlierData, upload: tuple[np.ndarray, np.ndarray] | None
                ) -> tuple[np.ndarray, np.ndarray, float, str]:
     """The clean data and its noise scale: a line with noise, or the uploaded points (noise estimated robustly)."""
@@ -179,6 +203,15 @@ def loss_set(chosen: LossChoice | Mapping) -> LossSet:
         text = chosen.formula
         labels.append(text if len(text) <= FORMULA_LABEL else text[:FORMULA_LABEL - 1] + "…")
     return LossSet(tuple(keys), tuple(items), tuple(labels))
+
+
+def formula_problem(chosen: LossChoice) -> str | None:
+    """None, or why the losses chosen cannot be built (the formula is refused), as a message to show."""
+    try:
+        loss_set(chosen)
+    except InputError as err:
+        return str(err)
+    return None
 
 
 # ---- the parts of the view ------------------------------------------------------------------------------

@@ -1,8 +1,11 @@
-"""A person's edits of the Outliers page's points, as one compact, validated link value (``Edits``).
+"""A person's edits of the Outliers page's points, as one compact, validated link value (``Edits``), and
+the edits that a click on the scatter (``after_click``) or a change in the table (``after_table``) makes.
 
     edits = Edits.parse("2.5:40,7=:31.2:1,-12")   # add (2.5, 40); point 7 gets y = 31.2 and is an outlier;
     str(edits)                                      # remove point 12.  str() is the canonical link value
     x, y, outlier, origin, ignored = edits.apply(x, y, outlier)
+    edits, picked = after_click(edits, origin, "add", {"x": 1.5, "y": 9.0}, None)   # a click on the scatter
+    edits = after_table(edits, origin, {"deleted_rows": [0]})                        # a change in the table
 
 A point is named by its ``origin``: the generated point's index, or ``-(k + 1)`` for the k-th added one.
 Every part of the value is checked (numbers finite within ±1e6, point numbers under the point limit in
@@ -21,6 +24,7 @@ from landscape.types import InputError
 
 MAX_EDITS = 1_000  # items of an edits value
 MAX_EDITS_TEXT = 40_000  # characters of an edits value in a link
+DIGITS = 4  # significant digits kept of a clicked position
 
 
 def _num(v: float) -> str:
@@ -151,3 +155,42 @@ class Edits:
         changed = {i: rest for i, *rest in self.changed if i not in origins}
         removed = tuple(sorted(set(self.removed) | {o for o in origins if o >= 0}))
         return Edits(added, _sorted(changed), removed)
+
+
+# ---- the edits a click on the scatter or a change in the table makes -----------------------------------
+
+def _round(v: float) -> float:
+    return float(f"{float(v):.{DIGITS}g}")
+
+
+def after_click(current: Edits, origin: tuple[int, ...], mode: str, point: Mapping, pick: int | None):
+    """``(edits, picked)`` after a click on the scatter at ``point`` (Plotly's selected point).
+
+    Data points carry their row as ``customdata``; the invisible click grid carries none.  add: a
+    point (an outlier) where the click was; remove: the clicked point; move: a click on a point
+    picks it, the next click elsewhere puts it there (as an outlier).
+    """
+    row = point.get("customdata")
+    row = int(row[0] if isinstance(row, (list, tuple)) else row) if row is not None else None
+    x, y = _round(point["x"]), _round(point["y"])
+    if mode == "add":
+        return current.add(x, y), None
+    if mode == "remove" and row is not None:
+        return current.remove([origin[row]]), None
+    if mode == "move" and row is not None:
+        return current, origin[row]
+    if mode == "move" and pick is not None:
+        return current.edit(pick, x, y, True), None
+    return current, pick
+
+
+def after_table(current: Edits, origin: tuple[int, ...], delta: Mapping) -> Edits:
+    """The edits after a change in the table (Streamlit's edited, added and deleted rows).
+    Rows added without both x and y wait until they have them.  Checked like a link."""
+    for row, values in delta.get("edited_rows", {}).items():
+        current = current.edit(origin[int(row)], **{k: values.get(k) for k in ("x", "y", "outlier")})
+    for values in delta.get("added_rows", []):
+        if values.get("x") is not None and values.get("y") is not None:
+            current = current.add(values["x"], values["y"], values.get("outlier") is not False)
+    current = current.remove([origin[int(row)] for row in delta.get("deleted_rows", [])])
+    return Edits.parse(str(current))

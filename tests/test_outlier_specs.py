@@ -34,3 +34,28 @@ def test_a_mapping_and_the_dataclass_give_the_same_points_and_losses():
     assert chosen.keys == outliers.loss_set(LossChoice({"delta": S.delta})).keys == tuple(
         outliers.losses.names("regression"))
     assert outliers.loss_set(outliers.scenario_losses()).keys == tuple(S.losses)
+
+
+def test_the_losses_offered_are_the_scenarios_and_the_extra_ones_in_registry_order():
+    names = outliers.losses.names("regression")
+    assert set(outliers.EXTRA_LOSSES) == set(names) - set(S.losses) and not set(outliers.EXTRA_LOSSES) & set(S.losses)
+    assert outliers.shown_losses([]) == tuple(n for n in names if n in S.losses) == ("mse", "mae", "huber")
+    every = outliers.shown_losses(reversed(outliers.EXTRA_LOSSES))
+    assert every == tuple(names)  # the registry's order, whatever the order of the choice
+    delta = {p.name: p.default for p in outliers.loss_params("huber")}
+    assert delta == {"delta": S.delta} and S.delta != outliers.losses.spec("huber").params[0].default
+    assert outliers.loss_params("quantile") == outliers.losses.spec("quantile").params  # the registry's own
+
+
+def test_a_refused_formula_is_named_and_a_good_one_is_not():
+    assert outliers.formula_problem(LossChoice({"delta": 1.0}, "abs(r)**1.5")) is None
+    assert outliers.formula_problem(LossChoice({"delta": 1.0})) is None
+    problem = outliers.formula_problem(LossChoice({"delta": 1.0}, "__import__('os')"))
+    assert problem and "not allowed" in problem
+
+
+def test_a_point_is_found_by_its_origin_until_it_is_removed():
+    p = outliers.points(OutlierData(count=2, n=20), None, "1:2,-3")
+    assert p.row_of(None) is None and p.row_of(-1) == len(p.x) - 1  # the added point comes last
+    assert p.row_of(4) == 3 and p.origin[3] == 4  # point 3 is gone, so point 4 sits one row up
+    assert p.row_of(3) is None and p.row_of(99) is None

@@ -212,3 +212,22 @@ def test_the_pull_compares_with_an_ordinary_point_on_the_outliers_side(size):
     at = {k: i for i, k in enumerate(view.keys)}
     assert view.pull[at["quantile"]] == pytest.approx(1.0)
     assert view.pull[at["mse"]] == pytest.approx(abs(view.outlier_residual) / view.points.noise)
+
+
+@pytest.mark.parametrize("click", sorted(words.CLICK_HINTS))
+def test_the_caption_counts_the_points_and_outliers_and_says_what_a_click_does(click):
+    view = view_of(n=40, count=3)
+    text = words.caption(view, click)
+    assert text.startswith("40 points, 3 outliers · noise σ = 3 · ") and text.endswith(words.CLICK_HINTS[click])
+    upload = outliers.points(spec(source="csv", count=2), (np.linspace(0, 1, 30), np.linspace(0, 1, 30) ** 2), "1:5")
+    estimated = outliers.outlier_view(upload, outliers.loss_set(chosen_losses()))
+    assert words.caption(estimated, click).startswith(f"31 points, 3 outliers · noise σ = {upload.noise:.3g} (estimated")
+
+
+def test_the_computation_details_count_what_was_computed():
+    view = view_of(tau=0.5)
+    side = outliers.SURFACE_RESOLUTION
+    assert words.computation(view) == (
+        f"{len(view.keys)} losses fitted with and without the outliers, 3 surfaces {side}×{side} and "
+        f"{len(view.sweep_sizes)} outlier sizes: computed in {view.seconds * 1000:.0f} ms")
+    assert len(view.surfaces) == 3 and len(view.sweep_sizes) == outliers.SWEEP_STEPS

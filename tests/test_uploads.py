@@ -17,6 +17,7 @@ from measure import bounded
 
 from landscape import budget, data, problems
 from landscape.outliers import OutlierData
+from landscape.point_edits import Edits
 from landscape.types import InputError
 from landscape.ui import compute, outliers
 
@@ -175,9 +176,9 @@ def test_the_outlier_page_uses_the_same_limit_for_edited_points():
         with pytest.raises(InputError, match="10,001 points; the limit here is 10,000"):
             outliers.points(csv_spec, content, "1:2")
         with pytest.raises(InputError, match="point number from 0 to 9,999"):
-            outliers.Edits.parse("-10000")
+            Edits.parse("-10000")
         with pytest.raises(InputError, match="point number"):
-            outliers.Edits.parse("-" + "9" * 5_000)  # not int()'s 4,300-digit ValueError
+            Edits.parse("-" + "9" * 5_000)  # not int()'s 4,300-digit ValueError
         spec = OutlierData("line", 0, 1.0, "high", n=10001, seed=0, slope=1.0, noise=1.0)
         with pytest.raises(InputError, match="between 2 and 10,000"):
             outliers.points(spec, None, "")

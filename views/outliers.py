@@ -30,8 +30,8 @@ scatter = cached(figures.fit_scatter, points.x, points.y, points.outlier, lines,
                  outliers.picked_row(url, points))
 url.chart(left, scatter, key=CLICKABLE, on_select=outliers.on_click(url, CLICKABLE, choice.click, points.origin),
           selection_mode="points", rows=len(points.x))
-left.caption(outliers.caption(view, choice.click))
-ui.detail(outliers.computation(view), details, left)
+left.caption(outlier_words.caption(view, choice.click))
+ui.detail(outlier_words.computation(view), details, left)
 right.markdown(outlier_words.explain(view))
 right.dataframe(outlier_words.summary(view), hide_index=True)
 with st.expander(f"The {len(points.x)} points as a table: edit x, y or the outlier flag, add or delete rows"):

@@ -7,9 +7,7 @@ are read only for a benchmark, an optimiser's only when it races, as on the page
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
-from landscape import capacity, classify, curves, data, divergence, losses, nn, optim, problems, slices
+from landscape import capacity, classify, curves, data, divergence, losses, nn, optim, outliers, problems, slices
 from landscape.influence import DEFAULT_SCENARIO
 from landscape.lessons.link_reader import Reader
 from landscape.problems import UPLOAD
@@ -106,12 +104,10 @@ def read_outliers(r: Reader) -> dict[str, object]:
     s = DEFAULT_SCENARIO
     spec |= {"count": r.number("count", 0, 50, s.count), "size": r.number("size", -30.0, 30.0, s.size, 0.5),
              "position": r.choice("pos", OUTLIER_POSITIONS)}
-    extra = r.choices("also", [n for n in losses.names("regression") if n not in s.losses], [])
+    extra = r.choices("also", list(outliers.EXTRA_LOSSES), [])
     params = {}
-    for name in losses.names("regression"):  # the page draws the parameters of the losses it fits
-        if name in s.losses or name in extra:
-            params |= {p.name: r.param(replace(p, default=s.delta) if p.name == "delta" else p)
-                       for p in losses.spec(name).params}
+    for name in outliers.shown_losses(extra):  # the page draws the parameters of the losses it fits
+        params |= {p.name: r.param(p) for p in outliers.loss_params(name)}
     formula = r.text("formula", "").strip()
     if formula:
         r.check("formula", lambda: losses.custom(formula))

@@ -1,16 +1,15 @@
-"""The Outliers page's glue: its controls, the edits made by clicks and in the table, the cached compute.
+"""The Outliers page's glue: its controls, the callbacks of the scatter and the table, the cached compute.
 
-The points and everything drawn from them are computed in ``landscape.outliers`` (``points``,
-``outlier_view``; the edits' link value is ``landscape.point_edits.Edits``, kept in the URL as ``pts``);
-the paragraph beside the scatter is ``landscape.outlier_words``.  Here: the controls (URL-bound, defaults
-from ``influence.DEFAULT_SCENARIO``), the callbacks of the scatter and the table, one-line caches of the
-compute, and the page's captions.
+Everything computed lives outside: the points, the losses and the view in ``landscape.outliers``, the edits
+(the link's ``pts``, and what a click or a table change does to them) in ``landscape.point_edits``, every
+sentence and caption in ``landscape.outlier_words``.  Here: the controls (URL-bound, defaults from
+``influence.DEFAULT_SCENARIO``), the edits and the picked point kept in the session, the callbacks, one-line
+caches of the compute, and the formula left out with a message.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
-from typing import Mapping
 
 import numpy as np
 import streamlit as st
@@ -19,7 +18,7 @@ from landscape import influence, losses
 from landscape import outliers as core
 from landscape.figures.outliers import Line, fitted_lines
 from landscape.outliers import LossChoice, OutlierData, OutlierView, Points
-from landscape.point_edits import Edits
+from landscape.point_edits import Edits, after_click, after_table
 from landscape.types import InputError
 from landscape.ui.compute import CACHE, uploaded_points
 from landscape.ui.page import run_or_stop, warm_up
@@ -29,7 +28,6 @@ from landscape.ui.state import UrlState
 SOURCES = {"line": "line with noise", "csv": "upload a CSV"}
 POSITIONS = {"high": "at the high-x end (leverage)", "random": "anywhere in x"}
 CLICKS = {"add": "adds a point", "move": "moves a point", "remove": "removes a point"}
-DIGITS = 4  # significant digits kept of a clicked position
 S = influence.DEFAULT_SCENARIO
 
 
@@ -97,25 +95,20 @@ def data_picker(url: UrlState, container=st.sidebar) -> tuple[OutlierData, bytes
     return OutlierData(**spec), csv
 
 
-EXTRA = tuple(name for name in losses.names("regression") if name not in S.losses)  # one click away
-PAGE_DEFAULTS = {"delta": S.delta}  # loss parameters this page starts elsewhere than the registry
-
-
 def losses_picker(url: UrlState, container=st.sidebar) -> LossChoice:
     """The losses fitted (MSE, MAE and Huber always; the other built-in ones on request), their parameters
     (from the registry; Huber's delta starts on the scale of the noise) and an optional formula."""
-    extra = url.multiselect("Also fit", "also", list(EXTRA), [], container=container,
+    extra = url.multiselect("Also fit", "also", list(core.EXTRA_LOSSES), [], container=container,
                             format_func=lambda name: losses.spec(name).title,
                             help="More built-in losses, drawn beside MSE, MAE and Huber")
-    shown = [name for name in losses.names("regression") if name in S.losses or name in extra]
+    shown = core.shown_losses(extra)
     params = {}
     for name in shown:
-        params |= param_sliders(url, tuple(replace(p, default=PAGE_DEFAULTS.get(p.name, p.default))
-                                           for p in losses.spec(name).params), container)
+        params |= param_sliders(url, core.loss_params(name), container)
     formula = url.text("Your own loss in r (optional)", "formula", "", container=container,
                        placeholder="e.g. abs(r)**1.5", help="Fitted and drawn next to the built-in losses; "
                        "e.g. abs(r)**1.5, log(1 + r**2), where(abs(r) < 2, r**2, 4)")
-    return LossChoice(params, formula.strip(), tuple(shown))
+    return LossChoice(params, formula.strip(), shown)
 
 
 def choose(url: UrlState, container=st.sidebar) -> Choice:
@@ -155,48 +148,10 @@ def picked(url: UrlState) -> int | None:
 
 def picked_row(url: UrlState, p: Points) -> int | None:
     """The row of the point picked to be moved, if it is still there."""
-    rows = np.flatnonzero(p.origin == picked(url)) if picked(url) is not None else ()
-    return int(rows[0]) if len(rows) else None
+    return p.row_of(picked(url))
 
 
-# ---- clicks on the scatter and edits in the table ----------------------------------------------------
-
-def _round(v: float) -> float:
-    return float(f"{float(v):.{DIGITS}g}")
-
-
-def after_click(current: Edits, origin: tuple[int, ...], mode: str, point: Mapping, pick: int | None):
-    """``(edits, picked)`` after a click on the scatter at ``point`` (Plotly's selected point).
-
-    Data points carry their row as ``customdata``; the invisible click grid carries none.  add: a
-    point (an outlier) where the click was; remove: the clicked point; move: a click on a point
-    picks it, the next click elsewhere puts it there (as an outlier).
-    """
-    row = point.get("customdata")
-    row = int(row[0] if isinstance(row, (list, tuple)) else row) if row is not None else None
-    x, y = _round(point["x"]), _round(point["y"])
-    if mode == "add":
-        return current.add(x, y), None
-    if mode == "remove" and row is not None:
-        return current.remove([origin[row]]), None
-    if mode == "move" and row is not None:
-        return current, origin[row]
-    if mode == "move" and pick is not None:
-        return current.edit(pick, x, y, True), None
-    return current, pick
-
-
-def after_table(current: Edits, origin: tuple[int, ...], delta: Mapping) -> Edits:
-    """The edits after a change in the table (Streamlit's edited, added and deleted rows).
-    Rows added without both x and y wait until they have them.  Checked like a link."""
-    for row, values in delta.get("edited_rows", {}).items():
-        current = current.edit(origin[int(row)], **{k: values.get(k) for k in ("x", "y", "outlier")})
-    for values in delta.get("added_rows", []):
-        if values.get("x") is not None and values.get("y") is not None:
-            current = current.add(values["x"], values["y"], values.get("outlier") is not False)
-    current = current.remove([origin[int(row)] for row in delta.get("deleted_rows", [])])
-    return Edits.parse(str(current))
-
+# ---- clicks on the scatter and edits in the table (their edits: landscape.point_edits) ------------
 
 def _click(url: UrlState, chart_key: str, mode: str, origin: tuple[int, ...]) -> None:
     points = st.session_state[chart_key]["selection"]["points"]
@@ -257,12 +212,7 @@ def points(spec: OutlierData, csv: bytes | None, pts: str) -> Points:
 
 @st.cache_data(**CACHE)
 def check_losses(chosen: LossChoice) -> str | None:
-    """None, or why the formula was refused."""
-    try:
-        core.loss_set(chosen)
-    except InputError as err:
-        return str(err)
-    return None
+    return core.formula_problem(chosen)
 
 
 @st.cache_data(**CACHE)
@@ -275,24 +225,6 @@ def outlier_view(spec: OutlierData, csv: bytes | None, pts: str, chosen: LossCho
 def lines(view: OutlierView) -> tuple[list[Line], Line]:
     """Every loss's fitted line, and the clean MSE fit (the ghost)."""
     return fitted_lines(view.keys, view.labels, view.contaminated, view.clean)
-
-
-# ---- page text --------------------------------------------------------------------------------------
-
-def caption(view: OutlierView, click: str) -> str:
-    """The points, their noise, and what a click does (what was computed: ``computation``)."""
-    p = view.points
-    noise = f"noise σ = {p.noise:.3g}" + (" (estimated from the data)" if p.noise_source == "estimated" else "")
-    how = {"add": "click anywhere to add a point (an outlier)", "remove": "click a point to remove it",
-           "move": "click a point, then click where it should go"}[click]
-    return f"{len(p.x)} points, {int(p.outlier.sum())} outliers · {noise} · {how}"
-
-
-def computation(view: OutlierView) -> str:
-    """What was computed and how fast: the page's computation details."""
-    side = core.SURFACE_RESOLUTION
-    return (f"{len(view.keys)} losses fitted with and without the outliers, {len(view.surfaces)} surfaces "
-            f"{side}×{side} and {len(view.sweep_sizes)} outlier sizes: computed in {view.seconds * 1000:.0f} ms")
 
 
 def compute(choice: Choice) -> OutlierView:
