@@ -2,14 +2,15 @@
 
     p = outliers.points(outliers.scenario_spec(), None, "2.5:40,-12")  # Points: line, outliers, then the edits
     chosen = outliers.loss_set(outliers.scenario_losses())             # LossSet: MSE, MAE, Huber(delta=4)
+    view = outliers.outlier_view(p, chosen)                            # OutlierView: everything the page draws
+    numbers = outliers.reading(view)                                   # Reading: what its words are built from
 
 The page's controls arrive as two frozen, hashable dataclasses (``st.cache_data`` keys on them):
 ``OutlierData`` (the points: source, line, outliers) and ``LossChoice`` (losses shown, their parameters,
 a formula); ``points`` and ``loss_set`` also take the same values as a mapping (a lesson's link).
-The losses offered are ``shown_losses`` (MSE, MAE, Huber and the EXTRA_LOSSES chosen) with ``loss_params``
-(the page's starting values); ``formula_problem`` says why a formula is refused.
-    view = outliers.outlier_view(p, chosen)                            # OutlierView: everything the page draws
-    numbers = outliers.reading(view)                                   # Reading: what its words are built from
+The page's numbers are LINE_CONTROLS and OUTLIER_CONTROLS (bounds, defaults, labels: the page and a lesson's
+link read the same ones); the losses offered are ``shown_losses`` (MSE, MAE, Huber and the EXTRA_LOSSES
+chosen) with ``loss_params`` (the page's starting values); ``formula_problem`` says why a formula is refused.
 
 The data is a line with noise (or uploaded points), with ``count`` points pushed ``size`` noise standard
 deviations up by ``data.add_outliers``, then a person's edits: points added, moved or removed, kept
@@ -31,6 +32,7 @@ import numpy as np
 from landscape import budget, data, grid, influence, losses, problems
 from landscape.losses import Loss
 from landscape.point_edits import Edits
+from landscape.problems import Control
 from landscape.surface import loss_at
 from landscape.types import InputError, Marker, Param, Surface
 
@@ -134,6 +136,12 @@ def scenario_losses(scenario: influence.Scenario = S) -> LossChoice:
     return LossChoice({"delta": scenario.delta}, "", tuple(scenario.losses))
 
 
+LINE_CONTROLS = (Control("n", "Points", 10, 2_000, S.n), Control("seed", "Seed", 0, 10_000, S.seed, box=True),
+                 Control("slope", "True slope", -5.0, 5.0, S.slope, 0.1),
+                 Control("noise", "Noise σ", 0.1, 10.0, S.noise, 0.1))  # the generated line's (not a CSV's)
+OUTLIER_CONTROLS = (Control("count", "How many", 0, 50, S.count),
+                    Control("size", "Size, in noise σ", -30.0, 30.0, S.size, 0.5))
+NEW_POINTS = ("n", "seed")  # controls that generate other points: edits of points by number lose their meaning
 EXTRA_LOSSES = tuple(name for name in losses.names("regression") if name not in S.losses)  # one click away
 PAGE_DEFAULTS = {"delta": S.delta}  # loss parameters the page starts elsewhere than the registry
 

@@ -112,6 +112,11 @@ class Edits:
         items += [f"-{i}" for i in self.removed]
         return ",".join(items)
 
+    @property
+    def count(self) -> int:
+        """How many edits: points added, generated points changed and removed."""
+        return len(self.added) + len(self.changed) + len(self.removed)
+
     def apply(self, x: np.ndarray, y: np.ndarray, outlier: np.ndarray) -> tuple[np.ndarray, ...]:
         """``(x, y, outlier, origin, ignored)`` after the edits.  ``origin`` is the generated point's
         index, or ``-(k + 1)`` for the k-th added point; ``ignored`` counts edits of points that do not exist."""

@@ -11,6 +11,7 @@ def test_edits_round_trip_and_apply():
     edits = Edits.parse("1.5:-2,0.25:3:0,7=:1e-05:,2=4::0,-9,-1")
     assert str(edits) == "1.5:-2,0.25:3:0,2=4::0,7=:1e-05:,-1,-9"
     assert Edits.parse(str(edits)) == edits
+    assert edits.count == 6 and Edits().count == 0
     x, y, flags = np.arange(10.0), np.zeros(10), np.zeros(10, dtype=bool)
     x2, y2, f2, origin, ignored = edits.apply(x, y, flags)
     assert len(x2) == 10 and ignored == 0

@@ -8,7 +8,6 @@ are read only for a benchmark, an optimiser's only when it races, as on the page
 from __future__ import annotations
 
 from landscape import capacity, classify, curves, data, divergence, losses, nn, optim, outliers, problems, slices
-from landscape.influence import DEFAULT_SCENARIO
 from landscape.lessons.link_reader import Reader
 from landscape.problems import UPLOAD
 from landscape.types import InputError, Objective, Param
@@ -97,13 +96,8 @@ def read_outliers(r: Reader) -> dict[str, object]:
     if source == "csv":
         r.refuse("data", "a lesson step cannot carry an uploaded CSV; use the line with noise")
     else:
-        s = DEFAULT_SCENARIO
-        spec |= {"n": r.number("n", 10, 2_000, s.n), "seed": r.number("seed", 0, 10_000, s.seed),
-                 "slope": r.number("slope", -5.0, 5.0, s.slope, 0.1),
-                 "noise": r.number("noise", 0.1, 10.0, s.noise, 0.1)}
-    s = DEFAULT_SCENARIO
-    spec |= {"count": r.number("count", 0, 50, s.count), "size": r.number("size", -30.0, 30.0, s.size, 0.5),
-             "position": r.choice("pos", OUTLIER_POSITIONS)}
+        spec |= {c.name: r.control(c) for c in outliers.LINE_CONTROLS}
+    spec |= {c.name: r.control(c) for c in outliers.OUTLIER_CONTROLS} | {"position": r.choice("pos", OUTLIER_POSITIONS)}
     extra = r.choices("also", list(outliers.EXTRA_LOSSES), [])
     params = {}
     for name in outliers.shown_losses(extra):  # the page draws the parameters of the losses it fits

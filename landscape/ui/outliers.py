@@ -14,7 +14,7 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from landscape import influence, losses
+from landscape import losses
 from landscape import outliers as core
 from landscape.figures.outliers import Line, fitted_lines
 from landscape.outliers import LossChoice, OutlierData, OutlierView, Points
@@ -22,13 +22,12 @@ from landscape.point_edits import Edits, after_click, after_table
 from landscape.types import InputError
 from landscape.ui.compute import CACHE, uploaded_points
 from landscape.ui.page import run_or_stop, warm_up
-from landscape.ui.pickers import param_sliders
+from landscape.ui.pickers import control, param_sliders
 from landscape.ui.state import UrlState
 
 SOURCES = {"line": "line with noise", "csv": "upload a CSV"}
 POSITIONS = {"high": "at the high-x end (leverage)", "random": "anywhere in x"}
 CLICKS = {"add": "adds a point", "move": "moves a point", "remove": "removes a point"}
-S = influence.DEFAULT_SCENARIO
 
 
 # ---- controls ------------------------------------------------------------------------------------------
@@ -44,31 +43,23 @@ class Choice:
     click: str  # what a click on the scatter does
 
 
-def _edits_key(url: UrlState) -> str:
-    return url.key("pts")
-
-
-def _pick_key(url: UrlState) -> str:
-    return url.key("pick")
-
-
 def edits(url: UrlState) -> Edits:
-    return Edits.parse(st.session_state.get(_edits_key(url), ""))
+    return Edits.parse(st.session_state.get(url.key("pts"), ""))
 
 
 def _store(url: UrlState, new: Edits) -> None:
-    st.session_state[_edits_key(url)] = str(new)
+    st.session_state[url.key("pts")] = str(new)
 
 
 def _keep_added(url: UrlState) -> None:
     """The generated points changed: edits of them by number no longer mean the same points."""
     _store(url, Edits(added=edits(url).added))
-    st.session_state[_pick_key(url)] = None
+    st.session_state[url.key("pick")] = None
 
 
 def reset_edits(url: UrlState) -> None:
     _store(url, Edits())
-    st.session_state[_pick_key(url)] = None
+    st.session_state[url.key("pick")] = None
 
 
 def data_picker(url: UrlState, container=st.sidebar) -> tuple[OutlierData, bytes | None]:
@@ -83,14 +74,11 @@ def data_picker(url: UrlState, container=st.sidebar) -> tuple[OutlierData, bytes
                                          on_change=changed)
         csv = None if upload is None else upload.getvalue()
     else:
-        spec |= {"n": url.slider("Points", "n", 10, 2_000, S.n, container=container, on_change=changed),
-                 "seed": url.number("Seed", "seed", 0, 10_000, S.seed, container=container, on_change=changed),
-                 "slope": url.slider("True slope", "slope", -5.0, 5.0, S.slope, 0.1, container=container),
-                 "noise": url.slider("Noise σ", "noise", 0.1, 10.0, S.noise, 0.1, container=container)}
+        spec |= {c.name: control(url, c, container, on_change=changed if c.name in core.NEW_POINTS else None)
+                 for c in core.LINE_CONTROLS}
     container.markdown("**Outliers**")
-    spec |= {"count": url.slider("How many", "count", 0, 50, S.count, container=container),
-             "size": url.slider("Size, in noise σ", "size", -30.0, 30.0, S.size, 0.5, container=container),
-             "position": url.radio("Where", "pos", list(POSITIONS), container=container,
+    spec |= {c.name: control(url, c, container) for c in core.OUTLIER_CONTROLS}
+    spec |= {"position": url.radio("Where", "pos", list(POSITIONS), container=container,
                                    format_func=POSITIONS.get)}
     return OutlierData(**spec), csv
 
@@ -114,20 +102,19 @@ def losses_picker(url: UrlState, container=st.sidebar) -> LossChoice:
 def choose(url: UrlState, container=st.sidebar) -> Choice:
     """Every control of the page, in the sidebar; the edits come from the URL on a first visit."""
     url.value("pts", "", lambda raw: str(Edits.parse(raw)))
-    st.session_state.setdefault(_pick_key(url), None)
+    st.session_state.setdefault(url.key("pick"), None)
     spec, csv = data_picker(url, container)
     container.markdown("**Losses**")
     chosen = losses_picker(url, container)
     container.markdown("**Your points**")
     click = url.radio("A click on the scatter", "click", list(CLICKS), container=container,
                       format_func=CLICKS.get, horizontal=True, on_change=partial(_unpick, url))
-    current = edits(url)
-    n = len(current.added) + len(current.changed) + len(current.removed)
+    n = edits(url).count
     container.button(f"Undo all my edits ({n})", on_click=reset_edits, args=(url,), disabled=not n,
                      key=url.key("reset"))
     if spec.source == "csv" and csv is None:  # after every control: see _wait_for_upload
         _wait_for_upload()
-    return Choice(spec, csv, chosen, st.session_state[_edits_key(url)], click)
+    return Choice(spec, csv, chosen, st.session_state[url.key("pts")], click)
 
 
 def _wait_for_upload() -> None:
@@ -138,12 +125,12 @@ def _wait_for_upload() -> None:
 
 
 def _unpick(url: UrlState) -> None:
-    st.session_state[_pick_key(url)] = None
+    st.session_state[url.key("pick")] = None
 
 
 def picked(url: UrlState) -> int | None:
     """The origin of the point picked to be moved, if any."""
-    return st.session_state.get(_pick_key(url))
+    return st.session_state.get(url.key("pick"))
 
 
 def picked_row(url: UrlState, p: Points) -> int | None:
@@ -158,7 +145,7 @@ def _click(url: UrlState, chart_key: str, mode: str, origin: tuple[int, ...]) ->
     if points:
         new, pick = after_click(edits(url), origin, mode, points[0], picked(url))
         _store(url, new)
-        st.session_state[_pick_key(url)] = pick
+        st.session_state[url.key("pick")] = pick
 
 
 def on_click(url: UrlState, chart_key: str, mode: str, origin: np.ndarray):

@@ -85,9 +85,9 @@ def problem_picker(url: UrlState, container=st.sidebar) -> tuple[ProblemSpec, by
     if name == UPLOAD:
         csv, name = _upload(url, container), ""
     else:
-        numbers = {c.name: _control(url, c, container) for c in family.controls(name)}
+        numbers = {c.name: control(url, c, container) for c in family.controls(name)}
     loss = loss_picker(url, family.loss_kind, container) if family.loss_kind else {}
-    penalties = {c.name: _control(url, c, container) for c in family.penalties}
+    penalties = {c.name: control(url, c, container) for c in family.penalties}
     return ProblemSpec(family.name, name, numbers, **loss, **penalties), csv
 
 
@@ -100,10 +100,11 @@ def _upload(url: UrlState, container) -> bytes:
     return upload.getvalue()
 
 
-def _control(url: UrlState, c: Control, container) -> float:
-    """A problem's number (``problems.Control``): a slider or a number box, bound to the URL."""
+def control(url: UrlState, c: Control, container, **kw) -> float:
+    """A number of the compute's (``problems.Control``): a slider or a number box, bound to the URL."""
     draw = url.number if c.box else url.slider
-    return draw(c.label, c.name, c.low, c.high, c.default, step=c.step, container=container, help=c.help or None)
+    return draw(c.label, c.name, c.low, c.high, c.default, step=c.step, container=container, help=c.help or None,
+                **kw)
 
 
 def view_picker(url: UrlState, view, names, container=st.sidebar):
