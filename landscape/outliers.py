@@ -5,12 +5,9 @@
     view = outliers.outlier_view(p, chosen)                            # OutlierView: everything the page draws
     numbers = outliers.reading(view)                                   # Reading: what its words are built from
 
-The page's controls arrive as two frozen, hashable dataclasses (``st.cache_data`` keys on them):
-``OutlierData`` (the points: source, line, outliers) and ``LossChoice`` (losses shown, their parameters,
-a formula); ``points`` and ``loss_set`` also take the same values as a mapping (a lesson's link).
-The page's numbers are LINE_CONTROLS and OUTLIER_CONTROLS (bounds, defaults, labels: the page and a lesson's
-link read the same ones); the losses offered are ``shown_losses`` (MSE, MAE, Huber and the EXTRA_LOSSES
-chosen) with ``loss_params`` (the page's starting values); ``formula_problem`` says why a formula is refused.
+The page's controls arrive as ``landscape.outlier_choice``'s frozen, hashable ``OutlierData`` (the points)
+and ``LossChoice`` (the losses), re-exported here; ``points`` and ``loss_set`` also take the same values as a
+mapping (a lesson's link).  ``formula_problem`` says why a formula is refused.
 
 The data is a line with noise (or uploaded points), with ``count`` points pushed ``size`` noise standard
 deviations up by ``data.add_outliers``, then a person's edits: points added, moved or removed, kept
@@ -24,17 +21,17 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, replace
-from typing import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Mapping
 
 import numpy as np
 
 from landscape import budget, data, grid, influence, losses, problems
 from landscape.losses import Loss
+from landscape.outlier_choice import LossChoice, OutlierData, scenario_losses, scenario_spec  # noqa: F401 (re-export)
 from landscape.point_edits import Edits
-from landscape.problems import Control
 from landscape.surface import loss_at
-from landscape.types import InputError, Marker, Param, Surface
+from landscape.types import InputError, Marker, Surface
 
 SURFACE_LOSSES = ("mse", "mae", "huber")  # the loss surfaces drawn side by side
 SURFACE_RESOLUTION = 101
@@ -80,83 +77,6 @@ class Points:
         dx2 = (self.x - self.x.mean()) ** 2
         h = 1.0 / len(self.x) + dx2 / float(dx2.sum())
         return float(h[self.outlier].mean() / h.mean()) if self.outlier.any() else 0.0
-
-
-@dataclass(frozen=True)
-class OutlierData:
-    """The points as the page's controls describe them; ``n``, ``seed``, ``slope`` and ``noise`` describe the
-    line ("csv": the uploaded points instead).  Defaults: ``influence.DEFAULT_SCENARIO``."""
-
-    source: str = "line"  # "line" or "csv"
-    count: int = S.count  # outliers pushed up
-    size: float = S.size  # their size, in noise standard deviations
-    position: str = "high"  # "high" (at the high-x end: leverage) or "random"
-    n: int = S.n
-    seed: int = S.seed
-    slope: float = S.slope
-    noise: float = S.noise
-
-    @classmethod
-    def of(cls, spec: OutlierData | Mapping) -> OutlierData:
-        """The spec itself, or one made of a mapping of its fields (a lesson's link)."""
-        return spec if isinstance(spec, cls) else cls(**spec)
-
-
-@dataclass(frozen=True)
-class LossChoice:
-    """The losses as the page's controls choose them: the built-in ones ``shown`` (None: every one; MSE,
-    MAE and Huber always), their ``params`` (kept as sorted ``(name, value)`` pairs) and a ``formula``."""
-
-    params: tuple[tuple[str, float], ...] = ()
-    formula: str = ""
-    shown: tuple[str, ...] | None = None
-
-    def __post_init__(self):
-        object.__setattr__(self, "params", tuple(sorted(dict(self.params).items())))
-        if self.shown is not None:
-            object.__setattr__(self, "shown", tuple(self.shown))
-
-    @classmethod
-    def of(cls, chosen: LossChoice | Mapping) -> LossChoice:
-        """The choice itself, or one made of a mapping ``{"params": {...}, "formula": ..., "shown": [...]}``."""
-        return chosen if isinstance(chosen, cls) else cls(**chosen)
-
-    def without_formula(self) -> LossChoice:
-        return replace(self, formula="")
-
-
-def scenario_spec(scenario: influence.Scenario = S) -> OutlierData:
-    """The data of a scenario as the page's controls describe it (the page's spec on a first visit)."""
-    return OutlierData("line", scenario.count, scenario.size, "high" if scenario.leverage else "random",
-                       scenario.n, scenario.seed, scenario.slope, scenario.noise)
-
-
-def scenario_losses(scenario: influence.Scenario = S) -> LossChoice:
-    """The losses of a scenario as the page's controls describe them (no formula)."""
-    return LossChoice({"delta": scenario.delta}, "", tuple(scenario.losses))
-
-
-LINE_CONTROLS = (Control("n", "Points", 10, 2_000, S.n), Control("seed", "Seed", 0, 10_000, S.seed, box=True),
-                 Control("slope", "True slope", -5.0, 5.0, S.slope, 0.1),
-                 Control("noise", "Noise σ", 0.1, 10.0, S.noise, 0.1))  # the generated line's (not a CSV's)
-OUTLIER_CONTROLS = (Control("count", "How many", 0, 50, S.count),
-                    Control("size", "Size, in noise σ", -30.0, 30.0, S.size, 0.5))
-NEW_POINTS = ("n", "seed")  # controls that generate other points: edits of points by number lose their meaning
-EXTRA_LOSSES = tuple(name for name in losses.names("regression") if name not in S.losses)  # one click away
-PAGE_DEFAULTS = {"delta": S.delta}  # loss parameters the page starts elsewhere than the registry
-
-
-def shown_losses(extra: Iterable[str]) -> tuple[str, ...]:
-    """The built-in losses the page fits: the scenario's (MSE, MAE, Huber) and the ``extra`` ones, in the
-    registry's order."""
-    extra = set(extra)
-    return tuple(name for name in losses.names("regression") if name in S.losses or name in extra)
-
-
-def loss_params(name: str) -> tuple[Param, ...]:
-    """A loss's parameters as the page offers them: the registry's, starting at PAGE_DEFAULTS where it has one
-    (Huber's delta on the scale of the noise)."""
-    return tuple(replace(p, default=PAGE_DEFAULTS.get(p.name, p.default)) for p in losses.spec(name).params)
 
 
 def _generated(spec: OutlierData, upload: tuple[np.ndarray, np.ndarray] | None

@@ -1,10 +1,11 @@
-"""The Outliers page's controls as frozen, hashable values (``OutlierData``, ``LossChoice``): what
-``st.cache_data`` keys on, equal whether built by the page or read from a lesson's link (a mapping)."""
+"""The Outliers page's controls as frozen, hashable values (``landscape.outlier_choice``: ``OutlierData``,
+``LossChoice``, the losses offered): what ``st.cache_data`` keys on, equal whether built by the page or read from
+a lesson's link (a mapping); and the compute's small helpers the page calls (``formula_problem``, ``row_of``)."""
 import dataclasses
 
 import pytest
 
-from landscape import influence, outliers
+from landscape import influence, losses, outlier_choice, outliers
 from landscape.outliers import LossChoice, OutlierData
 
 S = influence.DEFAULT_SCENARIO
@@ -37,14 +38,15 @@ def test_a_mapping_and_the_dataclass_give_the_same_points_and_losses():
 
 
 def test_the_losses_offered_are_the_scenarios_and_the_extra_ones_in_registry_order():
-    names = outliers.losses.names("regression")
-    assert set(outliers.EXTRA_LOSSES) == set(names) - set(S.losses) and not set(outliers.EXTRA_LOSSES) & set(S.losses)
-    assert outliers.shown_losses([]) == tuple(n for n in names if n in S.losses) == ("mse", "mae", "huber")
-    every = outliers.shown_losses(reversed(outliers.EXTRA_LOSSES))
+    names = losses.names("regression")
+    extra = outlier_choice.EXTRA_LOSSES
+    assert set(extra) == set(names) - set(S.losses) and not set(extra) & set(S.losses)
+    assert outlier_choice.shown_losses([]) == tuple(n for n in names if n in S.losses) == ("mse", "mae", "huber")
+    every = outlier_choice.shown_losses(reversed(extra))
     assert every == tuple(names)  # the registry's order, whatever the order of the choice
-    delta = {p.name: p.default for p in outliers.loss_params("huber")}
-    assert delta == {"delta": S.delta} and S.delta != outliers.losses.spec("huber").params[0].default
-    assert outliers.loss_params("quantile") == outliers.losses.spec("quantile").params  # the registry's own
+    delta = {p.name: p.default for p in outlier_choice.loss_params("huber")}
+    assert delta == {"delta": S.delta} and S.delta != losses.spec("huber").params[0].default
+    assert outlier_choice.loss_params("quantile") == losses.spec("quantile").params  # the registry's own
 
 
 def test_a_refused_formula_is_named_and_a_good_one_is_not():

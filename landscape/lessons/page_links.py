@@ -7,7 +7,7 @@ are read only for a benchmark, an optimiser's only when it races, as on the page
 """
 from __future__ import annotations
 
-from landscape import capacity, classify, curves, data, divergence, losses, nn, optim, outliers, problems, slices
+from landscape import capacity, classify, curves, data, divergence, losses, nn, optim, outlier_choice, problems, slices
 from landscape.lessons.link_reader import Reader
 from landscape.problems import UPLOAD
 from landscape.types import InputError, Objective, Param
@@ -96,12 +96,13 @@ def read_outliers(r: Reader) -> dict[str, object]:
     if source == "csv":
         r.refuse("data", "a lesson step cannot carry an uploaded CSV; use the line with noise")
     else:
-        spec |= {c.name: r.control(c) for c in outliers.LINE_CONTROLS}
-    spec |= {c.name: r.control(c) for c in outliers.OUTLIER_CONTROLS} | {"position": r.choice("pos", OUTLIER_POSITIONS)}
-    extra = r.choices("also", list(outliers.EXTRA_LOSSES), [])
+        spec |= {c.name: r.control(c) for c in outlier_choice.LINE_CONTROLS}
+    spec |= {c.name: r.control(c) for c in outlier_choice.OUTLIER_CONTROLS}
+    spec |= {"position": r.choice("pos", OUTLIER_POSITIONS)}
+    extra = r.choices("also", list(outlier_choice.EXTRA_LOSSES), [])
     params = {}
-    for name in outliers.shown_losses(extra):  # the page draws the parameters of the losses it fits
-        params |= {p.name: r.param(p) for p in outliers.loss_params(name)}
+    for name in outlier_choice.shown_losses(extra):  # the page draws the parameters of the losses it fits
+        params |= {p.name: r.param(p) for p in outlier_choice.loss_params(name)}
     formula = r.text("formula", "").strip()
     if formula:
         r.check("formula", lambda: losses.custom(formula))

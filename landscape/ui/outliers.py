@@ -1,6 +1,7 @@
 """The Outliers page's glue: its controls, the callbacks of the scatter and the table, the cached compute.
 
-Everything computed lives outside: the points, the losses and the view in ``landscape.outliers``, the edits
+Everything computed lives outside: the choices as values (data, losses, the controls' bounds) in
+``landscape.outlier_choice``, the points, the losses and the view in ``landscape.outliers``, the edits
 (the link's ``pts``, and what a click or a table change does to them) in ``landscape.point_edits``, every
 sentence and caption in ``landscape.outlier_words``.  Here: the controls (URL-bound, defaults from
 ``influence.DEFAULT_SCENARIO``), the edits and the picked point kept in the session, the callbacks, one-line
@@ -14,10 +15,11 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from landscape import losses
+from landscape import losses, outlier_choice
 from landscape import outliers as core
 from landscape.figures.outliers import Line, fitted_lines
-from landscape.outliers import LossChoice, OutlierData, OutlierView, Points
+from landscape.outlier_choice import LINE_CONTROLS, NEW_POINTS, OUTLIER_CONTROLS, LossChoice, OutlierData
+from landscape.outliers import OutlierView, Points
 from landscape.point_edits import Edits, after_click, after_table
 from landscape.types import InputError
 from landscape.ui.compute import CACHE, uploaded_points
@@ -74,10 +76,10 @@ def data_picker(url: UrlState, container=st.sidebar) -> tuple[OutlierData, bytes
                                          on_change=changed)
         csv = None if upload is None else upload.getvalue()
     else:
-        spec |= {c.name: control(url, c, container, on_change=changed if c.name in core.NEW_POINTS else None)
-                 for c in core.LINE_CONTROLS}
+        spec |= {c.name: control(url, c, container, on_change=changed if c.name in NEW_POINTS else None)
+                 for c in LINE_CONTROLS}
     container.markdown("**Outliers**")
-    spec |= {c.name: control(url, c, container) for c in core.OUTLIER_CONTROLS}
+    spec |= {c.name: control(url, c, container) for c in OUTLIER_CONTROLS}
     spec |= {"position": url.radio("Where", "pos", list(POSITIONS), container=container,
                                    format_func=POSITIONS.get)}
     return OutlierData(**spec), csv
@@ -86,13 +88,13 @@ def data_picker(url: UrlState, container=st.sidebar) -> tuple[OutlierData, bytes
 def losses_picker(url: UrlState, container=st.sidebar) -> LossChoice:
     """The losses fitted (MSE, MAE and Huber always; the other built-in ones on request), their parameters
     (from the registry; Huber's delta starts on the scale of the noise) and an optional formula."""
-    extra = url.multiselect("Also fit", "also", list(core.EXTRA_LOSSES), [], container=container,
+    extra = url.multiselect("Also fit", "also", list(outlier_choice.EXTRA_LOSSES), [], container=container,
                             format_func=lambda name: losses.spec(name).title,
                             help="More built-in losses, drawn beside MSE, MAE and Huber")
-    shown = core.shown_losses(extra)
+    shown = outlier_choice.shown_losses(extra)
     params = {}
     for name in shown:
-        params |= param_sliders(url, core.loss_params(name), container)
+        params |= param_sliders(url, outlier_choice.loss_params(name), container)
     formula = url.text("Your own loss in r (optional)", "formula", "", container=container,
                        placeholder="e.g. abs(r)**1.5", help="Fitted and drawn next to the built-in losses; "
                        "e.g. abs(r)**1.5, log(1 + r**2), where(abs(r) < 2, r**2, 4)")
