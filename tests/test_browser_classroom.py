@@ -135,6 +135,10 @@ def test_three_students_follow_the_teacher_and_see_the_reveal_within_3_s(class_s
         assert page.console_errors == [], page.console_errors
     teacher.wait_for_timeout(800)
     screenshot(teacher, "class_teacher")
+    lines, overflow = teacher.locator(".join-code").evaluate(
+        "e => [e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight), "
+        "e.scrollWidth - e.parentElement.clientWidth]")
+    assert lines < 1.5 and overflow <= 0, (lines, overflow)  # the join code on one line, inside its column
     phone.wait_for_timeout(800)
     screenshot(phone, "class_phone_reveal")
     figure = phone.locator('[data-testid="stPlotlyChart"]').first.bounding_box()

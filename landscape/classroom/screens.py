@@ -31,12 +31,14 @@ def join_link(here: str | None, code: str) -> str:
 
 
 def join_code_html(code: str) -> str:
-    """The join code for the projector: very large monospace type, in two halves (it fits a third of 1280 px)."""
-    shown = show_code(code)
-    first, second = (html.escape(half) for half in shown.split("-"))
-    return (f'<div class="join-code" aria-label="join code {html.escape(shown)}" style="font-family: ui-monospace, '
-            'Menlo, Consolas, monospace; font-weight: 700; font-size: 4.6rem; line-height: 1.05; text-align: center; '
-            f'letter-spacing: 0.04em">{first}-<br>{second}</div>')
+    """The join code for the projector: monospace type as large as its column allows (at most 4.6rem), on one
+    line.  The outer box is a size container, so ``cqi`` (a hundredth of its width) sizes the type: the 9
+    characters and their spacing take about 5.8em, so 16.5cqi keeps them inside the column at any width."""
+    shown = html.escape(show_code(code))
+    return (f'<div style="container-type: inline-size"><div class="join-code" aria-label="join code {shown}" '
+            'style="font-family: ui-monospace, Menlo, Consolas, monospace; font-weight: 700; '
+            'font-size: min(4.6rem, 16.5cqi); line-height: 1.1; text-align: center; white-space: nowrap; '
+            f'letter-spacing: 0.04em">{shown}</div></div>')
 
 
 def qr_png(link: str) -> bytes:
