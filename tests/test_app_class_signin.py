@@ -82,6 +82,20 @@ def test_the_signed_in_owner_steers_from_another_session_and_nobody_else_does():
     assert classroom.default().teacher_state(class_id, classroom.owner_from_claims(ANNA)).step == 1
 
 
+def test_the_owner_also_gets_the_teacher_link_on_the_device_that_started_the_class():
+    teacher, class_id = start_signed_in()
+    links = [c.value for c in teacher.code if "teacher=" in c.value]
+    assert len(links) == 1 and links[0].startswith(f"class?class={class_id}&teacher="), links
+    secret = links[0].split("teacher=")[1]
+    assert classroom.default().teacher_state(class_id, secret).step == 0  # the link steers the class
+    steered = ok(session(SIGNED_OUT, auth=False, **{"class": class_id, "teacher": secret}))
+    assert {"class_reveal", "class_next"} <= keys(steered)
+
+    elsewhere = ok(session(ANNA, **{"class": class_id}))  # signed in on another device: steers, no secret to show
+    assert not [c for c in elsewhere.code if "teacher=" in c.value]
+    assert any("shown on the device that started the class" in c.value for c in elsewhere.caption)
+
+
 def test_without_auth_a_bare_class_link_steers_nothing_even_for_a_signed_in_user():
     teacher, class_id = start_signed_in()
     at = session(ANNA, auth=False, **{"class": class_id})

@@ -83,8 +83,11 @@ def test_a_signed_in_teacher_steers_from_a_second_device_and_another_cannot(sign
     settle(anna)
     assert "teacher=" not in anna.url, "a signed-in teacher's address holds no secret"
     class_address = anna.url
-    link = anna.locator('[data-testid="stCode"]').inner_text().strip()
+    link = anna.locator('[data-testid="stCode"]').first.inner_text().strip()  # the join link
     assert "You steer this class signed in as anna" in main_text(anna)
+    anna.get_by_text("Teacher link", exact=True).click()  # the fallback for a device where she is not signed in
+    fallback = anna.locator('[data-testid="stExpanderDetails"] [data-testid="stCode"]').inner_text().strip()
+    assert f"class={class_address.split('class=')[1]}&teacher=" in fallback, fallback
 
     student = new_page(browser, **PHONE)
     student.goto(link)

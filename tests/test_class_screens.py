@@ -18,6 +18,7 @@ def test_the_teacher_link_holds_the_secret_unless_the_owner_is_signed_in():
     assert screens.teacher_params("c1", None) == {"class": "c1"}
     assert screens.join_link("http://host:8501/class", "7KQ2M9XD") == "http://host:8501/class?code=7KQ2M9XD"
     assert screens.join_link(None, "7KQ2M9XD") == "class?code=7KQ2M9XD"
+    assert screens.teacher_link("http://host/class", "c1", "a b&c") == "http://host/class?class=c1&teacher=a+b%26c"
     assert '">7KQ2-M9XD</div>' in screens.join_code_html("7KQ2M9XD") and "nowrap" in screens.join_code_html("x")
     assert 'aria-label="join code 7KQ2-M9XD"' in screens.join_code_html("7KQ2M9XD")
     assert screens.qr_png("http://host/class?code=7KQ2M9XD").startswith(b"\x89PNG")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import io
+from urllib.parse import urlencode
 
 import segno
 
@@ -23,6 +24,11 @@ LOOPBACK = (None, "127.0.0.1", "::1")
 def teacher_params(class_id: str, secret: str | None) -> dict[str, str]:
     """The teacher's link: with the secret, or (a signed-in owner's class) the class alone."""
     return {"class": class_id, "teacher": secret} if secret else {"class": class_id}
+
+
+def teacher_link(here: str | None, class_id: str, secret: str) -> str:
+    """The teacher link of a class: the page's address (or path) with the class and the secret."""
+    return f"{here or PAGE}?{urlencode(teacher_params(class_id, secret))}"
 
 
 def join_link(here: str | None, code: str) -> str:
@@ -91,6 +97,14 @@ def started_note(credential: str | Owner) -> str:
         return "Class started. It is yours: signed in, you can steer it from any device (Live class page)."
     return ("Class started. This page's address is your teacher link: keep it private, and bookmark it to come "
             "back to the class.")
+
+
+def owner_link_note(known: bool) -> str:
+    """Under a signed-in owner's screen: the teacher link as well, for a device where they are not signed in."""
+    if known:
+        return ("Its teacher link steers it too, from a device where you are not signed in. Keep it private: "
+                "anyone who has it can steer the class.")
+    return "Its teacher link was shown on the device that started the class, under this note."
 
 
 def steering_note(credential: str | Owner) -> str:

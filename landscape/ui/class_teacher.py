@@ -23,6 +23,7 @@ TEACHING = "class_teaching"  # session state: (class id, secret) of the class th
 STARTED = "class_started"  # session state: the class was started on the run before (say where the secret is)
 Credential = str | Owner  # the teacher secret from the link, or the signed-in owner
 NOTICE = "class_notice"  # session state: a message from a button's callback, shown on the next run
+OWNER_SECRETS = "class_owner_secrets"  # session state: class id -> teacher secret of the classes a signed-in owner started here
 
 
 def prepare(step: lessons.Step) -> bool:
@@ -96,11 +97,15 @@ def join_panel(code: str) -> None:
 
 def join_link(code: str) -> str:
     """The link students open: this page's address in the teacher's browser with the code."""
+    return screens.join_link(_page_url(), code)
+
+
+def _page_url() -> str | None:
+    """This page's address in the teacher's browser (None in a test run: no browser)."""
     try:
-        here = st.context.url
+        return st.context.url
     except Exception:  # noqa: BLE001 - no browser context (a test run)
-        here = None
-    return screens.join_link(here, code)
+        return None
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -172,6 +177,8 @@ def teacher_tools(room: Classroom, class_id: str, secret: Credential, state: cla
     st.divider()
     note = st.info if isinstance(secret, Owner) else st.warning
     note(screens.steering_note(secret), icon=":material/lock:")
+    if isinstance(secret, Owner):
+        owner_link(class_id)
     csv_column, end_column = st.columns(2)
     csv_column.download_button("Download the answers (CSV)", data=lambda: _answers_csv(room, class_id, secret),
                                file_name=f"class-{state.code}-answers.csv", mime="text/csv", on_click="ignore",
@@ -181,6 +188,16 @@ def teacher_tools(room: Classroom, class_id: str, secret: Credential, state: cla
         st.button("End the class now", key="class_end", type="primary", on_click=_end,
                   args=(room, class_id, secret))
     st.caption(screens.retention_note(state))
+
+
+def owner_link(class_id: str) -> None:
+    """A signed-in owner's teacher link, for a device where they are not signed in (known on the device that
+    started the class: only the secret's hash is stored)."""
+    secret = st.session_state.get(OWNER_SECRETS, {}).get(class_id)
+    with st.expander("Teacher link"):
+        st.caption(screens.owner_link_note(secret is not None))
+        if secret is not None:
+            st.code(screens.teacher_link(_page_url(), class_id, secret), language=None, wrap_lines=True)
 
 
 def _answers_csv(room: Classroom, class_id: str, secret: Credential) -> str:

@@ -26,7 +26,7 @@ from landscape.classroom.screens import PAGE, teacher_params
 from landscape.types import InputError
 from landscape.ui import class_signin, draft
 from landscape.ui.class_student import JOINED, student
-from landscape.ui.class_teacher import STARTED, TEACHING, show_notice, teacher
+from landscape.ui.class_teacher import OWNER_SECRETS, STARTED, TEACHING, show_notice, teacher
 from landscape.ui.page import literal
 from landscape.ui.state import UrlState, guarded
 
@@ -169,6 +169,8 @@ def _start(room: Classroom, lesson: str | lessons.Lesson, owner: classroom.Owner
         st.error(str(err), icon="⚠️")
         return
     secret = None if owner else started.teacher_secret
+    if owner:  # its teacher link, shown to the owner on this device only
+        st.session_state.setdefault(OWNER_SECRETS, {})[started.class_id] = started.teacher_secret
     st.session_state[TEACHING] = (started.class_id, secret)
     st.session_state[STARTED] = True
     st.query_params.from_dict(teacher_params(started.class_id, secret))
