@@ -2,6 +2,7 @@
 import streamlit as st
 
 from landscape import ui
+from landscape.ui import class_signin
 
 PAGES = [
     st.Page("views/home.py", title="Home", icon=":material/home:", default=True),
@@ -21,4 +22,6 @@ PAGES = [
 ]
 
 ui.setup()
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+class_signin.return_after_sign_in(page, PAGES[0], PAGES[-1])
+page.run()

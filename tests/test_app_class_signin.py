@@ -96,6 +96,27 @@ def test_the_owner_also_gets_the_teacher_link_on_the_device_that_started_the_cla
     assert any("shown on the device that started the class" in c.value for c in elsewhere.caption)
 
 
+def frame(user: dict, path: str = "") -> AppTest:
+    """The whole app (app.py) opened at ``path`` by ``user``, the identity provider configured."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.secrets["auth"] = AUTH
+    at.user = user
+    return at.run() if not path else at.switch_page(path).run()
+
+
+def test_a_teacher_back_from_signing_in_lands_on_the_live_class_page():
+    import time
+
+    fresh = {**ANNA, "iat": int(time.time()) - 5}  # Streamlit brings them back to the first page
+    at = ok(frame(fresh))
+    assert at.title[0].value == "Live class" and "class_start" in keys(at)
+    at = ok(frame({**ANNA, "iat": int(time.time()) - 3600}))  # signed in an hour ago: Home stays Home
+    assert "Live class" not in [t.value for t in at.title]
+    assert "Live class" not in [t.value for t in ok(frame(SIGNED_OUT)).title]
+    at = ok(frame(fresh, "views/optimisers.py"))  # a deep link elsewhere is left alone
+    assert "Live class" not in [t.value for t in at.title]
+
+
 def test_without_auth_a_bare_class_link_steers_nothing_even_for_a_signed_in_user():
     teacher, class_id = start_signed_in()
     at = session(ANNA, auth=False, **{"class": class_id})

@@ -64,9 +64,9 @@ def sign_in(page, app: str, subject: str) -> None:
     page.wait_for_selector('input[name="sub"]', timeout=30_000)
     page.fill('input[name="sub"]', subject)
     page.get_by_role("button", name="Authorize").click()
-    page.wait_for_url(f"{app}/**", timeout=30_000)
-    open_page(page, f"{app}/class")
+    page.wait_for_url(f"{app}/class", timeout=30_000)  # back on the Live class page, not the app's first page
     eventually(page, lambda: f"Signed in as {subject}" in main_text(page), f"signed in as {subject}")
+    settle(page)
 
 
 def test_a_signed_in_teacher_steers_from_a_second_device_and_another_cannot(signin_server, browser):

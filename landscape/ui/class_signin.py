@@ -5,6 +5,8 @@ alone steers, as before).
 """
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from landscape.classroom import Classroom, Owner, owner_from_claims, show_code
@@ -20,6 +22,24 @@ def configured() -> bool:
         return False
 
 
+JUST_SIGNED_IN = 120  # seconds: an identity token this fresh means the person has just come back from the provider
+ROUTED = "class_signin_routed"  # session state: this session's first page has been looked at
+
+
+def return_after_sign_in(page, home, live_class) -> None:
+    """Streamlit brings a person back from the identity provider to the app's first page (``home``).  The Live
+    class page is the only place to sign in, so a first run of a session that lands on ``home`` with a
+    fresh sign-in (the token's ``iat`` within ``JUST_SIGNED_IN`` seconds) goes on to ``live_class``."""
+    if ROUTED in st.session_state:
+        return
+    st.session_state[ROUTED] = True
+    if page is not home or signed_in() is None:
+        return
+    issued = st.user.to_dict().get("iat")
+    if isinstance(issued, (int, float)) and 0 <= time.time() - issued < JUST_SIGNED_IN:
+        st.switch_page(live_class)
+
+
 def signed_in() -> Owner | None:
     """The signed-in teacher, when an identity provider is configured and someone is signed in."""
     if not configured() or not st.user.is_logged_in:
@@ -28,7 +48,7 @@ def signed_in() -> Owner | None:
 
 
 def sign_in(why: str, key: str) -> None:
-    """A Sign in button (the provider's page, then back to the app's first page)."""
+    """A Sign in button (the provider's page, then back here through ``return_after_sign_in``)."""
     st.info(why, icon=":material/login:")
     if st.button("Sign in", key=key, type="primary"):
         try:
