@@ -169,7 +169,7 @@ def test_a_stop_arriving_after_the_computation_ended_stops_nothing():
 def test_the_store_is_bounded_by_entries_and_bytes():
     import numpy as np
 
-    from landscape.ui.progress import Store
+    from landscape.store import Store
 
     store = Store(max_entries=2, max_bytes=1000, ttl=3600)
     for k in "abc":

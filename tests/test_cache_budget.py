@@ -11,6 +11,7 @@ from streamlit.byte_util import config_max_cache_data_size_to_bytes
 from streamlit.runtime.caching.global_cache_budget import (get_global_cache_budget,
                                                             reconfigure_global_cache_budget_from_config)
 
+from landscape.store import Store
 from landscape.ui import progress
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,7 +65,7 @@ def test_cached_results_stay_within_the_budget_and_the_latest_is_still_a_hit(bud
 
 
 def test_stores_drop_the_least_recently_used_beyond_their_bytes():
-    store = progress.Store(max_entries=100, max_bytes=3 * MB, ttl=3600)
+    store = Store(max_entries=100, max_bytes=3 * MB, ttl=3600)
     for i in range(5):
         store.put(str(i), np.zeros(MB // 8))
     assert [store.get(str(i)) is not None for i in range(5)] == [False, False, True, True, True]

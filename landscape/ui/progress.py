@@ -21,17 +21,14 @@ with their results in a second store.
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import threading
 import time
-from collections import OrderedDict
 from typing import Callable, TypeVar
 
-import numpy as np
 import streamlit as st
 
 from landscape import jobs, runtime
+from landscape.store import Store
 
 T = TypeVar("T")
 STOPPED = "progress_stopped"  # session state: (key, fraction done) of the computation stopped last
@@ -40,54 +37,6 @@ RUNNING = "progress_running"  # session state: key of the computation this sessi
 SHOW_EVERY = 0.5  # seconds between two updates of a waiting job's line
 QUIET = 0.3  # a job on the cluster that has not waited in the queue shows its line after this many seconds
 
-
-def nbytes(value: object) -> int:
-    """Bytes held in the numpy arrays of ``value`` (dataclasses, tuples, lists and dicts are walked)."""
-    if isinstance(value, np.ndarray):
-        return value.nbytes
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return sum(nbytes(getattr(value, f.name)) for f in dataclasses.fields(value))
-    if isinstance(value, dict):
-        return sum(nbytes(v) for v in value.values())
-    if isinstance(value, (tuple, list)):
-        return sum(nbytes(v) for v in value)
-    return 0
-
-
-class Store:
-    """At most ``max_entries`` values of at most ``max_bytes`` in all, each kept ``ttl`` seconds;
-    the least recently used goes first.  Thread-safe: every session of the server shares it."""
-
-    def __init__(self, max_entries: int, max_bytes: int, ttl: float):
-        self.max_entries, self.max_bytes, self.ttl = max_entries, max_bytes, ttl
-        self._items: OrderedDict[str, tuple[float, int, object]] = OrderedDict()  # key -> (time, bytes, value)
-        self._lock = threading.Lock()
-
-    def get(self, key: str):
-        """The value stored under ``key``, or None."""
-        with self._lock:
-            item = self._items.get(key)
-            if item is None or time.monotonic() - item[0] > self.ttl:
-                self._items.pop(key, None)
-                return None
-            self._items.move_to_end(key)
-            return item[2]
-
-    def put(self, key: str, value: object) -> None:
-        size = nbytes(value)
-        with self._lock:
-            self._items[key] = (time.monotonic(), size, value)
-            self._items.move_to_end(key)
-            while len(self._items) > 1 and (len(self._items) > self.max_entries or
-                                            sum(s for _, s, _ in self._items.values()) > self.max_bytes):
-                self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
 
 
 def _forgotten_when_idle(store: Store) -> Store:
