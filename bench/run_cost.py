@@ -12,7 +12,7 @@ drawn as ``load.py`` draws them, seeded).  Only one run is in flight at a time, 
 run's cost: CPU-seconds stay fair when other processes load the machine, wall times do not.
 
 The table gives per page and kind the runs and the mean / median CPU-seconds per run, and the
-class mix's weighted mean (``load.MIX``); the last line is one JSON object with every figure.
+class mix's weighted mean (``students.MIX``); the last line is one JSON object with every figure.
 """
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from appserver import Server  # noqa: E402
 from common import emit, table  # noqa: E402
-from load import MIX, PAGES, pick  # noqa: E402
 from protocol import Session  # noqa: E402
+from students import MIX, PAGES, pick  # noqa: E402
 
 HZ = os.sysconf("SC_CLK_TCK")
 
