@@ -91,3 +91,13 @@ def test_no_import_cycle_between_modules_of_landscape():
 
     for m in MODULES:
         visit(m)
+
+
+def test_pandas_is_fully_imported_before_any_figure_is_built():
+    """Plotly reads pandas from sys.modules without importing it: a half-imported pandas (another thread
+    importing it) made a figure raise on a loaded class server.  Importing the figures imports pandas."""
+    code = ("import sys; assert 'pandas' not in sys.modules; import landscape.figures; "
+            "assert hasattr(sys.modules.get('pandas'), 'Series')")
+    out = subprocess.run([sys.executable, "-c", code],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode == 0, out.stderr[-2000:]

@@ -1,4 +1,12 @@
-"""Plotly figure builders, one module per topic. No streamlit here; arrays go as float32."""
+"""Plotly figure builders, one module per topic. No streamlit here; arrays go as float32.
+
+pandas is imported here, before any figure can be built: Plotly's validators look it up in
+``sys.modules`` without importing it (``get_module("pandas", should_load=False)``), so while another
+thread of the server is still importing pandas (a first ``st.dataframe``), a figure built meanwhile finds
+the half-initialised module and raises AttributeError ("partially initialized module 'pandas' has no
+attribute 'Series'"): seen on a freshly started class server under load (bench/load.py --class).
+"""
+import pandas  # noqa: F401 - fully imported before any figure is built (see above)
 from landscape.figures.style import CONFIG, readable
 from landscape.figures.surface import (COLORSCALE, Marker, contour, contour_row, descent_arrows, f32, log_height,
                                        surface_3d)
