@@ -29,6 +29,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_healthy(url: str, seconds: float, proc: subprocess.Popen | None = None) -> bool:
+    """Whether ``url``'s ``/_stcore/health`` answers 200 within ``seconds`` (False at once if ``proc`` ends)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
 class Server:
     """``streamlit run app.py`` on 127.0.0.1:<free port>, stopped by its owner (``stop()``)."""
 
@@ -43,14 +58,8 @@ class Server:
             cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
             env={**os.environ, "LANDSCAPE_THREADS": "1", **(env or {})})
         self.pid = self.proc.pid
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            try:
-                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
+        if wait_healthy(self.url, START_SECONDS, self.proc):
+            return
         text = self.log_text()
         self.stop()
         raise RuntimeError(f"streamlit did not start:\n{text}")

@@ -7,7 +7,6 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,29 +15,10 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from appserver import free_port, wait_healthy
 from procs import listener_pids, supervisor_of
 
 ROOT = Path(__file__).resolve().parent.parent
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, seconds: float, proc: subprocess.Popen | None = None) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            return False
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return True
-        except OSError:
-            time.sleep(0.3)
-    return False
-
 
 SUPERVISOR = ROOT / "deploy" / "serve.py"  # the class server's supervisor (what `make serve` runs)
 
@@ -68,7 +48,7 @@ class ServeTarget:
     SIGKILL after 30 s."""
 
     def __init__(self, extra: list[str]):
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         argv = serve_command(self.port, extra)
         if argv is None:
@@ -80,7 +60,7 @@ class ServeTarget:
                                      stderr=subprocess.STDOUT, start_new_session=True)
         self.pids = [self.proc.pid]
         deadline = time.monotonic() + 240
-        healthy = _wait_healthy(self.url, 240, self.proc)
+        healthy = wait_healthy(self.url, 240, self.proc)
         while healthy and self.proc.poll() is None and time.monotonic() < deadline:  # the supervisor's word
             text = Path(self.log.name).read_text(errors="replace")
             if "serve:" not in text or re.search(r"^serve: ready", text, re.MULTILINE):
@@ -128,7 +108,7 @@ class AppTarget:
 class UrlTarget:
     def __init__(self, url: str, pids: list[int]):
         self.url = url.rstrip("/")
-        if not _wait_healthy(self.url, 10):
+        if not wait_healthy(self.url, 10):
             raise SystemExit(f"{self.url}: no answer on /_stcore/health")
         port = urllib.parse.urlsplit(self.url).port or 80
         self.pids = pids or sorted({supervisor_of(p) for p in listener_pids(port)})

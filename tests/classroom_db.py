@@ -9,7 +9,6 @@ import os
 import pwd
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from appserver import free_port  # noqa: F401 - bench/appserver.py's, re-exported to the tests
 
 from landscape.classroom import Classroom, Limits, store
 
@@ -47,12 +47,6 @@ def _pg_program(name: str) -> str:
     if not path:
         pytest.fail(f"PostgreSQL's {name} is not installed: `make test` installs Debian's postgresql (make database)")
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Postgres:

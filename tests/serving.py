@@ -22,6 +22,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from appserver import free_port  # noqa: F401 - bench/appserver.py's, re-exported to the tests
 from protocol import PLACEHOLDER_TOKEN, XSRF_COOKIE, Session
 from websockets.sync.client import connect
 
@@ -37,12 +38,6 @@ def haproxy() -> str:
     if HAPROXY is None:
         pytest.fail("haproxy is not installed: `make test` installs Debian's haproxy")
     return HAPROXY
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def tagged(tag: str) -> list[int]:
