@@ -188,12 +188,12 @@ def test_a_path_that_leaves_a_loss_without_minimum_is_not_told_to_lower_its_lear
 
 @pytest.mark.parametrize("steps, top", [((700, 7), (5.0, 2.0)), ((70, 35), (1.0, 3.0)), ((16, 16), (2.0, 2.0))])
 def test_the_sharpness_reading_names_the_sharper_minimum_and_says_far_fewer_steps_only_when_so(steps, top):
+    from landscape import neural_words
     from landscape.neural import SharpnessView
-    from landscape.ui import neural
 
     view = SharpnessView((), np.zeros(3), {}, 1.0, ("batch 16", "batch 300"), steps, (0.1, 0.2), top)
-    text = " ".join(neural.sharpness_sentences(view))
-    assert ("far fewer steps" in text) == (steps[1] * neural.FEWER <= steps[0])
+    text = " ".join(neural_words.sharpness_sentences(view))
+    assert ("far fewer steps" in text) == (steps[1] * neural_words.FEWER <= steps[0])
     if top[0] != top[1]:
         sharper = "batch 16" if top[0] > top[1] else "batch 300"
         assert f"the {sharper} minimum is the sharper" in text

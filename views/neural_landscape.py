@@ -1,7 +1,8 @@
 """Neural landscape: train a small network, then look at its loss landscape through slices and curvature."""
 import streamlit as st
 
-from landscape import figures, slices, ui
+from landscape import figures, neural_words, slices, ui
+from landscape.neural import SMALL_BATCH, final_loss
 from landscape.ui import exports, neural
 from landscape.ui.charts import cached
 
@@ -16,7 +17,7 @@ run = ui.run_or_stop(neural.train, settings)
 if run is None:  # stopped: the message and a "Run again" button are shown
     url.sync()
     st.stop()
-for card, (label, value) in zip(st.columns(6), neural.summary(run).items()):
+for card, (label, value) in zip(st.columns(6), neural_words.summary(run).items()):
     card.metric(label, value)
 
 
@@ -24,12 +25,12 @@ def show_history() -> None:
     """How training went: the loss curves, what was trained."""
     st.plotly_chart(cached(figures.train_val_curves, run.epochs, run.train_loss, run.val_loss, "epoch", height=300),
                     key="chart_nn_history", config=figures.CONFIG)
-    st.caption(neural.describe(run))
+    st.caption(neural_words.describe(run))
     ui.detail(f"Trained in {run.seconds:.2f} s", details)
 
 
 if run.diverged_at is not None:
-    st.error(neural.diverged_message(run), icon=":material/trending_up:")
+    st.error(neural_words.diverged_message(run), icon=":material/trending_up:")
     show_history()
     url.sync()
     st.stop()
@@ -48,7 +49,7 @@ def show_plane(settings: str) -> None:
     with ui.messages():
         timed = neural.random_plane(settings, resolution, span, norm, seed)
         surf = getattr(timed.value, part)
-        flat, tall = cached(figures.plane_figures, surf, neural.final_loss(run, part), log)
+        flat, tall = cached(figures.plane_figures, surf, final_loss(run, part), log)
         left, right = st.columns(2)
         left.plotly_chart(flat, key="chart_nn_plane_contour", config=figures.CONFIG)
         right.plotly_chart(tall, key="chart_nn_plane_3d", config=figures.CONFIG)
@@ -69,7 +70,7 @@ def show_pca(settings: str) -> None:
         timed = neural.pca_plane(settings, resolution)
         view = timed.value
         surf = getattr(view.plane, part)
-        flat, tall = cached(figures.plane_figures, surf, neural.final_loss(run, part), log, view.coords,
+        flat, tall = cached(figures.plane_figures, surf, final_loss(run, part), log, view.coords,
                             view.path_loss[part])
         left, right = st.columns(2)
         left.plotly_chart(flat, key="chart_nn_pca_contour", config=figures.CONFIG)
@@ -108,7 +109,7 @@ def show_curvature(settings: str) -> None:
         st.caption(f"Hessian H of the training loss at θ*: top eigenvalues by Lanczos, the trace from "
                    f"{view.trace.probes} random ±1 probes")
         ui.detail(f"Computed in {timed.seconds * 1000:.0f} ms", details)
-    st.markdown(f"**Sharpness: a small-batch (batch {neural.SMALL_BATCH}) and a large-batch (the whole training "
+    st.markdown(f"**Sharpness: a small-batch (batch {SMALL_BATCH}) and a large-batch (the whole training "
                 "set) minimum**, the same network and epochs from the same initial weights")
     with ui.messages():
         compared = neural.sharpness(settings)
@@ -117,7 +118,7 @@ def show_curvature(settings: str) -> None:
             st.plotly_chart(cached(figures.neural.lines, compared.alphas, compared.slices, "t: distance along the "
                                    "top eigenvector u₁ of each minimum", "rise of the training loss "
                                    "L(θ + t·u₁) − L(θ)"), key="chart_nn_sharpness", config=figures.CONFIG)
-            st.caption(" ".join(neural.sharpness_sentences(compared)))
+            st.caption(" ".join(neural_words.sharpness_sentences(compared)))
 
 
 VIEWS = {"plane": show_plane, "pca": show_pca, "interpolation": show_interpolation, "curvature": show_curvature}

@@ -1,8 +1,9 @@
-"""The Neural landscape page's controls, cached compute and words: a training form, runs under a progress
-bar, cached slices and curvature.  Plain values in (the settings as JSON text), plain values out.
+"""The Neural landscape page's controls and cached compute: a training form, runs under a progress bar, cached
+slices and curvature.  Plain values in (the settings as JSON text), plain values out.
 
 The compute is ``landscape.neural`` (training from the settings, the planes, the interpolation, curvature
-and the sharpness comparison); here each is cached or run under a progress bar.  The heavy work goes
+and the sharpness comparison), its words ``landscape.neural_words``; here each view is cached or run under a
+progress bar.  The heavy work goes
 through ``jobs.run``: in this process by default, on the class server's Dask workers when
 ``LANDSCAPE_DASK`` is set, where the slices take the trained run as a ``jobs.Result`` (from the store
 here, kept on the workers there).
@@ -14,8 +15,7 @@ import json
 import streamlit as st
 
 from landscape import data, jobs, neural, nn
-from landscape.neural import (DATASETS, SMALL_BATCH, SharpnessView, Timed,  # noqa: F401  (SMALL_BATCH: the page says it)
-                              final_loss)
+from landscape.neural import DATASETS, SharpnessView, Timed
 from landscape.ui import progress
 from landscape.ui.compute import CACHE
 from landscape.ui.page import warm_up
@@ -94,28 +94,6 @@ def _view(name: str, what: str, cached, fn, settings_json: str, *args):
     return cached(settings_json, *args)
 
 
-def diverged_message(run: nn.Run) -> str:
-    total = run.hparams["epochs"] * run.steps_per_epoch
-    return (f"Training diverged at step {run.diverged_at:,} of {total:,}: "
-            f"the loss or the weights stopped being finite numbers or grew beyond {nn.MAX_LOSS:g} / {nn.MAX_PARAM:g}. "
-            f"The curves stop at the last good record. Lower the learning rate (now {run.hparams['lr']:g}) and "
-            "press Train.")
-
-
-def describe(run: nn.Run) -> str:
-    """``2-32-32-1 tanh network, 1,185 parameters, adam with learning rate 0.01``."""
-    return (f"{'-'.join(map(str, run.spec.dims))} {run.spec.activation} network, {run.spec.size:,} parameters, "
-            f"{run.hparams['optimizer']} with learning rate {run.hparams['lr']:g}")
-
-
-def summary(run: nn.Run) -> dict[str, str]:
-    """Read-outs of the end of the run: losses, metric, steps, time."""
-    name = run.metric_name
-    return {"training loss": f"{run.train_loss[-1]:.4g}", "validation loss": f"{run.val_loss[-1]:.4g}",
-            f"training {name}": f"{run.train_metric[-1]:.3g}", f"validation {name}": f"{run.val_metric[-1]:.3g}",
-            "parameters": f"{run.spec.size:,}", "steps": f"{int(run.steps[-1]):,}"}
-
-
 # ---- slices and curvature ---------------------------------------------------------------------------------
 
 @st.cache_data(**CACHE)
@@ -153,30 +131,6 @@ def curvature_view(settings_json: str) -> Timed:
 @st.cache_data(**CACHE)
 def _curvature_here(settings_json: str) -> Timed:
     return neural.curvature_view(trained(settings_json))
-
-
-FEWER = 4  # "far fewer steps": at most a quarter as many
-
-
-def sharpness_sentences(view: SharpnessView) -> list[str]:
-    """The comparison's reading, from its numbers: which minimum is the sharper, and whether the two are
-    comparable (steps taken, training losses reached)."""
-    out = [f"Both networks trained and measured in {view.seconds:.2f} s. The larger λ₁, the faster the loss rises "
-           "along the sharpest direction: a sharper minimum."]
-    if len(view.top) != 2:
-        return out
-    (small, large), (s_small, s_large), (l_small, l_large) = view.labels, view.steps, view.train_loss
-    sharper = small if view.top[0] > view.top[1] else large
-    out.append(f"Here λ₁ is {view.top[0]:.4g} at {small} and {view.top[1]:.4g} at {large}: the {sharper} minimum "
-               "is the sharper." if view.top[0] != view.top[1] else f"Here both have λ₁ = {view.top[0]:.4g}.")
-    if s_large * FEWER <= s_small:
-        out.append(f"With the same number of epochs the large batch took far fewer steps ({s_large:,} against "
-                   f"{s_small:,}), so compare the training losses too ({l_large:.4g} against {l_small:.4g}): a "
-                   "minimum it has not reached yet is not a sharp or a flat one.")
-    else:
-        out.append(f"The large batch took {s_large:,} steps and the small one {s_small:,}; their training losses "
-                   f"are {l_large:.4g} and {l_small:.4g}.")
-    return out
 
 
 def sharpness(settings_json: str) -> SharpnessView | None:
