@@ -22,29 +22,19 @@ How a browser talks to the server, and what this client does the same way:
   later reruns name the page by that hash.  The server rewrites the URL through ``page_info_changed``;
   the next rerun sends that query string back.
 - The client lists no cached message hashes, so the server sends every message whole.
-- A re-rendered widget does not carry its value.  The client keeps every widget's value as the front
-  end does (the default when first seen, the server's value when it sends ``set_value``, the client's
-  own changes) and sends back only the widgets it has changed, which the server merges with the
-  values it holds.
-
-- A file goes up as the front end's file uploader sends it: ``BackMsg.file_urls_request`` names the
-  file, ``ForwardMsg.file_urls_response`` gives its id and upload URL, an HTTP ``PUT`` of
-  ``multipart/form-data`` (field ``file``) to that URL carries the XSRF cookie and the same value in
-  ``X-Xsrftoken``, then the widget's state is a ``FileUploaderState`` listing the file
-  (``Session.upload``).  The server stores it under the session and refuses more than
-  ``server.maxUploadSize``.
+- The client keeps every widget's value as the front end does and sends back only the widgets it has
+  changed (``bench/widget_states.py``); a run's messages, elements and alerts are a ``Run``
+  (``bench/runs.py``).
+- A file goes up as the front end's file uploader sends it (``Session.upload``, ``bench/uploads.py``).
 - A browser does not wait for one run to finish before it sends the next change: ``send_rerun`` sends
   one and returns, ``collect`` gathers the messages until the last run of the session has finished
   (a run the server ended early for a newer one is followed by that one).  ``rerun`` is both.
-- A chart with ``on_select`` is a widget too (its state is the selection as JSON text); it has no
-  label, so find it by the ``key`` the page gave it (``widget_by_key``).
 
 Every wait is bounded by ``timeout`` seconds; a run that does not finish in time raises ``TimeoutError``.
 """
 from __future__ import annotations
 
 import contextlib
-import http.client
 import http.cookies
 import ipaddress
 import socket
@@ -53,77 +43,19 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Self
 
-from streamlit.proto.Alert_pb2 import Alert
+from runs import Run
 from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from streamlit.proto.NumberInput_pb2 import NumberInput
-from streamlit.proto.Slider_pb2 import Slider
 from streamlit.proto.WidgetStates_pb2 import WidgetState
+from uploads import put_file, uploader_state
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
+from widget_states import WIDGET_TYPES, Widget, drawn_value, find, raw_state, state_for
 
 XSRF_COOKIE = "_streamlit_xsrf"
 PLACEHOLDER_TOKEN = "PLACEHOLDER_AUTH_TOKEN"  # what the front end sends when it has no XSRF cookie
-WIDGET_TYPES = frozenset({"button", "checkbox", "color_picker", "date_input", "download_button", "file_uploader",
-                          "multiselect", "number_input", "plotly_chart", "radio", "selectbox", "slider", "text_area",
-                          "text_input", "time_input"})  # elements with an ``id`` whose state the client sends
-ALERT_FORMATS = {Alert.ERROR: "error", Alert.WARNING: "warning", Alert.INFO: "info", Alert.SUCCESS: "success"}
-
-
-@dataclass(frozen=True)
-class Widget:
-    """A widget as the last run drew it, with the value the client holds for it."""
-
-    id: str
-    type: str  # the Element field: "number_input", "slider", "selectbox", "plotly_chart", ...
-    label: str  # "" for a chart
-    value: Any
-    form_id: str
-    proto: Any  # the widget's own message (NumberInput, Slider, ...)
-
-
-@dataclass
-class Run:
-    """The messages of one interaction: from the ``rerun_script`` sent to the last ``script_finished``."""
-
-    messages: list[ForwardMsg] = field(default_factory=list)
-    elements: dict[tuple[int, ...], Element] = field(default_factory=dict)  # delta path -> element
-    statuses: list[int] = field(default_factory=list)  # every script_finished status, in order
-    finished_at: list[float] = field(default_factory=list)  # time.monotonic() of each script_finished
-    widgets: list[Widget] = field(default_factory=list)  # the widgets drawn, with the client's values
-    seconds: float = 0.0
-
-    @property
-    def finished(self) -> bool:
-        """True when the last run ended other than early for another run."""
-        return bool(self.statuses) and self.statuses[-1] != ForwardMsg.FINISHED_EARLY_FOR_RERUN
-
-    def widget(self, label: str, type: str | None = None) -> Widget:
-        """The one widget of this run with this label (and type); KeyError if none or several."""
-        found = [w for w in self.widgets if w.label == label and (type is None or w.type == type)]
-        if len(found) != 1:
-            raise KeyError(f"{len(found)} widgets labelled {label!r}; have {[w.label for w in self.widgets]}")
-        return found[0]
-
-    def alerts(self, kind: str | None = None) -> list[str]:
-        """The bodies of st.error / st.warning / st.info / st.success (``kind`` one of those words)."""
-        return [e.alert.body for e in self.elements.values() if e.WhichOneof("type") == "alert"
-                and (kind is None or ALERT_FORMATS.get(e.alert.format) == kind)]
-
-    def warnings(self) -> list[str]:
-        return self.alerts("warning")
-
-    def errors(self) -> list[str]:
-        return self.alerts("error")
-
-    def exceptions(self) -> list[str]:
-        """Exception elements (an uncaught error in the script or in Streamlit), as ``type: message``."""
-        return [f"{e.exception.type}: {e.exception.message}" for e in self.elements.values()
-                if e.WhichOneof("type") == "exception"]
 
 
 class Session:
@@ -314,38 +246,11 @@ class Session:
                 if fm.file_urls_response.error_msg:
                     raise ConnectionError(f"the server refused the upload: {fm.file_urls_response.error_msg}")
                 urls = fm.file_urls_response.file_urls[0]
-        self._put_file(urls.upload_url, name, content, mime)
-        state = WidgetState(id=uploader.id)
-        info = state.file_uploader_state_value.uploaded_file_info.add()
-        info.file_id, info.name, info.size = urls.file_id, name, len(content)
-        info.file_urls.CopyFrom(urls)
-        return state
-
-    def _put_file(self, upload_url: str, name: str, content: bytes, mime: str) -> None:
-        """``PUT`` the file as multipart/form-data to ``upload_url``: a path under the server's base URL, as
-        Streamlit gives it (``/_stcore/upload_file/<session>/<file>``), never another host."""
-        base = urllib.parse.urlsplit(self.base_url)
-        parts = urllib.parse.urlsplit(upload_url)
-        if parts.scheme or parts.netloc or not parts.path.startswith("/"):
-            raise ValueError(f"{upload_url!r}: expected a path on this server")
-        path = base.path.rstrip("/") + parts.path
-        boundary = uuid.uuid4().hex
-        safe_name = name.replace('"', "_").replace("\r", "_").replace("\n", "_")
-        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{safe_name}\"\r\n"
-                f"Content-Type: {mime}\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
-        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Origin": self.origin,
-                   "Content-Length": str(len(body))}
+        headers = {"Origin": self.origin}
         if self.xsrf:
             headers |= {"X-Xsrftoken": self.xsrf, "Cookie": f"{XSRF_COOKIE}={self.xsrf}"}
-        conn = http.client.HTTPConnection(base.hostname, base.port, timeout=self.timeout)
-        try:
-            conn.request("PUT", path, body=body, headers=headers)
-            answer = conn.getresponse()
-            answer.read()
-        finally:
-            conn.close()
-        if answer.status >= 300:
-            raise ConnectionError(f"the upload of {name!r} got HTTP {answer.status} {answer.reason}")
+        put_file(self.base_url, urls.upload_url, name, content, mime, headers, self.timeout)
+        return uploader_state(uploader.id, urls, name, len(content))
 
     # ---- what the last run drew ----------------------------------------------------------------
 
@@ -355,10 +260,7 @@ class Session:
 
     def widget(self, label: str, type: str | None = None) -> Widget:
         """The one widget with this label (and type) in ``widgets()``; KeyError if none or several."""
-        found = [w for w in self.widgets() if w.label == label and (type is None or w.type == type)]
-        if len(found) != 1:
-            raise KeyError(f"{len(found)} widgets labelled {label!r}; have {[w.label for w in self.widgets()]}")
-        return found[0]
+        return find(self.widgets(), label, type)
 
     def widget_by_key(self, key: str) -> Widget:
         """The widget whose id the page's ``key`` ends (Streamlit's ids end in ``-<key>``): e.g. a chart."""
@@ -423,10 +325,10 @@ class Session:
             if not getattr(proto, "id", ""):  # a chart without on_select
                 continue
             if getattr(proto, "set_value", False):  # the server sets the value: the front end adopts it
-                self.values[proto.id] = _value(kind, proto, use_value=True)
+                self.values[proto.id] = drawn_value(kind, proto, use_value=True)
                 self.changed.pop(proto.id, None)
             elif proto.id not in self.values:
-                self.values[proto.id] = _value(kind, proto, use_value=False)
+                self.values[proto.id] = drawn_value(kind, proto, use_value=False)
             out.append(Widget(proto.id, kind, getattr(proto, "label", ""), self.values[proto.id], proto.form_id,
                               proto))
         return out
@@ -436,58 +338,7 @@ class Session:
         w = next((w for w in self.widgets() if w.id == wid), None)
         if w is None:
             raise KeyError(f"widget {wid} is not on the page")
-        state = WidgetState(id=wid)
-        if w.type == "number_input":
-            if w.proto.data_type == NumberInput.INT:
-                state.int_value = int(value)
-            else:
-                state.double_value = float(value)
-        elif w.type == "slider":
-            values = list(value) if isinstance(value, (list, tuple)) else [value]
-            state.double_array_value.data.extend(float(v) for v in values)
-        elif w.type == "checkbox":
-            state.bool_value = bool(value)
-        elif w.type in ("selectbox", "radio", "text_input", "text_area", "color_picker"):
-            state.string_value = str(value)
-        elif w.type == "multiselect":
-            state.string_array_value.data.extend(str(v) for v in value)
-        else:
-            raise NotImplementedError(f"setting a {w.type} is not supported; use set_raw")
-        return state
-
-
-def _value(kind: str, proto: Any, use_value: bool) -> Any:
-    """A widget's value from its message: the server's ``value`` when it sets one, else the default."""
-    if kind == "number_input":
-        v = proto.value if use_value else (proto.default if proto.HasField("default") else None)
-        return int(v) if v is not None and proto.data_type == NumberInput.INT else v
-    if kind == "slider":
-        v = list(proto.value if use_value else proto.default)
-        if proto.data_type == Slider.INT:
-            v = [int(x) for x in v]
-        return v[0] if len(v) == 1 else tuple(v)
-    if kind in ("selectbox", "radio"):
-        if use_value and proto.HasField("raw_value"):
-            return proto.raw_value
-        return proto.options[proto.default] if proto.HasField("default") else None
-    if kind == "multiselect":
-        if use_value:
-            return list(proto.raw_values)
-        return [proto.options[i] for i in proto.default]
-    if kind in ("checkbox", "text_input", "text_area"):
-        return proto.value if use_value else proto.default
-    return None
-
-
-def raw_state(widget_id: str, **field_value: Any) -> WidgetState:
-    """A widget state built by hand from one field, e.g. ``raw_state(id, double_array_value=[11.0])``."""
-    (name, value), = field_value.items()
-    state = WidgetState(id=widget_id)
-    if name.endswith("_array_value"):
-        getattr(state, name).data.extend(value)
-    else:
-        setattr(state, name, value)
-    return state
+        return state_for(w, value)
 
 
 def _is_loopback(host: str) -> bool:

@@ -12,10 +12,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from protocol import Session, Widget
+from protocol import Session
 from streamlit.proto.NumberInput_pb2 import NumberInput
 from streamlit.proto.Slider_pb2 import Slider
 from websockets.exceptions import WebSocketException
+from widget_states import Widget
 
 PAGES = {"loss_surface": "Loss surface", "optimisers": "Optimisers", "outliers": "Outliers",
          "neural_landscape": "Neural landscape"}
