@@ -13,7 +13,7 @@ import re
 import pytest
 from apptest import ROOT, load
 
-from landscape.lessons import links
+from landscape.lessons import link_reader, links
 
 # page -> configurations: every link parameter the registry reads there, at a valid value other than its default.
 # Values a lesson cannot take stay out: an upload (data=csv, data=upload a CSV) and hand-edited points (pts).
@@ -141,6 +141,22 @@ def test_the_number_parser_is_urlstates(text, low, high, integer):
             return ("refused", str(err))
 
     assert run(links.parse_number) == run(parse_number)
+
+
+@pytest.mark.parametrize("text, expected", [("", ""), ("1.5,0.5", "1.5,0.5"), (" 2 ,-0.125", "2,-0.125"),
+                                            ("0.1234567,1e6", "0.123457,1e+06"), ("-1e6,0", "-1e+06,0")])
+def test_a_point_in_a_link_is_read_as_canonical_text(text, expected):
+    assert link_reader.parse_point(text) == expected
+    assert link_reader.point_of(expected) == (tuple(float(v) for v in expected.split(",")) if expected else None)
+
+
+@pytest.mark.parametrize("text, says", [("1,2,3", "two numbers"), ("x,1", "two numbers"), ("1", "two numbers"),
+                                        ("1e9,0", "within ±1e+06"), ("nan,0", "finite"), ("0,inf", "finite")])
+def test_a_bad_point_in_a_link_is_refused_with_its_reason(text, says):
+    from landscape.types import InputError
+
+    with pytest.raises(InputError, match=re.escape(says)):
+        link_reader.parse_point(text)
 
 
 PLAYERS = {"lessons", "class"}  # pages that play lessons (Lessons, Live class), not views a lesson step can show

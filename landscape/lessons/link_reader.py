@@ -1,8 +1,8 @@
 """Reading a link's text as ``landscape.ui.state.UrlState`` reads it: the parsers and the Reader.
 
 ``parse_number`` (within bounds; whole when the control's bounds, default and step are whole),
-``parse_choice`` / ``parse_choices`` (among the options), ``parse_flag`` (1 / 0) and ``parse_text``
-(at most ``max_chars``); a ``Reader`` takes one page's controls in the page's order, keeping each
+``parse_choice`` / ``parse_choices`` (among the options), ``parse_flag`` (1 / 0), ``parse_text``
+(at most ``max_chars``) and ``parse_point`` (``w,b``, a point picked on a map); a ``Reader`` takes one page's controls in the page's order, keeping each
 value (its default where the link gives none) and a ``(name, message)`` for each value refused.
 """
 from __future__ import annotations
@@ -56,6 +56,31 @@ def parse_text(text: str, max_chars: int) -> str:
     if len(text) > max_chars:
         raise InputError(f"longer than {max_chars} characters")
     return text
+
+
+POINT_LIMIT = 1e6  # |coordinate| of a point in a link (a map never spans more)
+
+
+def parse_point(text: str, limit: float = POINT_LIMIT) -> str:
+    """A point ``"w,b"`` (the Loss surface page's ``at``): two finite numbers within ±``limit``, as canonical
+    text (6 significant digits each); "" is none."""
+    if text == "":
+        return ""
+    parts = text.split(",")
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise InputError(f"{text[:30]!r} is not two numbers separated by a comma") from None
+    if not all(math.isfinite(v) and abs(v) <= limit for v in values):
+        raise InputError(f"{text[:30]!r}: both numbers must be finite and within ±{limit:g}")
+    return ",".join(f"{v:.6g}" for v in values)
+
+
+def point_of(text: str) -> tuple[float, float] | None:
+    """The point that a ``parse_point`` text names, or None for ""."""
+    return tuple(float(v) for v in text.split(",")) if text else None  # type: ignore[return-value]
 
 
 def fmt_number(v: Any) -> str:
