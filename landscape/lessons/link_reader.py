@@ -87,7 +87,10 @@ def fmt_number(v: Any) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def _is_int(*values: Any) -> bool:
+def whole(low: float, high: float, default: float, step: float | None = None) -> bool:
+    """A control of whole numbers: its bounds, default and step (if any) are all ``int`` (``UrlState`` and
+    ``Reader.number`` both decide so)."""
+    values = (low, high, default) if step is None else (low, high, default, step)
     return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
 
 
@@ -124,7 +127,7 @@ class Reader:
     def number(self, name: str, low: float, high: float, default: float, step: float | None = None) -> float | int:
         """A slider or a number box: the link value must lie in [low, high]; whole numbers when the page's
         bounds, default and step are all ``int`` (as ``UrlState`` decides)."""
-        integer = _is_int(low, high, default) and (step is None or _is_int(step))
+        integer = whole(low, high, default, step)
         return self._take(name, default, lambda t: parse_number(t, low, high, integer))
 
     def control(self, c: Control) -> float | int:

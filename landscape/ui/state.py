@@ -1,44 +1,28 @@
-"""Widgets bound to the URL: every control of a page reads its first value from the query
-string and writes its current value back, so a copied link reopens the same view.
+"""Widgets bound to the URL: every control of a page reads its first value from the query string and
+writes its current value back, so a copied link reopens the same view.  A link is input like any other: a
+value it refuses is replaced by the default and the page says so (``report``).
 
-A hand-edited URL is validated like any other input: a bad value is replaced by the
-default and the page says so.
-
-Why not Streamlit 1.67's own ``bind="query-params"`` (tried in AppTest, 2026-11-26): a refused value
-(``lr=999`` on a 0-1 slider, ``lr=abc``, ``loss=cauchy``) silently becomes the default and leaves the
+Why not Streamlit 1.67's own ``bind="query-params"`` (its docstring: "Invalid query parameter values are
+ignored and removed from the URL"; "The key is used as the query parameter name"; checked in AppTest on
+2026-11-26 and 11-27): ``lr=999`` on a 0-1 slider or ``lr=abc`` silently becomes the default and leaves the
 URL, with nothing the page can read to say so; ``n=2.5`` in a whole-number box becomes 2 without a word;
-``n=inf`` in a whole-number box raises OverflowError inside ``st.number_input`` on every run of the
-session.  And the widget key is the parameter's name, so page-prefixed keys would change every link.
+``n=inf`` in one raises OverflowError inside ``st.number_input``.  And page-prefixed widget keys would
+change every link's parameter names.
 
-So is a widget value that no browser sends (a websocket client can send anything).
+A widget value that no browser sends (a websocket client can send anything) is refused too.  In Streamlit
+1.67 a value of the wrong kind raises inside the widget's deserializer (``NumberInputSerde``: ``int(inf)``;
+``SliderSerde``: ``len`` of a scalar; ``SelectboxSerde``: a list as a dict key; ``PlotlyChartSelectionSerde``:
+``json.loads`` of anything), called from ``SessionState.on_script_will_rerun`` before the script runs, so no
+code of the page can catch it; the value stays in ``_new_widget_state`` and every later run of the session
+fails again.  ``WStates.__getitem__`` also records the field a value came in as the widget's ``value_type``,
+so a number sent to a select box breaks every later run in ``get_serialized``.
 
-Upstream bug, Streamlit 1.67: a value of the wrong kind raises inside the widget's deserializer:
-``NumberInputSerde.deserialize`` (``int(val)``: ``inf`` -> OverflowError, ``nan`` -> ValueError;
-``math.isfinite`` of a string -> TypeError), ``SliderSerde.deserialize`` (``len`` of a scalar),
-``SelectboxSerde.deserialize`` (a list as a dict key).  Streamlit calls it from
-``SessionState.on_script_will_rerun`` -> ``_call_callbacks`` -> ``_widget_changed`` ->
-``WStates.__getitem__``, before the script runs, so no code of the page can catch it; the value
-stays serialized in ``_new_widget_state``, and ``_compact_state`` raises again at the start of
-every later run: the session shows "This app has encountered an error" for good and logs a
-traceback each time.  Second bug: ``WStates.__getitem__`` records the field a value arrived in as
-the widget's ``value_type``, so a number sent to a select box makes ``WStates.get_serialized``
-(called by ``register_widget`` for text widgets) raise TypeError in every later run.  Values of the
-right kind but out of range (``1e300``, ``2**63`` in a bounded box, ``nan`` in a float box) are
-replaced by the widget's default without a word.
-
-The guard: after a control is drawn (``UrlState._draw``), its deserializer in Streamlit's widget
-metadata, the one the next run calls, is wrapped (``_guard``: ``wire.refusing``).  A value the control
-would not get from a browser (``wire.number`` / ``wire.slider`` for numbers; the right type for the others;
-anything Streamlit's deserializer raises on) is refused: the control takes its default as Streamlit
-defines it (as Streamlit does with a NaN), and on that run, before the control is drawn
-(``UrlState._control``), its value type is restored, the value is sent back to the browser and
-``report()`` shows a warning naming the control.
-
-A chart drawn with ``on_select`` is a widget too: its value is the selection as JSON text, which
-Streamlit's ``PlotlyChartSelectionSerde.deserialize`` passes to ``json.loads`` unchecked (a number
-raises TypeError, other text JSONDecodeError, ``{"selection": 1}`` TypeError), with the same
-consequences.  ``UrlState.chart`` draws such a chart and guards it with ``wire.selection``: a
-selection no chart sends is refused, nothing is selected, and a warning says so above the chart.
+The guard: after a control is drawn (``_draw``), its deserializer in Streamlit's widget metadata, the one
+the next run calls, is wrapped (``_guard``: ``wire.refusing``, with ``wire.number`` / ``wire.slider`` /
+``wire.selection`` / the right type as the check).  A refused value gives the control its default as
+Streamlit defines it; on that run, before the control is drawn (``_control``, ``take_refused``), its value
+type is restored, the value used is sent back to the browser and a warning names the control.  A chart with
+``on_select`` (``chart``) is guarded the same way: a refused selection selects nothing.
 """
 from __future__ import annotations
 
@@ -53,7 +37,7 @@ from streamlit.runtime.state.session_state import Serialized
 from landscape import budget, wire
 from landscape.figures.style import CONFIG
 from landscape.lessons.link_reader import (  # one codec of a link's values: pages and lessons
-    fmt_number, parse_choice, parse_choices, parse_flag, parse_number, parse_text)
+    fmt_number, parse_choice, parse_choices, parse_flag, parse_number, parse_text, whole)
 from landscape.types import InputError
 from landscape.ui.present import PARAM as PRESENT  # the frame's, in every page's link
 
@@ -65,12 +49,6 @@ class _Bound:
     key: str  # widget key in session state: "<page>_<name>"
     default: Any
     fmt: Callable[[Any], str]
-
-
-def _whole(low: float, high: float, default: float, step: float | None) -> bool:
-    """A control of whole numbers: its bounds, default and step (if any) are all ``int`` (as the lessons'
-    ``link_reader.Reader.number`` decides)."""
-    return all(isinstance(v, int) for v in (low, high, default)) and (step is None or isinstance(step, int))
 
 
 class UrlState:
@@ -146,7 +124,7 @@ class UrlState:
 
     def slider(self, label: str, name: str, low: float, high: float, default: float, step: float | None = None,
                container=st, **kw) -> float | int:
-        integer = _whole(low, high, default, step)
+        integer = whole(low, high, default, step)
         key = self._control(label, name, default, lambda raw: parse_number(raw, low, high, integer), fmt_number)
         return self._draw(key, lambda: container.slider(label, low, high, step=step, key=key, **kw),
                           lambda raw: wire.slider(raw, low, high, integer))
@@ -156,7 +134,7 @@ class UrlState:
         """A number box; a link value must lie in ``[low, high]``.  ``clamp=False`` leaves the box itself
         unbounded, so that whatever a person types reaches the compute package, which says what is wrong
         (a value no browser sends, not finite or beyond JavaScript's safe numbers, is refused here)."""
-        integer = _whole(low, high, default, step)
+        integer = whole(low, high, default, step)
         key = self._control(label, name, default, lambda raw: parse_number(raw, low, high, integer), fmt_number)
         bounds = {"min_value": low, "max_value": high} if clamp else {}
         if step is None and integer:
@@ -240,21 +218,28 @@ def guarded(label: str, key: str, draw: Callable[[], Any], check: Callable[[Any]
         _guard(key, check, st.session_state.setdefault(REFUSED, {}))
 
 
-def _guard(key: str, check: Callable[[Any], Any] | None, refused: dict) -> None:
-    """Wrap the deserializer of the widget with session-state key ``key`` (see the module docstring)."""
+def _edit_metadata(key: str, change: Callable[[Any], Any]) -> None:
+    """Replace the Streamlit metadata of the widget with session-state key ``key`` by ``change(metadata)``
+    (nothing in bare mode, with no browser, or before the widget is registered).  Under SafeSessionState's own
+    lock: its public methods would also run the rerun check."""
     ctx = get_script_run_ctx()
-    if ctx is None:  # bare mode: no browser, nothing to guard
+    if ctx is None:
         return
-    safe = ctx.session_state
-    with safe._lock:  # SafeSessionState's own lock; its public methods would also run the rerun check
-        state = safe._state
+    with ctx.session_state._lock:
+        state = ctx.session_state._state
         wid = state.get_widget_id_from_key(key)
         meta = state.get_widget_metadata(wid) if wid is not None else None
-        if meta is None:
-            return
+        if meta is not None and (new := change(meta)) is not meta:
+            state._set_widget_metadata(new)
+
+
+def _guard(key: str, check: Callable[[Any], Any] | None, refused: dict) -> None:
+    """Wrap the deserializer of the widget with session-state key ``key`` (see the module docstring)."""
+    def wrap(meta):
         original = getattr(meta.deserializer, "__wrapped__", meta.deserializer)
-        deserializer = wire.refusing(original, check, key, meta.value_type, refused)
-        state._set_widget_metadata(replace(meta, deserializer=deserializer))
+        return replace(meta, deserializer=wire.refusing(original, check, key, meta.value_type, refused))
+
+    _edit_metadata(key, wrap)
 
 
 def _screen_unregistered(key: str, check: Callable[[Any], Any], refused: dict) -> None:
@@ -285,12 +270,4 @@ def _restore_value_type(key: str, value_type: str | None) -> None:
     """Undo what ``WStates.__getitem__`` does after deserializing any value, refused or not: it records
     the field the value came in as the widget's value type, and ``WStates.get_serialized`` (which
     ``register_widget`` calls for text widgets) then writes the value into that field and raises."""
-    ctx = get_script_run_ctx()
-    if ctx is None:
-        return
-    with ctx.session_state._lock:
-        state = ctx.session_state._state
-        wid = state.get_widget_id_from_key(key)
-        meta = state.get_widget_metadata(wid) if wid is not None else None
-        if meta is not None and meta.value_type != value_type:
-            state._set_widget_metadata(replace(meta, value_type=value_type))
+    _edit_metadata(key, lambda meta: meta if meta.value_type == value_type else replace(meta, value_type=value_type))
