@@ -1,0 +1,275 @@
+"""Each page's worst allowed request and cheapest refused one, sized with the cost model (for
+``bench/worst_case.py``).
+
+How the worst request of a page is found: every control at its costliest allowed value (sliders and number
+boxes at their limits, every optimiser, the largest swarm and map, arrows on, a penalty so that the parts are
+drawn too), uploads of a CSV at the point limit, and the costliest custom formula (``bench/limit_inputs.py``).
+Then the one control that the budget binds is sized with the cost model itself (``landscape.grid.cost``, and
+for the rest the estimate each library function charges, read by ``charges.estimate``): the largest value
+whose every charge is within ``budget.SERVER``.  The refused request is the next value of that control (or,
+on a page no budget binds, a value just over a control's limit sent over the websocket, or a formula one node
+over its limit).  Each charge is checked on its own: a request made of several charges (surface + parts +
+arrows, race + swarm per optimiser + map, training + curvature + two more trainings) may add up to several
+budgets, and the table shows what that costs.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from charges import allowed, estimate, largest
+from limit_inputs import POINTS, csv_bytes, repeated, upload_points
+from scenarios import Scenario, changing, opening, q, uploading
+
+from landscape import budget, capacity, curvature, data, descent, grid, influence, losses, nn, optim, problems
+from landscape import slices
+
+
+def loss_surface(formula: str, x, y) -> Scenario:
+    obj = problems.linear_regression(x, y, losses.custom(formula), l2=5.0)
+    n = largest(11, 301, lambda k: allowed(grid.cost(obj, k)))
+    arrows = grid.gradient_cost(obj, 17 * 17)
+    fits = estimate(optim.minimize, obj)
+    pieces = {"grid (total)": grid.cost(obj, n).seconds, "grid (data loss)": grid.cost(obj.part("data"), n).seconds,
+              "grid (penalty)": grid.cost(obj.part("penalty"), n).seconds, "arrows 17x17": arrows.seconds,
+              "exact fit": fits.seconds if fits else 0.0}
+    query = q(family="regression", data="upload a CSV", loss="custom", formula=formula, l2=5, arrows=1, res=n)
+    worst = uploading("/loss_surface", query, "CSV with columns x, y", csv_bytes(POINTS))
+    sc = Scenario("loss_surface", "Loss surface",
+                  f"upload {POINTS:,} rows, formula {len(formula)} chars, l2=5, arrows, resolution {n}", worst,
+                  estimate_worst=pieces)
+    if n < 301:
+        sc.refused_text = f"resolution {n + 1} (one more)"
+        sc.refused = changing("Resolution (points per side)", n + 1)
+        sc.estimate_refused = {"grid": grid.cost(obj, n + 1).seconds}
+    else:
+        sc.refused_text = f"upload {POINTS + 1:,} rows (one over the point limit)"
+        sc.refused = uploading("/loss_surface", query, "CSV with columns x, y", csv_bytes(POINTS + 1))
+        sc.fresh_session_for_refused = True
+    return sc
+
+
+def outliers_page(formula: str) -> Scenario:
+    items = [losses.bind(losses.spec(name), {}) for name in losses.names("regression")] + [losses.custom(formula)]
+    sizes = np.linspace(0.0, 30.0, 50)
+
+    def pieces(n: int) -> dict[str, budget.Cost | None]:
+        x, y = upload_points(n)
+        flags = np.zeros(n, dtype=bool)
+        flags[-50:] = True
+        return {"sweep": estimate(influence.outlier_sweep, x, y, flags, sizes, 30.0, 1.0, items),
+                "fits": estimate(influence.outlier_fits, x, y, flags, items)}
+
+    def ok(n: int) -> bool:
+        return all(allowed(c) for c in pieces(n).values())
+
+    n = largest(100, POINTS, ok) or 100
+    query = q(data="csv", count=50, size=30, formula=formula)
+    est = {k: (c.seconds if c else float("nan")) for k, c in pieces(n).items()}
+    sc = Scenario("outliers", "Outliers",
+                  f"upload {n:,} rows, 50 outliers of size 30, formula {len(formula)} chars",
+                  uploading("/outliers", query, "CSV with columns x, y", csv_bytes(n)), estimate_worst=est,
+                  fresh_session_for_refused=True)
+    refused_n = n + 1 if n < POINTS else POINTS + 1
+    sc.refused_text = f"upload {refused_n:,} rows" + (" (over the point limit)" if refused_n > POINTS else "")
+    sc.refused = uploading("/outliers", query, "CSV with columns x, y", csv_bytes(refused_n))
+    if refused_n <= POINTS:
+        sc.estimate_refused = {k: (c.seconds if c else float("nan")) for k, c in pieces(refused_n).items()}
+    return sc
+
+
+def loss_functions(formula: str) -> Scenario:
+    query = q(kind="regression", show_r="mse,mae,huber,log_cosh,quantile", formula_r=formula, span=10, at=10,
+              delta=10, tau=0.99, classes=10, label_smoothing=0.5)
+    sc = Scenario("loss_functions", "Loss functions",
+                  f"every regression loss, formula {len(formula)} chars, span 10, 10 classes",
+                  opening("/loss_functions", query))
+    # The text box stops at 200 characters (Streamlit cuts what is sent to that): one node over the limit
+    # (ten terms of 9 nodes, 9 additions, and "+r"), 12 levels deep (the limit is 30)
+    sc.refused_text = "a formula of 101 nodes (the limit is 100)"
+    sc.refused = changing("Your own loss in r", repeated("r*r*r*r*r", 10) + "+r")
+    return sc
+
+
+def classification() -> Scenario:
+    query = q(data="spirals", n=1000, loss="focal", surf="3D", pos_weight=20, T=0.1, dx=6, dy=6, gamma=5,
+              label_smoothing=0.5)
+    sc = Scenario("classification", "Classification", "spirals, 1,000 points, focal, 3D, pos_weight 20, T 0.1",
+                  opening("/classification", query))
+    sc.refused_text = "Points 1,010 sent over the websocket (the slider stops at 1,000)"
+    sc.refused = changing("Points", None, raw={"double_array_value": [1010.0]})
+    return sc
+
+
+def distributions() -> Scenario:
+    query = q(sep=8, share=0.05, width=0.3, pos=0.9, extent=0.4, soft=0.002, smooth=0.01)
+    sc = Scenario("distributions", "Distributions and overlap", "every slider at an end",
+                  opening("/distributions", query))
+    sc.refused_text = "smoothing 11 sent over the websocket (the slider stops at 10)"
+    sc.refused = changing("Smoothing s of Dice and IoU", None, raw={"double_array_value": [11.0]})
+    return sc
+
+
+def optimisers(formula: str) -> Scenario:
+    names = optim.names()
+    elementwise = [name for name in names if optim.spec(name).elementwise]
+
+    objectives = {}
+    for n in (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, POINTS):
+        x, y = data.line(n=n, seed=0)
+        obj = problems.linear_regression(x, y, losses.custom(formula))
+        objectives[n] = (obj, optim.default_start(obj))
+
+    def pieces(n: int, steps: int) -> dict[str, budget.Cost | None]:
+        obj, start = objectives[n]
+        out = {"surface 101": grid.cost(obj, 101), "exact fit": estimate(optim.minimize, obj),
+               "race": estimate(optim.race, obj, {name: {} for name in names}, start=start, steps=steps),
+               "map": estimate(optim.lr_momentum_map, obj, start=start, steps=steps)}
+        # optim.swarm first evaluates every start; its charge is run_many's check of 1600 starts (descent.check_size)
+        swarm = estimate(descent.check_size, obj, steps, [(40 * 40, 1)])
+        for name in elementwise:
+            out[f"swarm {name}"] = swarm
+        return out
+
+    best = None
+    for n in objectives:
+        if not allowed(grid.cost(objectives[n][0], 101)):
+            continue
+        steps = largest(1, optim.MAX_STEPS, lambda k: all(allowed(c) for c in pieces(n, k).values()))
+        if steps is None:
+            continue
+        total = sum(c.seconds for c in pieces(n, steps).values())
+        if best is None or total > best[0]:
+            best = (total, n, steps)
+    _, n, steps = best
+    query = q(family="regression", n=n, loss="custom", formula=formula, opt=",".join(names), steps=steps,
+              swarm=1, swarm_n=40, map=1)
+    est = {k: c.seconds for k, c in pieces(n, steps).items()}
+    sc = Scenario("optimisers", "Optimisers",
+                  f"{n:,} points, formula {len(formula)} chars, all {len(names)} optimisers, {steps} steps, "
+                  f"swarm 40x40, lr x momentum map", opening("/optimisers", query), estimate_worst=est)
+    sc.refused_text = f"{steps + 1} steps (one more)"
+    sc.refused = changing("Steps", steps + 1)
+    sc.estimate_refused = {k: (c.seconds if c else float("nan")) for k, c in pieces(n, steps + 1).items()}
+    return sc
+
+
+def _neural_run(split, widths) -> nn.Run:
+    with budget.limits(budget.NOTEBOOK):
+        return nn.train(split, widths=widths, batch_size=len(split.X_train), epochs=1)
+
+
+def neural(view: str) -> Scenario:
+    """Training sized to the budget, then ``view``: "curvature" (eigenvalues, trace, and the sharpness
+    comparison: two more trainings) or "plane" (a random plane at the largest resolution allowed)."""
+    best = None
+    for n in (5000, 2500, 1000, 400):
+        for width_text in ("128, 128, 128, 128", "128, 128", "32, 32", "8"):
+            widths = nn.parse_widths(width_text)
+            split = nn.split("spirals", n, 0.15, seed=0)
+            n_train = len(split.X_train)
+            run = _neural_run(split, widths)
+            fixed: dict[str, budget.Cost | None] = {}
+            if view == "curvature":
+                fixed = {"eigenvalues": estimate(curvature.top_eigenvalues, run, k=3),
+                         "trace": estimate(curvature.trace, run, probes=64),
+                         "sharpness eigenvalue": estimate(curvature.top_eigenvalues, run, k=1),
+                         "sharpness trace": estimate(curvature.trace, run, probes=32)}
+                resolution = None
+            else:
+                dirs = slices.random_directions(run.spec, run.theta, seed=0, norm="filter")
+                resolution = largest(11, slices.MAX_RESOLUTION, lambda r: allowed(
+                    estimate(slices.plane, run, dirs, (-5.0, 5.0), (-5.0, 5.0), r)))
+                if resolution is None:
+                    continue
+                fixed = {"plane": estimate(slices.plane, run, dirs, (-5.0, 5.0), (-5.0, 5.0), resolution)}
+            if not all(allowed(c) for c in fixed.values()):
+                continue
+            for batch in (1, 4, 16, 64, 256, 1024, n_train):
+                if batch > n_train:
+                    continue
+
+                def trainings(epochs: int) -> dict[str, budget.Cost | None]:
+                    kw = dict(widths=widths, epochs=epochs)
+                    out = {"training": estimate(nn.train, split, batch_size=batch, **kw)}
+                    if view == "curvature":
+                        out["sharpness training, batch 16"] = estimate(nn.train, split, batch_size=min(16, n_train),
+                                                                       **kw)
+                        out["sharpness training, full batch"] = estimate(nn.train, split, batch_size=n_train, **kw)
+                    return out
+
+                epochs = largest(1, nn.MAX_EPOCHS, lambda e: all(allowed(c) for c in trainings(e).values()))
+                if epochs is None:
+                    continue
+                costs = trainings(epochs) | fixed
+                if view == "curvature":  # the two sharpness minima are measured each
+                    costs["sharpness eigenvalue (x2)"] = costs.pop("sharpness eigenvalue") * 2
+                    costs["sharpness trace (x2)"] = costs.pop("sharpness trace") * 2
+                total = sum(c.seconds for c in costs.values())
+                if best is None or total > best[0]:
+                    best = (total, n, width_text, batch, epochs, resolution, costs)
+    _, n, width_text, batch, epochs, resolution, costs = best
+    base = dict(data="spirals", n=n, widths=width_text, act="tanh", opt="adam", batch=batch, seed=0)
+    query = q(**base, epochs=epochs, view=view, res=resolution, span=5 if view == "plane" else None)
+    what = (f"spirals, {n:,} points, widths {width_text}, batch {batch}, {epochs} epochs, "
+            + ("curvature view (+ sharpness: 2 more trainings)" if view == "curvature" else
+               f"random plane {resolution}x{resolution}"))
+    sc = Scenario(f"neural_{view}", f"Neural landscape ({view})", what,
+                  opening("/neural_landscape", query), estimate_worst={k: c.seconds for k, c in costs.items()},
+                  fresh_session_for_refused=True)
+    sc.refused_text = f"{epochs + 1} epochs (one more)"
+    sc.refused = opening("/neural_landscape", q(**base, epochs=epochs + 1, view=view, res=resolution,
+                                                span=5 if view == "plane" else None))
+    return sc
+
+
+def overfitting() -> Scenario:
+    best = None
+    n = capacity.MAX_TRAIN
+    split = capacity.curve_split(n, 1.0, 0)
+
+    def cost(layers: int, width: int, epochs: int):
+        return estimate(capacity.train_network, split, 1.0, (width,) * layers, epochs, 0.01, 5.0, seed=0)
+
+    for layers in range(1, nn.MAX_DEPTH + 1):
+        for width in (nn.MAX_WIDTH, 64, 16):
+            epochs = largest(1, nn.MAX_EPOCHS, lambda e: allowed(cost(layers, width, e)))
+            if epochs is None:
+                continue
+            c = cost(layers, width, epochs)
+            if best is None or c.seconds > best[0]:
+                best = (c.seconds, layers, width, epochs)
+    _, layers, width, epochs = best
+    query = q(noise=1, n=n, l2=5, degree=20, width=width, layers=layers, epochs=epochs, lr=0.01)
+    sc = Scenario("overfitting", "Overfitting", f"{n:,} points, {layers} x {width} units, {epochs} epochs, l2 5",
+                  opening("/overfitting", query), estimate_worst={"training": cost(layers, width, epochs).seconds})
+    if epochs < nn.MAX_EPOCHS:
+        sc.refused_text = f"{epochs + 1} epochs (one more)"
+        sc.refused = changing("Epochs (full batch)", epochs + 1)
+        refused = cost(layers, width, epochs + 1)
+        sc.estimate_refused = {"training": refused.seconds if refused else float("nan")}
+    return sc
+
+
+def home() -> Scenario:
+    return Scenario("home", "Home", "open the page", opening("/", ""))
+
+
+@dataclass(frozen=True)
+class AtLimits:
+    """The inputs the requests use: ``formula`` the costliest formula, ``convex`` the costliest one with a best
+    line, ``x, y`` the points of a CSV at the point limit."""
+
+    formula: str
+    convex: str
+    x: np.ndarray
+    y: np.ndarray
+
+
+BUILDERS: dict[str, Callable[[AtLimits], Scenario]] = {  # what ``--pages`` chooses from
+    "home": lambda i: home(), "loss_surface": lambda i: loss_surface(i.formula, i.x, i.y),
+    "outliers": lambda i: outliers_page(i.convex), "loss_functions": lambda i: loss_functions(i.formula),
+    "classification": lambda i: classification(), "distributions": lambda i: distributions(),
+    "optimisers": lambda i: optimisers(i.formula), "neural_curvature": lambda i: neural("curvature"),
+    "neural_plane": lambda i: neural("plane"), "overfitting": lambda i: overfitting()}
