@@ -7,7 +7,8 @@ are read only for a benchmark, an optimiser's only when it races, as on the page
 """
 from __future__ import annotations
 
-from landscape import capacity, classify, curves, data, divergence, losses, nn, optim, outlier_choice, problems, slices
+from landscape import (capacity, classify, curves, data, divergence, grammar, losses, nn, optim, outlier_choice,
+                       problems, slices)
 from landscape.lessons.link_reader import Reader
 from landscape.problems import UPLOAD
 from landscape.types import InputError, Objective, Param
@@ -34,8 +35,7 @@ def _loss_picker(r: Reader, kind: str) -> dict[str, object]:
     options = losses.names(kind) + ["custom"]
     name = r.choice("loss", options)
     if name == "custom":
-        default = "abs(r)**1.5" if kind == "regression" else "softplus(-m)"
-        formula = r.text("formula", default)
+        formula = r.text("formula", grammar.VARIABLES[kind].example)
         return {"loss": "custom", "formula": formula, "loss_params": {}}
     return {"loss": name, "loss_params": {p.name: r.param(p) for p in losses.spec(name).params}}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from landscape import losses, problems
+from landscape import grammar, losses, problems
 from landscape.controls import SLIDER_STEP, box_step, fits_slider, slider_step
 from landscape.losses import Param
 from landscape.problems import UPLOAD, Control, ProblemSpec
@@ -67,9 +67,9 @@ def loss_picker(url: UrlState, kind: str, container=st, default: str | None = No
     titles = {n: losses.spec(n).title for n in losses.names(kind)} | {"custom": "your own formula"}
     name = url.selectbox("Loss", "loss", options, default, container=container, format_func=titles.get)
     if name == "custom":
-        variable = "r" if kind == "regression" else "m"
-        formula = url.text(f"Formula in {variable}", "formula", "abs(r)**1.5" if variable == "r" else "softplus(-m)",
-                           container=container, help="e.g. abs(r)**1.5, log(cosh(r)), where(abs(r) < 1, r**2, abs(r))")
+        variable = grammar.VARIABLES[kind]  # the formula's variable and its example, the start value
+        formula = url.text(f"Formula in {variable.name}", "formula", variable.example, container=container,
+                           help="e.g. abs(r)**1.5, log(cosh(r)), where(abs(r) < 1, r**2, abs(r))")
         return {"loss": "custom", "formula": formula, "loss_params": {}}
     return {"loss": name, "loss_params": param_sliders(url, losses.spec(name).params, container)}
 
