@@ -3,6 +3,7 @@ picked with, shared by the page (``landscape.ui.outliers``) and a lesson's link 
 
     spec = outlier_choice.scenario_spec()       # OutlierData: source, line, outliers (influence.DEFAULT_SCENARIO)
     chosen = outlier_choice.scenario_losses()   # LossChoice: losses shown, their parameters, a formula
+    Choice(spec, None, chosen, "", "add")       # everything the page's controls chose (with the edits, a click)
 
 Both are frozen and hashable (``st.cache_data`` keys on them) and can be made of a mapping (``of``).  The
 numbers are LINE_CONTROLS and OUTLIER_CONTROLS (bounds, defaults, labels); the losses offered are
@@ -62,6 +63,17 @@ class LossChoice:
 
     def without_formula(self) -> LossChoice:
         return replace(self, formula="")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Everything the person chose on the page, as plain values (the cache keys of its compute)."""
+
+    spec: OutlierData  # the generated data: source, n, seed, slope, noise, count, size, position
+    csv: bytes | None  # the uploaded file, when the source is "csv"
+    losses: LossChoice  # the losses shown, their parameters (delta, tau) and the custom formula ("" for none)
+    pts: str  # the edits, canonical (str(point_edits.Edits))
+    click: str  # what a click on the scatter does
 
 
 def scenario_spec(scenario: influence.Scenario = S) -> OutlierData:

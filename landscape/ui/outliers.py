@@ -9,7 +9,6 @@ caches of the compute, and the formula left out with a message.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -18,7 +17,7 @@ import streamlit as st
 from landscape import losses, outlier_choice
 from landscape import outliers as core
 from landscape.figures.outliers import Line, fitted_lines
-from landscape.outlier_choice import LINE_CONTROLS, NEW_POINTS, OUTLIER_CONTROLS, LossChoice, OutlierData
+from landscape.outlier_choice import LINE_CONTROLS, NEW_POINTS, OUTLIER_CONTROLS, Choice, LossChoice, OutlierData
 from landscape.outliers import OutlierView, Points
 from landscape.point_edits import Edits, after_click, after_table
 from landscape.types import InputError
@@ -33,17 +32,6 @@ CLICKS = {"add": "adds a point", "move": "moves a point", "remove": "removes a p
 
 
 # ---- controls ------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Choice:
-    """What the person chose, as plain values (cache keys)."""
-
-    spec: OutlierData  # the generated data: source, n, seed, slope, noise, count, size, position
-    csv: bytes | None
-    losses: LossChoice  # the losses shown, their parameters (delta, tau) and the custom formula ("" for none)
-    pts: str  # the edits, canonical (str(Edits))
-    click: str  # what a click on the scatter does
-
 
 def edits(url: UrlState) -> Edits:
     return Edits.parse(st.session_state.get(url.key("pts"), ""))
