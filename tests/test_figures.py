@@ -10,15 +10,18 @@ keeps ``readable``'s promise: no text below ``style.MIN_TEXT`` px.
 from __future__ import annotations
 
 import inspect
+import json
 
 import figure_cases_curves
 import figure_cases_maps
 import figure_cases_optimisers
 import figure_cases_outliers
+import plotly.io as pio
 import pytest
 from figure_reading import assert_readable
 
 from landscape import figures
+from landscape.figures import style
 
 RESTYLERS = {"readable"}  # takes a finished figure: every case's figures go through it
 CASE_MODULES = (figure_cases_maps, figure_cases_curves, figure_cases_outliers, figure_cases_optimisers)
@@ -54,3 +57,14 @@ def test_builder_draws_the_compute_output(name):
     assert drawn
     for fig in drawn:
         assert_readable(fig)
+
+
+@pytest.mark.parametrize("look", style.LOOKS)
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_readable_merges_as_plotlys_own_update(name, look, monkeypatch):
+    """``style.update`` (one merged dict per top-level property) leaves every figure as Plotly's ``update`` would."""
+    with style.looking(look):
+        fast = [json.loads(pio.to_json(fig, validate=False)) for fig in CASES[name]()]
+        monkeypatch.setattr(style, "update", lambda obj, patch: obj.update(patch))
+        plotly_own = [json.loads(pio.to_json(fig, validate=False)) for fig in CASES[name]()]
+    assert fast == plotly_own

@@ -107,18 +107,29 @@ def readable(fig: go.Figure, legend: str = "below", top: int | None = None,
     patch |= {name: {axis: _axis() for axis in ("aaxis", "baxis", "caxis")} for name in _ternaries(fig)}
     if fig.layout.title.text:
         patch["title"] = {"font": _font(TITLE + 2)}
-    fig.update_layout(patch)  # one update: each one walks the layout's property paths again
+    update(fig.layout, patch)
     for trace in fig.data:
         if "colorbar" in trace and getattr(trace, "showscale", None) is not False:
-            trace.colorbar.update({"tickfont": _font(), "title": {"font": _font()}})
-    fig.for_each_annotation(lambda a: a.update(font=dict(size=max(a.font.size or TITLE, MIN_TEXT),
-                                                         color=a.font.color or INK)))
+            update(trace.colorbar, {"tickfont": _font(), "title": {"font": _font()}})
+    for a in fig.layout.annotations:
+        update(a, {"font": dict(size=max(a.font.size or TITLE, MIN_TEXT), color=a.font.color or INK)})
     for menu in fig.layout.updatemenus:
         menu.font = _font()
     for slider in fig.layout.sliders:
         if slider.currentvalue.font.size is not None:
             slider.currentvalue.font = _font()
     return present(fig, _look.get()) if _look.get() != PLAIN else fig
+
+
+def update(obj, patch: dict) -> None:
+    """``obj.update(patch)`` for a Plotly object, one top-level property at a time: each is merged as a plain
+    dict (nested dicts merge, anything else replaces) and set in one step.  Plotly's own ``update`` walks and
+    validates every nested property path one by one, which made ``readable`` a third of a page's CPU on a new
+    input (bench/run_cost.py, issue 13).  tests/test_figures.py holds it equal to Plotly's."""
+    def merge(base: dict, new: dict) -> dict:
+        return base | {k: merge(base.get(k) or {}, v) if isinstance(v, dict) else v for k, v in new.items()}
+    for key, value in patch.items():
+        obj[key] = merge(obj[key].to_plotly_json(), value) if isinstance(value, dict) else value
 
 
 def scene_room(fig: go.Figure, distance: float = 1.3) -> go.Figure:
@@ -191,29 +202,30 @@ def present(fig: go.Figure, look: str = PRESENT) -> go.Figure:
     if fig.layout.meta == "presented":
         return fig
     table, ink = (ON_DARK, DARK_INK) if look == DARK else (HIGH_CONTRAST, "#000000")
-    fig.update_layout(font=dict(size=_bigger(fig.layout.font.size or TEXT), color=ink),
-                      hoverlabel=dict(font_size=_bigger(TEXT)), legend=dict(font=dict(size=_bigger(TEXT), color=ink)),
-                      meta="presented")
+    update(fig.layout, {"font": dict(size=_bigger(fig.layout.font.size or TEXT), color=ink),
+                        "hoverlabel": {"font": {"size": _bigger(TEXT)}},
+                        "legend": {"font": dict(size=_bigger(TEXT), color=ink)}, "meta": "presented"})
 
     def axis(a):
-        a.update(tickfont=dict(size=_bigger(a.tickfont.size or TEXT), color=ink),
-                 title_font=dict(size=_bigger(a.title.font.size or TITLE), color=ink))
+        update(a, {"tickfont": dict(size=_bigger(a.tickfont.size or TEXT), color=ink),
+                   "title": {"font": dict(size=_bigger(a.title.font.size or TITLE), color=ink)}})
         if look == DARK:
-            a.update(gridcolor=DARK_GRID, zerolinecolor=DARK_GRID, linecolor=DARK_GRID)
+            update(a, {"gridcolor": DARK_GRID, "zerolinecolor": DARK_GRID, "linecolor": DARK_GRID})
     for name in _subplots(fig, "xaxis") + _subplots(fig, "yaxis"):
         axis(fig.layout[name])
     for name in _scenes(fig):
         for a in ("xaxis", "yaxis", "zaxis"):
             axis(fig.layout[name][a])
     # annotations keep their size (readable's, at least 14 px): builders stack them by pixel offsets made for it
-    fig.for_each_annotation(lambda a: a.update(font=dict(color=_recolour(a.font.color, table) or ink)))
+    for a in fig.layout.annotations:
+        update(a, {"font": dict(color=_recolour(a.font.color, table) or ink)})
     for trace in fig.data:
         _present_trace(trace, table, ink)
     if fig.layout.title.text:
-        fig.update_layout(title_font=dict(size=_bigger(TITLE + 2), color=ink))
+        update(fig.layout, {"title": {"font": dict(size=_bigger(TITLE + 2), color=ink)}})
     if look == DARK:
-        fig.update_layout(paper_bgcolor=DARK_PAPER, plot_bgcolor=DARK_PAPER,
-                          legend=dict(bgcolor="rgba(14,17,23,0.85)"))
+        update(fig.layout, {"paper_bgcolor": DARK_PAPER, "plot_bgcolor": DARK_PAPER,
+                            "legend": {"bgcolor": "rgba(14,17,23,0.85)"}})
     return fig
 
 
@@ -232,7 +244,7 @@ def _present_trace(trace, table: dict, ink: str) -> None:
     if marker is not None and "showscale" in marker and marker.showscale:
         bars.append(marker.colorbar)
     for bar in bars:  # touching a colour bar that is not shown would show it
-        bar.update(tickfont=dict(size=_bigger(bar.tickfont.size or TEXT), color=ink),
-                   title_font=dict(size=_bigger(TEXT), color=ink))
+        update(bar, {"tickfont": dict(size=_bigger(bar.tickfont.size or TEXT), color=ink),
+                     "title": {"font": dict(size=_bigger(TEXT), color=ink)}})
     if "textfont" in trace and trace.textfont is not None:
         trace.textfont.size = _bigger(trace.textfont.size or TEXT)
