@@ -20,6 +20,7 @@ from typing import Any
 
 from appserver import Server
 from protocol import Session
+from runs import Run
 
 
 @dataclass
@@ -48,6 +49,17 @@ class Probe:
         if run.exceptions() or not run.finished:
             raise RuntimeError(f"probe {self.name}: {run.exceptions()}")
         return run.seconds
+
+    def interact(self, stop: threading.Event, pause: float, times: list[float], errors: list[str]) -> None:
+        """Change the control every ``pause`` seconds until ``stop`` is set, its latencies into ``times``; the
+        first failure goes into ``errors`` and ends it (reported, not raised: the bench goes on)."""
+        while not stop.is_set():
+            try:
+                times.append(self.once())
+            except Exception as err:  # noqa: BLE001
+                errors.append(f"{type(err).__name__}: {err}")
+                return
+            stop.wait(pause)
 
     def close(self) -> None:
         if self.session is not None:
@@ -101,32 +113,12 @@ def measure(server: Server, page: str, kind: str, request: str, send: Callable[[
     stop = threading.Event()
     probe_times: list[float] = []
     probe_errors: list[str] = []
-
-    def interact():
-        while not stop.is_set():
-            try:
-                probe_times.append(probe.once())
-            except Exception as err:  # noqa: BLE001 - reported, not raised: the bench goes on
-                probe_errors.append(f"{type(err).__name__}: {err}")
-                return
-            stop.wait(pause)
-
-    session = None
     try:
         session = send()
-        thread = threading.Thread(target=interact, daemon=True)
+        thread = threading.Thread(target=probe.interact, args=(stop, pause, probe_times, probe_errors), daemon=True)
         thread.start()
         try:
-            run = session.collect(timeout)
-            m.seconds = run.seconds
-            m.messages = [f"error: {t}" for t in run.errors()] + [f"warning: {t}" for t in run.warnings()] + \
-                         [f"exception: {t}" for t in run.exceptions()]
-            if run.exceptions():
-                m.outcome = "exception"
-            elif run.errors() or any("refused" in w for w in run.warnings()):
-                m.outcome = "refused"
-            else:
-                m.outcome = "drawn"
+            _read_run(m, session.collect(timeout))
         except TimeoutError:
             m.seconds, m.outcome = timeout, "timeout"
             session.close()  # the server stops the work at its next chunk
@@ -137,20 +129,37 @@ def measure(server: Server, page: str, kind: str, request: str, send: Callable[[
         m.outcome = "error"
         m.messages = [f"{type(err).__name__}: {err}"]
         stop.set()
-    m.rss_before_mb = before / 1024
-    m.rss_peak_growth_mb = max(0, server.peak_rss_kb() - before) / 1024
-    m.rss_after_mb = server.rss_kb() / 1024
-    m.cpu_seconds = server.cpu_seconds() - cpu
+    _read_server(m, server, before, cpu, log_offset)
     m.cpu_request_s = max(0.0, m.cpu_seconds - probe_cpu * len(probe_times))
+    m.probe = latency_stats(probe_times) | {"name": probe.name} | ({"errors": probe_errors} if probe_errors else {})
+    return m
+
+
+def _read_run(m: Measured, run: Run) -> None:
+    """The request's wall time, its messages, and whether the page drew it, refused it or failed."""
+    m.seconds = run.seconds
+    m.messages = [f"error: {t}" for t in run.errors()] + [f"warning: {t}" for t in run.warnings()] + \
+                 [f"exception: {t}" for t in run.exceptions()]
+    if run.exceptions():
+        m.outcome = "exception"
+    elif run.errors() or any("refused" in w for w in run.warnings()):
+        m.outcome = "refused"
+    else:
+        m.outcome = "drawn"
+
+
+def _read_server(m: Measured, server: Server, rss_before_kb: int, cpu_before: float, log_offset: int) -> None:
+    """The server's memory and CPU time over the request, the load average, and the tracebacks it logged
+    (printed to stderr)."""
+    m.rss_before_mb = rss_before_kb / 1024
+    m.rss_peak_growth_mb = max(0, server.peak_rss_kb() - rss_before_kb) / 1024
+    m.rss_after_mb = server.rss_kb() / 1024
+    m.cpu_seconds = server.cpu_seconds() - cpu_before
     m.load = os.getloadavg()[0]
     log = server.log_text(log_offset)
     m.tracebacks = log.count("Traceback")
     if m.tracebacks:
         print(log[log.index("Traceback"):][-3000:], file=sys.stderr)
-    m.probe = latency_stats(probe_times) | {"name": probe.name} | ({"errors": probe_errors} if probe_errors else {})
-    if session is not None and m.outcome == "timeout":
-        session.close()
-    return m
 
 
 def probe_text(p: dict) -> str:

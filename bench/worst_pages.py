@@ -160,56 +160,63 @@ def _neural_run(split, widths) -> nn.Run:
         return nn.train(split, widths=widths, batch_size=len(split.X_train), epochs=1)
 
 
-def neural(view: str) -> Scenario:
-    """Training sized to the budget, then ``view``: "curvature" (eigenvalues, trace, and the sharpness
-    comparison: two more trainings) or "plane" (a random plane at the largest resolution allowed)."""
-    best = None
+def _view_costs(view: str, run: nn.Run) -> tuple[dict[str, budget.Cost | None], int | None] | None:
+    """What ``view`` charges after the training, and the plane's resolution (the largest allowed); None when
+    no plane fits."""
+    if view == "curvature":
+        return {"eigenvalues": estimate(curvature.top_eigenvalues, run, k=3),
+                "trace": estimate(curvature.trace, run, probes=64),
+                "sharpness eigenvalue": estimate(curvature.top_eigenvalues, run, k=1),
+                "sharpness trace": estimate(curvature.trace, run, probes=32)}, None
+    dirs = slices.random_directions(run.spec, run.theta, seed=0, norm="filter")
+    resolution = largest(11, slices.MAX_RESOLUTION, lambda r: allowed(
+        estimate(slices.plane, run, dirs, (-5.0, 5.0), (-5.0, 5.0), r)))
+    if resolution is None:
+        return None
+    return {"plane": estimate(slices.plane, run, dirs, (-5.0, 5.0), (-5.0, 5.0), resolution)}, resolution
+
+
+def _training_costs(view: str, split, widths, batch: int, epochs: int) -> dict[str, budget.Cost | None]:
+    """The trainings the page runs: the one shown, and on the curvature view the sharpness comparison's two."""
+    n_train = len(split.X_train)
+    kw = {"widths": widths, "epochs": epochs}
+    out = {"training": estimate(nn.train, split, batch_size=batch, **kw)}
+    if view == "curvature":
+        out["sharpness training, batch 16"] = estimate(nn.train, split, batch_size=min(16, n_train), **kw)
+        out["sharpness training, full batch"] = estimate(nn.train, split, batch_size=n_train, **kw)
+    return out
+
+
+def _neural_candidates(view: str):
+    """For every data size, widths and batch size that fit: (total estimated seconds, n, widths, batch, the
+    most epochs allowed, plane resolution, the charges)."""
     for n in (5000, 2500, 1000, 400):
         for width_text in ("128, 128, 128, 128", "128, 128", "32, 32", "8"):
             widths = nn.parse_widths(width_text)
             split = nn.split("spirals", n, 0.15, seed=0)
             n_train = len(split.X_train)
-            run = _neural_run(split, widths)
-            fixed: dict[str, budget.Cost | None] = {}
-            if view == "curvature":
-                fixed = {"eigenvalues": estimate(curvature.top_eigenvalues, run, k=3),
-                         "trace": estimate(curvature.trace, run, probes=64),
-                         "sharpness eigenvalue": estimate(curvature.top_eigenvalues, run, k=1),
-                         "sharpness trace": estimate(curvature.trace, run, probes=32)}
-                resolution = None
-            else:
-                dirs = slices.random_directions(run.spec, run.theta, seed=0, norm="filter")
-                resolution = largest(11, slices.MAX_RESOLUTION, lambda r: allowed(
-                    estimate(slices.plane, run, dirs, (-5.0, 5.0), (-5.0, 5.0), r)))
-                if resolution is None:
-                    continue
-                fixed = {"plane": estimate(slices.plane, run, dirs, (-5.0, 5.0), (-5.0, 5.0), resolution)}
-            if not all(allowed(c) for c in fixed.values()):
+            found = _view_costs(view, _neural_run(split, widths))
+            if found is None or not all(allowed(c) for c in found[0].values()):
                 continue
+            fixed, resolution = found
             for batch in (1, 4, 16, 64, 256, 1024, n_train):
                 if batch > n_train:
                     continue
-
-                def trainings(epochs: int) -> dict[str, budget.Cost | None]:
-                    kw = dict(widths=widths, epochs=epochs)
-                    out = {"training": estimate(nn.train, split, batch_size=batch, **kw)}
-                    if view == "curvature":
-                        out["sharpness training, batch 16"] = estimate(nn.train, split, batch_size=min(16, n_train),
-                                                                       **kw)
-                        out["sharpness training, full batch"] = estimate(nn.train, split, batch_size=n_train, **kw)
-                    return out
-
-                epochs = largest(1, nn.MAX_EPOCHS, lambda e: all(allowed(c) for c in trainings(e).values()))
+                epochs = largest(1, nn.MAX_EPOCHS, lambda e: all(
+                    allowed(c) for c in _training_costs(view, split, widths, batch, e).values()))
                 if epochs is None:
                     continue
-                costs = trainings(epochs) | fixed
+                costs = _training_costs(view, split, widths, batch, epochs) | fixed
                 if view == "curvature":  # the two sharpness minima are measured each
                     costs["sharpness eigenvalue (x2)"] = costs.pop("sharpness eigenvalue") * 2
                     costs["sharpness trace (x2)"] = costs.pop("sharpness trace") * 2
-                total = sum(c.seconds for c in costs.values())
-                if best is None or total > best[0]:
-                    best = (total, n, width_text, batch, epochs, resolution, costs)
-    _, n, width_text, batch, epochs, resolution, costs = best
+                yield sum(c.seconds for c in costs.values()), n, width_text, batch, epochs, resolution, costs
+
+
+def neural(view: str) -> Scenario:
+    """Training sized to the budget, then ``view``: "curvature" (eigenvalues, trace, and the sharpness
+    comparison: two more trainings) or "plane" (a random plane at the largest resolution allowed)."""
+    _, n, width_text, batch, epochs, resolution, costs = max(_neural_candidates(view), key=lambda c: c[0])
     base = dict(data="spirals", n=n, widths=width_text, act="tanh", opt="adam", batch=batch, seed=0)
     query = q(**base, epochs=epochs, view=view, res=resolution, span=5 if view == "plane" else None)
     what = (f"spirals, {n:,} points, widths {width_text}, batch {batch}, {epochs} epochs, "
