@@ -15,7 +15,8 @@ A widget value that no browser sends (a websocket client can send anything) is r
 ``json.loads`` of anything), called from ``SessionState.on_script_will_rerun`` before the script runs, so no
 code of the page can catch it; the value stays in ``_new_widget_state`` and every later run of the session
 fails again.  ``WStates.__getitem__`` also records the field a value came in as the widget's ``value_type``,
-so a number sent to a select box breaks every later run in ``get_serialized``.
+so a number sent to a select box breaks every later run in ``get_serialized``.  A value of the right kind
+but out of range (``1e300``, ``2**63`` in a bounded box, ``nan``) silently becomes the default.
 
 The guard: after a control is drawn (``_draw``), its deserializer in Streamlit's widget metadata, the one
 the next run calls, is wrapped (``_guard``: ``wire.refusing``, with ``wire.number`` / ``wire.slider`` /
