@@ -10,6 +10,7 @@ machine, with PostgreSQL) sees the same class::
     classroom.show_code(code)                      # "7KQ2-M9XD", for the projector
     class_id, student = room.join("7kq2 m9xd", client_key=session_id, network_key=address)
     room.student_state(class_id, student)          # StudentState: step, revealed, version, own answer (one query)
+    room.class_version(class_id)                   # the periodic check: +1 at every teacher change (shared reads)
     room.answer(class_id, student, step=0, text="MSE")        # a second answer replaces the first
     room.counts(class_id, secret)                  # Counts(step, students, answered): the teacher's only
     room.distribution(class_id, secret)            # the choices with their counts, or the commonest free answers
@@ -40,6 +41,7 @@ from landscape.classroom.tokens import normalise_code, show_code
 __all__ = ["Classroom", "Owner", "owner_from_claims", "Limits", "Started", "Joined", "ClassState", "StudentState", "Counts", "Distribution",
            "Refused", "Ended", "TooManyAttempts", "Unavailable", "ConfigError", "SchemaError", "SCHEMA_VERSION",
            "default", "show_code", "normalise_code", "start_class", "join", "teacher_state", "student_state",
+           "class_version",
            "advance", "back", "go", "reveal", "reset", "end_class", "answer", "counts", "distribution",
            "answers_csv", "lesson", "purge"]
 
@@ -71,6 +73,10 @@ def teacher_state(class_id: str, secret: str) -> ClassState:
 
 def student_state(class_id: str, student_id: str) -> StudentState:
     return default().student_state(class_id, student_id)
+
+
+def class_version(class_id: str) -> int:
+    return default().class_version(class_id)
 
 
 def advance(class_id: str, secret: str) -> ClassState:

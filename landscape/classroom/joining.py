@@ -1,6 +1,7 @@
-"""The students' side of the class rules: joining with a code (wrong codes rate-limited), the periodic check of
-where the class is, and answering the current step once (a change replaces the answer).  ``Classroom`` (in
-rules.py) is made of this and the teacher's side; the attributes used here are its own."""
+"""The students' side of the class rules: joining with a code (wrong codes rate-limited), where the class is
+(``student_state``, and ``class_version`` for the periodic check), and answering the current step once (a change
+replaces the answer).  ``Classroom`` (in rules.py) is made of this and the teacher's side; the attributes used
+here are its own (``_versions``: versions.Versions)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -59,7 +60,7 @@ class StudentRules:
 
     @guard
     def student_state(self, class_id: str, student_id: str) -> StudentState:
-        """Where the class is and this student's answer there: the student's periodic check (one query).
+        """Where the class is and this student's answer there (one query): what a student's page shows.
         Also how a student comes back with the ids kept in the link (after a reload or a lost server)."""
         class_id, student_id = checks.ids_of(class_id, student_id)
         now = self.clock()
@@ -75,6 +76,15 @@ class StudentRules:
             if row is None:
                 self._why_not(conn, class_id, now)
         return StudentState(class_id, row.lesson, row.steps, row.step, bool(row.revealed), row.version, row.text)
+
+    @guard
+    def class_version(self, class_id: str) -> int:
+        """The class's version (+1 at every change its teacher makes): a student's periodic check.  One query by
+        the class's key, shared by this process's checks for ``versions.FRESH`` s; Ended when the class is gone."""
+        version = self._versions.of(checks.class_id_of(class_id), self.clock() - self.limits.retention)
+        if version is None:
+            raise Ended(self._ended)
+        return version
 
     @guard
     def answer(self, class_id: str, student_id: str, step: int, text: str) -> str:

@@ -13,7 +13,8 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -26,6 +27,7 @@ from landscape.classroom.model import (ClassState, Counts, Distribution, Ended, 
                                        duration, retention_from_env)
 from landscape.classroom.owners import Owner
 from landscape.classroom.store import answers, attempts, classes, students
+from landscape.classroom.versions import Versions
 from landscape.lessons import Lesson
 from landscape.types import InputError
 
@@ -47,6 +49,7 @@ class Classroom(StudentRules):
         self.limits = limits or Limits(retention=retention_from_env())
         self.clock = clock
         self.engine = store.connect(self.url)
+        self._versions = Versions(self.engine)  # the students' periodic checks (class_version)
         self._lessons: OrderedDict[str, Lesson] = OrderedDict()
         self._lock = threading.Lock()
         self._last_purge = -math.inf
@@ -139,7 +142,7 @@ class Classroom(StudentRules):
     @_guard
     def reveal(self, class_id: str, secret: Credential, shown: bool = True) -> ClassState:
         """Show (or hide again) the current step's answer on every screen; answers close while it is shown."""
-        with store.writing(self.engine) as conn:
+        with self._changing(class_id) as conn:
             row = self._teacher(conn, class_id, secret, lock=True)
             if bool(row.revealed) != bool(shown):
                 self._update(conn, row, revealed=bool(shown))
@@ -148,7 +151,7 @@ class Classroom(StudentRules):
     @_guard
     def reset(self, class_id: str, secret: Credential) -> ClassState:
         """Back to the first step, nothing revealed, every answer deleted (the students stay joined)."""
-        with store.writing(self.engine) as conn:
+        with self._changing(class_id) as conn:
             row = self._teacher(conn, class_id, secret, lock=True)
             conn.execute(sa.delete(answers).where(answers.c.class_id == row.id))
             self._update(conn, row, step=0, revealed=False)
@@ -157,7 +160,7 @@ class Classroom(StudentRules):
     @_guard
     def end_class(self, class_id: str, secret: Credential) -> None:
         """Delete the class, its students and its answers now."""
-        with store.writing(self.engine) as conn:
+        with self._changing(class_id) as conn:
             row = self._teacher(conn, class_id, secret, lock=True)
             checks.delete_classes(conn, [row.id])
 
@@ -217,6 +220,7 @@ class Classroom(StudentRules):
             checks.delete_classes(conn, old)
             keep = max(self.limits.window, self.limits.start_window)
             conn.execute(sa.delete(attempts).where(attempts.c.at < now - keep))
+        self._versions.forget()
         self._last_purge = now
         return len(old)
 
@@ -272,7 +276,7 @@ class Classroom(StudentRules):
                           row.created_at, row.created_at + self.limits.retention)
 
     def _move(self, class_id: str, secret: Credential, target: Callable) -> ClassState:
-        with store.writing(self.engine) as conn:
+        with self._changing(class_id) as conn:
             row = self._teacher(conn, class_id, secret, lock=True)
             step = target(row)
             if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step < row.steps:
@@ -280,6 +284,15 @@ class Classroom(StudentRules):
             if step != row.step:
                 self._update(conn, row, step=step, revealed=False)
             return self._state(conn, self._class(conn, row.id))
+
+    @contextmanager
+    def _changing(self, class_id: object) -> Iterator[Connection]:
+        """A teacher's write transaction on ``class_id``; this process's checks read its version again after it."""
+        try:
+            with store.writing(self.engine) as conn:
+                yield conn
+        finally:
+            self._versions.forget(class_id)
 
     def _update(self, conn: Connection, row, **values) -> None:
         conn.execute(sa.update(classes).where(classes.c.id == row.id).values(

@@ -1,7 +1,8 @@
 """The Live class page, a student's screen: the teacher's current step (the figure first after Reveal), the
 answer box (a radio for a choice, a text box for a free answer; a change replaces the answer), and the light
-periodic check that follows the teacher: a fragment reading ``student_state`` (one query) that reruns the
-whole page only when the teacher changed something.  Every text a student typed is shown literally.
+periodic check that follows the teacher: a fragment reading the class's version number (``class_version``: one
+query by key, shared by the checks of this process) that reruns the whole page only when the teacher changed
+something.  Every text a student typed is shown literally.
 """
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def student(room: Classroom, class_id: str, student_id: str) -> bool:
         st.divider()
     st.subheader(literal(step.question), anchor=False)  # the choices are the answer's options below
     answer_box(room, state, step, student_id)
-    follow(room, class_id, student_id, state.version)
+    follow(room, class_id, state.version)
     if not state.revealed:
         preload_charts()
     prepare(step)
@@ -93,13 +94,14 @@ def preload_charts() -> None:
 
 
 @st.fragment(run_every=FOLLOW_SECONDS)
-def follow(room: Classroom, class_id: str, student_id: str, version: int) -> None:
-    """The light periodic check: one query; the whole page reruns only when the teacher changed something."""
+def follow(room: Classroom, class_id: str, version: int) -> None:
+    """The light periodic check: the class's version number alone (the rest of the page's state is read again
+    only when it moved); the whole page reruns only when the teacher changed something."""
     try:
-        state = room.student_state(class_id, student_id)
+        now = room.class_version(class_id)
     except classroom.Unavailable:
         return  # the next check tries again
     except InputError:
         st.rerun(scope="app")  # the class ended: the page says so
-    if state.version != version:
+    if now != version:
         st.rerun(scope="app")
