@@ -20,18 +20,16 @@ cookies the server sets, as a browser does (a proxy's sticky cookie brings it ba
 """
 from __future__ import annotations
 
-import contextlib
 import http.cookies
 import time
 import urllib.request
 
-from protocol import PLACEHOLDER_TOKEN, XSRF_COOKIE, Session
+from protocol import XSRF_COOKIE, Session
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.exceptions import WebSocketException
-from websockets.sync.client import connect
 
 
 class LiveTab(Session):
@@ -53,11 +51,7 @@ class LiveTab(Session):
 
     def connect(self) -> None:
         token = self.xsrf = self._xsrf_cookie()
-        headers = {"Origin": self.origin, **self._cookie_header()}
-        self._stack = contextlib.ExitStack()
-        self.ws = self._stack.enter_context(connect(
-            self.ws_url, subprotocols=["streamlit", token or PLACEHOLDER_TOKEN], additional_headers=headers,
-            open_timeout=self.timeout, close_timeout=2, max_size=64 * 2**20))
+        self._open_websocket(token, {"Origin": self.origin, **self._cookie_header()})
         self.upstream = self.ws.response.headers.get("X-Upstream", "")
 
     def _xsrf_cookie(self) -> str | None:

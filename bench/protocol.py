@@ -89,6 +89,11 @@ class Session:
         headers = {"Origin": self.origin}
         if token:
             headers["Cookie"] = f"{XSRF_COOKIE}={token}"
+        self._open_websocket(token, headers)
+
+    def _open_websocket(self, token: str | None, headers: dict[str, str]) -> None:
+        """The websocket as the page opens it: the XSRF ``token`` (or the front end's placeholder) as the second
+        subprotocol, ``headers`` (Origin, cookies) with the upgrade request."""
         self._stack = contextlib.ExitStack()  # websockets >= 17.1 wants connect() used as a context manager
         self.ws = self._stack.enter_context(connect(
             self.ws_url, subprotocols=["streamlit", token or PLACEHOLDER_TOKEN], additional_headers=headers,

@@ -23,8 +23,7 @@ from pathlib import Path
 
 import pytest
 from appserver import free_port  # noqa: F401 - bench/appserver.py's, re-exported to the tests
-from protocol import PLACEHOLDER_TOKEN, XSRF_COOKIE, Session
-from websockets.sync.client import connect
+from protocol import XSRF_COOKIE, Session
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -193,9 +192,5 @@ class StickySession(Session):
 
     def connect(self) -> None:
         token = self._xsrf_cookie()
-        headers = {"Origin": self.origin, "Cookie": self.cookies(token)}
-        self._stack = contextlib.ExitStack()
-        self.ws = self._stack.enter_context(connect(
-            self.ws_url, subprotocols=["streamlit", token or PLACEHOLDER_TOKEN], additional_headers=headers,
-            open_timeout=self.timeout, close_timeout=2, max_size=64 * 2**20))
+        self._open_websocket(token, {"Origin": self.origin, "Cookie": self.cookies(token)})
         self.upstream = self.ws.response.headers.get("X-Upstream", "")
