@@ -49,6 +49,9 @@ the warm-up), the growth from the first wave to the last, and whether it came ba
 ``--class``: the live class scenario instead (``bench/class_load.py``): a teacher and ``--class-students``
 students in one class, with ``--browsing`` others browsing the pages meanwhile.
 
+``--serve`` keeps copies of the server's logs when something went wrong (``bench/server_logs.py``): it
+prints "server logs kept in <folder>" (``logs_kept`` in the JSON).
+
 The tables come first; the last line is one JSON object with every figure.
 """
 from __future__ import annotations
@@ -73,6 +76,7 @@ import class_load  # noqa: E402
 from common import emit, table  # noqa: E402
 from procs import HZ, Sampler, _stat, process_tree  # noqa: E402
 from protocol import Session, _is_loopback  # noqa: E402
+from server_logs import keep_server_logs  # noqa: E402
 from students import KINDS, MIX, PAGES, Recorder, Sample, Student  # noqa: E402
 from targets import AppTarget, ServeTarget, UrlTarget  # noqa: E402
 
@@ -358,10 +362,12 @@ def main(argv: list[str] | None = None) -> None:
     targets = [("app", AppTarget) if args.app else None, ("serve", lambda: ServeTarget(args.serve_arg)) if args.serve else None,
                ("url", lambda: UrlTarget(args.url, args.pids)) if args.url else None]
     for name, make in filter(None, targets):
-        target = make()
+        target, result = make(), None
         try:
-            results.append(measure(name, target, args))
+            result = measure(name, target, args)
+            results.append(result)
         finally:
+            keep_server_logs(target, result)
             target.stop()
     print_summary(results)
     emit({"bench": "load", "settings": {
@@ -389,11 +395,13 @@ def main_class(args) -> None:
                    ("serve", lambda: ServeTarget(args.serve_arg)) if args.serve else None,
                    ("url", lambda: UrlTarget(args.url, args.pids)) if args.url else None]
         for name, make in filter(None, targets):
-            target = make()
+            target, result = make(), None
             try:
-                results.append(class_load.measure(name, target, args, args.db,
-                                                  lambda: server_cpu_seconds(target.pids), run_level))
+                result = class_load.measure(name, target, args, args.db, lambda: server_cpu_seconds(target.pids),
+                                            run_level)
+                results.append(result)
             finally:
+                keep_server_logs(target, result)
                 target.stop()
         emit({"bench": "load", "scenario": "class", "settings": {
             "class_students": args.class_students, "lesson": args.lesson, "class_steps": args.class_steps,
