@@ -16,6 +16,8 @@ import figure_cases_curves
 import figure_cases_maps
 import figure_cases_optimisers
 import figure_cases_outliers
+import figure_inputs
+import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 from figure_reading import assert_readable
@@ -68,3 +70,14 @@ def test_readable_merges_as_plotlys_own_update(name, look, monkeypatch):
         monkeypatch.setattr(style, "update", lambda obj, patch: obj.update(patch))
         plotly_own = [json.loads(pio.to_json(fig, validate=False)) for fig in CASES[name]()]
     assert fast == plotly_own
+
+
+def test_an_animation_sends_its_frames_as_plotly_would_validate_them():
+    """``Animated`` keeps its frames as plain dicts: what it sends equals what a plain go.Figure of the same
+    figure (which validates every frame) sends, and reading ``frames`` gives the validated frames."""
+    _, surf, minima, paths, _ = figure_inputs.himmelblau()
+    fig = figures.animated_contour(surf, paths, markers=minima)
+    sent = json.loads(pio.to_json(fig, validate=False))
+    validated = go.Figure(fig)  # a copy reads fig.frames: Plotly validates them
+    assert len(sent["frames"]) > 1 and sent == json.loads(pio.to_json(validated, validate=False))
+    assert len(fig.frames) == len(validated.frames) > 1 and fig.frames[-1].name == validated.frames[-1].name

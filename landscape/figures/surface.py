@@ -116,6 +116,12 @@ def contour_map(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = 
                                name="loss", contours=dict(coloring="heatmap", showlines=True), line=dict(width=0.5)))
     if arrows is not None:
         fig.add_trace(descent_arrows(*arrows, span=min(np.ptp(surf.x), np.ptp(surf.y))))
+    return map_frame(fig, surf, markers, title, height)
+
+
+def map_frame(fig: go.Figure, surf: Surface, markers: tuple[Marker, ...] = (), title: str = "",
+              height: int = 520) -> go.Figure:
+    """The markers and the axes of a map of ``surf`` (a contour trace, or a picture of one), added to ``fig``."""
     for m in markers:
         fig.add_trace(go.Scatter(x=f32([m.x]), y=f32([m.y]), mode="markers", name=m.label,
                                  marker=dict(size=13, symbol=m.symbol, color=colour(m),

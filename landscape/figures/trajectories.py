@@ -8,6 +8,7 @@ to float32's range so that no figure receives an infinity either.
 from __future__ import annotations
 
 import base64
+import copy
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -17,7 +18,7 @@ from plotly.subplots import make_subplots
 from PIL import Image
 
 from landscape.figures.style import TEXT, readable, scene_room
-from landscape.figures.surface import MARKER_COLORS, Marker, contour_map, f32, log_height, short, surface_3d
+from landscape.figures.surface import MARKER_COLORS, Marker, f32, log_height, map_frame, short, surface_3d
 from landscape.types import Surface, Trajectory
 
 PATH_COLORS = ("#d62728", "#ff7f0e", "#1f3dff", "#e600e6", "#000000", "#8c564b", "#00a5c8", "#2ca02c", "#7f7f7f")
@@ -126,6 +127,39 @@ def map_image(surf: Surface, log: bool = False, levels: int = MAP_LEVELS, pixels
                 layer="below", opacity=MAP_OPACITY)
 
 
+class Animated(go.Figure):
+    """A figure whose animation frames stay the plain dicts they were built as until they are read.
+
+    Setting ``frames`` makes Plotly validate every property of every frame: half of the build of the Optimisers
+    page's map (60 frames, issue 13), which the page only sends on.  ``to_dict`` (what ``st.plotly_chart``
+    and ``to_json`` send) hands the dicts over as they are; reading ``frames`` validates them then.
+    tests/test_figures.py holds the two equal."""
+
+    _raw_frames: tuple[dict, ...] = ()
+
+    def animate(self, frames: list[dict]) -> Animated:
+        self._raw_frames = tuple(frames)
+        return self
+
+    @property
+    def frames(self):
+        if self._raw_frames:
+            go.Figure.frames.fset(self, list(self._raw_frames))
+            self._raw_frames = ()
+        return go.Figure.frames.fget(self)
+
+    @frames.setter
+    def frames(self, new_frames):
+        self._raw_frames = ()
+        go.Figure.frames.fset(self, new_frames)
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        if self._raw_frames:
+            out["frames"] = copy.deepcopy(list(self._raw_frames))
+        return out
+
+
 def _click_grid(surf: Surface, n: int = CLICK_GRID) -> go.Scatter:
     """Invisible points on the surface's own grid: Plotly reports clicks on scatter points only.
     Hovering one shows the loss there."""
@@ -162,8 +196,7 @@ def animated_contour(surf: Surface, paths: Mapping[str, Trajectory], log: bool =
     (``map_image``); frames update only the path traces and the trace of the current positions
     (``Frame.traces``), so the map is drawn once.
     """
-    fig = contour_map(surf, log, markers, height=height, show_scale=False)
-    fig.data = fig.data[1:]  # the contour trace, replaced by the map image
+    fig = map_frame(Animated(), surf, markers, height=height)
     fig.add_layout_image(map_image(surf, log))
     if clickable:
         fig.add_trace(_click_grid(surf))
@@ -184,12 +217,11 @@ def animated_contour(surf: Surface, paths: Mapping[str, Trajectory], log: bool =
                                          symbol=heads["marker"]["symbol"], line=dict(width=2, color="white")),
                              unselected=dict(marker=dict(opacity=1)), hoverinfo="skip"))
     moving = list(range(first, len(fig.data)))
-    # plain dicts: Plotly validates a frame once when it is set (graph objects would be validated twice)
-    fig.frames = [dict(name=str(t), traces=moving,
+    fig.animate([dict(name=str(t), traces=moving,
                        data=[dict(type="scatter", x=typed(x), y=typed(y))
                              for x, y in (_path_at(p, d, t) for p, d in zip(trajs, drawn))]
                        + [dict(type="scatter", **_heads_at(trajs, int(t)))])
-                  for t in steps]
+                  for t in steps])
     fig.update_layout(
         plot_bgcolor="white", xaxis=dict(showgrid=False, zeroline=False), yaxis=dict(showgrid=False, zeroline=False),
         margin=dict(l=10, r=10, t=10, b=90),
