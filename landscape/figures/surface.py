@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from landscape.figures import style
 from landscape.figures.style import readable, scene_room
 from landscape.types import Marker, Surface
 
@@ -126,10 +127,11 @@ def map_frame(fig: go.Figure, surf: Surface, markers: tuple[Marker, ...] = (), t
         fig.add_trace(go.Scatter(x=f32([m.x]), y=f32([m.y]), mode="markers", name=m.label,
                                  marker=dict(size=13, symbol=m.symbol, color=colour(m),
                                              line=dict(width=2, color="white"))))
-    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-                      xaxis={"title": {"text": surf.x_label}, "range": [float(surf.x[0]), float(surf.x[-1])]},
-                      yaxis={"title": {"text": surf.y_label}, "range": [float(surf.y[0]), float(surf.y[-1])]},
-                      uirevision="contour")
+    style.update(fig.layout, dict(
+        title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+        xaxis={"title": {"text": surf.x_label}, "range": [float(surf.x[0]), float(surf.x[-1])]},
+        yaxis={"title": {"text": surf.y_label}, "range": [float(surf.y[0]), float(surf.y[-1])]},
+        uirevision="contour"))
     return fig
 
 

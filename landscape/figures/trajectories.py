@@ -17,6 +17,7 @@ from plotly.colors import hex_to_rgb, sequential
 from plotly.subplots import make_subplots
 from PIL import Image
 
+from landscape.figures import style
 from landscape.figures.style import TEXT, readable, scene_room
 from landscape.figures.surface import MARKER_COLORS, Marker, f32, log_height, map_frame, short, surface_3d
 from landscape.types import Surface, Trajectory
@@ -222,7 +223,7 @@ def animated_contour(surf: Surface, paths: Mapping[str, Trajectory], log: bool =
                              for x, y in (_path_at(p, d, t) for p, d in zip(trajs, drawn))]
                        + [dict(type="scatter", **_heads_at(trajs, int(t)))])
                   for t in steps])
-    fig.update_layout(
+    style.update(fig.layout, dict(
         plot_bgcolor="white", xaxis=dict(showgrid=False, zeroline=False), yaxis=dict(showgrid=False, zeroline=False),
         margin=dict(l=10, r=10, t=10, b=90),
         updatemenus=[dict(type="buttons", direction="left", x=0, y=-0.1, xanchor="left", yanchor="top",
@@ -233,7 +234,7 @@ def animated_contour(surf: Surface, paths: Mapping[str, Trajectory], log: bool =
                       ticklen=0, minorticklen=0, tickcolor="rgba(0,0,0,0)", font=dict(color="rgba(0,0,0,0)", size=1),
                       currentvalue=dict(prefix="step ", xanchor="right", font=dict(size=15)),
                       steps=[dict(label=str(t), method="animate", args=[[str(t)], _animate_args(0)])
-                             for t in steps])])
+                             for t in steps])]))
     return _dedupe_legend(readable(fig))
 
 
