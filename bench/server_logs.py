@@ -21,7 +21,7 @@ TROUBLE = ("exceptions", "timeouts", "dropped", "answers_lost")  # counts in a r
 def went_wrong(result) -> bool:
     """Whether a target's result, at any depth, counts a failure (``TROUBLE``) or holds class ``failures``."""
     if isinstance(result, dict):
-        return any((key in TROUBLE and isinstance(value, int) and value > 0)
+        return any((key in TROUBLE and type(value) is int and value > 0)  # not a verdict's True
                    or (key == "failures" and bool(value)) or went_wrong(value) for key, value in result.items())
     return isinstance(result, list) and any(went_wrong(v) for v in result)
 
