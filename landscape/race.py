@@ -22,6 +22,7 @@ import numpy as np
 
 from landscape import budget, data, grid, optim, problems
 from landscape.problems import ProblemSpec
+from landscape.store import Store
 from landscape.surface import loss_at, true_minima
 from landscape.types import InputError, Marker, Objective, Param, Surface, Trajectory
 
@@ -128,17 +129,37 @@ def inside(obj: Objective, point) -> bool:
     return all(lo <= v <= hi for v, (lo, hi) in zip(point, obj.view))
 
 
+def raced(obj: Objective, entries: Mapping[str, Mapping[str, object]], start, steps,
+          memo: tuple[Store, str] | None = None) -> dict[str, Trajectory]:
+    """``optim.race(obj, entries, start=start, steps=steps)``.  With ``memo`` (a store and a key naming the
+    problem), each path an earlier race of that problem ran with the same settings, start and steps comes from
+    the store: a race's path equals its own run (tests/test_optim.py), so a change to one optimiser's settings
+    runs that optimiser alone."""
+    if memo is None:
+        return optim.race(obj, entries, start=start, steps=steps)
+    store, problem = memo
+    keys = {label: json.dumps([problem, label, settings, list(start), steps], sort_keys=True)
+            for label, settings in entries.items()}
+    known = {label: store.get(key) for label, key in keys.items()}
+    missing = {label: settings for label, settings in entries.items() if known[label] is None}
+    ran = optim.race(obj, missing, start=start, steps=steps) if missing else {}
+    for label, path in ran.items():
+        store.put(keys[label], path)
+    return {label: ran[label] if known[label] is None else known[label] for label in entries}
+
+
 def race_view(obj: Objective, entries: Mapping[str, Mapping[str, object]], start, steps, tol,
-              ref: Reference | None = None, surface: Surface | None = None) -> RaceView:
-    """Every optimiser of ``entries`` (``{name: optim.race settings}``) from one start, the surface under
-    them (``surface``, else RESOLUTION points a side over the view) and the leaderboard against ``ref``
-    (default ``reference(obj)``)."""
+              ref: Reference | None = None, surface: Surface | None = None,
+              memo: tuple[Store, str] | None = None) -> RaceView:
+    """Every optimiser of ``entries`` (``{name: optim.race settings}``) from one start (``raced``: ``memo``
+    keeps the paths), the surface under them (``surface``, else RESOLUTION points a side over the view) and
+    the leaderboard against ``ref`` (default ``reference(obj)``)."""
     began = time.perf_counter()
     if not entries:
         raise InputError(NO_OPTIMISER)
     tol = TOLERANCE.check(tol, "tolerance")
-    raced = optim.race(obj, entries, start=start, steps=steps)
-    paths = {optim.spec(name).label: path for name, path in raced.items()}
+    raced_paths = raced(obj, entries, start, steps, memo)
+    paths = {optim.spec(name).label: path for name, path in raced_paths.items()}
     ref = reference(obj) if ref is None else ref
     f_star = floor(ref, [p.losses for p in paths.values()])
     surf = grid.evaluate(obj, None, None, RESOLUTION) if surface is None else surface
@@ -146,7 +167,7 @@ def race_view(obj: Objective, entries: Mapping[str, Mapping[str, object]], start
     notes = () if inside(obj, start) else (
         f"The start ({start[0]:g}, {start[1]:g}) lies outside the map; the paths appear once they enter it.",)
     return RaceView(surf, paths, markers(obj, ref, start), f_star, leaderboard(paths, f_star, tol), diverged,
-                    notes, obj.title, obj.log_scale, int(steps), time.perf_counter() - began, tuple(raced),
+                    notes, obj.title, obj.log_scale, int(steps), time.perf_counter() - began, tuple(raced_paths),
                     ref.minima)
 
 

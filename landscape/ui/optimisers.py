@@ -165,7 +165,7 @@ def _race_view(spec: ProblemSpec, csv: bytes | None, entries: str, start: tuple[
     warm_up().join()  # the first torch.optim step of a process imports torch._dynamo: not the race's time
     surf = surface_view(spec, csv, None, None, race.RESOLUTION, False).surface  # cached: the same for every race
     return race.race_view(build_objective(spec, csv), json.loads(entries), start, steps, TOLERANCE.default,
-                          reference(spec, csv), surf)
+                          reference(spec, csv), surf, memo=(progress.paths(), repr(spec) + _digest(csv)))
 
 
 def swarm_view(spec: ProblemSpec, csv: bytes | None, entries: str, steps: float, n: int) -> race.SwarmView:

@@ -44,11 +44,12 @@ def _forgotten_when_idle(store: Store) -> Store:
     return store
 
 
-# Bytes a process may keep in its caches: these two stores and st.cache_data (``server.maxCacheDataSize``
+# Bytes a process may keep in its caches: these three stores and st.cache_data (``server.maxCacheDataSize``
 # in .streamlit/config.toml and deploy/config.toml), in all well under the 150 MB a class server process
 # may stay above its warm start once a class has left (issue 13).
 TRAINING_BYTES = 48 * 2**20  # a training run of the class's networks is about 2 MB, a long one at most 40 MB
-VIEW_BYTES = 24 * 2**20  # a slice, curvature, swarm or map is 0.1-1 MB
+VIEW_BYTES = 16 * 2**20  # a slice, curvature, swarm or map is 0.1-1 MB
+PATH_BYTES = 8 * 2**20  # a race's path is about 10 kB (300 steps)
 
 
 @st.cache_resource
@@ -63,6 +64,13 @@ def views() -> Store:
     """Views computed on the class server (``remote``): 64 results, ``VIEW_BYTES``, one hour or until the
     server goes idle."""
     return _forgotten_when_idle(Store(max_entries=64, max_bytes=VIEW_BYTES, ttl=3600))
+
+
+@st.cache_resource
+def paths() -> Store:
+    """Race paths, each by problem, optimiser settings, start and steps (``race.raced``): 1,024 paths,
+    ``PATH_BYTES``, one hour or until the server goes idle."""
+    return _forgotten_when_idle(Store(max_entries=1024, max_bytes=PATH_BYTES, ttl=3600))
 
 
 def resume() -> None:
