@@ -5,7 +5,8 @@ The app runs with a secrets file of this module's own (``--secrets.files``: its 
 provider).  Anna signs in and starts a class; a student joins by the link and answers; Anna, signed in on a
 second device (another browser context, no teacher link), finds the class under "Your classes" and reveals;
 the student sees the reveal.  Ben, signed in too, opens the class's address and cannot steer it.
-Screenshots: tests/screenshots/class_signin_*.png.
+Screenshots: tests/screenshots/class_signin_*.png (Anna's first device at the end with her "Teacher link" expander
+open: class_signin_teacher).
 """
 from __future__ import annotations
 
@@ -69,6 +70,20 @@ def sign_in(page, app: str, subject: str) -> None:
     settle(page)
 
 
+def show_owner_link(page) -> None:
+    """The owner's "Teacher link" expander open (opened again if a rerun closed it) and scrolled into view."""
+    expander = page.locator('[data-testid="stExpander"]').filter(has_text="Teacher link")
+    link = expander.locator('[data-testid="stExpanderDetails"] [data-testid="stCode"]')
+    if not link.is_visible():
+        expander.get_by_text("Teacher link", exact=True).click()
+    page.locator('[data-testid="stMetric"]').first.evaluate(  # below the app's header, not under it
+        "e => { e.style.scrollMarginTop = '5rem'; e.scrollIntoView({block: 'start'}); }")
+    eventually(page, link.is_visible, "the teacher link shown in its expander", 10)
+    box = link.bounding_box()  # the live count above it, the link whole in the picture
+    assert box is not None and box["y"] + box["height"] <= page.viewport_size["height"], box
+    assert "teacher=" in link.inner_text()
+
+
 def test_a_signed_in_teacher_steers_from_a_second_device_and_another_cannot(signin_server, browser):
     app, total = signin_server.url, len(lessons.get(LESSON).steps)
     anna = new_page(browser, **DESKTOP)
@@ -115,6 +130,7 @@ def test_a_signed_in_teacher_steers_from_a_second_device_and_another_cannot(sign
     screenshot(ben, "class_signin_refused")
 
     settle(anna)
+    show_owner_link(anna)
     screenshot(anna, "class_signin_teacher")
     for page in (anna, laptop, student):
         assert errors_shown(page) == [], errors_shown(page)
