@@ -18,6 +18,7 @@ text 1.5x (annotations keep their size), thicker lines, larger markers, a high-c
 """
 from __future__ import annotations
 
+import copy
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -130,6 +131,39 @@ def update(obj, patch: dict) -> None:
         return base | {k: merge(base.get(k) or {}, v) if isinstance(v, dict) else v for k, v in new.items()}
     for key, value in patch.items():
         obj[key] = merge(obj[key].to_plotly_json(), value) if isinstance(value, dict) else value
+
+
+class Animated(go.Figure):
+    """A figure whose animation frames stay the plain dicts they were built as until they are read.
+
+    Setting ``frames`` makes Plotly validate every property of every frame: half of the build of the Optimisers
+    page's map (60 frames, issue 13), which the page only sends on.  ``to_dict`` (what ``st.plotly_chart``
+    and ``to_json`` send) hands the dicts over as they are; reading ``frames`` validates them then.
+    tests/test_figures.py holds the two equal."""
+
+    _raw_frames: tuple[dict, ...] = ()
+
+    def animate(self, frames: list[dict]) -> Animated:
+        self._raw_frames = tuple(frames)
+        return self
+
+    @property
+    def frames(self):
+        if self._raw_frames:
+            go.Figure.frames.fset(self, list(self._raw_frames))
+            self._raw_frames = ()
+        return go.Figure.frames.fget(self)
+
+    @frames.setter
+    def frames(self, new_frames):
+        self._raw_frames = ()
+        go.Figure.frames.fset(self, new_frames)
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        if self._raw_frames:
+            out["frames"] = copy.deepcopy(list(self._raw_frames))
+        return out
 
 
 def scene_room(fig: go.Figure, distance: float = 1.3) -> go.Figure:

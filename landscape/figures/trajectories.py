@@ -8,7 +8,6 @@ to float32's range so that no figure receives an infinity either.
 from __future__ import annotations
 
 import base64
-import copy
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -18,7 +17,7 @@ from plotly.subplots import make_subplots
 from PIL import Image
 
 from landscape.figures import style
-from landscape.figures.style import TEXT, readable, scene_room
+from landscape.figures.style import TEXT, Animated, readable, scene_room
 from landscape.figures.surface import MARKER_COLORS, Marker, f32, log_height, map_frame, short, surface_3d
 from landscape.types import Surface, Trajectory
 
@@ -126,39 +125,6 @@ def map_image(surf: Surface, log: bool = False, levels: int = MAP_LEVELS, pixels
     x0, x1, y0, y1 = (float(v) for v in (surf.x[0], surf.x[-1], surf.y[0], surf.y[-1]))
     return dict(source=source, xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0, sizing="stretch",
                 layer="below", opacity=MAP_OPACITY)
-
-
-class Animated(go.Figure):
-    """A figure whose animation frames stay the plain dicts they were built as until they are read.
-
-    Setting ``frames`` makes Plotly validate every property of every frame: half of the build of the Optimisers
-    page's map (60 frames, issue 13), which the page only sends on.  ``to_dict`` (what ``st.plotly_chart``
-    and ``to_json`` send) hands the dicts over as they are; reading ``frames`` validates them then.
-    tests/test_figures.py holds the two equal."""
-
-    _raw_frames: tuple[dict, ...] = ()
-
-    def animate(self, frames: list[dict]) -> Animated:
-        self._raw_frames = tuple(frames)
-        return self
-
-    @property
-    def frames(self):
-        if self._raw_frames:
-            go.Figure.frames.fset(self, list(self._raw_frames))
-            self._raw_frames = ()
-        return go.Figure.frames.fget(self)
-
-    @frames.setter
-    def frames(self, new_frames):
-        self._raw_frames = ()
-        go.Figure.frames.fset(self, new_frames)
-
-    def to_dict(self) -> dict:
-        out = super().to_dict()
-        if self._raw_frames:
-            out["frames"] = copy.deepcopy(list(self._raw_frames))
-        return out
 
 
 def _click_grid(surf: Surface, n: int = CLICK_GRID) -> go.Scatter:
