@@ -73,3 +73,18 @@ def test_a_small_live_class_loses_no_answer_and_every_student_follows():
     assert lesson["answer_to_count"]["n"] == 8
     check = lesson["check"]
     assert check["student_checks"] > 0 and check["teacher_checks"] > 0 and check["steps_changed_meanwhile"] == 0
+
+
+@pytest.mark.timeout(150)
+def test_run_cost_measures_a_first_load_and_an_interaction(server):
+    """bench/run_cost.py in small: one visit of the Loss surface page with one change, CPU-seconds of each."""
+    out = subprocess.run(
+        [sys.executable, "bench/run_cost.py", "--url", server.url, "--pid", str(server.proc.pid),
+         "--pages", "loss_surface", "--visits", "1", "--interactions", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=140, check=False)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "CPU s/run mean" in out.stdout  # the table came before the JSON
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    page = result["pages"]["loss_surface"]
+    assert page["first_load"]["n"] == 1 and page["interaction"]["n"] == 1
+    assert 0 < result["mix"]["first_load"] and 0 < result["mix"]["interaction"]
