@@ -1,7 +1,7 @@
 """Optimisers: gradient-descent paths raced on a loss surface, animated, with basins and a learning-rate map."""
 import streamlit as st
 
-from landscape import figures, ui
+from landscape import figures, race_choice, ui
 from landscape.ui import compute, exports, optimisers
 from landscape.ui.charts import cached
 
@@ -71,7 +71,7 @@ if extras.lr_map:
         ui.detail(f"{lr_map.final.size} settings computed in {lr_map.seconds * 1000:.0f} ms", details)
 
 st.subheader("The update rules")
-for label, rule in optimisers.update_rules(race.entries, race.schedule):
+for label, rule in race_choice.update_rules(race.entries, race.schedule):
     st.markdown(f"**{label}**")
     st.latex(rule)
 

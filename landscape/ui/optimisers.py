@@ -2,8 +2,9 @@
 
 Controls read the optimiser and schedule registries (``landscape.optim``); every one is bound to
 the URL.  What a person types reaches ``landscape.optim`` unchanged, which checks it and raises
-InputError with the message the page shows.  The compute is ``landscape.race`` (the reference minimum,
-the race, swarm and map views, the leaderboard); here each is cached in a line.  The swarm and the
+InputError with the message the page shows; the choices, as values, are ``landscape.race_choice``.  The
+compute is ``landscape.race`` (the reference minimum, the race, swarm and map views, the leaderboard); here
+each is cached in a line.  The swarm and the
 learning-rate x momentum map go through ``jobs.run``: on the class server's Dask workers when
 ``LANDSCAPE_DASK`` is set (``race.swarm_job``, ``race.map_job``: plain values in), else here under
 ``st.cache_data`` as before.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 
 import streamlit as st
@@ -20,6 +21,7 @@ import streamlit as st
 from landscape import jobs, optim, race
 from landscape.problems import ProblemSpec
 from landscape.race import TOLERANCE
+from landscape.race_choice import Extras, RaceInput, race_entries
 from landscape.types import InputError, Objective
 from landscape.ui import progress
 from landscape.ui.compute import CACHE, build_objective, surface_view
@@ -35,42 +37,8 @@ START_KEYS = ("sx", "sy")
 
 # ---- controls ------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class RaceInput:
-    """The race a person set up, as plain values (cache keys).  Numbers are unchecked."""
-
-    entries: str  # JSON {optimiser name: run's keyword arguments}, in the chosen order
-    schedule: str
-    start: tuple[float, float]
-    steps: float
-    tol: float
-    notes: tuple[str, ...]  # settings that do not apply to some optimiser
-
-
-@dataclass(frozen=True)
-class Extras:
-    frame_ms: int
-    swarm_n: int | None  # starts per side, None: no swarm
-    lr_map: bool
-    three_d: bool = False  # the paths on the 3D surface (instead of the loss curves beside the map)
-
-
 def _label(name: str) -> str:
     return optim.spec(name).label
-
-
-def race_entries(names, hparams, schedule, schedule_params, clip, batch_size, seed) -> tuple[str, tuple[str, ...]]:
-    """``{name: settings}`` as JSON for ``optim.race``; clipping and mini-batches go to elementwise optimisers."""
-    entries, notes = {}, []
-    for name in names:
-        spec = optim.spec(name)
-        settings = {**hparams[name], "schedule": schedule, **schedule_params}
-        if spec.elementwise:
-            settings |= {"clip": clip, "batch_size": batch_size, "seed": seed}
-        elif clip is not None or batch_size is not None:
-            notes.append(f"{spec.label} works on the full objective: it takes no gradient clipping or mini-batches.")
-        entries[name] = settings
-    return json.dumps(entries), tuple(notes)
 
 
 def race_picker(url: UrlState, objective: Objective, container=st.sidebar) -> RaceInput:
@@ -130,13 +98,6 @@ def _set_start(url: UrlState, chart_key: str) -> None:
 def start_from_click(url: UrlState, chart_key: str):
     """An ``on_select`` callback for the contour: a clicked point becomes the start."""
     return partial(_set_start, url, chart_key)
-
-
-def update_rules(entries: str, schedule: str) -> list[tuple[str, str]]:
-    """(label, LaTeX) of each chosen optimiser's update rule, then of the schedule."""
-    rules = [(_label(name), optim.spec(name).rule) for name in json.loads(entries)]
-    sched = optim.schedule_spec(schedule)
-    return rules + [(f"learning-rate schedule: {sched.label}", sched.formula)]
 
 
 # ---- cached compute (landscape.race) ----------------------------------------------------------------------
