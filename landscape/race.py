@@ -6,8 +6,8 @@
     lr_map = race.map_view(obj, (-1.5, 2.0), steps=300, ref=ref)       # MapView: final loss per (lr, momentum)
 
 Every view is a frozen dataclass of numpy arrays and plain values, so the page caches it in one line and
-the lessons (``landscape.lessons.compute``) quote and draw the very numbers the page shows.  ``swarm_job``
-and ``map_job`` are the same views from plain values only (a problem spec, an upload's bytes, settings as
+the lessons (``landscape.lessons.compute``) quote and draw the very numbers the page shows.  ``swarm_panel_job``
+and ``map_job`` are the same compute from plain values only (a problem spec, an upload's bytes, settings as
 JSON), as ``landscape.jobs`` runs them on the class server's workers.  Bad input raises InputError with the
 message the page shows.  No streamlit, no plotly.
 """
@@ -182,20 +182,33 @@ class SwarmView:
     seconds: float
 
 
+def swarm_panel(obj: Objective, name: str, settings: Mapping[str, object], steps, n) -> tuple[np.ndarray, np.ndarray]:
+    """One elementwise optimiser from an ``n x n`` grid of starts: the starts ``(K, 2)`` and the basin each
+    path ends in ``(K,)`` (``optim.swarm``)."""
+    swarm = optim.swarm(obj, name, n=n, steps=steps, **settings)
+    return swarm.starts, swarm.basin
+
+
+def with_minima(obj: Objective, minima: tuple[tuple[float, float], ...] | None) -> Objective:
+    """``obj``, given ``minima`` (a data problem's computed ones, ``reference``) where they lie in the view
+    when it knows none of its own."""
+    return obj if obj.minima or minima is None else replace(obj, minima=tuple(m for m in minima if inside(obj, m)))
+
+
 def swarm_view(obj: Objective, entries: Mapping[str, Mapping[str, object]], steps, n,
-               minima: tuple[tuple[float, float], ...] | None = None) -> SwarmView:
+               minima: tuple[tuple[float, float], ...] | None = None, panel=swarm_panel) -> SwarmView:
     """Each optimiser of ``entries`` from an ``n x n`` grid of starts; where each path ends (basins of
-    attraction).  ``minima``: a data problem's computed minima (``reference``), used where they lie in the view."""
+    attraction).  ``minima``: see ``with_minima``.  ``panel(obj, name, settings, steps, n)`` computes one
+    optimiser's panel (``swarm_panel``; the page passes one that remembers panels, or computes them on the
+    class server, so that a change to one optimiser's settings runs that optimiser's swarm alone)."""
     began = time.perf_counter()
-    if not obj.minima and minima is not None:
-        obj = replace(obj, minima=tuple(m for m in minima if inside(obj, m)))
+    obj = with_minima(obj, minima)
     panels, skipped = {}, []
     for name, settings in entries.items():
         if not optim.spec(name).elementwise:
             skipped.append(optim.spec(name).label)
             continue
-        swarm = optim.swarm(obj, name, n=n, steps=steps, **settings)
-        panels[optim.spec(name).label] = (swarm.starts, swarm.basin)
+        panels[optim.spec(name).label] = panel(obj, name, settings, steps, n)
     if not panels:
         raise InputError("the swarm needs an optimiser that runs many starts at once; L-BFGS runs one at a time")
     found = np.asarray(obj.minima, dtype=np.float64).reshape(-1, 2)
@@ -238,10 +251,10 @@ def objective(spec: ProblemSpec, csv: bytes | None) -> Objective:
     return problems.from_spec(spec, None if csv is None else data.load_csv(csv, max_rows=budget.current().points))
 
 
-def swarm_job(spec: ProblemSpec, csv: bytes | None, entries: str, steps, n,
-              minima: tuple[tuple[float, float], ...] | None) -> SwarmView:
-    """``swarm_view`` from plain values: ``entries`` as JSON."""
-    return swarm_view(objective(spec, csv), json.loads(entries), steps, n, minima)
+def swarm_panel_job(spec: ProblemSpec, csv: bytes | None, name: str, settings: str, steps, n,
+                    minima: tuple[tuple[float, float], ...] | None) -> tuple[np.ndarray, np.ndarray]:
+    """``swarm_panel`` from plain values: ``settings`` as JSON, ``minima`` as for ``with_minima``."""
+    return swarm_panel(with_minima(objective(spec, csv), minima), name, json.loads(settings), steps, n)
 
 
 def map_job(spec: ProblemSpec, csv: bytes | None, start: tuple[float, float], steps) -> MapView:

@@ -6,6 +6,7 @@ import dataclasses
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 import numpy as np
 
@@ -50,6 +51,14 @@ class Store:
             while len(self._items) > 1 and (len(self._items) > self.max_entries or
                                             sum(s for _, s, _ in self._items.values()) > self.max_bytes):
                 self._items.popitem(last=False)
+
+    def remembered(self, key: str, compute: Callable[[], object]):
+        """The value stored under ``key``, else ``compute()``, stored under it."""
+        value = self.get(key)
+        if value is None:
+            value = compute()
+            self.put(key, value)
+        return value
 
     def __len__(self) -> int:
         return len(self._items)

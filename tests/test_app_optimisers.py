@@ -155,6 +155,22 @@ def test_a_new_tolerance_ranks_again_without_running_the_race_again(monkeypatch)
     assert len(races) == 1  # new settings: the race runs (once)
 
 
+def test_a_new_setting_of_one_optimiser_runs_that_optimiser_alone(monkeypatch):
+    """The race and the swarm remember each optimiser's path and panel: a new Adam learning rate runs Adam's
+    race and Adam's swarm, and no other optimiser's."""
+    from landscape import race
+    at = ok(load(PAGE, steps="40", opt="gd,momentum,adam", swarm="1", swarm_n="10"))
+    races, panels = [], []
+    monkeypatch.setattr(optim, "race", lambda obj, entries, real=optim.race, **k: races.append(list(entries))
+                        or real(obj, entries, **k))
+    monkeypatch.setattr(race, "swarm_panel", lambda obj, name, *a, real=race.swarm_panel: panels.append(name)
+                        or real(obj, name, *a))
+    at.number_input(key="optim_adam_lr").set_value(0.02).run()
+    ok(at)
+    assert races == [["adam"]] and panels == ["adam"]
+    assert at.query_params["adam_lr"] == "0.02" and len(at.get("plotly_chart")) == 3  # map, curves, swarm
+
+
 def test_speed_changes_the_animation_not_the_3d_figure():
     at = ok(load(PAGE, **{"3d": "1"}))
     assert [c.key for c in at.get("plotly_chart")] == ["chart_contour", "chart_3d", "chart_curves"]

@@ -102,10 +102,11 @@ def test_training_its_slices_curvature_sharpness_a_swarm_and_a_map_are_bit_ident
     assert not differences(sharp_here, sharp_there) and len(sharp_here.top) == 2
 
     himmelblau = problems.ProblemSpec("benchmark", "himmelblau")
-    entries = json.dumps({"adam": {"lr": 0.1, "schedule": "constant"},
-                          "momentum": {"lr": 0.01, "momentum": 0.9, "schedule": "constant"}})
-    (swarm_here, _), (swarm_there, _) = both(race.swarm_job, himmelblau, None, entries, 60, 10, None)
-    assert not differences(swarm_here, swarm_there) and len(swarm_here.panels) == 2
+    for name, settings_ in {"adam": {"lr": 0.1, "schedule": "constant"},
+                            "momentum": {"lr": 0.01, "momentum": 0.9, "schedule": "constant"}}.items():
+        (swarm_here, _), (swarm_there, _) = both(race.swarm_panel_job, himmelblau, None, name,
+                                                 json.dumps(settings_), 60, 10, None)
+        assert not differences(swarm_here, swarm_there) and swarm_here[0].shape == (100, 2)
 
     line = problems.ProblemSpec("regression", "line", {"n": 50}, "mse")
     (map_here, _), (map_there, _) = both(race.map_job, line, None, (0.5, -0.5), 80)
@@ -314,7 +315,7 @@ def _page(page: str, check: bool = True, **query):
     ("views/overfitting.py", dict(epochs="100", seed="4"), 4, {"train_network"}),
     ("views/optimisers.py", {**dict(fn="himmelblau", swarm="1", swarm_n="10", map="1", opt="adam,momentum"),
                              "3d": "1"}, 5,  # the 3D surface switched on: every figure
-     {"swarm_job", "map_job"}),
+     ["swarm_panel_job", "swarm_panel_job", "map_job"]),  # a job for each optimiser's swarm
 ])
 def test_the_pages_compute_on_the_cluster_and_draw_the_same_numbers(cluster, monkeypatch, page, query, count, names):
     monkeypatch.delenv(jobs.ENV, raising=False)

@@ -6,8 +6,8 @@ InputError with the message the page shows; the choices, as values, are ``landsc
 compute is ``landscape.race`` (the reference minimum, the race, swarm and map views, the leaderboard); here
 each is cached in a line.  The swarm and the
 learning-rate x momentum map go through ``jobs.run``: on the class server's Dask workers when
-``LANDSCAPE_DASK`` is set (``race.swarm_job``, ``race.map_job``: plain values in), else here under
-``st.cache_data`` as before.
+``LANDSCAPE_DASK`` is set (``race.swarm_panel_job``, ``race.map_job``: plain values in), else here (the
+swarm's panels in ``progress.paths``, the map under ``st.cache_data``).
 """
 from __future__ import annotations
 
@@ -130,12 +130,18 @@ def _race_view(spec: ProblemSpec, csv: bytes | None, entries: str, start: tuple[
 
 
 def swarm_view(spec: ProblemSpec, csv: bytes | None, entries: str, steps: float, n: int) -> race.SwarmView:
-    """Each chosen optimiser from an ``n x n`` grid of starts; where each path ends (basins of attraction)."""
-    if jobs.remote():
-        return progress.remote("optim_swarm:" + json.dumps([repr(spec), entries, steps, n]) + _digest(csv),
-                               "Computing the swarm", race.swarm_job, spec, csv, entries, steps, n,
-                               _minima(spec, csv), precheck=True)
-    return _swarm_here(spec, csv, entries, steps, n)
+    """Each chosen optimiser from an ``n x n`` grid of starts; where each path ends (basins of attraction).
+    Each optimiser's panel is remembered on its own (``progress.paths``; on the class server, one job each)."""
+    minima, problem = _minima(spec, csv), repr(spec) + _digest(csv)
+
+    def panel(obj: Objective, name: str, settings: dict, steps, n):
+        key = "optim_swarm:" + json.dumps([problem, name, settings, steps, n], sort_keys=True)
+        if jobs.remote():
+            return progress.remote(key, "Computing the swarm", race.swarm_panel_job, spec, csv, name,
+                                   json.dumps(settings), steps, n, minima, precheck=True)
+        warm_up().join()
+        return progress.paths().remembered(key, lambda: race.swarm_panel(obj, name, settings, steps, n))
+    return race.swarm_view(build_objective(spec, csv), json.loads(entries), steps, n, minima, panel)
 
 
 def _digest(csv: bytes | None) -> str:
@@ -145,12 +151,6 @@ def _digest(csv: bytes | None) -> str:
 def _minima(spec: ProblemSpec, csv: bytes | None) -> tuple[tuple[float, float], ...] | None:
     """A data problem's computed minima (``reference``, cached here), None for a problem that knows its own."""
     return None if build_objective(spec, csv).minima else reference(spec, csv).minima
-
-
-@st.cache_data(**CACHE)
-def _swarm_here(spec: ProblemSpec, csv: bytes | None, entries: str, steps: float, n: int) -> race.SwarmView:
-    warm_up().join()
-    return race.swarm_view(build_objective(spec, csv), json.loads(entries), steps, n, _minima(spec, csv))
 
 
 def map_view(spec: ProblemSpec, csv: bytes | None, start: tuple[float, float], steps: float) -> race.MapView:

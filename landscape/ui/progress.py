@@ -49,7 +49,7 @@ def _forgotten_when_idle(store: Store) -> Store:
 # may stay above its warm start once a class has left (issue 13).
 TRAINING_BYTES = 48 * 2**20  # a training run of the class's networks is about 2 MB, a long one at most 40 MB
 VIEW_BYTES = 16 * 2**20  # a slice, curvature, swarm or map is 0.1-1 MB
-PATH_BYTES = 8 * 2**20  # a race's path is about 10 kB (300 steps)
+PATH_BYTES = 8 * 2**20  # a race's path is about 10 kB (300 steps), a swarm's panel 4-40 kB
 
 
 @st.cache_resource
@@ -68,8 +68,8 @@ def views() -> Store:
 
 @st.cache_resource
 def paths() -> Store:
-    """Race paths, each by problem, optimiser settings, start and steps (``race.raced``): 1,024 paths,
-    ``PATH_BYTES``, one hour or until the server goes idle."""
+    """Race paths and swarm panels, each by problem, optimiser settings, start(s) and steps (``race.raced``,
+    ``optimisers.swarm_view``): 1,024 of them, ``PATH_BYTES``, one hour or until the server goes idle."""
     return _forgotten_when_idle(Store(max_entries=1024, max_bytes=PATH_BYTES, ttl=3600))
 
 
