@@ -297,6 +297,7 @@ def _clear_caches():
     st.cache_data.clear()
     progress.store()._items.clear()
     progress.views()._items.clear()
+    progress.paths()._items.clear()
 
 
 def _page(page: str, check: bool = True, **query):
