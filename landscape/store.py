@@ -31,6 +31,7 @@ class Store:
     def __init__(self, max_entries: int, max_bytes: int, ttl: float):
         self.max_entries, self.max_bytes, self.ttl = max_entries, max_bytes, ttl
         self._items: OrderedDict[str, tuple[float, int, object]] = OrderedDict()  # key -> (time, bytes, value)
+        self._bytes = 0  # the sum of the items' bytes
         self._lock = threading.Lock()
 
     def get(self, key: str):
@@ -38,7 +39,7 @@ class Store:
         with self._lock:
             item = self._items.get(key)
             if item is None or time.monotonic() - item[0] > self.ttl:
-                self._items.pop(key, None)
+                self._drop(key)
                 return None
             self._items.move_to_end(key)
             return item[2]
@@ -46,11 +47,21 @@ class Store:
     def put(self, key: str, value: object) -> None:
         size = nbytes(value)
         with self._lock:
+            self._drop(key)
             self._items[key] = (time.monotonic(), size, value)
-            self._items.move_to_end(key)
-            while len(self._items) > 1 and (len(self._items) > self.max_entries or
-                                            sum(s for _, s, _ in self._items.values()) > self.max_bytes):
-                self._items.popitem(last=False)
+            self._bytes += size
+            while len(self._items) > 1 and (len(self._items) > self.max_entries or self._bytes > self.max_bytes):
+                self._drop(next(iter(self._items)))
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._drop(key)
+
+    def _drop(self, key: str) -> None:
+        """Forget ``key`` (the lock held)."""
+        item = self._items.pop(key, None)
+        if item is not None:
+            self._bytes -= item[1]
 
     def remembered(self, key: str, compute: Callable[[], object]):
         """The value stored under ``key``, else ``compute()``, stored under it."""
@@ -66,3 +77,4 @@ class Store:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._bytes = 0

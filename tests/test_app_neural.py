@@ -133,7 +133,7 @@ def _progress_script():
 def test_a_stopped_computation_shows_a_message_until_run_again():
     from landscape.ui import progress
 
-    progress.store()._items.pop("test-key", None)
+    progress.store().forget("test-key")
     at = AppTest.from_function(_progress_script, default_timeout=30)
     at.session_state[progress.STOPPED] = ("test-key", 0.37)
     at.run()
@@ -158,10 +158,10 @@ def _stale_stop_script():
 def test_a_stop_arriving_after_the_computation_ended_stops_nothing():
     from landscape.ui import progress
 
-    progress.store()._items.pop("test-key", None)
+    progress.store().forget("test-key")
     at = AppTest.from_function(_stale_stop_script, default_timeout=30).run()
     assert "value=42" in at.markdown[0].value and progress.RUNNING not in at.session_state
-    progress.store()._items.pop("test-key", None)
+    progress.store().forget("test-key")
     at.button(key="stale").click().run()
     assert not at.info and "value=42" in at.markdown[0].value and progress.STOPPED not in at.session_state
 

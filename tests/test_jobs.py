@@ -295,9 +295,9 @@ def _clear_caches():
     from landscape.ui import progress
 
     st.cache_data.clear()
-    progress.store()._items.clear()
-    progress.views()._items.clear()
-    progress.paths()._items.clear()
+    progress.store().clear()
+    progress.views().clear()
+    progress.paths().clear()
 
 
 def _page(page: str, check: bool = True, **query):
