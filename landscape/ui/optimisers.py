@@ -4,10 +4,9 @@ Controls read the optimiser and schedule registries (``landscape.optim``); every
 the URL.  What a person types reaches ``landscape.optim`` unchanged, which checks it and raises
 InputError with the message the page shows; the choices, as values, are ``landscape.race_choice``.  The
 compute is ``landscape.race`` (the reference minimum, the race, swarm and map views, the leaderboard); here
-each is cached in a line.  The swarm and the
-learning-rate x momentum map go through ``jobs.run``: on the class server's Dask workers when
-``LANDSCAPE_DASK`` is set (``race.swarm_panel_job``, ``race.map_job``: plain values in), else here (the
-swarm's panels in ``progress.paths``, the map under ``st.cache_data``).
+each is cached in a line.  The swarm and the learning-rate x momentum map go through ``jobs.run``: on the
+class server's Dask workers when ``LANDSCAPE_DASK`` is set (``race.swarm_panel_job``, ``race.map_job``:
+plain values in), else here (the swarm's panels in ``progress.paths``, the map under ``st.cache_data``).
 """
 from __future__ import annotations
 
@@ -126,13 +125,13 @@ def _race_view(spec: ProblemSpec, csv: bytes | None, entries: str, start: tuple[
     warm_up().join()  # the first torch.optim step of a process imports torch._dynamo: not the race's time
     surf = surface_view(spec, csv, None, None, race.RESOLUTION, False).surface  # cached: the same for every race
     return race.race_view(build_objective(spec, csv), json.loads(entries), start, steps, TOLERANCE.default,
-                          reference(spec, csv), surf, memo=(progress.paths(), repr(spec) + _digest(csv)))
+                          reference(spec, csv), surf, memo=(progress.paths(), _problem(spec, csv)))
 
 
 def swarm_view(spec: ProblemSpec, csv: bytes | None, entries: str, steps: float, n: int) -> race.SwarmView:
     """Each chosen optimiser from an ``n x n`` grid of starts; where each path ends (basins of attraction).
     Each optimiser's panel is remembered on its own (``progress.paths``; on the class server, one job each)."""
-    minima, problem = _minima(spec, csv), repr(spec) + _digest(csv)
+    minima, problem = _minima(spec, csv), _problem(spec, csv)
 
     def panel(obj: Objective, name: str, settings: dict, steps, n):
         key = "optim_swarm:" + json.dumps([problem, name, settings, steps, n], sort_keys=True)
@@ -144,8 +143,9 @@ def swarm_view(spec: ProblemSpec, csv: bytes | None, entries: str, steps: float,
     return race.swarm_view(build_objective(spec, csv), json.loads(entries), steps, n, minima, panel)
 
 
-def _digest(csv: bytes | None) -> str:
-    return "" if csv is None else ":" + hashlib.sha256(csv).hexdigest()
+def _problem(spec: ProblemSpec, csv: bytes | None) -> str:
+    """The problem as text (an upload by its digest): the key of its remembered paths, panels and jobs."""
+    return repr(spec) + ("" if csv is None else ":" + hashlib.sha256(csv).hexdigest())
 
 
 def _minima(spec: ProblemSpec, csv: bytes | None) -> tuple[tuple[float, float], ...] | None:
@@ -156,7 +156,7 @@ def _minima(spec: ProblemSpec, csv: bytes | None) -> tuple[tuple[float, float], 
 def map_view(spec: ProblemSpec, csv: bytes | None, start: tuple[float, float], steps: float) -> race.MapView:
     """Final loss of SGD with momentum over the default learning-rate x momentum grid."""
     if jobs.remote():
-        view = progress.remote("optim_map:" + json.dumps([repr(spec), start, steps]) + _digest(csv),
+        view = progress.remote("optim_map:" + json.dumps([_problem(spec, csv), start, steps]),
                                "Computing the map", race.map_job, spec, csv, tuple(start), steps, precheck=True)
         return race.with_floor(view, reference(spec, csv))
     return _map_here(spec, csv, start, steps)
