@@ -74,8 +74,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import class_load  # noqa: E402
 from common import emit, table  # noqa: E402
-from procs import HZ, Sampler, _stat, process_tree  # noqa: E402
-from protocol import Session, _is_loopback  # noqa: E402
+from procs import HZ, Sampler, process_tree, stat  # noqa: E402
+from protocol import Session, is_loopback  # noqa: E402
 from server_logs import keep_server_logs  # noqa: E402
 from students import KINDS, MIX, PAGES, Recorder, Sample, Student  # noqa: E402
 from targets import AppTarget, ServeTarget, UrlTarget  # noqa: E402
@@ -330,7 +330,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         problems.append("--interactions must be 0 to 100")
     if args.url:
         host = urllib.parse.urlsplit(args.url).hostname or ""
-        if not args.url.startswith("http://") or not _is_loopback(host):
+        if not args.url.startswith("http://") or not is_loopback(host):
             problems.append(f"--url {args.url}: only http:// on the loopback interface")
     if args.pids and not args.url:
         problems.append("--pids goes with --url")
@@ -379,7 +379,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def server_cpu_seconds(pids: list[int]) -> float:
     """CPU time used so far by the server's processes and their descendants (those alive)."""
-    return sum(st[2] for p in process_tree(pids) if (st := _stat(p)) is not None) / HZ
+    return sum(st[2] for p in process_tree(pids) if (st := stat(p)) is not None) / HZ
 
 
 def main_class(args) -> None:

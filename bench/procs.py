@@ -13,7 +13,8 @@ import numpy as np
 
 HZ = os.sysconf("SC_CLK_TCK")
 
-def _stat(pid: int) -> tuple[str, int, int] | None:
+
+def stat(pid: int) -> tuple[str, int, int] | None:
     """(name, parent pid, CPU ticks used) of a process, None if it is gone."""
     try:
         text = Path(f"/proc/{pid}/stat").read_text()
@@ -21,6 +22,12 @@ def _stat(pid: int) -> tuple[str, int, int] | None:
         return None
     name, rest = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
     return name, int(rest[1]), int(rest[11]) + int(rest[12])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (all its threads); 0 if it is gone."""
+    st = stat(pid)
+    return 0.0 if st is None else st[2] / HZ
 
 
 def _rss_kb(pid: int) -> int | None:
@@ -37,7 +44,7 @@ def process_tree(roots: list[int]) -> list[int]:
     """``roots`` and all their descendants that are alive."""
     parents = {}
     for entry in os.listdir("/proc"):
-        if entry.isdigit() and (st := _stat(int(entry))) is not None:
+        if entry.isdigit() and (st := stat(int(entry))) is not None:
             parents[int(entry)] = st[1]
     tree, todo = [], [r for r in roots if r in parents]
     while todo:
@@ -103,7 +110,7 @@ class Sampler:
     def sample(self) -> None:
         now, found = time.monotonic(), {}
         for pid in process_tree(self.roots):
-            st, rss = _stat(pid), _rss_kb(pid)
+            st, rss = stat(pid), _rss_kb(pid)
             if st is not None and rss is not None:
                 if pid not in self.labels:
                     self.labels[pid] = label(pid, st[0])
@@ -170,7 +177,7 @@ def supervisor_of(pid: int) -> int:
     """The class server's supervisor (``serve.py``) among ``pid``'s ancestors, else ``pid`` itself: a
     proxy's app processes are its siblings, not its children."""
     ancestor = pid
-    while ancestor > 1 and (st := _stat(ancestor)) is not None:
+    while ancestor > 1 and (st := stat(ancestor)) is not None:
         if any(Path(a).name == "serve.py" for a in _cmdline(ancestor)[:3]):
             return ancestor
         ancestor = st[1]

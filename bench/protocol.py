@@ -63,7 +63,7 @@ class Session:
 
     def __init__(self, base_url: str, timeout: float = 30.0):
         parts = urllib.parse.urlsplit(base_url)
-        if parts.scheme != "http" or not parts.hostname or not _is_loopback(parts.hostname):
+        if parts.scheme != "http" or not parts.hostname or not is_loopback(parts.hostname):
             raise ValueError(f"{base_url}: only http:// on the loopback interface")
         self.base_url = base_url.rstrip("/")
         self.origin = f"{parts.scheme}://{parts.netloc}"  # the Origin header a page served from there sends
@@ -346,7 +346,7 @@ class Session:
         return state_for(w, value)
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host == "localhost":
         return all(ipaddress.ip_address(a[4][0]).is_loopback
                    for a in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP))

@@ -17,7 +17,6 @@ class mix's weighted mean (``students.MIX``); the last line is one JSON object w
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -27,18 +26,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from appserver import Server  # noqa: E402
 from common import emit, table  # noqa: E402
+from procs import cpu_seconds  # noqa: E402
 from protocol import Session  # noqa: E402
 from students import MIX, PAGES, pick  # noqa: E402
-
-HZ = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process ``pid`` so far (all its threads)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / HZ
-
 
 def measured(pid: int, action) -> float:
     """CPU-seconds the server spent on ``action`` (a run, waited for to its end)."""
