@@ -17,6 +17,7 @@ import figure_cases_maps
 import figure_cases_optimisers
 import figure_cases_outliers
 import figure_inputs
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
@@ -63,13 +64,24 @@ def test_builder_draws_the_compute_output(name):
 
 @pytest.mark.parametrize("look", style.LOOKS)
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_readable_merges_as_plotlys_own_update(name, look, monkeypatch):
-    """``style.update`` (one merged dict per top-level property) leaves every figure as Plotly's ``update`` would."""
+def test_every_figure_sends_what_plotly_validates(name, look):
+    """Figures are built as plain specs and wrapped without validation (``style.figure``): each one, in every
+    look, sends exactly what the copy Plotly validates property by property sends, so no property is misspelt
+    and every value is written as Plotly writes it (a named colour scale as its stops, a picture as a data URI)."""
     with style.looking(look):
-        fast = [json.loads(pio.to_json(fig, validate=False)) for fig in CASES[name]()]
-        monkeypatch.setattr(style, "update", lambda obj, patch: obj.update(patch))
-        plotly_own = [json.loads(pio.to_json(fig, validate=False)) for fig in CASES[name]()]
-    assert fast == plotly_own
+        for fig in CASES[name]():
+            validated = go.Figure(style.spec_of(fig))
+            assert json.loads(pio.to_json(fig, validate=False)) == json.loads(pio.to_json(validated, validate=False))
+
+
+def test_a_misspelt_property_fails_the_validated_copy():
+    """The check above has teeth: a spec Plotly would refuse cannot be sent unnoticed."""
+    sizes = np.arange(3.0)
+    spec = style.spec_of(figures.influence(["mse"], ["MSE"], sizes, sizes[None], now=1.0, clean_slope=0.5))
+    spec["layout"]["xaxis"]["titel"] = "x"
+    style.figure(spec).to_dict()  # wrapped as it is
+    with pytest.raises(ValueError, match="titel"):
+        go.Figure(spec)
 
 
 def test_an_animation_sends_its_frames_as_plotly_would_validate_them():

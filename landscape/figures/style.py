@@ -16,13 +16,18 @@ Presenter mode (a projector at the front of a room): ``readable`` ends with ``pr
 current look (``use_look``, set once per app run by the frame, like the request's budget) is not ``PLAIN``:
 text 1.5x (annotations keep their size), thicker lines, larger markers, a high-contrast palette, and for ``DARK`` a dark background.
 
-Building cheaply (a page builds a figure on every new input, issue 13): ``update(obj, patch)`` is Plotly's
-``obj.update(patch)`` one top-level property at a time, and ``Animated`` keeps animation frames as plain dicts;
-Plotly's own paths validate every nested property one by one.  tests/test_figures.py holds both equal to them.
+Building cheaply (a page builds a figure on every new input, issue 13): Plotly's graph objects validate every
+property they are given, one nested path at a time, which made figures half of a page's CPU.  So the hot builders
+write a figure as a plain *spec*, ``{"data": [trace dicts], "layout": dict, "frames": [...]}``, in the normalised
+form Plotly itself writes out (``subplots``, ``vline``/``hline`` and ``colorscale`` give Plotly's own layouts and
+values); ``readable``, ``present`` and ``scene_room`` work on specs (a figure is turned into one by ``spec_of``);
+``figure(spec)`` wraps a spec without validating it again, and ``Animated`` keeps animation frames as plain dicts.
+tests/test_figures.py holds every figure, in every look, equal to the copy Plotly validates.
 """
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -50,9 +55,9 @@ def _font(size: int = TEXT, color: str = INK) -> dict:
     return dict(size=size, color=color)
 
 
-def _axis(axis=None) -> dict:
+def _axis(axis: dict | None = None) -> dict:
     """Tick labels and title of an axis at projector sizes (a larger size the builder set is kept)."""
-    size = getattr(getattr(axis, "tickfont", None), "size", None) or 0
+    size = _get(axis, "tickfont", "size") or 0
     return {"tickfont": _font(max(size, TEXT)), "title": {"font": _font(TITLE)}}
 
 
@@ -71,70 +76,171 @@ def _legend(legend: str, corner: tuple[str, str]) -> dict:
     return {"showlegend": False}
 
 
-def _subplots(fig: go.Figure, prefix: str) -> list[str]:
-    """The layout's subplot names ``prefix``, ``prefix2``, ... that are set, and always ``prefix`` itself: what
-    ``fig.for_each_xaxis`` visits, found without its walk over every property a layout may have (a fifth of a
-    page run's CPU went there)."""
-    set_names = fig.layout._props or {}  # the properties set so far (plotly keeps no public list of them)
-    numbered = [k for k in set_names if re.fullmatch(prefix + r"\d+", k)]
+def _get(obj: dict, *path):
+    """``obj[path[0]][path[1]]...``, or None where the path is not set."""
+    for name in path:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(name)
+    return obj
+
+
+def _merged(base: dict, new: dict) -> dict:
+    """``base`` updated by ``new`` as Plotly's ``update`` does: nested dicts merge, anything else replaces."""
+    return base | {k: _merged(base.get(k) or {}, v) if isinstance(v, dict) else v for k, v in new.items()}
+
+
+def merge(obj: dict, patch: dict) -> dict:
+    """``obj`` (a spec or a part of one) updated in place by ``patch`` as Plotly's ``update`` would."""
+    obj.update(_merged(obj, patch))
+    return obj
+
+
+@functools.cache
+def _has(trace_type: str, *path: str) -> bool:
+    """Whether Plotly's ``trace_type`` has the property ``path`` (set or not), as ``name in trace`` says."""
+    obj = go.Figure({"data": [{"type": trace_type}]}).data[0]
+    for name in path:
+        if name not in obj:
+            return False
+        obj = obj[name]
+    return True
+
+
+def spec_of(fig: go.Figure | dict) -> dict:
+    """A figure as plain nested dicts: ``data`` (one dict a trace, with its ``type``), ``layout`` and, when
+    animated, ``frames`` (numpy arrays kept as they are).  A dict is taken as such a spec already."""
+    if isinstance(fig, dict):
+        return fig
+    frames = list(fig._raw_frames) if isinstance(fig, Animated) and fig._raw_frames else \
+        [frame.to_plotly_json() for frame in fig.frames]
+    return {"data": [trace.to_plotly_json() for trace in fig.data], "layout": fig.layout.to_plotly_json(),
+            **({"frames": frames} if frames else {})}
+
+
+def figure(spec: dict) -> go.Figure:
+    """The figure of a spec, not validated again: its parts were validated as they were built, or are
+    written as Plotly writes them (tests/test_figures.py holds every figure equal to its validated copy)."""
+    fig = Animated(data=spec["data"], layout=spec["layout"], _validate=False)
+    return fig.animate(spec["frames"]) if spec.get("frames") else fig
+
+
+def subplots(rows: int, cols: int, **options) -> dict:
+    """The layout ``plotly.subplots.make_subplots(rows, cols, **options)`` makes (axes, domains, subplot titles),
+    as a plain dict to build a spec on: Plotly's own, made once per distinct arguments (a make_subplots call
+    costs a page 25 ms).  Options are hashable (tuples, not lists)."""
+    return copy.deepcopy(_subplot_layout(rows, cols, tuple(sorted(options.items()))))
+
+
+@functools.lru_cache(maxsize=64)
+def _subplot_layout(rows: int, cols: int, options: tuple) -> dict:
+    from plotly.subplots import make_subplots
+
+    layout = make_subplots(rows=rows, cols=cols, **dict(options)).layout.to_plotly_json()
+    layout.pop("template", None)
+    return layout
+
+
+def cell(row: int, col: int, cols: int) -> dict:
+    """The axes of the subplot at (``row``, ``col``) of a grid ``cols`` wide, as a trace names them."""
+    n = (row - 1) * cols + col
+    suffix = "" if n == 1 else str(n)
+    return {"xaxis": "x" + suffix, "yaxis": "y" + suffix}
+
+
+def axis_key(ref: str) -> str:
+    """The layout key of the axis a trace names: ``"x2"`` -> ``"xaxis2"``."""
+    return ref[0] + "axis" + ref[1:]
+
+
+def colorscale(name: str) -> list:
+    """A named colour scale as Plotly writes it out: ``[[0.0, "#440154"], ...]``."""
+    return copy.deepcopy(_colorscale(name))
+
+
+@functools.cache
+def _colorscale(name: str) -> list:
+    return go.Contour(colorscale=name).to_plotly_json()["colorscale"]
+
+
+# Where Plotly's ``add_vline`` / ``add_hline`` put a line's label, by ``annotation_position`` (those in use).
+_VLINE_LABEL = {"top": dict(y=1, xanchor="center", yanchor="bottom"),
+                "top left": dict(y=1, xanchor="right", yanchor="top"),
+                "bottom left": dict(y=0, xanchor="right", yanchor="bottom")}
+_HLINE_LABEL = {"bottom right": dict(x=1, xanchor="right", yanchor="top")}
+
+
+def vline(layout: dict, x: float, line: dict, text: str, position: str) -> None:
+    """Plotly's ``fig.add_vline(x, line=line, annotation_text=text, annotation_position=position)`` on a spec."""
+    layout.setdefault("shapes", []).append(dict(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="y domain",
+                                                line=line))
+    layout.setdefault("annotations", []).append(dict(showarrow=False, text=text, x=x, xref="x", yref="y domain",
+                                                     **_VLINE_LABEL[position]))
+
+
+def hline(layout: dict, y: float, line: dict, text: str, position: str) -> None:
+    """Plotly's ``fig.add_hline(y, line=line, annotation_text=text, annotation_position=position)`` on a spec."""
+    layout.setdefault("shapes", []).append(dict(type="line", x0=0, x1=1, xref="x domain", y0=y, y1=y, yref="y",
+                                                line=line))
+    layout.setdefault("annotations", []).append(dict(showarrow=False, text=text, y=y, xref="x domain", yref="y",
+                                                     **_HLINE_LABEL[position]))
+
+
+def _subplots(layout: dict, prefix: str) -> list[str]:
+    """The layout's subplot names ``prefix``, ``prefix2``, ... that are set, and always ``prefix`` itself (what
+    ``fig.for_each_xaxis`` visits)."""
+    numbered = [k for k in layout if re.fullmatch(prefix + r"\d+", k)]
     return [prefix] + sorted(numbered, key=lambda k: int(k[len(prefix):]))
 
 
-def _scenes(fig: go.Figure) -> list[str]:
+def _scenes(spec: dict) -> list[str]:
     """The 3D scenes that the layout sets or a trace draws in (2D figures have none)."""
-    set_names = fig.layout._props or {}
-    drawn = {t.scene or "scene" for t in fig.data if "scene" in t}
-    return sorted({k for k in set_names if re.fullmatch(r"scene\d*", k)} | drawn)
+    drawn = {t.get("scene") or "scene" for t in spec["data"] if _has(t["type"], "scene")}
+    return sorted({k for k in spec["layout"] if re.fullmatch(r"scene\d*", k)} | drawn)
 
 
-def _ternaries(fig: go.Figure) -> list[str]:
+def _ternaries(spec: dict) -> list[str]:
     """The ternary plots that the layout sets or a trace draws in."""
-    set_names = fig.layout._props or {}
-    drawn = {t.subplot or "ternary" for t in fig.data if t.type == "scatterternary"}
-    return sorted({k for k in set_names if re.fullmatch(r"ternary\d*", k)} | drawn)
+    drawn = {t.get("subplot") or "ternary" for t in spec["data"] if t["type"] == "scatterternary"}
+    return sorted({k for k in spec["layout"] if re.fullmatch(r"ternary\d*", k)} | drawn)
 
 
-def readable(fig: go.Figure, legend: str = "below", top: int | None = None,
+def readable(fig: go.Figure | dict, legend: str = "below", top: int | None = None,
              corner: tuple[str, str] = ("left", "top")) -> go.Figure:
-    """``fig`` with projector-sized text, its legend placed (``LEGENDS``) and room for the toolbar.
+    """``fig`` (a figure or its spec) with projector-sized text, its legend placed (``LEGENDS``) and room for
+    the toolbar, as a new figure.
 
     ``top``: a top margin larger than the toolbar's (for titles or annotations above the plot).
     ``corner``: where an ``"inside"`` legend sits in the plot, e.g. ``("right", "bottom")``."""
     if legend not in LEGENDS:
         raise ValueError(f"legend must be one of {LEGENDS}, got {legend!r}")
-    margin = fig.layout.margin
+    spec = spec_of(fig)
+    layout = spec["layout"]
+    margin = layout.get("margin") or {}
     patch = {"font": _font(), "hoverlabel": {"font": {"size": TEXT}},
-             "margin": {"t": max(top or 0, MODEBAR, margin.t or 0), "l": max(margin.l or 0, 10),
-                        "r": max(margin.r or 0, 10), "b": max(margin.b or 0, 10)},
+             "margin": {"t": max(top or 0, MODEBAR, margin.get("t") or 0), "l": max(margin.get("l") or 0, 10),
+                        "r": max(margin.get("r") or 0, 10), "b": max(margin.get("b") or 0, 10)},
              **_legend(legend, corner)}
-    patch |= {name: _axis(fig.layout[name]) for name in _subplots(fig, "xaxis") + _subplots(fig, "yaxis")}
-    patch |= {name: {axis: _axis() for axis in ("xaxis", "yaxis", "zaxis")} for name in _scenes(fig)}
-    patch |= {name: {axis: _axis() for axis in ("aaxis", "baxis", "caxis")} for name in _ternaries(fig)}
-    if fig.layout.title.text:
+    patch |= {name: _axis(layout.get(name)) for name in _subplots(layout, "xaxis") + _subplots(layout, "yaxis")}
+    patch |= {name: {axis: _axis() for axis in ("xaxis", "yaxis", "zaxis")} for name in _scenes(spec)}
+    patch |= {name: {axis: _axis() for axis in ("aaxis", "baxis", "caxis")} for name in _ternaries(spec)}
+    if _get(layout, "title", "text"):
         patch["title"] = {"font": _font(TITLE + 2)}
-    update(fig.layout, patch)
-    for trace in fig.data:
-        if "colorbar" in trace and getattr(trace, "showscale", None) is not False:
-            update(trace.colorbar, {"tickfont": _font(), "title": {"font": _font()}})
-    for a in fig.layout.annotations:
-        update(a, {"font": dict(size=max(a.font.size or TITLE, MIN_TEXT), color=a.font.color or INK)})
-    for menu in fig.layout.updatemenus:
-        menu.font = _font()
-    for slider in fig.layout.sliders:
-        if slider.currentvalue.font.size is not None:
-            slider.currentvalue.font = _font()
-    return present(fig, _look.get()) if _look.get() != PLAIN else fig
-
-
-def update(obj, patch: dict) -> None:
-    """``obj.update(patch)`` for a Plotly object, one top-level property at a time: each is merged as a plain
-    dict (nested dicts merge, anything else replaces) and set in one step.  Plotly's own ``update`` walks and
-    validates every nested property path one by one, which made ``readable`` a third of a page's CPU on a new
-    input (bench/run_cost.py, issue 13).  tests/test_figures.py holds it equal to Plotly's."""
-    def merge(base: dict, new: dict) -> dict:
-        return base | {k: merge(base.get(k) or {}, v) if isinstance(v, dict) else v for k, v in new.items()}
-    for key, value in patch.items():
-        obj[key] = merge(obj[key].to_plotly_json(), value) if isinstance(value, dict) else value
+    merge(layout, patch)
+    for trace in spec["data"]:
+        if _has(trace["type"], "colorbar") and trace.get("showscale") is not False:
+            merge(trace, {"colorbar": {"tickfont": _font(), "title": {"font": _font()}}})
+    for a in layout.get("annotations", ()):
+        merge(a, {"font": dict(size=max(_get(a, "font", "size") or TITLE, MIN_TEXT),
+                                color=_get(a, "font", "color") or INK)})
+    for menu in layout.get("updatemenus", ()):
+        menu["font"] = _font()
+    for slider in layout.get("sliders", ()):
+        if _get(slider, "currentvalue", "font", "size") is not None:
+            slider["currentvalue"]["font"] = _font()
+    if _look.get() != PLAIN:
+        _present(spec, _look.get())
+    return figure(spec)
 
 
 class Animated(go.Figure):
@@ -170,16 +276,15 @@ class Animated(go.Figure):
         return out
 
 
-def scene_room(fig: go.Figure, distance: float = 1.3) -> go.Figure:
+def scene_room(fig: go.Figure | dict, distance: float = 1.3) -> go.Figure:
     """Move every 3D camera ``distance`` times further from the centre: the axis labels, which WebGL
     draws inside the canvas, then stay inside it."""
-    def back(scene):
-        eye = scene.camera.eye
-        if eye.x is not None:
-            scene.camera.eye = dict(x=eye.x * distance, y=eye.y * distance, z=eye.z * distance)
-    for name in _scenes(fig):
-        back(fig.layout[name])
-    return fig
+    spec = spec_of(fig)
+    for name in _scenes(spec):
+        eye = _get(spec["layout"], name, "camera", "eye")
+        if eye and eye.get("x") is not None:
+            spec["layout"][name]["camera"]["eye"] = {k: eye[k] * distance for k in ("x", "y", "z")}
+    return figure(spec)
 
 
 # ---- presenter mode ----------------------------------------------------------------------------------------
@@ -233,56 +338,69 @@ def _recolour(color, table: dict):
     return table.get(color.lower(), color) if isinstance(color, str) else color
 
 
-def present(fig: go.Figure, look: str = PRESENT) -> go.Figure:
+def present(fig: go.Figure | dict, look: str = PRESENT) -> go.Figure:
     """``fig`` for a projector: text 1.5x (annotations excepted), lines at least ``MIN_LINE`` px, markers 1.5x,
     high-contrast colours (``DARK``: light colours on a dark background).  Applied once: a figure already
-    presented is returned as it is."""
-    if fig.layout.meta == "presented":
-        return fig
+    presented comes back as it is."""
+    spec = spec_of(fig)
+    _present(spec, look)
+    return figure(spec)
+
+
+def _present(spec: dict, look: str) -> None:
+    layout = spec["layout"]
+    if layout.get("meta") == "presented":
+        return
     table, ink = (ON_DARK, DARK_INK) if look == DARK else (HIGH_CONTRAST, "#000000")
-    update(fig.layout, {"font": dict(size=_bigger(fig.layout.font.size or TEXT), color=ink),
-                        "hoverlabel": {"font": {"size": _bigger(TEXT)}},
-                        "legend": {"font": dict(size=_bigger(TEXT), color=ink)}, "meta": "presented"})
+    merge(layout, {"font": dict(size=_bigger(_get(layout, "font", "size") or TEXT), color=ink),
+                    "hoverlabel": {"font": {"size": _bigger(TEXT)}},
+                    "legend": {"font": dict(size=_bigger(TEXT), color=ink)}, "meta": "presented"})
 
-    def axis(a):
-        update(a, {"tickfont": dict(size=_bigger(a.tickfont.size or TEXT), color=ink),
-                   "title": {"font": dict(size=_bigger(a.title.font.size or TITLE), color=ink)}})
+    def axis(a: dict):
+        merge(a, {"tickfont": dict(size=_bigger(_get(a, "tickfont", "size") or TEXT), color=ink),
+                   "title": {"font": dict(size=_bigger(_get(a, "title", "font", "size") or TITLE), color=ink)}})
         if look == DARK:
-            update(a, {"gridcolor": DARK_GRID, "zerolinecolor": DARK_GRID, "linecolor": DARK_GRID})
-    for name in _subplots(fig, "xaxis") + _subplots(fig, "yaxis"):
-        axis(fig.layout[name])
-    for name in _scenes(fig):
+            merge(a, {"gridcolor": DARK_GRID, "zerolinecolor": DARK_GRID, "linecolor": DARK_GRID})
+    for name in _subplots(layout, "xaxis") + _subplots(layout, "yaxis"):
+        axis(layout.setdefault(name, {}))
+    for name in _scenes(spec):
         for a in ("xaxis", "yaxis", "zaxis"):
-            axis(fig.layout[name][a])
+            axis(layout.setdefault(name, {}).setdefault(a, {}))
     # annotations keep their size (readable's, at least 14 px): builders stack them by pixel offsets made for it
-    for a in fig.layout.annotations:
-        update(a, {"font": dict(color=_recolour(a.font.color, table) or ink)})
-    for trace in fig.data:
+    for a in layout.get("annotations", ()):
+        merge(a, {"font": dict(color=_recolour(_get(a, "font", "color"), table) or ink)})
+    for trace in spec["data"]:
         _present_trace(trace, table, ink)
-    if fig.layout.title.text:
-        update(fig.layout, {"title": {"font": dict(size=_bigger(TITLE + 2), color=ink)}})
+    if _get(layout, "title", "text"):
+        merge(layout, {"title": {"font": dict(size=_bigger(TITLE + 2), color=ink)}})
     if look == DARK:
-        update(fig.layout, {"paper_bgcolor": DARK_PAPER, "plot_bgcolor": DARK_PAPER,
-                            "legend": {"bgcolor": "rgba(14,17,23,0.85)"}})
-    return fig
+        merge(layout, {"paper_bgcolor": DARK_PAPER, "plot_bgcolor": DARK_PAPER,
+                        "legend": {"bgcolor": "rgba(14,17,23,0.85)"}})
 
 
-def _present_trace(trace, table: dict, ink: str) -> None:
-    line = getattr(trace, "line", None)
-    if line is not None and "width" in line and trace.type not in ("contour", "histogram2dcontour"):
-        line.width = max((line.width or 2) * SCALE, MIN_LINE)
-    if line is not None and "color" in line:
-        line.color = _recolour(line.color, table)
-    marker = getattr(trace, "marker", None)
-    if marker is not None and "size" in marker and isinstance(marker.size, (int, float)):
-        marker.size = marker.size * SCALE
-    if marker is not None and "color" in marker:
-        marker.color = _recolour(marker.color, table)
-    bars = [trace.colorbar] if "colorbar" in trace and getattr(trace, "showscale", None) is not False else []
-    if marker is not None and "showscale" in marker and marker.showscale:
-        bars.append(marker.colorbar)
+def _recoloured(obj: dict, table: dict) -> None:
+    color = _recolour(obj.get("color"), table)
+    if color is not None:
+        obj["color"] = color
+
+
+def _present_trace(trace: dict, table: dict, ink: str) -> None:
+    kind = trace["type"]
+    if _has(kind, "line", "width") and kind not in ("contour", "histogram2dcontour"):
+        line = trace.setdefault("line", {})
+        line["width"] = max((line.get("width") or 2) * SCALE, MIN_LINE)
+    if _has(kind, "line", "color") and "line" in trace:
+        _recoloured(trace["line"], table)
+    marker = trace.get("marker") or {}
+    if _has(kind, "marker", "size") and isinstance(marker.get("size"), (int, float)):
+        marker["size"] = marker["size"] * SCALE
+    if _has(kind, "marker", "color") and marker:
+        _recoloured(marker, table)
+    bars = [trace.setdefault("colorbar", {})] if _has(kind, "colorbar") and trace.get("showscale") is not False else []
+    if _has(kind, "marker", "showscale") and marker.get("showscale"):
+        bars.append(marker.setdefault("colorbar", {}))
     for bar in bars:  # touching a colour bar that is not shown would show it
-        update(bar, {"tickfont": dict(size=_bigger(bar.tickfont.size or TEXT), color=ink),
+        merge(bar, {"tickfont": dict(size=_bigger(_get(bar, "tickfont", "size") or TEXT), color=ink),
                      "title": {"font": dict(size=_bigger(TEXT), color=ink)}})
-    if "textfont" in trace and trace.textfont is not None:
-        trace.textfont.size = _bigger(trace.textfont.size or TEXT)
+    if _has(kind, "textfont"):
+        trace["textfont"] = merge(trace.get("textfont") or {}, {"size": _bigger(_get(trace, "textfont", "size") or TEXT)})

@@ -79,24 +79,23 @@ def surface_3d(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = (
     No contour lines are projected under it: the map beside it shows them, and in software WebGL they
     cost a third of the drawing."""
     z, z_label, ticks = _heights(surf, log)
-    fig = go.Figure(go.Surface(x=f32(surf.x), y=f32(surf.y), z=f32(z), colorscale=COLORSCALE, showscale=show_scale,
-                               colorbar=dict(title=dict(text=z_label, side="right"), len=0.8, **ticks), name="loss",
-                               hovertemplate=f"{surf.x_label} %{{x:.3g}}, {surf.y_label} %{{y:.3g}}<extra></extra>"))
+    data = [dict(type="surface", x=f32(surf.x), y=f32(surf.y), z=f32(z), colorscale=style.colorscale(COLORSCALE),
+                 showscale=show_scale, colorbar=dict(title=dict(text=z_label, side="right"), len=0.8, **ticks),
+                 name="loss", hovertemplate=f"{surf.x_label} %{{x:.3g}}, {surf.y_label} %{{y:.3g}}<extra></extra>")]
     if markers:
-        fig.add_trace(go.Scatter3d(x=f32([m.x for m in markers]), y=f32([m.y for m in markers]),
-                                   z=f32([_marker_height(surf, m, log) for m in markers]), mode="markers",
-                                   name=" · ".join(dict.fromkeys(m.label for m in markers)), showlegend=False,
-                                   text=[m.label for m in markers], hovertemplate="%{text}<extra></extra>",
-                                   marker=dict(size=6, color=[colour(m) for m in markers],
-                                               symbol=["diamond" if m.symbol == "x" else m.symbol for m in markers])))
-    fig.update_layout(
-        title=title, height=height, margin=dict(l=0, r=0, t=40 if title else 10, b=0), uirevision="surface",
-        scene=dict(xaxis_title=surf.x_label, yaxis_title=surf.y_label,
-                   zaxis=dict(title="", nticks=5,  # the height is the loss; a z title was cut at the left
+        data.append(dict(type="scatter3d", x=f32([m.x for m in markers]), y=f32([m.y for m in markers]),
+                         z=f32([_marker_height(surf, m, log) for m in markers]), mode="markers",
+                         name=" · ".join(dict.fromkeys(m.label for m in markers)), showlegend=False,
+                         text=[m.label for m in markers], hovertemplate="%{text}<extra></extra>",
+                         marker=dict(size=6, color=[colour(m) for m in markers],
+                                     symbol=["diamond" if m.symbol == "x" else m.symbol for m in markers])))
+    layout = dict(
+        title=dict(text=title), height=height, margin=dict(l=0, r=0, t=40 if title else 10, b=0), uirevision="surface",
+        scene=dict(xaxis=dict(title=dict(text=surf.x_label), nticks=5), yaxis=dict(title=dict(text=surf.y_label), nticks=5),
+                   zaxis=dict(title=dict(text=""), nticks=5,  # the height is the loss; a z title was cut at the left
                               **{k: v[1:] for k, v in ticks.items()}),  # no label at the minimum: the corner's
-                   xaxis_nticks=5, yaxis_nticks=5, camera=dict(eye=dict(x=1.5, y=-1.5, z=1.0)),
-                   aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.6)))
-    return scene_room(readable(fig, legend="none"))
+                   camera=dict(eye=dict(x=1.5, y=-1.5, z=1.0)), aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.6)))
+    return scene_room(readable(dict(data=data, layout=layout), legend="none"))
 
 
 def contour(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = (), title: str = "",
@@ -108,31 +107,30 @@ def contour(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = (), 
 
 def contour_map(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = (), title: str = "",
                 arrows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
-                height: int = 520, show_scale: bool = True) -> go.Figure:
-    """``contour`` before ``readable``: for a builder that adds to it and lays the whole out once (laid out
-    twice, presenter mode's look would be undone: ``present`` runs once)."""
+                height: int = 520, show_scale: bool = True) -> dict:
+    """``contour`` before ``readable``, as a spec (``style.spec_of``): for a builder that adds to it and lays the
+    whole out once (laid out twice, presenter mode's look would be undone: ``present`` runs once)."""
     z, z_label, ticks = _heights(surf, log)
-    fig = go.Figure(go.Contour(x=f32(surf.x), y=f32(surf.y), z=f32(z), colorscale=COLORSCALE, ncontours=30,
-                               showscale=show_scale, colorbar=dict(title=dict(text=z_label, side="right"), **ticks),
-                               name="loss", contours=dict(coloring="heatmap", showlines=True), line=dict(width=0.5)))
+    data = [dict(type="contour", x=f32(surf.x), y=f32(surf.y), z=f32(z), colorscale=style.colorscale(COLORSCALE),
+                 ncontours=30, showscale=show_scale, colorbar=dict(title=dict(text=z_label, side="right"), **ticks),
+                 name="loss", contours=dict(coloring="heatmap", showlines=True), line=dict(width=0.5))]
     if arrows is not None:
-        fig.add_trace(descent_arrows(*arrows, span=min(np.ptp(surf.x), np.ptp(surf.y))))
-    return map_frame(fig, surf, markers, title, height)
+        data.append(descent_arrows(*arrows, span=min(np.ptp(surf.x), np.ptp(surf.y))).to_plotly_json())
+    return map_frame(dict(data=data, layout={}), surf, markers, title, height)
 
 
-def map_frame(fig: go.Figure, surf: Surface, markers: tuple[Marker, ...] = (), title: str = "",
-              height: int = 520) -> go.Figure:
-    """The markers and the axes of a map of ``surf`` (a contour trace, or a picture of one), added to ``fig``."""
-    for m in markers:
-        fig.add_trace(go.Scatter(x=f32([m.x]), y=f32([m.y]), mode="markers", name=m.label,
-                                 marker=dict(size=13, symbol=m.symbol, color=colour(m),
-                                             line=dict(width=2, color="white"))))
-    style.update(fig.layout, dict(
-        title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+def map_frame(spec: dict, surf: Surface, markers: tuple[Marker, ...] = (), title: str = "",
+              height: int = 520) -> dict:
+    """The markers and the axes of a map of ``surf`` (a contour trace, or a picture of one), added to ``spec``."""
+    spec["data"] += [dict(type="scatter", x=f32([m.x]), y=f32([m.y]), mode="markers", name=m.label,
+                          marker=dict(size=13, symbol=m.symbol, color=colour(m), line=dict(width=2, color="white")))
+                     for m in markers]
+    style.merge(spec["layout"], dict(
+        title=dict(text=title), height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
         xaxis={"title": {"text": surf.x_label}, "range": [float(surf.x[0]), float(surf.x[-1])]},
         yaxis={"title": {"text": surf.y_label}, "range": [float(surf.y[0]), float(surf.y[-1])]},
         uirevision="contour"))
-    return fig
+    return spec
 
 
 def descent_arrows(x: np.ndarray, y: np.ndarray, gx: np.ndarray, gy: np.ndarray, span: float) -> go.Scatter:
@@ -164,27 +162,25 @@ def contour_row(surfaces: dict[str, Surface], markers: dict[str, tuple[Marker, .
 
 
 def contour_row_maps(surfaces: dict[str, Surface], markers: dict[str, tuple[Marker, ...]], log: bool = False,
-                     height: int = 330) -> go.Figure:
-    """``contour_row`` before ``readable``: for a builder that adds to it and lays the whole out once (laid
-    out twice, presenter mode's look would be undone: ``present`` runs once)."""
-    from plotly.subplots import make_subplots
-
+                     height: int = 330) -> dict:
+    """``contour_row`` before ``readable``, as a spec (``style.spec_of``): for a builder that adds to it and lays
+    the whole out once (laid out twice, presenter mode's look would be undone: ``present`` runs once)."""
     titles = list(surfaces)
-    fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles, shared_yaxes=True,
-                        horizontal_spacing=0.04)
+    layout = style.subplots(1, len(titles), subplot_titles=tuple(titles), shared_yaxes=True, horizontal_spacing=0.04)
+    data = []
     shown: set[str] = set()  # each marker label in the legend once, at its first appearance
     for col, name in enumerate(titles, start=1):
-        surf = surfaces[name]
+        surf, axes = surfaces[name], style.cell(1, col, len(titles))
         z, _, _ = _heights(surf, log)
-        fig.add_trace(go.Contour(x=f32(surf.x), y=f32(surf.y), z=f32(z), colorscale=COLORSCALE, showscale=False,
-                                 ncontours=25, name=name, contours=dict(coloring="heatmap")), 1, col)
+        data.append(dict(type="contour", x=f32(surf.x), y=f32(surf.y), z=f32(z), colorscale=style.colorscale(COLORSCALE),
+                         showscale=False, ncontours=25, name=name, contours=dict(coloring="heatmap"), **axes))
         for m in markers.get(name, ()):
-            fig.add_trace(go.Scatter(x=f32([m.x]), y=f32([m.y]), mode="markers", name=m.label,
-                                     showlegend=m.label not in shown, legendgroup=m.label,
-                                     marker=dict(size=11, symbol=m.symbol, line=dict(width=2, color="white"),
-                                                 color=colour(m))), 1, col)
+            data.append(dict(type="scatter", x=f32([m.x]), y=f32([m.y]), mode="markers", name=m.label,
+                             showlegend=m.label not in shown, legendgroup=m.label,
+                             marker=dict(size=11, symbol=m.symbol, line=dict(width=2, color="white"), color=colour(m)),
+                             **axes))
             shown.add(m.label)
-        fig.update_xaxes(title_text=surf.x_label, row=1, col=col)
-    fig.update_yaxes(title_text=next(iter(surfaces.values())).y_label, row=1, col=1)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision="row")
-    return fig
+        layout[style.axis_key(axes["xaxis"])]["title"] = dict(text=surf.x_label)
+    layout["yaxis"]["title"] = dict(text=next(iter(surfaces.values())).y_label)
+    layout |= dict(height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision="row")
+    return dict(data=data, layout=layout)

@@ -13,11 +13,11 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import hex_to_rgb, sequential
-from plotly.subplots import make_subplots
 from PIL import Image
+from _plotly_utils.basevalidators import ImageUriValidator
 
 from landscape.figures import style
-from landscape.figures.style import TEXT, Animated, readable, scene_room
+from landscape.figures.style import TEXT, readable, scene_room
 from landscape.figures.surface import MARKER_COLORS, Marker, f32, log_height, map_frame, short, surface_3d
 from landscape.types import Surface, Trajectory
 
@@ -127,26 +127,24 @@ def map_image(surf: Surface, log: bool = False, levels: int = MAP_LEVELS, pixels
                 layer="below", opacity=MAP_OPACITY)
 
 
-def _click_grid(surf: Surface, n: int = CLICK_GRID) -> go.Scatter:
+def _click_grid(surf: Surface, n: int = CLICK_GRID) -> dict:
     """Invisible points on the surface's own grid: Plotly reports clicks on scatter points only.
     Hovering one shows the loss there."""
     iy, ix = (np.unique(np.round(np.linspace(0, len(a) - 1, n)).astype(int)) for a in (surf.y, surf.x))
     gx, gy = np.meshgrid(surf.x[ix], surf.y[iy])
-    return go.Scatter(x=f32(gx.ravel()), y=f32(gy.ravel()), customdata=shown(surf.z[np.ix_(iy, ix)].ravel()),
-                      mode="markers", name="click to start here", showlegend=False,
-                      marker=dict(size=12, opacity=0, color="white"),
-                      selected=dict(marker=dict(opacity=0)), unselected=dict(marker=dict(opacity=0)),
-                      hovertemplate="loss %{customdata:.4g} at (%{x:.3g}, %{y:.3g})<br>click to start here"
-                                    "<extra></extra>")
+    return dict(type="scatter", x=f32(gx.ravel()), y=f32(gy.ravel()), customdata=shown(surf.z[np.ix_(iy, ix)].ravel()),
+                mode="markers", name="click to start here", showlegend=False,
+                marker=dict(size=12, opacity=0, color="white"),
+                selected=dict(marker=dict(opacity=0)), unselected=dict(marker=dict(opacity=0)),
+                hovertemplate="loss %{customdata:.4g} at (%{x:.3g}, %{y:.3g})<br>click to start here<extra></extra>")
 
 
-def _dedupe_legend(fig: go.Figure) -> go.Figure:
+def _dedupe_legend(traces: list[dict]) -> None:
     seen = set()
-    for trace in fig.data:
-        if trace.showlegend is not False and trace.name in seen:
-            trace.showlegend = False
-        seen.add(trace.name)
-    return fig
+    for trace in traces:
+        if trace.get("showlegend") is not False and trace.get("name") in seen:
+            trace["showlegend"] = False
+        seen.add(trace.get("name"))
 
 
 def _animate_args(duration: int) -> dict[str, object]:
@@ -163,33 +161,35 @@ def animated_contour(surf: Surface, paths: Mapping[str, Trajectory], log: bool =
     (``map_image``); frames update only the path traces and the trace of the current positions
     (``Frame.traces``), so the map is drawn once.
     """
-    fig = map_frame(Animated(), surf, markers, height=height)
-    fig.add_layout_image(map_image(surf, log))
+    image = map_image(surf, log)
+    image["source"] = ImageUriValidator.pil_image_to_uri(image["source"])  # as Plotly sends a picture
+    spec = map_frame(dict(data=[], layout=dict(images=[image])), surf, markers, height=height)
+    data = spec["data"]
     if clickable:
-        fig.add_trace(_click_grid(surf))
+        data.append(_click_grid(surf))
     labels, trajs = list(paths), list(paths.values())
     length = max(len(p.points) for p in trajs)
     steps = frame_steps(length)
     drawn = [_drawn(len(p.points), steps) for p in trajs]
-    first = len(fig.data)
+    first = len(data)
     for i, (label, path, d) in enumerate(zip(labels, trajs, drawn)):
         x, y = _path_at(path, d, steps[-1])
-        fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=label,
-                                 line=dict(color=color(i), width=2.5), marker=dict(size=4, color=color(i)),
-                                 unselected=dict(marker=dict(opacity=1)),
-                                 hovertemplate=f"{label}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>"))
+        data.append(dict(type="scatter", x=x, y=y, mode="lines+markers", name=label,
+                         line=dict(color=color(i), width=2.5), marker=dict(size=4, color=color(i)),
+                         unselected=dict(marker=dict(opacity=1)),
+                         hovertemplate=f"{label}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>"))
     heads = _heads_at(trajs, int(steps[-1]))
-    fig.add_trace(go.Scatter(x=heads["x"], y=heads["y"], mode="markers", name="current step", showlegend=False,
-                             marker=dict(size=13, color=[color(i) for i in range(len(trajs))],
-                                         symbol=heads["marker"]["symbol"], line=dict(width=2, color="white")),
-                             unselected=dict(marker=dict(opacity=1)), hoverinfo="skip"))
-    moving = list(range(first, len(fig.data)))
-    fig.animate([dict(name=str(t), traces=moving,
-                       data=[dict(type="scatter", x=typed(x), y=typed(y))
-                             for x, y in (_path_at(p, d, t) for p, d in zip(trajs, drawn))]
-                       + [dict(type="scatter", **_heads_at(trajs, int(t)))])
-                  for t in steps])
-    style.update(fig.layout, dict(
+    data.append(dict(type="scatter", x=heads["x"], y=heads["y"], mode="markers", name="current step", showlegend=False,
+                     marker=dict(size=13, color=[color(i) for i in range(len(trajs))],
+                                 symbol=heads["marker"]["symbol"], line=dict(width=2, color="white")),
+                     unselected=dict(marker=dict(opacity=1)), hoverinfo="skip"))
+    moving = list(range(first, len(data)))
+    spec["frames"] = [dict(name=str(t), traces=moving,
+                           data=[dict(type="scatter", x=typed(x), y=typed(y))
+                                 for x, y in (_path_at(p, d, t) for p, d in zip(trajs, drawn))]
+                           + [dict(type="scatter", **_heads_at(trajs, int(t)))])
+                      for t in steps]
+    style.merge(spec["layout"], dict(
         plot_bgcolor="white", xaxis=dict(showgrid=False, zeroline=False), yaxis=dict(showgrid=False, zeroline=False),
         margin=dict(l=10, r=10, t=10, b=90),
         updatemenus=[dict(type="buttons", direction="left", x=0, y=-0.1, xanchor="left", yanchor="top",
@@ -201,7 +201,8 @@ def animated_contour(surf: Surface, paths: Mapping[str, Trajectory], log: bool =
                       currentvalue=dict(prefix="step ", xanchor="right", font=dict(size=15)),
                       steps=[dict(label=str(t), method="animate", args=[[str(t)], _animate_args(0)])
                              for t in steps])]))
-    return _dedupe_legend(readable(fig))
+    _dedupe_legend(data)
+    return readable(spec)
 
 
 # ---- 3D ---------------------------------------------------------------------------------------------
@@ -219,20 +220,20 @@ def _lift(surf: Surface, losses: np.ndarray, log: bool) -> np.ndarray:
 def paths_3d(surf: Surface, paths: Mapping[str, Trajectory], log: bool = False,
              markers: tuple[Marker, ...] = (), height: int = 540) -> go.Figure:
     """The 3D surface with every path drawn on it (points outside the view are clipped)."""
-    fig = surface_3d(surf, log, markers, height=height, show_scale=False)  # the contour beside it has the legend
+    spec = style.spec_of(surface_3d(surf, log, markers, height=height, show_scale=False))  # the map has the legend
     for i, (label, path) in enumerate(paths.items()):
         keep = _drawn(len(path.points), np.array([], dtype=int))
         inside = ((path.points[keep, 0] >= surf.x[0]) & (path.points[keep, 0] <= surf.x[-1])
                   & (path.points[keep, 1] >= surf.y[0]) & (path.points[keep, 1] <= surf.y[-1]))
         keep = keep[inside]
-        fig.add_trace(go.Scatter3d(x=f32(path.points[keep, 0]), y=f32(path.points[keep, 1]),
-                                   z=shown(_lift(surf, path.losses[keep], log)), mode="lines", name=label,
-                                   line=dict(color=color(i), width=7)))
-    fig.update_layout(showlegend=False,
-                      scene=dict(camera=dict(eye=dict(x=0.9, y=-1.5, z=1.6)),  # from above: paths run in valleys
-                                 xaxis=dict(range=[float(surf.x[0]), float(surf.x[-1])]),
-                                 yaxis=dict(range=[float(surf.y[0]), float(surf.y[-1])])))
-    return scene_room(fig)
+        spec["data"].append(dict(type="scatter3d", x=f32(path.points[keep, 0]), y=f32(path.points[keep, 1]),
+                                 z=shown(_lift(surf, path.losses[keep], log)), mode="lines", name=label,
+                                 line=dict(color=color(i), width=7)))
+    style.merge(spec["layout"], dict(
+        showlegend=False, scene=dict(camera=dict(eye=dict(x=0.9, y=-1.5, z=1.6)),  # from above: paths run in valleys
+                                     xaxis=dict(range=[float(surf.x[0]), float(surf.x[-1])]),
+                                     yaxis=dict(range=[float(surf.y[0]), float(surf.y[-1])]))))
+    return scene_room(spec)
 
 
 # ---- loss curves --------------------------------------------------------------------------------------
@@ -240,10 +241,10 @@ def paths_3d(surf: Surface, paths: Mapping[str, Trajectory], log: bool = False,
 def _log_axis(values: list[np.ndarray], floor: float | None, title: str) -> dict[str, object]:
     """A log axis labelled at whole decades, at most about eight labels (linear without a floor)."""
     if floor is None:
-        return dict(title=title, type="linear")
+        return dict(title=dict(text=title), type="linear")
     shown_gaps = np.log10(shown(np.concatenate([gap(v, floor) for v in values])).astype(np.float64))
     decades = float(shown_gaps.max() - shown_gaps.min())
-    return dict(title=title, type="log", dtick=max(1, int(np.ceil(decades / 8))), exponentformat="power",
+    return dict(title=dict(text=title), type="log", dtick=max(1, int(np.ceil(decades / 8))), exponentformat="power",
                 tickfont=dict(size=TEXT + 2))  # the exponents are superscripts, 7/8 of that: still 14 px
 
 
@@ -252,20 +253,19 @@ def loss_curves(paths: Mapping[str, Trajectory], floor: float | None = None, hei
 
     Without a floor (an objective unbounded below) the axis is linear and shows the loss itself.
     """
-    fig = go.Figure()
+    data = []
     for i, (label, path) in enumerate(paths.items()):
         y = shown(gap(path.losses, floor))
-        fig.add_trace(go.Scatter(x=f32(np.arange(len(y))), y=y, mode="lines", name=label,
-                                 line=dict(color=color(i), width=2), legendgroup=label))
+        data.append(dict(type="scatter", x=f32(np.arange(len(y))), y=y, mode="lines", name=label,
+                         line=dict(color=color(i), width=2), legendgroup=label))
         if path.diverged_at is not None:
-            fig.add_trace(go.Scatter(x=f32([len(y) - 1]), y=y[-1:], mode="markers", legendgroup=label,
-                                     name=f"{label} diverged at step {path.diverged_at}", showlegend=False,
-                                     marker=dict(symbol="x", size=12, color=color(i),
-                                                 line=dict(width=1, color="black"))))
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="step",
-                      yaxis=_log_axis([p.losses for p in paths.values()], floor, gap_label(floor)),
-                      uirevision="curves", plot_bgcolor="#f4f4f8")
-    return readable(fig)
+            data.append(dict(type="scatter", x=f32([len(y) - 1]), y=y[-1:], mode="markers", legendgroup=label,
+                             name=f"{label} diverged at step {path.diverged_at}", showlegend=False,
+                             marker=dict(symbol="x", size=12, color=color(i), line=dict(width=1, color="black"))))
+    layout = dict(height=height, margin=dict(l=10, r=10, t=10, b=10), xaxis=dict(title=dict(text="step")),
+                  yaxis=_log_axis([p.losses for p in paths.values()], floor, gap_label(floor)),
+                  uirevision="curves", plot_bgcolor="#f4f4f8")
+    return readable(dict(data=data, layout=layout))
 
 
 # ---- swarm: basins of attraction ------------------------------------------------------------------------
@@ -283,37 +283,41 @@ def basins(surf: Surface, panels: Mapping[str, tuple[np.ndarray, np.ndarray]], m
     labels = list(panels)
     cols = min(columns, len(labels))
     rows = -(-len(labels) // cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=labels, horizontal_spacing=0.05,
-                        vertical_spacing=90 / (panel_height * rows) if rows > 1 else 0.0)  # 90 px between rows
+    layout = style.subplots(rows, cols, subplot_titles=tuple(labels), horizontal_spacing=0.05,
+                            vertical_spacing=90 / (panel_height * rows) if rows > 1 else 0.0)  # 90 px between rows
     cell = 0.85 * min(panel_height - 60, 1100 / cols - 40) / n  # marker size filling a grid cell, in px
+    lines = shown(np.nan_to_num(log_height(surf.z)))
+    data = []
     legend: set[int] = set()
     for i, label in enumerate(labels):
         row, col = divmod(i, cols)
+        axes = style.cell(row + 1, col + 1, cols)
         starts, basin = panels[label]
-        fig.add_trace(go.Contour(x=f32(surf.x), y=f32(surf.y), z=shown(np.nan_to_num(log_height(surf.z))),
-                                 showscale=False, ncontours=15, contours=dict(coloring="lines"),
-                                 colorscale=[[0, "#444"], [1, "#444"]], line=dict(width=0.6), hoverinfo="skip",
-                                 name="contour lines", showlegend=False), row + 1, col + 1)
+        data.append(dict(type="contour", x=f32(surf.x), y=f32(surf.y), z=lines, showscale=False, ncontours=15,
+                         contours=dict(coloring="lines"), colorscale=[[0, "#444"], [1, "#444"]], line=dict(width=0.6),
+                         hoverinfo="skip", name="contour lines", showlegend=False, **axes))
         for k in np.unique(basin):
             pick = basin == k
-            fig.add_trace(go.Scatter(
-                x=f32(starts[pick, 0]), y=f32(starts[pick, 1]), mode="markers", name=basin_name(int(k), minima),
-                legendgroup=str(k), showlegend=int(k) not in legend, hovertemplate="start (%{x:.3g}, %{y:.3g})",
+            data.append(dict(
+                type="scatter", x=f32(starts[pick, 0]), y=f32(starts[pick, 1]), mode="markers",
+                name=basin_name(int(k), minima), legendgroup=str(k), showlegend=int(k) not in legend,
+                hovertemplate="start (%{x:.3g}, %{y:.3g})",
                 marker=dict(symbol="square", size=max(cell, 3), opacity=0.85, line=dict(width=0),
-                            color=NO_BASIN_COLOR if k < 0 else BASIN_COLORS[int(k) % len(BASIN_COLORS)])),
-                row + 1, col + 1)
+                            color=NO_BASIN_COLOR if k < 0 else BASIN_COLORS[int(k) % len(BASIN_COLORS)]), **axes))
             legend.add(int(k))
         if len(minima):
-            fig.add_trace(go.Scatter(x=f32(minima[:, 0]), y=f32(minima[:, 1]), mode="markers", name="minimum",
-                                     legendgroup="minimum", showlegend=i == 0,
-                                     marker=dict(symbol="x", size=12, color=MARKER_COLORS["true minimum"],
-                                                 line=dict(width=1.5, color="white"))), row + 1, col + 1)
-        fig.update_xaxes(range=[float(surf.x[0]), float(surf.x[-1])], title_text=surf.x_label, row=row + 1, col=col + 1)
-        fig.update_yaxes(range=[float(surf.y[0]), float(surf.y[-1])], title_text=surf.y_label if col == 0 else None,
-                         row=row + 1, col=col + 1)
-    fig.update_layout(height=panel_height * rows + 90 * (rows - 1) + 60, margin=dict(l=10, r=10, t=40, b=10),
-                      uirevision="basins", plot_bgcolor="white")
-    return readable(fig)
+            data.append(dict(type="scatter", x=f32(minima[:, 0]), y=f32(minima[:, 1]), mode="markers", name="minimum",
+                             legendgroup="minimum", showlegend=i == 0,
+                             marker=dict(symbol="x", size=12, color=MARKER_COLORS["true minimum"],
+                                         line=dict(width=1.5, color="white")), **axes))
+        style.merge(layout, {
+            style.axis_key(axes["xaxis"]): dict(range=[float(surf.x[0]), float(surf.x[-1])],
+                                                title=dict(text=surf.x_label)),
+            style.axis_key(axes["yaxis"]): dict(range=[float(surf.y[0]), float(surf.y[-1])],
+                                                **({"title": dict(text=surf.y_label)} if col == 0 else {}))})
+    layout |= dict(height=panel_height * rows + 90 * (rows - 1) + 60, margin=dict(l=10, r=10, t=40, b=10),
+                   uirevision="basins", plot_bgcolor="white")
+    return readable(dict(data=data, layout=layout))
 
 
 # ---- learning rate x momentum -------------------------------------------------------------------------
