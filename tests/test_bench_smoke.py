@@ -1,5 +1,6 @@
 """The compute benches in small: bench/grid.py on a 21x21 grid (its own is 201x201), under the bench's wider
-budget, and the benches that take well under a minute whole; each prints its table, then one JSON line.
+budget, bench/trajectories.py on 16 starts, bench/ui_latency.py on one page, and the benches that take well under
+a minute whole; each prints its table, then one JSON line.
 bench/load.py and bench/run_cost.py have theirs in test_load_smoke.py."""
 from __future__ import annotations
 
@@ -48,3 +49,27 @@ def test_a_short_bench_prints_its_table_then_its_json(bench, row):
     assert row in out.stdout
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result and all(math.isfinite(v) and v >= 0 for v in result.values() if isinstance(v, float))
+
+
+TRAJECTORY_KEYS = {"threads", "starts", "steps", "batched_s", "sequential_s", "batched_speedup",
+                   "batched_max_abs_diff", "race_optimizers", "race_steps", "race_s", "map_cells", "map_steps",
+                   "map_s", "map_diverged_cells", "swarm_starts", "swarm_steps", "swarm_s"}
+
+
+def test_the_trajectories_bench_runs_batched_as_sequential():
+    """bench/trajectories.py with 16 starts x 100 steps (its own: 256 x 500, a minute of sequential runs), run as
+    its ``__main__`` does; batched and sequential runs are the same runs, so they must agree."""
+    code = ("import json, sys; sys.path.insert(0, 'bench'); import trajectories as t; t.STARTS, t.STEPS = 16, 100; "
+            "r = t.main(); print(t.table(r)); print(json.dumps(r))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         check=False)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "Adam, 16 starts x 100 steps, sequential" in out.stdout  # the table came before the JSON
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert set(result) == TRAJECTORY_KEYS, set(result) ^ TRAJECTORY_KEYS
+    assert result["starts"] == 16 and result["steps"] == 100
+    numbers = [v for v in result.values() if isinstance(v, (int, float))] + result["map_cells"]
+    assert all(math.isfinite(v) and v >= 0 for v in numbers)
+    assert all(result[k] > 0 for k in TRAJECTORY_KEYS if k.endswith("_s") or k == "batched_speedup")
+    assert result["batched_max_abs_diff"] < 1e-10
+    assert result["race_optimizers"] and result["map_diverged_cells"] <= math.prod(result["map_cells"])
