@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import chromium_path
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,3 +74,20 @@ def test_the_trajectories_bench_runs_batched_as_sequential():
     assert all(result[k] > 0 for k in TRAJECTORY_KEYS if k.endswith("_s") or k == "batched_speedup")
     assert result["batched_max_abs_diff"] < 1e-10
     assert result["race_optimizers"] and result["map_diverged_cells"] <= math.prod(result["map_cells"])
+
+
+@pytest.mark.timeout(250)
+def test_the_ui_latency_bench_times_a_key_press_on_one_page():
+    """bench/ui_latency.py on the Outliers page with one timed key press (its own: 8 on every page), in the
+    system Chromium the browser tests use (found first here, so a missing one fails with its own message)."""
+    chromium_path()
+    out = subprocess.run([sys.executable, "bench/ui_latency.py", "--runs", "1", "--pages", "outliers"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=240, check=False)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "Outliers  outlier count" in out.stdout  # the table came before the JSON
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    times = {f"outliers_{k}" for k in ("server_s", "shown_s", "browser_s", "shown_max_s")}
+    assert set(result) == {"runs", "viewport", "config"} | times, set(result)
+    assert result["runs"] == 1 and result["viewport"] == "1280x720" and result["config"] == []
+    assert all(math.isfinite(result[k]) for k in times)  # browser_s = shown - server: its sign is not held
+    assert 0 < result["outliers_server_s"] and 0 < result["outliers_shown_s"] <= result["outliers_shown_max_s"]
