@@ -1,6 +1,6 @@
 """The compute benches in small: bench/grid.py on a 21x21 grid (its own is 201x201), under the bench's wider
-budget, bench/trajectories.py on 16 starts, bench/ui_latency.py on one page, and the benches that take well under
-a minute whole; each prints its table, then one JSON line.
+budget, bench/trajectories.py on 16 starts, bench/ui_latency.py on one page, bench/worst_case.py on one page with
+short probes, and the benches that take well under a minute whole; each prints its table, then one JSON line.
 bench/load.py and bench/run_cost.py have theirs in test_load_smoke.py."""
 from __future__ import annotations
 
@@ -91,3 +91,29 @@ def test_the_ui_latency_bench_times_a_key_press_on_one_page():
     assert result["runs"] == 1 and result["viewport"] == "1280x720" and result["config"] == []
     assert all(math.isfinite(result[k]) for k in times)  # browser_s = shown - server: its sign is not held
     assert 0 < result["outliers_server_s"] and 0 < result["outliers_shown_s"] <= result["outliers_shown_max_s"]
+
+
+@pytest.mark.timeout(250)
+def test_the_worst_case_bench_draws_a_page_at_its_limits_and_refuses_one_over():
+    """bench/worst_case.py on the Distributions page (its own: every page), two idle probes 0.2 s apart (its own:
+    twelve, 1 s apart), against the real server it starts; the formulas at the limits are calibrated as in a full
+    run."""
+    out = subprocess.run([sys.executable, "bench/worst_case.py", "--pages", "distributions", "--timeout", "60",
+                          "--probe-pause", "0.2", "--idle-probes", "2"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=240, check=False)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "distributions  worst    drawn" in out.stdout  # the table came before the JSON
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["bench"] == "worst_case" and result["probe_pause_s"] == 0.2
+    assert all(math.isfinite(v["ratio"]) and v["ratio"] > 0 for v in result["calibration"].values() if "ratio" in v)
+    assert set(result["idle_probe"]) == {"loss_functions", "distributions"}
+    assert all(p["n"] == 2 for p in result["idle_probe"].values())
+    assert set(result["pages"]) == {"distributions"}
+    page = result["pages"]["distributions"]
+    assert set(page) == {"worst", "refused"}
+    assert page["worst"]["outcome"] == "drawn", page["worst"]["messages"]
+    assert page["refused"]["outcome"] == "refused", page["refused"]["messages"]
+    for request in page.values():
+        assert request["tracebacks"] == 0 and "errors" not in request["probe"], request
+        assert math.isfinite(request["seconds"]) and request["seconds"] > 0
+        assert math.isfinite(request["rss_peak_growth_mb"]) and request["rss_peak_growth_mb"] >= 0
