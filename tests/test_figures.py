@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 from figure_reading import assert_readable
+from plotly.subplots import make_subplots
 
 from landscape import figures
 from landscape.figures import style
@@ -93,3 +94,35 @@ def test_an_animation_sends_its_frames_as_plotly_would_validate_them():
     validated = go.Figure(fig)  # a copy reads fig.frames: Plotly validates them
     assert len(sent["frames"]) > 1 and sent == json.loads(pio.to_json(validated, validate=False))
     assert len(fig.frames) == len(validated.frames) > 1 and fig.frames[-1].name == validated.frames[-1].name
+
+
+@pytest.mark.parametrize("position", sorted(style._VLINE_LABEL))
+def test_a_vertical_line_on_a_spec_is_plotlys_add_vline(position):
+    line = dict(color="#444444", width=1.5, dash="dot")
+    layout: dict = {}
+    style.vline(layout, 2.5, line, "now", position)
+    plotly_own = go.Figure().add_vline(x=2.5, line=line, annotation_text="now", annotation_position=position)
+    assert go.Figure(layout=layout).to_dict() == plotly_own.to_dict()
+
+
+@pytest.mark.parametrize("position", sorted(style._HLINE_LABEL))
+def test_a_horizontal_line_on_a_spec_is_plotlys_add_hline(position):
+    line = dict(color="red", width=2, dash="dash")
+    layout: dict = {}
+    style.hline(layout, -0.5, line, "without", position)
+    plotly_own = go.Figure().add_hline(y=-0.5, line=line, annotation_text="without", annotation_position=position)
+    assert go.Figure(layout=layout).to_dict() == plotly_own.to_dict()
+
+
+@pytest.mark.parametrize("rows, cols", [(1, 2), (1, 3), (2, 3)])
+def test_subplots_on_a_spec_are_plotlys_make_subplots(rows, cols):
+    """``style.subplots`` is make_subplots' layout, and ``style.cell`` names the axes its ``add_trace(row, col)`` sets."""
+    titles = tuple(f"panel {i}" for i in range(rows * cols))
+    layout = style.subplots(rows, cols, subplot_titles=titles, horizontal_spacing=0.05)
+    data = [dict(type="scatter", x=[r, c], **style.cell(r, c, cols)) for r in range(1, rows + 1) for c in range(1, cols + 1)]
+    plotly_own = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.05)
+    for r in range(1, rows + 1):
+        for c in range(1, cols + 1):
+            plotly_own.add_trace(go.Scatter(x=[r, c]), r, c)
+    assert go.Figure(dict(data=data, layout=layout)).to_dict() == plotly_own.to_dict()
+    assert style.axis_key(style.cell(rows, cols, cols)["xaxis"]) in layout
