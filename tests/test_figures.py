@@ -25,7 +25,7 @@ from figure_reading import assert_readable
 from plotly.subplots import make_subplots
 
 from landscape import figures
-from landscape.figures import style
+from landscape.figures import specs, style
 
 RESTYLERS = {"readable"}  # takes a finished figure: every case's figures go through it
 CASE_MODULES = (figure_cases_maps, figure_cases_curves, figure_cases_outliers, figure_cases_optimisers)
@@ -66,21 +66,21 @@ def test_builder_draws_the_compute_output(name):
 @pytest.mark.parametrize("look", style.LOOKS)
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_every_figure_sends_what_plotly_validates(name, look):
-    """Figures are built as plain specs and wrapped without validation (``style.figure``): each one, in every
+    """Figures are built as plain specs and wrapped without validation (``specs.figure``): each one, in every
     look, sends exactly what the copy Plotly validates property by property sends, so no property is misspelt
     and every value is written as Plotly writes it (a named colour scale as its stops, a picture as a data URI)."""
     with style.looking(look):
         for fig in CASES[name]():
-            validated = go.Figure(style.spec_of(fig))
+            validated = go.Figure(specs.spec_of(fig))
             assert json.loads(pio.to_json(fig, validate=False)) == json.loads(pio.to_json(validated, validate=False))
 
 
 def test_a_misspelt_property_fails_the_validated_copy():
     """The check above has teeth: a spec Plotly would refuse cannot be sent unnoticed."""
     sizes = np.arange(3.0)
-    spec = style.spec_of(figures.influence(["mse"], ["MSE"], sizes, sizes[None], now=1.0, clean_slope=0.5))
+    spec = specs.spec_of(figures.influence(["mse"], ["MSE"], sizes, sizes[None], now=1.0, clean_slope=0.5))
     spec["layout"]["xaxis"]["titel"] = "x"
-    style.figure(spec).to_dict()  # wrapped as it is
+    specs.figure(spec).to_dict()  # wrapped as it is
     with pytest.raises(ValueError, match="titel"):
         go.Figure(spec)
 
@@ -96,33 +96,33 @@ def test_an_animation_sends_its_frames_as_plotly_would_validate_them():
     assert len(fig.frames) == len(validated.frames) > 1 and fig.frames[-1].name == validated.frames[-1].name
 
 
-@pytest.mark.parametrize("position", sorted(style._VLINE_LABEL))
+@pytest.mark.parametrize("position", sorted(specs._VLINE_LABEL))
 def test_a_vertical_line_on_a_spec_is_plotlys_add_vline(position):
     line = dict(color="#444444", width=1.5, dash="dot")
     layout: dict = {}
-    style.vline(layout, 2.5, line, "now", position)
+    specs.vline(layout, 2.5, line, "now", position)
     plotly_own = go.Figure().add_vline(x=2.5, line=line, annotation_text="now", annotation_position=position)
     assert go.Figure(layout=layout).to_dict() == plotly_own.to_dict()
 
 
-@pytest.mark.parametrize("position", sorted(style._HLINE_LABEL))
+@pytest.mark.parametrize("position", sorted(specs._HLINE_LABEL))
 def test_a_horizontal_line_on_a_spec_is_plotlys_add_hline(position):
     line = dict(color="red", width=2, dash="dash")
     layout: dict = {}
-    style.hline(layout, -0.5, line, "without", position)
+    specs.hline(layout, -0.5, line, "without", position)
     plotly_own = go.Figure().add_hline(y=-0.5, line=line, annotation_text="without", annotation_position=position)
     assert go.Figure(layout=layout).to_dict() == plotly_own.to_dict()
 
 
 @pytest.mark.parametrize("rows, cols", [(1, 2), (1, 3), (2, 3)])
 def test_subplots_on_a_spec_are_plotlys_make_subplots(rows, cols):
-    """``style.subplots`` is make_subplots' layout, and ``style.cell`` names the axes its ``add_trace(row, col)`` sets."""
+    """``specs.subplots`` is make_subplots' layout, and ``specs.cell`` names the axes its ``add_trace(row, col)`` sets."""
     titles = tuple(f"panel {i}" for i in range(rows * cols))
-    layout = style.subplots(rows, cols, subplot_titles=titles, horizontal_spacing=0.05)
-    data = [dict(type="scatter", x=[r, c], **style.cell(r, c, cols)) for r in range(1, rows + 1) for c in range(1, cols + 1)]
+    layout = specs.subplots(rows, cols, subplot_titles=titles, horizontal_spacing=0.05)
+    data = [dict(type="scatter", x=[r, c], **specs.cell(r, c, cols)) for r in range(1, rows + 1) for c in range(1, cols + 1)]
     plotly_own = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.05)
     for r in range(1, rows + 1):
         for c in range(1, cols + 1):
             plotly_own.add_trace(go.Scatter(x=[r, c]), r, c)
     assert go.Figure(dict(data=data, layout=layout)).to_dict() == plotly_own.to_dict()
-    assert style.axis_key(style.cell(rows, cols, cols)["xaxis"]) in layout
+    assert specs.axis_key(specs.cell(rows, cols, cols)["xaxis"]) in layout

@@ -11,7 +11,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from landscape.figures import style
+from landscape.figures import specs
 from landscape.figures.style import readable
 from landscape.figures.surface import Marker, contour_row_maps, f32
 from landscape.types import Surface
@@ -133,7 +133,7 @@ def minimiser_shift(surfaces: Mapping[str, Surface], markers: Mapping[str, tuple
     layout = spec["layout"]
     for col, name in enumerate(surfaces, start=1):
         clean, dirty = markers[name][0], markers[name][1]
-        axes = style.cell(1, col, len(surfaces))
+        axes = specs.cell(1, col, len(surfaces))
         layout["annotations"].append(dict(
             x=dirty.x, y=dirty.y, ax=clean.x, ay=clean.y, xref=axes["xaxis"], yref=axes["yaxis"],
             axref=axes["xaxis"], ayref=axes["yaxis"], showarrow=True, arrowhead=2, arrowsize=1.3, arrowwidth=2.5,
@@ -146,12 +146,12 @@ def outlier_shares(keys: Sequence[str], labels: Sequence[str], x: np.ndarray, sh
                    outlier: np.ndarray, height: int = 380) -> go.Figure:
     """Left: the share of each loss carried by the outliers.  Right: every point's share of each loss, one
     column per loss (so no loss hides another), the points placed within their column by their x."""
-    layout = style.subplots(1, 2, column_widths=(0.35, 0.65), horizontal_spacing=0.14,
+    layout = specs.subplots(1, 2, column_widths=(0.35, 0.65), horizontal_spacing=0.14,
                             subplot_titles=("the outliers' share of each loss", "each point's share of each loss"))
     total = shares[:, outlier].sum(-1) * 100
     data = [dict(type="bar", x=f32(total), y=list(labels), orientation="h", marker=dict(color=[loss_color(k) for k in keys]),
                  showlegend=False, text=[f"{v:.0f} %" for v in total], textposition="auto", hoverinfo="skip",
-                 **style.cell(1, 1, 2))]
+                 **specs.cell(1, 1, 2))]
     low, high = (float(np.min(x)), float(np.max(x))) if len(x) else (0.0, 1.0)
     place = COLUMN * ((x - low) / (high - low or 1.0) - 0.5)  # within a column, by x
     for i, (key, label, row) in enumerate(zip(keys, labels, shares * 100)):
@@ -160,8 +160,8 @@ def outlier_shares(keys: Sequence[str], labels: Sequence[str], x: np.ndarray, sh
                              showlegend=False, customdata=f32(x[mask]),
                              marker=dict(color=loss_color(key), size=size, symbol=symbol, opacity=0.8),
                              hovertemplate=f"{label}<br>point at x = %{{customdata:.3g}}: %{{y:.2f}} %<extra></extra>",
-                             **style.cell(1, 2, 2)))
-    style.merge(layout, dict(
+                             **specs.cell(1, 2, 2)))
+    specs.merge(layout, dict(
         xaxis=dict(title=dict(text="% of the total loss"), range=[0, 100]), yaxis=dict(autorange="reversed"),
         xaxis2=dict(tickvals=list(range(len(keys))), ticktext=list(labels), range=[-0.5, len(keys) - 0.5],
                     title=dict(text="each column: the points by x (✕ outliers)")),
@@ -182,9 +182,9 @@ def influence(keys: Sequence[str], labels: Sequence[str], sizes: np.ndarray, slo
             for key, label, row in zip(keys, labels, slopes)]
     layout = dict(height=height, font=FONT, margin=dict(l=10, r=10, t=30, b=10),
                   xaxis=dict(title=dict(text="outlier size (noise σ)")), yaxis=dict(title=dict(text="fitted slope w")))
-    style.hline(layout, clean_slope, dict(color=GHOST_COLOR, width=2, dash="dash"), "MSE's slope without the outliers",
+    specs.hline(layout, clean_slope, dict(color=GHOST_COLOR, width=2, dash="dash"), "MSE's slope without the outliers",
                 "bottom right")
-    style.vline(layout, now, dict(color="#444444", width=1.5, dash="dot"), "now", "top")
+    specs.vline(layout, now, dict(color="#444444", width=1.5, dash="dot"), "now", "top")
     return readable(dict(data=data, layout=layout))
 
 
@@ -217,7 +217,7 @@ def psi_curves(keys: Sequence[str], labels: Sequence[str], r: np.ndarray, psi: n
                   xaxis=dict(title=dict(text="residual r = y − (w x + b)")),
                   yaxis=dict(title=dict(text="ψ(r): pull on the line"), range=[low, high]))
     if residual != 0 and r[0] <= residual <= r[-1]:  # named at the end of the line that no value stands at
-        style.vline(layout, residual, dict(color=OUTLIER_COLOR, width=1.5, dash="dot"), "the outliers",
+        specs.vline(layout, residual, dict(color=OUTLIER_COLOR, width=1.5, dash="dot"), "the outliers",
                     "bottom left" if high > limit else "top left")
     elif residual > r[-1]:  # off to the right: say where
         layout["annotations"] = [dict(x=1.0, y=0.08, xref="paper", yref="paper", xanchor="right", showarrow=False,

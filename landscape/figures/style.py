@@ -16,23 +16,18 @@ Presenter mode (a projector at the front of a room): ``readable`` ends with ``pr
 current look (``use_look``, set once per app run by the frame, like the request's budget) is not ``PLAIN``:
 text 1.5x (annotations keep their size), thicker lines, larger markers, a high-contrast palette, and for ``DARK`` a dark background.
 
-Building cheaply (a page builds a figure on every new input, issue 13): Plotly's graph objects validate every
-property they are given, one nested path at a time, which made figures half of a page's CPU.  So the hot builders
-write a figure as a plain *spec*, ``{"data": [trace dicts], "layout": dict, "frames": [...]}``, in the normalised
-form Plotly itself writes out (``subplots``, ``vline``/``hline`` and ``colorscale`` give Plotly's own layouts and
-values); ``readable``, ``present`` and ``scene_room`` work on specs (a figure is turned into one by ``spec_of``);
-``figure(spec)`` wraps a spec without validating it again, and ``Animated`` keeps animation frames as plain dicts.
-tests/test_figures.py holds every figure, in every look, equal to the copy Plotly validates.
+They work on plain specs (``landscape.figures.specs``): a figure given is turned into one, and a new figure
+comes back.
 """
 from __future__ import annotations
 
-import copy
-import functools
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 import plotly.graph_objects as go
+
+from landscape.figures.specs import figure, has_property, merge, spec_of, value_at
 
 TEXT = 15  # px: tick labels, legends, colour bars, annotations (never below MIN_TEXT)
 MIN_TEXT = 14  # px: what a projector at the back of a room still shows
@@ -57,7 +52,7 @@ def _font(size: int = TEXT, color: str = INK) -> dict:
 
 def _axis(axis: dict | None = None) -> dict:
     """Tick labels and title of an axis at projector sizes (a larger size the builder set is kept)."""
-    size = _get(axis, "tickfont", "size") or 0
+    size = value_at(axis, "tickfont", "size") or 0
     return {"tickfont": _font(max(size, TEXT)), "title": {"font": _font(TITLE)}}
 
 
@@ -76,116 +71,6 @@ def _legend(legend: str, corner: tuple[str, str]) -> dict:
     return {"showlegend": False}
 
 
-def _get(obj: dict, *path):
-    """``obj[path[0]][path[1]]...``, or None where the path is not set."""
-    for name in path:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(name)
-    return obj
-
-
-def _merged(base: dict, new: dict) -> dict:
-    """``base`` updated by ``new`` as Plotly's ``update`` does: nested dicts merge, anything else replaces."""
-    return base | {k: _merged(base.get(k) or {}, v) if isinstance(v, dict) else v for k, v in new.items()}
-
-
-def merge(obj: dict, patch: dict) -> dict:
-    """``obj`` (a spec or a part of one) updated in place by ``patch`` as Plotly's ``update`` would."""
-    obj.update(_merged(obj, patch))
-    return obj
-
-
-@functools.cache
-def _has(trace_type: str, *path: str) -> bool:
-    """Whether Plotly's ``trace_type`` has the property ``path`` (set or not), as ``name in trace`` says."""
-    obj = go.Figure({"data": [{"type": trace_type}]}).data[0]
-    for name in path:
-        if name not in obj:
-            return False
-        obj = obj[name]
-    return True
-
-
-def spec_of(fig: go.Figure | dict) -> dict:
-    """A figure as plain nested dicts: ``data`` (one dict a trace, with its ``type``), ``layout`` and, when
-    animated, ``frames`` (numpy arrays kept as they are).  A dict is taken as such a spec already."""
-    if isinstance(fig, dict):
-        return fig
-    frames = list(fig._raw_frames) if isinstance(fig, Animated) and fig._raw_frames else \
-        [frame.to_plotly_json() for frame in fig.frames]
-    return {"data": [trace.to_plotly_json() for trace in fig.data], "layout": fig.layout.to_plotly_json(),
-            **({"frames": frames} if frames else {})}
-
-
-def figure(spec: dict) -> go.Figure:
-    """The figure of a spec, not validated again: its parts were validated as they were built, or are
-    written as Plotly writes them (tests/test_figures.py holds every figure equal to its validated copy)."""
-    fig = Animated(data=spec["data"], layout=spec["layout"], _validate=False)
-    return fig.animate(spec["frames"]) if spec.get("frames") else fig
-
-
-def subplots(rows: int, cols: int, **options) -> dict:
-    """The layout ``plotly.subplots.make_subplots(rows, cols, **options)`` makes (axes, domains, subplot titles),
-    as a plain dict to build a spec on: Plotly's own, made once per distinct arguments (a make_subplots call
-    costs a page 25 ms).  Options are hashable (tuples, not lists)."""
-    return copy.deepcopy(_subplot_layout(rows, cols, tuple(sorted(options.items()))))
-
-
-@functools.lru_cache(maxsize=64)
-def _subplot_layout(rows: int, cols: int, options: tuple) -> dict:
-    from plotly.subplots import make_subplots
-
-    layout = make_subplots(rows=rows, cols=cols, **dict(options)).layout.to_plotly_json()
-    layout.pop("template", None)
-    return layout
-
-
-def cell(row: int, col: int, cols: int) -> dict:
-    """The axes of the subplot at (``row``, ``col``) of a grid ``cols`` wide, as a trace names them."""
-    n = (row - 1) * cols + col
-    suffix = "" if n == 1 else str(n)
-    return {"xaxis": "x" + suffix, "yaxis": "y" + suffix}
-
-
-def axis_key(ref: str) -> str:
-    """The layout key of the axis a trace names: ``"x2"`` -> ``"xaxis2"``."""
-    return ref[0] + "axis" + ref[1:]
-
-
-def colorscale(name: str) -> list:
-    """A named colour scale as Plotly writes it out: ``[[0.0, "#440154"], ...]``."""
-    return copy.deepcopy(_colorscale(name))
-
-
-@functools.cache
-def _colorscale(name: str) -> list:
-    return go.Contour(colorscale=name).to_plotly_json()["colorscale"]
-
-
-# Where Plotly's ``add_vline`` / ``add_hline`` put a line's label, by ``annotation_position`` (those in use).
-_VLINE_LABEL = {"top": dict(y=1, xanchor="center", yanchor="bottom"),
-                "top left": dict(y=1, xanchor="right", yanchor="top"),
-                "bottom left": dict(y=0, xanchor="right", yanchor="bottom")}
-_HLINE_LABEL = {"bottom right": dict(x=1, xanchor="right", yanchor="top")}
-
-
-def vline(layout: dict, x: float, line: dict, text: str, position: str) -> None:
-    """Plotly's ``fig.add_vline(x, line=line, annotation_text=text, annotation_position=position)`` on a spec."""
-    layout.setdefault("shapes", []).append(dict(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="y domain",
-                                                line=line))
-    layout.setdefault("annotations", []).append(dict(showarrow=False, text=text, x=x, xref="x", yref="y domain",
-                                                     **_VLINE_LABEL[position]))
-
-
-def hline(layout: dict, y: float, line: dict, text: str, position: str) -> None:
-    """Plotly's ``fig.add_hline(y, line=line, annotation_text=text, annotation_position=position)`` on a spec."""
-    layout.setdefault("shapes", []).append(dict(type="line", x0=0, x1=1, xref="x domain", y0=y, y1=y, yref="y",
-                                                line=line))
-    layout.setdefault("annotations", []).append(dict(showarrow=False, text=text, y=y, xref="x domain", yref="y",
-                                                     **_HLINE_LABEL[position]))
-
-
 def _subplots(layout: dict, prefix: str) -> list[str]:
     """The layout's subplot names ``prefix``, ``prefix2``, ... that are set, and always ``prefix`` itself (what
     ``fig.for_each_xaxis`` visits)."""
@@ -195,7 +80,7 @@ def _subplots(layout: dict, prefix: str) -> list[str]:
 
 def _scenes(spec: dict) -> list[str]:
     """The 3D scenes that the layout sets or a trace draws in (2D figures have none)."""
-    drawn = {t.get("scene") or "scene" for t in spec["data"] if _has(t["type"], "scene")}
+    drawn = {t.get("scene") or "scene" for t in spec["data"] if has_property(t["type"], "scene")}
     return sorted({k for k in spec["layout"] if re.fullmatch(r"scene\d*", k)} | drawn)
 
 
@@ -224,56 +109,23 @@ def readable(fig: go.Figure | dict, legend: str = "below", top: int | None = Non
     patch |= {name: _axis(layout.get(name)) for name in _subplots(layout, "xaxis") + _subplots(layout, "yaxis")}
     patch |= {name: {axis: _axis() for axis in ("xaxis", "yaxis", "zaxis")} for name in _scenes(spec)}
     patch |= {name: {axis: _axis() for axis in ("aaxis", "baxis", "caxis")} for name in _ternaries(spec)}
-    if _get(layout, "title", "text"):
+    if value_at(layout, "title", "text"):
         patch["title"] = {"font": _font(TITLE + 2)}
     merge(layout, patch)
     for trace in spec["data"]:
-        if _has(trace["type"], "colorbar") and trace.get("showscale") is not False:
+        if has_property(trace["type"], "colorbar") and trace.get("showscale") is not False:
             merge(trace, {"colorbar": {"tickfont": _font(), "title": {"font": _font()}}})
     for a in layout.get("annotations", ()):
-        merge(a, {"font": dict(size=max(_get(a, "font", "size") or TITLE, MIN_TEXT),
-                                color=_get(a, "font", "color") or INK)})
+        merge(a, {"font": dict(size=max(value_at(a, "font", "size") or TITLE, MIN_TEXT),
+                                color=value_at(a, "font", "color") or INK)})
     for menu in layout.get("updatemenus", ()):
         menu["font"] = _font()
     for slider in layout.get("sliders", ()):
-        if _get(slider, "currentvalue", "font", "size") is not None:
+        if value_at(slider, "currentvalue", "font", "size") is not None:
             slider["currentvalue"]["font"] = _font()
     if _look.get() != PLAIN:
         _present(spec, _look.get())
     return figure(spec)
-
-
-class Animated(go.Figure):
-    """A figure whose animation frames stay the plain dicts they were built as until they are read.
-
-    Setting ``frames`` makes Plotly validate every property of every frame: half of the build of the Optimisers
-    page's map (60 frames, issue 13), which the page only sends on.  ``to_dict`` (what ``st.plotly_chart``
-    and ``to_json`` send) hands the dicts over as they are; reading ``frames`` validates them then.
-    tests/test_figures.py holds the two equal."""
-
-    _raw_frames: tuple[dict, ...] = ()
-
-    def animate(self, frames: list[dict]) -> Animated:
-        self._raw_frames = tuple(frames)
-        return self
-
-    @property
-    def frames(self):
-        if self._raw_frames:
-            go.Figure.frames.fset(self, list(self._raw_frames))
-            self._raw_frames = ()
-        return go.Figure.frames.fget(self)
-
-    @frames.setter
-    def frames(self, new_frames):
-        self._raw_frames = ()
-        go.Figure.frames.fset(self, new_frames)
-
-    def to_dict(self) -> dict:
-        out = super().to_dict()
-        if self._raw_frames:
-            out["frames"] = copy.deepcopy(list(self._raw_frames))
-        return out
 
 
 def scene_room(fig: go.Figure | dict, distance: float = 1.3) -> go.Figure:
@@ -281,7 +133,7 @@ def scene_room(fig: go.Figure | dict, distance: float = 1.3) -> go.Figure:
     draws inside the canvas, then stay inside it."""
     spec = spec_of(fig)
     for name in _scenes(spec):
-        eye = _get(spec["layout"], name, "camera", "eye")
+        eye = value_at(spec["layout"], name, "camera", "eye")
         if eye and eye.get("x") is not None:
             spec["layout"][name]["camera"]["eye"] = {k: eye[k] * distance for k in ("x", "y", "z")}
     return figure(spec)
@@ -352,13 +204,13 @@ def _present(spec: dict, look: str) -> None:
     if layout.get("meta") == "presented":
         return
     table, ink = (ON_DARK, DARK_INK) if look == DARK else (HIGH_CONTRAST, "#000000")
-    merge(layout, {"font": dict(size=_bigger(_get(layout, "font", "size") or TEXT), color=ink),
+    merge(layout, {"font": dict(size=_bigger(value_at(layout, "font", "size") or TEXT), color=ink),
                     "hoverlabel": {"font": {"size": _bigger(TEXT)}},
                     "legend": {"font": dict(size=_bigger(TEXT), color=ink)}, "meta": "presented"})
 
     def axis(a: dict):
-        merge(a, {"tickfont": dict(size=_bigger(_get(a, "tickfont", "size") or TEXT), color=ink),
-                   "title": {"font": dict(size=_bigger(_get(a, "title", "font", "size") or TITLE), color=ink)}})
+        merge(a, {"tickfont": dict(size=_bigger(value_at(a, "tickfont", "size") or TEXT), color=ink),
+                   "title": {"font": dict(size=_bigger(value_at(a, "title", "font", "size") or TITLE), color=ink)}})
         if look == DARK:
             merge(a, {"gridcolor": DARK_GRID, "zerolinecolor": DARK_GRID, "linecolor": DARK_GRID})
     for name in _subplots(layout, "xaxis") + _subplots(layout, "yaxis"):
@@ -368,10 +220,10 @@ def _present(spec: dict, look: str) -> None:
             axis(layout.setdefault(name, {}).setdefault(a, {}))
     # annotations keep their size (readable's, at least 14 px): builders stack them by pixel offsets made for it
     for a in layout.get("annotations", ()):
-        merge(a, {"font": dict(color=_recolour(_get(a, "font", "color"), table) or ink)})
+        merge(a, {"font": dict(color=_recolour(value_at(a, "font", "color"), table) or ink)})
     for trace in spec["data"]:
         _present_trace(trace, table, ink)
-    if _get(layout, "title", "text"):
+    if value_at(layout, "title", "text"):
         merge(layout, {"title": {"font": dict(size=_bigger(TITLE + 2), color=ink)}})
     if look == DARK:
         merge(layout, {"paper_bgcolor": DARK_PAPER, "plot_bgcolor": DARK_PAPER,
@@ -386,21 +238,21 @@ def _recoloured(obj: dict, table: dict) -> None:
 
 def _present_trace(trace: dict, table: dict, ink: str) -> None:
     kind = trace["type"]
-    if _has(kind, "line", "width") and kind not in ("contour", "histogram2dcontour"):
+    if has_property(kind, "line", "width") and kind not in ("contour", "histogram2dcontour"):
         line = trace.setdefault("line", {})
         line["width"] = max((line.get("width") or 2) * SCALE, MIN_LINE)
-    if _has(kind, "line", "color") and "line" in trace:
+    if has_property(kind, "line", "color") and "line" in trace:
         _recoloured(trace["line"], table)
     marker = trace.get("marker") or {}
-    if _has(kind, "marker", "size") and isinstance(marker.get("size"), (int, float)):
+    if has_property(kind, "marker", "size") and isinstance(marker.get("size"), (int, float)):
         marker["size"] = marker["size"] * SCALE
-    if _has(kind, "marker", "color") and marker:
+    if has_property(kind, "marker", "color") and marker:
         _recoloured(marker, table)
-    bars = [trace.setdefault("colorbar", {})] if _has(kind, "colorbar") and trace.get("showscale") is not False else []
-    if _has(kind, "marker", "showscale") and marker.get("showscale"):
+    bars = [trace.setdefault("colorbar", {})] if has_property(kind, "colorbar") and trace.get("showscale") is not False else []
+    if has_property(kind, "marker", "showscale") and marker.get("showscale"):
         bars.append(marker.setdefault("colorbar", {}))
     for bar in bars:  # touching a colour bar that is not shown would show it
-        merge(bar, {"tickfont": dict(size=_bigger(_get(bar, "tickfont", "size") or TEXT), color=ink),
+        merge(bar, {"tickfont": dict(size=_bigger(value_at(bar, "tickfont", "size") or TEXT), color=ink),
                      "title": {"font": dict(size=_bigger(TEXT), color=ink)}})
-    if _has(kind, "textfont"):
-        trace["textfont"] = merge(trace.get("textfont") or {}, {"size": _bigger(_get(trace, "textfont", "size") or TEXT)})
+    if has_property(kind, "textfont"):
+        trace["textfont"] = merge(trace.get("textfont") or {}, {"size": _bigger(value_at(trace, "textfont", "size") or TEXT)})

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from landscape.figures import style
+from landscape.figures import specs
 from landscape.figures.style import readable, scene_room
 from landscape.types import Marker, Surface
 
@@ -79,7 +79,7 @@ def surface_3d(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = (
     No contour lines are projected under it: the map beside it shows them, and in software WebGL they
     cost a third of the drawing."""
     z, z_label, ticks = _heights(surf, log)
-    data = [dict(type="surface", x=f32(surf.x), y=f32(surf.y), z=f32(z), colorscale=style.colorscale(COLORSCALE),
+    data = [dict(type="surface", x=f32(surf.x), y=f32(surf.y), z=f32(z), colorscale=specs.colorscale(COLORSCALE),
                  showscale=show_scale, colorbar=dict(title=dict(text=z_label, side="right"), len=0.8, **ticks),
                  name="loss", hovertemplate=f"{surf.x_label} %{{x:.3g}}, {surf.y_label} %{{y:.3g}}<extra></extra>")]
     if markers:
@@ -108,10 +108,10 @@ def contour(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = (), 
 def contour_map(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = (), title: str = "",
                 arrows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
                 height: int = 520, show_scale: bool = True) -> dict:
-    """``contour`` before ``readable``, as a spec (``style.spec_of``): for a builder that adds to it and lays the
+    """``contour`` before ``readable``, as a spec (``specs.spec_of``): for a builder that adds to it and lays the
     whole out once (laid out twice, presenter mode's look would be undone: ``present`` runs once)."""
     z, z_label, ticks = _heights(surf, log)
-    data = [dict(type="contour", x=f32(surf.x), y=f32(surf.y), z=f32(z), colorscale=style.colorscale(COLORSCALE),
+    data = [dict(type="contour", x=f32(surf.x), y=f32(surf.y), z=f32(z), colorscale=specs.colorscale(COLORSCALE),
                  ncontours=30, showscale=show_scale, colorbar=dict(title=dict(text=z_label, side="right"), **ticks),
                  name="loss", contours=dict(coloring="heatmap", showlines=True), line=dict(width=0.5))]
     if arrows is not None:
@@ -125,7 +125,7 @@ def map_frame(spec: dict, surf: Surface, markers: tuple[Marker, ...] = (), title
     spec["data"] += [dict(type="scatter", x=f32([m.x]), y=f32([m.y]), mode="markers", name=m.label,
                           marker=dict(size=13, symbol=m.symbol, color=colour(m), line=dict(width=2, color="white")))
                      for m in markers]
-    style.merge(spec["layout"], dict(
+    specs.merge(spec["layout"], dict(
         title=dict(text=title), height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
         xaxis={"title": {"text": surf.x_label}, "range": [float(surf.x[0]), float(surf.x[-1])]},
         yaxis={"title": {"text": surf.y_label}, "range": [float(surf.y[0]), float(surf.y[-1])]},
@@ -163,16 +163,16 @@ def contour_row(surfaces: dict[str, Surface], markers: dict[str, tuple[Marker, .
 
 def contour_row_maps(surfaces: dict[str, Surface], markers: dict[str, tuple[Marker, ...]], log: bool = False,
                      height: int = 330) -> dict:
-    """``contour_row`` before ``readable``, as a spec (``style.spec_of``): for a builder that adds to it and lays
+    """``contour_row`` before ``readable``, as a spec (``specs.spec_of``): for a builder that adds to it and lays
     the whole out once (laid out twice, presenter mode's look would be undone: ``present`` runs once)."""
     titles = list(surfaces)
-    layout = style.subplots(1, len(titles), subplot_titles=tuple(titles), shared_yaxes=True, horizontal_spacing=0.04)
+    layout = specs.subplots(1, len(titles), subplot_titles=tuple(titles), shared_yaxes=True, horizontal_spacing=0.04)
     data = []
     shown: set[str] = set()  # each marker label in the legend once, at its first appearance
     for col, name in enumerate(titles, start=1):
-        surf, axes = surfaces[name], style.cell(1, col, len(titles))
+        surf, axes = surfaces[name], specs.cell(1, col, len(titles))
         z, _, _ = _heights(surf, log)
-        data.append(dict(type="contour", x=f32(surf.x), y=f32(surf.y), z=f32(z), colorscale=style.colorscale(COLORSCALE),
+        data.append(dict(type="contour", x=f32(surf.x), y=f32(surf.y), z=f32(z), colorscale=specs.colorscale(COLORSCALE),
                          showscale=False, ncontours=25, name=name, contours=dict(coloring="heatmap"), **axes))
         for m in markers.get(name, ()):
             data.append(dict(type="scatter", x=f32([m.x]), y=f32([m.y]), mode="markers", name=m.label,
@@ -180,7 +180,7 @@ def contour_row_maps(surfaces: dict[str, Surface], markers: dict[str, tuple[Mark
                              marker=dict(size=11, symbol=m.symbol, line=dict(width=2, color="white"), color=colour(m)),
                              **axes))
             shown.add(m.label)
-        layout[style.axis_key(axes["xaxis"])]["title"] = dict(text=surf.x_label)
+        layout[specs.axis_key(axes["xaxis"])]["title"] = dict(text=surf.x_label)
     layout["yaxis"]["title"] = dict(text=next(iter(surfaces.values())).y_label)
     layout |= dict(height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision="row")
     return dict(data=data, layout=layout)

@@ -16,7 +16,7 @@ from plotly.colors import hex_to_rgb, sequential
 from PIL import Image
 from _plotly_utils.basevalidators import ImageUriValidator
 
-from landscape.figures import style
+from landscape.figures import specs
 from landscape.figures.style import TEXT, readable, scene_room
 from landscape.figures.surface import MARKER_COLORS, Marker, f32, log_height, map_frame, short, surface_3d
 from landscape.types import Surface, Trajectory
@@ -189,7 +189,7 @@ def animated_contour(surf: Surface, paths: Mapping[str, Trajectory], log: bool =
                                  for x, y in (_path_at(p, d, t) for p, d in zip(trajs, drawn))]
                            + [dict(type="scatter", **_heads_at(trajs, int(t)))])
                       for t in steps]
-    style.merge(spec["layout"], dict(
+    specs.merge(spec["layout"], dict(
         plot_bgcolor="white", xaxis=dict(showgrid=False, zeroline=False), yaxis=dict(showgrid=False, zeroline=False),
         margin=dict(l=10, r=10, t=10, b=90),
         updatemenus=[dict(type="buttons", direction="left", x=0, y=-0.1, xanchor="left", yanchor="top",
@@ -220,7 +220,7 @@ def _lift(surf: Surface, losses: np.ndarray, log: bool) -> np.ndarray:
 def paths_3d(surf: Surface, paths: Mapping[str, Trajectory], log: bool = False,
              markers: tuple[Marker, ...] = (), height: int = 540) -> go.Figure:
     """The 3D surface with every path drawn on it (points outside the view are clipped)."""
-    spec = style.spec_of(surface_3d(surf, log, markers, height=height, show_scale=False))  # the map has the legend
+    spec = specs.spec_of(surface_3d(surf, log, markers, height=height, show_scale=False))  # the map has the legend
     for i, (label, path) in enumerate(paths.items()):
         keep = _drawn(len(path.points), np.array([], dtype=int))
         inside = ((path.points[keep, 0] >= surf.x[0]) & (path.points[keep, 0] <= surf.x[-1])
@@ -229,7 +229,7 @@ def paths_3d(surf: Surface, paths: Mapping[str, Trajectory], log: bool = False,
         spec["data"].append(dict(type="scatter3d", x=f32(path.points[keep, 0]), y=f32(path.points[keep, 1]),
                                  z=shown(_lift(surf, path.losses[keep], log)), mode="lines", name=label,
                                  line=dict(color=color(i), width=7)))
-    style.merge(spec["layout"], dict(
+    specs.merge(spec["layout"], dict(
         showlegend=False, scene=dict(camera=dict(eye=dict(x=0.9, y=-1.5, z=1.6)),  # from above: paths run in valleys
                                      xaxis=dict(range=[float(surf.x[0]), float(surf.x[-1])]),
                                      yaxis=dict(range=[float(surf.y[0]), float(surf.y[-1])]))))
@@ -283,7 +283,7 @@ def basins(surf: Surface, panels: Mapping[str, tuple[np.ndarray, np.ndarray]], m
     labels = list(panels)
     cols = min(columns, len(labels))
     rows = -(-len(labels) // cols)
-    layout = style.subplots(rows, cols, subplot_titles=tuple(labels), horizontal_spacing=0.05,
+    layout = specs.subplots(rows, cols, subplot_titles=tuple(labels), horizontal_spacing=0.05,
                             vertical_spacing=90 / (panel_height * rows) if rows > 1 else 0.0)  # 90 px between rows
     cell = 0.85 * min(panel_height - 60, 1100 / cols - 40) / n  # marker size filling a grid cell, in px
     lines = shown(np.nan_to_num(log_height(surf.z)))
@@ -291,7 +291,7 @@ def basins(surf: Surface, panels: Mapping[str, tuple[np.ndarray, np.ndarray]], m
     legend: set[int] = set()
     for i, label in enumerate(labels):
         row, col = divmod(i, cols)
-        axes = style.cell(row + 1, col + 1, cols)
+        axes = specs.cell(row + 1, col + 1, cols)
         starts, basin = panels[label]
         data.append(dict(type="contour", x=f32(surf.x), y=f32(surf.y), z=lines, showscale=False, ncontours=15,
                          contours=dict(coloring="lines"), colorscale=[[0, "#444"], [1, "#444"]], line=dict(width=0.6),
@@ -310,10 +310,10 @@ def basins(surf: Surface, panels: Mapping[str, tuple[np.ndarray, np.ndarray]], m
                              legendgroup="minimum", showlegend=i == 0,
                              marker=dict(symbol="x", size=12, color=MARKER_COLORS["true minimum"],
                                          line=dict(width=1.5, color="white")), **axes))
-        style.merge(layout, {
-            style.axis_key(axes["xaxis"]): dict(range=[float(surf.x[0]), float(surf.x[-1])],
+        specs.merge(layout, {
+            specs.axis_key(axes["xaxis"]): dict(range=[float(surf.x[0]), float(surf.x[-1])],
                                                 title=dict(text=surf.x_label)),
-            style.axis_key(axes["yaxis"]): dict(range=[float(surf.y[0]), float(surf.y[-1])],
+            specs.axis_key(axes["yaxis"]): dict(range=[float(surf.y[0]), float(surf.y[-1])],
                                                 **({"title": dict(text=surf.y_label)} if col == 0 else {}))})
     layout |= dict(height=panel_height * rows + 90 * (rows - 1) + 60, margin=dict(l=10, r=10, t=40, b=10),
                    uirevision="basins", plot_bgcolor="white")

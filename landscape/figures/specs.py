@@ -1,0 +1,160 @@
+"""Figures as plain specs: ``{"data": [trace dicts], "layout": dict, "frames": [...]}`` in the normalised form
+Plotly itself writes out (issue 13).
+
+Plotly's graph objects validate every property they are given, one nested path at a time, which made building
+figures half of an Outliers or Optimisers run on a new input.  So the hot builders write specs: ``subplots``,
+``cell``, ``vline``/``hline`` and ``colorscale`` give Plotly's own layouts and values, ``merge`` updates a spec as
+Plotly's ``update`` would, ``spec_of`` turns a figure into a spec and ``figure`` wraps a spec without validating
+it again (``Animated`` keeps animation frames as plain dicts until they are read).  tests/test_figures.py holds
+every figure, in every look, equal to the copy Plotly validates, and each helper equal to the Plotly call it
+stands for.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+
+import plotly.graph_objects as go
+
+
+def value_at(obj: dict, *path):
+    """``obj[path[0]][path[1]]...``, or None where the path is not set."""
+    for name in path:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(name)
+    return obj
+
+
+def _merged(base: dict, new: dict) -> dict:
+    """``base`` updated by ``new`` as Plotly's ``update`` does: nested dicts merge, anything else replaces."""
+    return base | {k: _merged(base.get(k) or {}, v) if isinstance(v, dict) else v for k, v in new.items()}
+
+
+def merge(obj: dict, patch: dict) -> dict:
+    """``obj`` (a spec or a part of one) updated in place by ``patch`` as Plotly's ``update`` would."""
+    obj.update(_merged(obj, patch))
+    return obj
+
+
+@functools.cache
+def has_property(trace_type: str, *path: str) -> bool:
+    """Whether Plotly's ``trace_type`` has the property ``path`` (set or not), as ``name in trace`` says."""
+    obj = go.Figure({"data": [{"type": trace_type}]}).data[0]
+    for name in path:
+        if name not in obj:
+            return False
+        obj = obj[name]
+    return True
+
+
+def spec_of(fig: go.Figure | dict) -> dict:
+    """A figure as plain nested dicts: ``data`` (one dict a trace, with its ``type``), ``layout`` and, when
+    animated, ``frames`` (numpy arrays kept as they are).  A dict is taken as such a spec already."""
+    if isinstance(fig, dict):
+        return fig
+    frames = list(fig._raw_frames) if isinstance(fig, Animated) and fig._raw_frames else \
+        [frame.to_plotly_json() for frame in fig.frames]
+    return {"data": [trace.to_plotly_json() for trace in fig.data], "layout": fig.layout.to_plotly_json(),
+            **({"frames": frames} if frames else {})}
+
+
+def figure(spec: dict) -> go.Figure:
+    """The figure of a spec, not validated again: its parts were validated as they were built, or are
+    written as Plotly writes them (tests/test_figures.py holds every figure equal to its validated copy)."""
+    fig = Animated(data=spec["data"], layout=spec["layout"], _validate=False)
+    return fig.animate(spec["frames"]) if spec.get("frames") else fig
+
+
+def subplots(rows: int, cols: int, **options) -> dict:
+    """The layout ``plotly.subplots.make_subplots(rows, cols, **options)`` makes (axes, domains, subplot titles),
+    as a plain dict to build a spec on: Plotly's own, made once per distinct arguments (a make_subplots call
+    costs a page 25 ms).  Options are hashable (tuples, not lists)."""
+    return copy.deepcopy(_subplot_layout(rows, cols, tuple(sorted(options.items()))))
+
+
+@functools.lru_cache(maxsize=64)
+def _subplot_layout(rows: int, cols: int, options: tuple) -> dict:
+    from plotly.subplots import make_subplots
+
+    layout = make_subplots(rows=rows, cols=cols, **dict(options)).layout.to_plotly_json()
+    layout.pop("template", None)
+    return layout
+
+
+def cell(row: int, col: int, cols: int) -> dict:
+    """The axes of the subplot at (``row``, ``col``) of a grid ``cols`` wide, as a trace names them."""
+    n = (row - 1) * cols + col
+    suffix = "" if n == 1 else str(n)
+    return {"xaxis": "x" + suffix, "yaxis": "y" + suffix}
+
+
+def axis_key(ref: str) -> str:
+    """The layout key of the axis a trace names: ``"x2"`` -> ``"xaxis2"``."""
+    return ref[0] + "axis" + ref[1:]
+
+
+def colorscale(name: str) -> list:
+    """A named colour scale as Plotly writes it out: ``[[0.0, "#440154"], ...]``."""
+    return copy.deepcopy(_colorscale(name))
+
+
+@functools.cache
+def _colorscale(name: str) -> list:
+    return go.Contour(colorscale=name).to_plotly_json()["colorscale"]
+
+
+# Where Plotly's ``add_vline`` / ``add_hline`` put a line's label, by ``annotation_position`` (those in use).
+_VLINE_LABEL = {"top": dict(y=1, xanchor="center", yanchor="bottom"),
+                "top left": dict(y=1, xanchor="right", yanchor="top"),
+                "bottom left": dict(y=0, xanchor="right", yanchor="bottom")}
+_HLINE_LABEL = {"bottom right": dict(x=1, xanchor="right", yanchor="top")}
+
+
+def vline(layout: dict, x: float, line: dict, text: str, position: str) -> None:
+    """Plotly's ``fig.add_vline(x, line=line, annotation_text=text, annotation_position=position)`` on a spec."""
+    layout.setdefault("shapes", []).append(dict(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="y domain",
+                                                line=line))
+    layout.setdefault("annotations", []).append(dict(showarrow=False, text=text, x=x, xref="x", yref="y domain",
+                                                     **_VLINE_LABEL[position]))
+
+
+def hline(layout: dict, y: float, line: dict, text: str, position: str) -> None:
+    """Plotly's ``fig.add_hline(y, line=line, annotation_text=text, annotation_position=position)`` on a spec."""
+    layout.setdefault("shapes", []).append(dict(type="line", x0=0, x1=1, xref="x domain", y0=y, y1=y, yref="y",
+                                                line=line))
+    layout.setdefault("annotations", []).append(dict(showarrow=False, text=text, y=y, xref="x domain", yref="y",
+                                                     **_HLINE_LABEL[position]))
+
+
+class Animated(go.Figure):
+    """A figure whose animation frames stay the plain dicts they were built as until they are read.
+
+    Setting ``frames`` makes Plotly validate every property of every frame: half of the build of the Optimisers
+    page's map (60 frames, issue 13), which the page only sends on.  ``to_dict`` (what ``st.plotly_chart``
+    and ``to_json`` send) hands the dicts over as they are; reading ``frames`` validates them then.
+    tests/test_figures.py holds the two equal."""
+
+    _raw_frames: tuple[dict, ...] = ()
+
+    def animate(self, frames: list[dict]) -> Animated:
+        self._raw_frames = tuple(frames)
+        return self
+
+    @property
+    def frames(self):
+        if self._raw_frames:
+            go.Figure.frames.fset(self, list(self._raw_frames))
+            self._raw_frames = ()
+        return go.Figure.frames.fget(self)
+
+    @frames.setter
+    def frames(self, new_frames):
+        self._raw_frames = ()
+        go.Figure.frames.fset(self, new_frames)
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        if self._raw_frames:
+            out["frames"] = copy.deepcopy(list(self._raw_frames))
+        return out
