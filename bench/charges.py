@@ -3,7 +3,7 @@ charge first under ``budget.SERVER``, without running its work, and the largest 
 every charge is within that budget."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from landscape import budget
 from landscape.types import InputError
@@ -39,6 +39,15 @@ def estimate(fn: Callable, *args, **kwargs) -> budget.Cost | None:
 
 def allowed(cost: budget.Cost | None) -> bool:
     return cost is not None and cost.seconds <= SERVER.seconds and cost.bytes <= SERVER.bytes
+
+
+def together(costs: Iterable[budget.Cost | None]) -> bool:
+    """Whether the charges of one request fit ``SERVER`` together: none refused before it charges (None), their
+    seconds summed within the budget (one app run is one request), each one's memory within it (memory is
+    reused between pieces of work)."""
+    costs = list(costs)
+    return (all(c is not None for c in costs) and sum(c.seconds for c in costs) <= SERVER.seconds
+            and all(c.bytes <= SERVER.bytes for c in costs))
 
 
 def largest(low: int, high: int, ok: Callable[[int], bool]) -> int | None:

@@ -18,36 +18,50 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from charges import allowed, estimate, largest
+from charges import allowed, estimate, largest, together
 from limit_inputs import POINTS, csv_bytes, repeated, upload_points
 from scenarios import Scenario, changing, opening, q, uploading
 
 from landscape import budget, capacity, curvature, data, descent, grid, influence, losses, nn, optim, problems
-from landscape import slices
+from landscape import race, slices, surface
 
 
 def loss_surface(formula: str, x, y) -> Scenario:
     obj = problems.linear_regression(x, y, losses.custom(formula), l2=5.0)
-    n = largest(11, 301, lambda k: allowed(grid.cost(obj, k)))
-    arrows = grid.gradient_cost(obj, 17 * 17)
-    fits = estimate(optim.minimize, obj)
-    pieces = {"grid (total)": grid.cost(obj, n).seconds, "grid (data loss)": grid.cost(obj.part("data"), n).seconds,
-              "grid (penalty)": grid.cost(obj.part("penalty"), n).seconds, "arrows 17x17": arrows.seconds,
-              "exact fit": fits.seconds if fits else 0.0}
+    fit = estimate(optim.minimize, obj)
+
+    def pieces(n: int) -> dict[str, budget.Cost | None]:
+        """What one run of the page charges (``surface.view``): the surface, the exact fit (its true minimum),
+        the data loss and penalty parts, the fits without and with the penalty, the arrows, and past
+        ``surface.MESH_3D`` points a side the 3D chart's own grid."""
+        out = {"grid (total)": grid.cost(obj, n), "exact fit": fit,
+               "grid (data loss)": grid.cost(obj.part("data"), n), "grid (penalty)": grid.cost(obj.part("penalty"), n),
+               "exact fits without and with the penalty": fit * 2 if fit else None,
+               f"arrows {surface.ARROWS}x{surface.ARROWS}": grid.gradient_cost(obj, surface.ARROWS ** 2)}
+        if n > surface.MESH_3D:
+            out[f"3D grid {surface.MESH_3D}"] = grid.cost(obj, surface.MESH_3D)
+        return out
+
+    n = largest(11, 301, lambda k: together(pieces(k).values()))
     query = q(family="regression", data="upload a CSV", loss="custom", formula=formula, l2=5, arrows=1, res=n)
     worst = uploading("/loss_surface", query, "CSV with columns x, y", csv_bytes(POINTS))
     sc = Scenario("loss_surface", "Loss surface",
                   f"upload {POINTS:,} rows, formula {len(formula)} chars, l2=5, arrows, resolution {n}", worst,
-                  estimate_worst=pieces)
+                  estimate_worst=_seconds(pieces(n)))
     if n < 301:
         sc.refused_text = f"resolution {n + 1} (one more)"
         sc.refused = changing("Resolution (points per side)", n + 1)
-        sc.estimate_refused = {"grid": grid.cost(obj, n + 1).seconds}
+        sc.estimate_refused = _seconds(pieces(n + 1))
     else:
         sc.refused_text = f"upload {POINTS + 1:,} rows (one over the point limit)"
         sc.refused = uploading("/loss_surface", query, "CSV with columns x, y", csv_bytes(POINTS + 1))
         sc.fresh_session_for_refused = True
     return sc
+
+
+def _seconds(costs: dict[str, budget.Cost | None]) -> dict[str, float]:
+    """Each charge's estimated seconds (NaN: refused before it charges)."""
+    return {k: (c.seconds if c else float("nan")) for k, c in costs.items()}
 
 
 def outliers_page(formula: str) -> Scenario:
@@ -121,10 +135,20 @@ def optimisers(formula: str) -> Scenario:
         obj = problems.linear_regression(x, y, losses.custom(formula))
         objectives[n] = (obj, optim.default_start(obj))
 
-    def pieces(n: int, steps: int) -> dict[str, budget.Cost | None]:
+    def cached(n: int) -> dict[str, budget.Cost | None]:
+        """What a run charges once per problem (then cached): the surface under the race (``race.RESOLUTION``
+        points a side, and its 3D chart's own ``surface.MESH_3D`` grid), the exact fit of its true minimum and
+        that of the race's reference minimum (two caches)."""
+        obj, _ = objectives[n]
+        fit = estimate(optim.minimize, obj)
+        return {f"surface {race.RESOLUTION}": grid.cost(obj, race.RESOLUTION),
+                f"3D grid {surface.MESH_3D}": grid.cost(obj, surface.MESH_3D),
+                "exact fits (surface, reference)": fit * 2 if fit else None}
+
+    def per_steps(n: int, steps: int) -> dict[str, budget.Cost | None]:
+        """What a run charges for ``steps``: the race, each elementwise optimiser's swarm, the map."""
         obj, start = objectives[n]
-        out = {"surface 101": grid.cost(obj, 101), "exact fit": estimate(optim.minimize, obj),
-               "race": estimate(optim.race, obj, {name: {} for name in names}, start=start, steps=steps),
+        out = {"race": estimate(optim.race, obj, {name: {} for name in names}, start=start, steps=steps),
                "map": estimate(optim.lr_momentum_map, obj, start=start, steps=steps)}
         # optim.swarm first evaluates every start; its charge is run_many's check of 1600 starts (descent.check_size)
         swarm = estimate(descent.check_size, obj, steps, [(40 * 40, 1)])
@@ -132,12 +156,16 @@ def optimisers(formula: str) -> Scenario:
             out[f"swarm {name}"] = swarm
         return out
 
+    def pieces(n: int, steps: int) -> dict[str, budget.Cost | None]:
+        return cached(n) | per_steps(n, steps)
+
     best = None
     for n in objectives:
-        if not allowed(grid.cost(objectives[n][0], 101)):
+        if not together(cached(n).values()):
             continue
-        steps = largest(1, optim.MAX_STEPS, lambda k: all(allowed(c) for c in pieces(n, k).values()))
-        if steps is None:
+        steps = largest(1, optim.MAX_STEPS, lambda k: together(pieces(n, k).values()))
+        # one more step, asked next with the surface and fits cached, must be refused on what it computes anew
+        if steps is None or steps == optim.MAX_STEPS or together(per_steps(n, steps + 1).values()):
             continue
         total = sum(c.seconds for c in pieces(n, steps).values())
         if best is None or total > best[0]:
@@ -145,13 +173,13 @@ def optimisers(formula: str) -> Scenario:
     _, n, steps = best
     query = q(family="regression", n=n, loss="custom", formula=formula, opt=",".join(names), steps=steps,
               swarm=1, swarm_n=40, map=1)
-    est = {k: c.seconds for k, c in pieces(n, steps).items()}
+    est = _seconds(pieces(n, steps))
     sc = Scenario("optimisers", "Optimisers",
                   f"{n:,} points, formula {len(formula)} chars, all {len(names)} optimisers, {steps} steps, "
                   f"swarm 40x40, lr x momentum map", opening("/optimisers", query), estimate_worst=est)
     sc.refused_text = f"{steps + 1} steps (one more)"
     sc.refused = changing("Steps", steps + 1)
-    sc.estimate_refused = {k: (c.seconds if c else float("nan")) for k, c in pieces(n, steps + 1).items()}
+    sc.estimate_refused = _seconds(per_steps(n, steps + 1))
     return sc
 
 
