@@ -110,6 +110,30 @@ def test_neural_training_can_be_stopped(server, page):
     clean(page)
 
 
+def test_neural_stop_before_the_form_is_drawn(server, page):
+    """Stop pressed while the browser is still loading the code of the form's widgets (as on a busy machine):
+    drawn afterwards, the form shows the link's settings, not each widget's declared default, and Run again
+    trains them (CI once saw every control at 0 or empty, then "number of points must be ... got 0")."""
+    held, holding = [], [True]
+    for name in ("NumberInput", "Slider", "TextInput", "Selectbox"):  # each loaded when first drawn
+        page.route(f"**/{name}.*.js", lambda route: held.append(route) if holding[0] else route.continue_())
+    page.goto(server.url + "/neural_landscape?epochs=400&n=500&seed=12")
+    page.wait_for_selector(STOP, timeout=60_000)
+    assert page.locator(".st-key-nn_n input").count() == 0  # not drawn yet: its value is not in the Stop's rerun
+    page.locator(STOP).click()
+    page.wait_for_selector("text=Training was stopped at", timeout=30_000)
+    holding[0] = False
+    for route in held:
+        route.continue_()
+    page.wait_for_selector(".st-key-nn_n input", timeout=30_000)
+    settle(page)
+    assert page.locator(".st-key-nn_n input").input_value() == "500"
+    assert page.locator(".st-key-nn_widths input").input_value() == "32, 32"
+    page.get_by_role("button", name="Run again").click()
+    stop(page, "Training was stopped at")
+    clean(page)
+
+
 def test_neural_comparison_can_be_stopped(server, page):
     """The small- vs large-batch comparison trains two more networks under its own bar and Stop button."""
     open_page(page, server.url + "/neural_landscape?widths=8&epochs=120&seed=5")

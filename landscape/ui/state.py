@@ -91,6 +91,7 @@ class UrlState:
         key = self._init(name, default, parse, fmt)
         if (problem := take_refused(label, key)) is not None:
             self.problems.append(problem)
+        _resend_if_unreported(key)
         return key
 
     def _draw(self, key: str, draw: Callable[[], Any], check: Callable[[Any], Any] | None = None) -> Any:
@@ -206,6 +207,24 @@ def take_refused(label: str, key: str) -> str | None:
     if st.session_state.get(key, used) == used:
         st.session_state[key] = used
     return wire.refused(label, reason, used)
+
+
+def _resend_if_unreported(key: str) -> None:
+    """Before a control is drawn: if the browser's rerun did not carry the control's value, send the value kept
+    here back to it.  The browser has no value for a widget it has not drawn yet (its code still loading when
+    Stop was pressed, on a busy machine), and Streamlit 1.67 sends a keyed widget's value only on the run that
+    set it through session state: drawn on a later run, the widget would start at its declared default (0, "",
+    the first option) and the next rerun would bring that back as the person's choice."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    with ctx.session_state._lock:
+        state = ctx.session_state._state
+        wid = state.get_widget_id_from_key(key)
+        # wid None: never drawn in this session, and Streamlit sends a value set before a widget's first drawing
+        reported = wid is None or wid in state._new_widget_state.states
+    if not reported:
+        st.session_state[key] = st.session_state[key]
 
 
 def guarded(label: str, key: str, draw: Callable[[], Any], check: Callable[[Any], Any] | None = None) -> Any:
