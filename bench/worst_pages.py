@@ -5,12 +5,17 @@ How the worst request of a page is found: every control at its costliest allowed
 boxes at their limits, every optimiser, the largest swarm and map, arrows on, a penalty so that the parts are
 drawn too), uploads of a CSV at the point limit, and the costliest custom formula (``bench/limit_inputs.py``).
 Then the one control that the budget binds is sized with the cost model itself (``landscape.grid.cost``, and
-for the rest the estimate each library function charges, read by ``charges.estimate``): the largest value
-whose every charge is within ``budget.SERVER``.  The refused request is the next value of that control (or,
-on a page no budget binds, a value just over a control's limit sent over the websocket, or a formula one node
-over its limit).  Each charge is checked on its own: a request made of several charges (surface + parts +
-arrows, race + swarm per optimiser + map, training + curvature + two more trainings) may add up to several
-budgets, and the table shows what that costs.
+for the rest the estimate each library function charges, read by ``charges.estimate``): the largest value for
+which every charge that one run of the page makes, added up, fits ``budget.SERVER`` (``charges.together``),
+since ``landscape.budget`` counts one app run as one request.  Each page lists the charges of its run: Loss
+surface the surface, its data-loss and penalty parts, three exact fits, the arrows and (past 81 points a side)
+the 3D chart's grid; Outliers the noise scale, every loss fitted without and with the outliers, the sweep and
+the three surfaces; Optimisers the surface and its 3D grid, two exact fits, the race, a swarm per elementwise
+optimiser and the map; Neural landscape the training and, on the curvature view, the eigenvalues and trace and
+the sharpness comparison's two trainings, each measured, or the plane; Overfitting its one training.  The
+refused request is the next value of that control (or, on a page no budget binds, a value just over a
+control's limit sent over the websocket, or a formula one node over its limit); where it is asked after the
+worst one with part of the work cached (Optimisers' one more step), only what it computes anew counts.
 """
 from __future__ import annotations
 
@@ -23,7 +28,9 @@ from limit_inputs import POINTS, csv_bytes, repeated, upload_points
 from scenarios import Scenario, changing, opening, q, uploading
 
 from landscape import budget, capacity, curvature, data, descent, grid, influence, losses, nn, optim, problems
-from landscape import race, slices, surface
+from landscape import fit, race, slices, surface
+from landscape import outliers as outlier_core
+from landscape.outlier_choice import EXTRA_LOSSES, LossChoice, OutlierData, shown_losses
 
 
 def loss_surface(formula: str, x, y) -> Scenario:
@@ -65,31 +72,41 @@ def _seconds(costs: dict[str, budget.Cost | None]) -> dict[str, float]:
 
 
 def outliers_page(formula: str) -> Scenario:
-    items = [losses.bind(losses.spec(name), {}) for name in losses.names("regression")] + [losses.custom(formula)]
-    sizes = np.linspace(0.0, 30.0, 50)
+    chosen = outlier_core.loss_set(LossChoice(formula=formula, shown=shown_losses(EXTRA_LOSSES)))  # every loss
+    items = chosen.items
+    spec = OutlierData(source="csv", count=50, size=30.0)
+
+    def fits(x, y) -> budget.Cost | None:
+        """Every loss fitted to ``x, y`` (one charge each), summed; None if one is refused."""
+        costs = [estimate(fit.fit_lines, x, y, item) for item in items]
+        return None if None in costs else sum(costs, budget.Cost(0.0))
 
     def pieces(n: int) -> dict[str, budget.Cost | None]:
-        x, y = upload_points(n)
-        flags = np.zeros(n, dtype=bool)
-        flags[-50:] = True
-        return {"sweep": estimate(influence.outlier_sweep, x, y, flags, sizes, 30.0, 1.0, items),
-                "fits": estimate(influence.outlier_fits, x, y, flags, items)}
+        """What one run of the page charges (``landscape.outliers``): the noise scale (an MAE fit of the upload),
+        every loss fitted without and with the outliers, the influence sweep (charged as a whole, then each
+        loss's batched fit) and the surfaces of MSE, MAE and Huber."""
+        p = outlier_core.points(spec, upload_points(n), "")
+        sizes = np.linspace(min(0.0, p.size), max(influence.SWEEP_SIZES[-1], p.size), outlier_core.SWEEP_STEPS)
+        ys = p.y + np.outer((sizes - p.size) * p.noise, p.outlier)
+        surfaces = [grid.cost(problems.linear_regression(p.x, p.y, items[chosen.keys.index(name)]),
+                              outlier_core.SURFACE_RESOLUTION) for name in outlier_core.SURFACE_LOSSES]
+        return {"noise scale (MAE fit)": estimate(fit.fit_lines, p.x, p.y, "mae"),
+                "fits without the outliers": fits(p.x[~p.outlier], p.y[~p.outlier]), "fits with them": fits(p.x, p.y),
+                "sweep": estimate(influence.outlier_sweep, p.x, p.y, p.outlier, sizes, p.size, p.noise, items,
+                                  clean=np.zeros((len(items), 2))),
+                "sweep fits": fits(p.x, ys), "surfaces": sum(surfaces, budget.Cost(0.0))}
 
-    def ok(n: int) -> bool:
-        return all(allowed(c) for c in pieces(n).values())
-
-    n = largest(100, POINTS, ok) or 100
-    query = q(data="csv", count=50, size=30, formula=formula)
-    est = {k: (c.seconds if c else float("nan")) for k, c in pieces(n).items()}
+    n = largest(100, POINTS, lambda k: together(pieces(k).values())) or 100
+    query = q(data="csv", count=50, size=30, also=",".join(EXTRA_LOSSES), formula=formula)
     sc = Scenario("outliers", "Outliers",
-                  f"upload {n:,} rows, 50 outliers of size 30, formula {len(formula)} chars",
-                  uploading("/outliers", query, "CSV with columns x, y", csv_bytes(n)), estimate_worst=est,
+                  f"upload {n:,} rows, 50 outliers of size 30, every loss, formula {len(formula)} chars",
+                  uploading("/outliers", query, "CSV with columns x, y", csv_bytes(n)), estimate_worst=_seconds(pieces(n)),
                   fresh_session_for_refused=True)
     refused_n = n + 1 if n < POINTS else POINTS + 1
     sc.refused_text = f"upload {refused_n:,} rows" + (" (over the point limit)" if refused_n > POINTS else "")
     sc.refused = uploading("/outliers", query, "CSV with columns x, y", csv_bytes(refused_n))
     if refused_n <= POINTS:
-        sc.estimate_refused = {k: (c.seconds if c else float("nan")) for k, c in pieces(refused_n).items()}
+        sc.estimate_refused = _seconds(pieces(refused_n))
     return sc
 
 
@@ -188,20 +205,29 @@ def _neural_run(split, widths) -> nn.Run:
         return nn.train(split, widths=widths, batch_size=len(split.X_train), epochs=1)
 
 
-def _view_costs(view: str, run: nn.Run) -> tuple[dict[str, budget.Cost | None], int | None] | None:
-    """What ``view`` charges after the training, and the plane's resolution (the largest allowed); None when
-    no plane fits."""
+def _view_costs(view: str, run: nn.Run, training: budget.Cost | None) -> tuple[dict[str, budget.Cost | None],
+                                                                               int | None] | None:
+    """What ``view`` charges after the training: on the curvature view the eigenvalues and trace, and the
+    sharpness comparison's (each of its two minima measured); on the plane view the plane, at the largest
+    resolution that fits together with ``training`` (the least the page trains), and that resolution.  None
+    when they do not fit."""
     if view == "curvature":
-        return {"eigenvalues": estimate(curvature.top_eigenvalues, run, k=3),
-                "trace": estimate(curvature.trace, run, probes=64),
-                "sharpness eigenvalue": estimate(curvature.top_eigenvalues, run, k=1),
-                "sharpness trace": estimate(curvature.trace, run, probes=32)}, None
+        costs = {"eigenvalues": estimate(curvature.top_eigenvalues, run, k=3),
+                 "trace": estimate(curvature.trace, run, probes=64),
+                 "sharpness eigenvalue (x2)": estimate(curvature.top_eigenvalues, run, k=1),
+                 "sharpness trace (x2)": estimate(curvature.trace, run, probes=32)}
+        if not all(costs.values()):
+            return None
+        costs["sharpness eigenvalue (x2)"] *= 2
+        costs["sharpness trace (x2)"] *= 2
+        return costs, None
     dirs = slices.random_directions(run.spec, run.theta, seed=0, norm="filter")
-    resolution = largest(11, slices.MAX_RESOLUTION, lambda r: allowed(
-        estimate(slices.plane, run, dirs, (-5.0, 5.0), (-5.0, 5.0), r)))
-    if resolution is None:
-        return None
-    return {"plane": estimate(slices.plane, run, dirs, (-5.0, 5.0), (-5.0, 5.0), resolution)}, resolution
+
+    def plane(r: int) -> budget.Cost | None:
+        return estimate(slices.plane, run, dirs, (-5.0, 5.0), (-5.0, 5.0), r)
+
+    resolution = largest(11, slices.MAX_RESOLUTION, lambda r: together([training, plane(r)]))
+    return None if resolution is None else ({"plane": plane(resolution)}, resolution)
 
 
 def _training_costs(view: str, split, widths, batch: int, epochs: int) -> dict[str, budget.Cost | None]:
@@ -217,42 +243,45 @@ def _training_costs(view: str, split, widths, batch: int, epochs: int) -> dict[s
 
 def _neural_candidates(view: str):
     """For every data size, widths and batch size that fit: (total estimated seconds, n, widths, batch, the
-    most epochs allowed, plane resolution, the charges)."""
+    most epochs for which the trainings and the view's charges fit the budget together, plane resolution, the
+    charges, those of one more epoch)."""
     for n in (5000, 2500, 1000, 400):
         for width_text in ("128, 128, 128, 128", "128, 128", "32, 32", "8"):
             widths = nn.parse_widths(width_text)
             split = nn.split("spirals", n, 0.15, seed=0)
             n_train = len(split.X_train)
-            found = _view_costs(view, _neural_run(split, widths))
-            if found is None or not all(allowed(c) for c in found[0].values()):
-                continue
-            fixed, resolution = found
+            run = _neural_run(split, widths)
             for batch in (1, 4, 16, 64, 256, 1024, n_train):
                 if batch > n_train:
                     continue
-                epochs = largest(1, nn.MAX_EPOCHS, lambda e: all(
-                    allowed(c) for c in _training_costs(view, split, widths, batch, e).values()))
+                least = _training_costs(view, split, widths, batch, 1)
+                if not all(least.values()):
+                    continue
+                found = _view_costs(view, run, sum(least.values(), budget.Cost(0.0)))
+                if found is None:
+                    continue
+                fixed, resolution = found
+                epochs = largest(1, nn.MAX_EPOCHS, lambda e: together(
+                    (_training_costs(view, split, widths, batch, e) | fixed).values()))
                 if epochs is None:
                     continue
                 costs = _training_costs(view, split, widths, batch, epochs) | fixed
-                if view == "curvature":  # the two sharpness minima are measured each
-                    costs["sharpness eigenvalue (x2)"] = costs.pop("sharpness eigenvalue") * 2
-                    costs["sharpness trace (x2)"] = costs.pop("sharpness trace") * 2
-                yield sum(c.seconds for c in costs.values()), n, width_text, batch, epochs, resolution, costs
+                refused = _training_costs(view, split, widths, batch, epochs + 1) | fixed
+                yield sum(c.seconds for c in costs.values()), n, width_text, batch, epochs, resolution, costs, refused
 
 
 def neural(view: str) -> Scenario:
     """Training sized to the budget, then ``view``: "curvature" (eigenvalues, trace, and the sharpness
     comparison: two more trainings) or "plane" (a random plane at the largest resolution allowed)."""
-    _, n, width_text, batch, epochs, resolution, costs = max(_neural_candidates(view), key=lambda c: c[0])
+    _, n, width_text, batch, epochs, resolution, costs, refused = max(_neural_candidates(view), key=lambda c: c[0])
     base = dict(data="spirals", n=n, widths=width_text, act="tanh", opt="adam", batch=batch, seed=0)
     query = q(**base, epochs=epochs, view=view, res=resolution, span=5 if view == "plane" else None)
     what = (f"spirals, {n:,} points, widths {width_text}, batch {batch}, {epochs} epochs, "
             + ("curvature view (+ sharpness: 2 more trainings)" if view == "curvature" else
                f"random plane {resolution}x{resolution}"))
     sc = Scenario(f"neural_{view}", f"Neural landscape ({view})", what,
-                  opening("/neural_landscape", query), estimate_worst={k: c.seconds for k, c in costs.items()},
-                  fresh_session_for_refused=True)
+                  opening("/neural_landscape", query), estimate_worst=_seconds(costs),
+                  estimate_refused=_seconds(refused), fresh_session_for_refused=True)
     sc.refused_text = f"{epochs + 1} epochs (one more)"
     sc.refused = opening("/neural_landscape", q(**base, epochs=epochs + 1, view=view, res=resolution,
                                                 span=5 if view == "plane" else None))

@@ -95,21 +95,22 @@ def test_the_ui_latency_bench_times_a_key_press_on_one_page():
 
 @pytest.mark.timeout(250)
 def test_the_worst_case_bench_draws_a_page_at_its_limits_and_refuses_one_over():
-    """bench/worst_case.py on the Distributions page (its own: every page), two idle probes 0.2 s apart (its own:
-    twelve, 1 s apart), against the real server it starts; the formulas at the limits are calibrated as in a full
-    run."""
-    out = subprocess.run([sys.executable, "bench/worst_case.py", "--pages", "distributions", "--timeout", "60",
+    """bench/worst_case.py on the Loss surface page (its own: every page), whose one run charges several things
+    (the surface, its parts, the exact fits, the arrows) that add up against one budget, two idle probes 0.2 s
+    apart (its own: twelve, 1 s apart), against the real server it starts; the formulas at the limits are
+    calibrated as in a full run."""
+    out = subprocess.run([sys.executable, "bench/worst_case.py", "--pages", "loss_surface", "--timeout", "60",
                           "--probe-pause", "0.2", "--idle-probes", "2"], cwd=ROOT, capture_output=True, text=True,
                          timeout=240, check=False)
     assert out.returncode == 0, out.stderr[-3000:]
-    assert "distributions  worst    drawn" in out.stdout  # the table came before the JSON
+    assert "loss_surface  worst    drawn" in out.stdout  # the table came before the JSON
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["bench"] == "worst_case" and result["probe_pause_s"] == 0.2
     assert all(math.isfinite(v["ratio"]) and v["ratio"] > 0 for v in result["calibration"].values() if "ratio" in v)
     assert set(result["idle_probe"]) == {"loss_functions", "distributions"}
     assert all(p["n"] == 2 for p in result["idle_probe"].values())
-    assert set(result["pages"]) == {"distributions"}
-    page = result["pages"]["distributions"]
+    assert set(result["pages"]) == {"loss_surface"}
+    page = result["pages"]["loss_surface"]
     assert set(page) == {"worst", "refused"}
     assert page["worst"]["outcome"] == "drawn", page["worst"]["messages"]
     assert page["refused"]["outcome"] == "refused", page["refused"]["messages"]
