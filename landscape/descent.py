@@ -326,7 +326,8 @@ def _optimizers(plans: Sequence[Plan], leaves: Sequence[torch.Tensor]) -> tuple[
     for members in shared.values():
         first = members[0][0]
         groups = [{"params": [leaf], **p.optimizer.torch_kwargs(p.hparams)} for p, leaf in members]
-        optimizer = first.optimizer.cls(groups)
+        # CPU tensors take torch's single-tensor path anyway; saying so skips its check of that on every step
+        optimizer = first.optimizer.cls(groups, **({"foreach": False} if first.optimizer.elementwise else {}))
         optimizers.append(optimizer)
         if first.schedule.name != CONSTANT:
             schedulers.append(first.schedule.make(optimizer, first.steps, first.schedule_params))
