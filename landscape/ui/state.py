@@ -27,8 +27,9 @@ type is restored, the value used is sent back to the browser and a warning names
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_run_yield_check, get_script_run_ctx
@@ -215,12 +216,7 @@ def _resend_if_unreported(key: str) -> None:
     Stop was pressed, on a busy machine), and Streamlit 1.67 sends a keyed widget's value only on the run that
     set it through session state: drawn on a later run, the widget would start at its declared default (0, "",
     the first option) and the next rerun would bring that back as the person's choice."""
-    ctx = get_script_run_ctx()
-    if ctx is None:
-        return
-    with ctx.session_state._lock:
-        state = ctx.session_state._state
-        wid = state.get_widget_id_from_key(key)
+    with _widget_state(key) as (state, wid):
         # wid None: never drawn in this session, and Streamlit sends a value set before a widget's first drawing
         reported = wid is None or wid in state._new_widget_state.states
     if not reported:
@@ -238,16 +234,24 @@ def guarded(label: str, key: str, draw: Callable[[], Any], check: Callable[[Any]
         _guard(key, check, st.session_state.setdefault(REFUSED, {}))
 
 
-def _edit_metadata(key: str, change: Callable[[Any], Any]) -> None:
-    """Replace the Streamlit metadata of the widget with session-state key ``key`` by ``change(metadata)``
-    (nothing in bare mode, with no browser, or before the widget is registered).  Under SafeSessionState's own
-    lock: its public methods would also run the rerun check."""
+@contextmanager
+def _widget_state(key: str) -> Iterator[tuple[Any, str | None]]:
+    """Streamlit's session state and the id of the widget with session-state key ``key`` (None before it is
+    drawn; both None in bare mode, with no browser), under SafeSessionState's own lock: its public methods would
+    also run the rerun check."""
     ctx = get_script_run_ctx()
     if ctx is None:
+        yield None, None
         return
     with ctx.session_state._lock:
         state = ctx.session_state._state
-        wid = state.get_widget_id_from_key(key)
+        yield state, state.get_widget_id_from_key(key)
+
+
+def _edit_metadata(key: str, change: Callable[[Any], Any]) -> None:
+    """Replace the Streamlit metadata of the widget with session-state key ``key`` by ``change(metadata)``
+    (nothing in bare mode or before the widget is registered)."""
+    with _widget_state(key) as (state, wid):
         meta = state.get_widget_metadata(wid) if wid is not None else None
         if meta is not None and (new := change(meta)) is not meta:
             state._set_widget_metadata(new)
