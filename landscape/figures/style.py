@@ -12,7 +12,7 @@
 ``readable(fig)`` is the one place for this; builders choose only where the legend goes.
 ``CONFIG`` is the Plotly config the pages pass with every chart (see its comments).
 
-Presenter mode (a projector at the front of a room): ``readable`` ends with ``present(fig)`` while the
+Presenter mode (a projector at the front of a room): ``readable`` ends with ``present(spec)`` while the
 current look (``use_look``, set once per app run by the frame, like the request's budget) is not ``PLAIN``:
 text 1.5x (annotations keep their size), thicker lines, larger markers, a high-contrast palette, and for ``DARK`` a dark background.
 
@@ -124,19 +124,18 @@ def readable(fig: go.Figure | dict, legend: str = "below", top: int | None = Non
         if value_at(slider, "currentvalue", "font", "size") is not None:
             slider["currentvalue"]["font"] = _font()
     if _look.get() != PLAIN:
-        _present(spec, _look.get())
+        present(spec, _look.get())
     return figure(spec)
 
 
-def scene_room(fig: go.Figure | dict, distance: float = 1.3) -> go.Figure:
-    """Move every 3D camera ``distance`` times further from the centre: the axis labels, which WebGL
-    draws inside the canvas, then stay inside it."""
-    spec = spec_of(fig)
+def scene_room(spec: dict, distance: float = 1.3) -> dict:
+    """``spec`` with every 3D camera moved ``distance`` times further from the centre (in place): the axis
+    labels, which WebGL draws inside the canvas, then stay inside it."""
     for name in _scenes(spec):
         eye = value_at(spec["layout"], name, "camera", "eye")
         if eye and eye.get("x") is not None:
             spec["layout"][name]["camera"]["eye"] = {k: eye[k] * distance for k in ("x", "y", "z")}
-    return figure(spec)
+    return spec
 
 
 # ---- presenter mode ----------------------------------------------------------------------------------------
@@ -190,16 +189,10 @@ def _recolour(color, table: dict):
     return table.get(color.lower(), color) if isinstance(color, str) else color
 
 
-def present(fig: go.Figure | dict, look: str = PRESENT) -> go.Figure:
-    """``fig`` for a projector: text 1.5x (annotations excepted), lines at least ``MIN_LINE`` px, markers 1.5x,
-    high-contrast colours (``DARK``: light colours on a dark background).  Applied once: a figure already
-    presented comes back as it is."""
-    spec = spec_of(fig)
-    _present(spec, look)
-    return figure(spec)
-
-
-def _present(spec: dict, look: str) -> None:
+def present(spec: dict, look: str = PRESENT) -> None:
+    """``spec`` for a projector, in place: text 1.5x (annotations excepted), lines at least ``MIN_LINE`` px, markers
+    1.5x, high-contrast colours (``DARK``: light colours on a dark background).  Applied once: a spec already
+    presented is left as it is."""
     layout = spec["layout"]
     if layout.get("meta") == "presented":
         return

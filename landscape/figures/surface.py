@@ -95,7 +95,7 @@ def surface_3d(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = (
                    zaxis=dict(title=dict(text=""), nticks=5,  # the height is the loss; a z title was cut at the left
                               **{k: v[1:] for k, v in ticks.items()}),  # no label at the minimum: the corner's
                    camera=dict(eye=dict(x=1.5, y=-1.5, z=1.0)), aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.6)))
-    return scene_room(readable(dict(data=data, layout=layout), legend="none"))
+    return readable(scene_room(dict(data=data, layout=layout)), legend="none")  # readable leaves the camera be
 
 
 def contour(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = (), title: str = "",

@@ -233,7 +233,7 @@ def paths_3d(surf: Surface, paths: Mapping[str, Trajectory], log: bool = False,
         showlegend=False, scene=dict(camera=dict(eye=dict(x=0.9, y=-1.5, z=1.6)),  # from above: paths run in valleys
                                      xaxis=dict(range=[float(surf.x[0]), float(surf.x[-1])]),
                                      yaxis=dict(range=[float(surf.y[0]), float(surf.y[-1])]))))
-    return scene_room(spec)
+    return specs.figure(scene_room(spec))
 
 
 # ---- loss curves --------------------------------------------------------------------------------------
