@@ -41,13 +41,16 @@ def allowed(cost: budget.Cost | None) -> bool:
     return cost is not None and cost.seconds <= SERVER.seconds and cost.bytes <= SERVER.bytes
 
 
-def together(costs: Iterable[budget.Cost | None]) -> bool:
-    """Whether the charges of one request fit ``SERVER`` together: none refused before it charges (None), their
-    seconds summed within the budget (one app run is one request), each one's memory within it (memory is
-    reused between pieces of work)."""
+def total(costs: Iterable[budget.Cost | None]) -> budget.Cost | None:
+    """The charges of one request added up (``budget.Cost``'s sum: seconds added, memory reused); None if one
+    was refused before it charged (None)."""
     costs = list(costs)
-    return (all(c is not None for c in costs) and sum(c.seconds for c in costs) <= SERVER.seconds
-            and all(c.bytes <= SERVER.bytes for c in costs))
+    return None if None in costs else sum(costs, budget.Cost(0.0))
+
+
+def together(costs: Iterable[budget.Cost | None]) -> bool:
+    """Whether the charges of one request (one app run) fit ``SERVER`` together."""
+    return allowed(total(costs))
 
 
 def largest(low: int, high: int, ok: Callable[[int], bool]) -> int | None:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from charges import allowed, estimate, largest, together
+from charges import allowed, estimate, largest, together, total
 from limit_inputs import POINTS, csv_bytes, repeated, upload_points
 from scenarios import Scenario, changing, opening, q, uploading
 
@@ -78,8 +78,7 @@ def outliers_page(formula: str) -> Scenario:
 
     def fits(x, y) -> budget.Cost | None:
         """Every loss fitted to ``x, y`` (one charge each), summed; None if one is refused."""
-        costs = [estimate(fit.fit_lines, x, y, item) for item in items]
-        return None if None in costs else sum(costs, budget.Cost(0.0))
+        return total(estimate(fit.fit_lines, x, y, item) for item in items)
 
     def pieces(n: int) -> dict[str, budget.Cost | None]:
         """What one run of the page charges (``landscape.outliers``): the noise scale (an MAE fit of the upload),
@@ -94,7 +93,7 @@ def outliers_page(formula: str) -> Scenario:
                 "fits without the outliers": fits(p.x[~p.outlier], p.y[~p.outlier]), "fits with them": fits(p.x, p.y),
                 "sweep": estimate(influence.outlier_sweep, p.x, p.y, p.outlier, sizes, p.size, p.noise, items,
                                   clean=np.zeros((len(items), 2))),
-                "sweep fits": fits(p.x, ys), "surfaces": sum(surfaces, budget.Cost(0.0))}
+                "sweep fits": fits(p.x, ys), "surfaces": total(surfaces)}
 
     n = largest(100, POINTS, lambda k: together(pieces(k).values())) or 100
     query = q(data="csv", count=50, size=30, also=",".join(EXTRA_LOSSES), formula=formula)
@@ -254,10 +253,10 @@ def _neural_candidates(view: str):
             for batch in (1, 4, 16, 64, 256, 1024, n_train):
                 if batch > n_train:
                     continue
-                least = _training_costs(view, split, widths, batch, 1)
-                if not all(least.values()):
+                least = total(_training_costs(view, split, widths, batch, 1).values())
+                if least is None:
                     continue
-                found = _view_costs(view, run, sum(least.values(), budget.Cost(0.0)))
+                found = _view_costs(view, run, least)
                 if found is None:
                     continue
                 fixed, resolution = found
