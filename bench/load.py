@@ -82,6 +82,7 @@ from targets import AppTarget, ServeTarget, UrlTarget  # noqa: E402
 
 MAX_STUDENTS, MAX_SECONDS, MAX_WAVES = 200, 3600, 10
 RSS_BACK_MB = 150  # issue 13: every process back within this of its warm start after the students leave
+SLOWEST = 8  # controls listed in the slowest-controls table
 
 
 # ---- a level: N students for S seconds -------------------------------------------------------------------
@@ -103,6 +104,18 @@ def summarise(samples: list[Sample]) -> dict:
             "client_failures": sum(s.outcome == "client" for s in samples),
             "runs_with_exceptions": sum(s.exceptions > 0 for s in samples),
             "runs_with_errors": sum(s.errors > 0 for s in samples)}
+
+
+def slowest_controls(samples: list[Sample], shown: int = SLOWEST) -> list[dict]:
+    """The controls whose interactions took longest (p95, at least 3 of them), slowest first: where a
+    page's interaction p95 comes from."""
+    by_control: dict[tuple[str, str], list[Sample]] = {}
+    for s in samples:
+        if s.kind == "interaction":
+            by_control.setdefault((s.page, s.control), []).append(s)
+    rows = [{"page": page, "control": control, **summarise(group)}
+            for (page, control), group in by_control.items() if len(group) >= 3]
+    return sorted(rows, key=lambda r: -(r["p95"] or 0))[:shown]
 
 
 def run_level(url: str, students: int, seconds: float, args, sampler: Sampler | None, label: str) -> dict:
@@ -135,6 +148,7 @@ def run_level(url: str, students: int, seconds: float, args, sampler: Sampler | 
     out["pages"] = {page: {kind: summarise([s for s in samples if s.page == page and s.kind == kind])
                            for kind in KINDS if any(s.page == page and s.kind == kind for s in samples)}
                     for page in args.mix}
+    out["slowest_controls"] = slowest_controls(samples)
     out["client_cpu_cores"] = round((cpu1.user + cpu1.system - cpu0.user - cpu0.system) / elapsed, 3)
     if sampler is not None:
         out.update(sampler.window(start, end))
@@ -160,6 +174,10 @@ def print_level(target: str, level: dict) -> None:
         table([(pid, p["name"], p["rss_mb_start"], p["rss_mb_peak"], p["rss_mb_end"], p["cpu_cores_mean"],
                 p["cpu_cores_peak"]) for pid, p in level["processes"].items()],
               ("pid", "process", "RSS start MB", "peak MB", "end MB", "CPU cores", "peak cores"))
+    if level.get("slowest_controls"):
+        print("\nslowest controls (interactions, p95)")
+        table([(r["page"], r["control"], r["n"], _s(r["p50"]), _s(r["p95"]), _s(r["max"]))
+               for r in level["slowest_controls"]], ("page", "control", "n", "p50 s", "p95 s", "max s"))
     for kind, texts in level.get("examples", {}).items():
         for text in texts:
             print(f"  {kind}: {text}")

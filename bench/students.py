@@ -86,6 +86,7 @@ class Sample:
     exceptions: int = 0  # exception elements drawn by the run
     errors: int = 0  # error alerts drawn by the run
     finished: float = 0.0  # time.monotonic() at the end
+    control: str = ""  # the label of the control an interaction changed
 
 
 @dataclass
@@ -143,10 +144,10 @@ class Student:
                     if w is None:
                         return
                     kind, action = "interaction", lambda w=w, value=value: s.set_widget(w, value)
-                if self.timed(s, page, kind, action) is None:
+                if self.timed(s, page, kind, action, w.label if kind == "interaction" else "") is None:
                     return
 
-    def timed(self, s: Session, page: str, kind: str, action):
+    def timed(self, s: Session, page: str, kind: str, action, control: str = ""):
         """Run one action; record it; the run, or None when the tab has to go (timeout, dropped)."""
         start = time.monotonic()
         try:
@@ -160,8 +161,9 @@ class Student:
         else:
             exceptions, errors = run.exceptions(), run.errors()
             self.recorder.add(Sample(page, kind, time.monotonic() - start, "ok", len(exceptions), len(errors),
-                                     time.monotonic()), {"exception": exceptions, "error": errors})
+                                     time.monotonic(), control), {"exception": exceptions, "error": errors})
             return run
-        self.recorder.add(Sample(page, kind, time.monotonic() - start, outcome, finished=time.monotonic()), messages)
+        self.recorder.add(Sample(page, kind, time.monotonic() - start, outcome, finished=time.monotonic(),
+                                 control=control), messages)
         s.close()
         return None
