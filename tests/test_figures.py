@@ -75,6 +75,36 @@ def test_every_figure_sends_what_plotly_validates(name, look):
             assert json.loads(pio.to_json(fig, validate=False)) == json.loads(pio.to_json(validated, validate=False))
 
 
+@pytest.mark.parametrize("look", style.LOOKS)
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_every_figure_built_plain_sends_the_same(name, look, monkeypatch):
+    """``ui.charts`` builds within ``specs.plain()`` (spec-built figures are never wrapped in Plotly objects): every
+    builder call of the case, built again that way, sends the same JSON."""
+    calls = []
+
+    def recording(builder):
+        def call(*args, **kwargs):
+            out = builder(*args, **kwargs)
+            calls.append((builder, args, kwargs, out))
+            return out
+        return call
+
+    for builder in builders():
+        monkeypatch.setattr(figures, builder, recording(getattr(figures, builder)))
+    with style.looking(look):
+        CASES[name]()
+        assert calls
+        for builder, args, kwargs, out in calls:
+            with specs.plain():
+                plain = builder(*args, **kwargs)
+            for fig, plain_fig in zip(*(o if isinstance(o, tuple) else (o,) for o in (out, plain)), strict=True):
+                assert _sent(plain_fig) == _sent(fig)
+
+
+def _sent(fig: go.Figure) -> dict:
+    return json.loads(pio.to_json(fig, validate=False))
+
+
 def test_a_misspelt_property_fails_the_validated_copy():
     """The check above has teeth: a spec Plotly would refuse cannot be sent unnoticed."""
     sizes = np.arange(3.0)
@@ -126,3 +156,23 @@ def test_subplots_on_a_spec_are_plotlys_make_subplots(rows, cols):
             plotly_own.add_trace(go.Scatter(x=[r, c]), r, c)
     assert go.Figure(dict(data=data, layout=layout)).to_dict() == plotly_own.to_dict()
     assert specs.axis_key(specs.cell(rows, cols, cols)["xaxis"]) in layout
+
+
+def test_the_map_picture_is_drawn_once_per_surface():
+    """``map_picture`` keeps the PNG of a surface it drew: an equal surface (another array) gets it from the cache,
+    a surface changed in one height gets its own, and a caller's copy can be changed without touching the cache."""
+    from dataclasses import replace
+
+    from landscape.figures.trajectories import _picture, map_image, map_picture
+
+    _, surf, _, _, _ = figure_inputs.himmelblau()
+    _picture.cache_clear()
+    first = map_picture(surf)
+    again = map_picture(replace(surf, z=surf.z.copy()))
+    assert again == first and _picture.cache_info().hits == 1
+    assert first["source"] == _sent(go.Figure(layout=dict(images=[map_image(surf)])))["layout"]["images"][0]["source"]
+    changed = surf.z.copy()
+    changed[0, 0] += 1.0
+    assert map_picture(replace(surf, z=changed))["source"] != first["source"]
+    first["source"] = "changed"
+    assert map_picture(surf)["source"] != "changed"

@@ -9,6 +9,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from landscape.figures import specs
 from landscape.figures.style import TEXT, readable
 from landscape.figures.surface import Marker, contour, f32, surface_3d
 from landscape.types import Surface
@@ -65,8 +66,8 @@ def train_val_curves(x, train, val, x_label: str, y_label: str = "loss", marks: 
                      title: str = "", height: int = 380) -> go.Figure:
     """Training and validation curves over ``x``; dashed vertical ``marks`` (label -> x), fit-regime bands
     behind the curves (``labels``, one per point) and the noise floor as a dotted line."""
-    fig = lines(x, {"train": train, "validation": val}, x_label, y_label, log_y,
-                {"train": TRAIN_COLOR, "validation": VAL_COLOR}, title, height)
+    fig = specs.editable(lines(x, {"train": train, "validation": val}, x_label, y_label, log_y,
+                               {"train": TRAIN_COLOR, "validation": VAL_COLOR}, title, height))
     if labels is not None:
         for x0, x1, label in _segments(x, labels):
             fig.add_vrect(x0=x0, x1=x1, fillcolor=REGIME_COLORS[label], opacity=REGIME_OPACITY, layer="below",
@@ -102,8 +103,8 @@ def plane_figures(surf: Surface, centre_z: float, log: bool, path: np.ndarray | 
     """(contour, 3D surface) of a plane through the trained weights, at (0, 0) with loss ``centre_z``; with
     ``path (R, 2)`` and its losses ``path_z (R,)`` on the plane, the training path drawn on both."""
     centre = Marker(0.0, 0.0, float(centre_z), "trained weights", "x", PATH_COLOR)
-    flat = contour(surf, log, (centre,), height=HEIGHT)  # the colour bar is the map's; the 3D beside it has none
-    tall = surface_3d(surf, log, (centre,), height=HEIGHT, show_scale=False)
+    flat = specs.editable(contour(surf, log, (centre,), height=HEIGHT))  # the colour bar is the map's, not the 3D's
+    tall = specs.editable(surface_3d(surf, log, (centre,), height=HEIGHT, show_scale=False))
     if path is not None and path_z is not None:
         flat.add_trace(go.Scatter(x=f32(path[:, 0]), y=f32(path[:, 1]), mode="lines+markers", name="training path",
                                   line=dict(color="white", width=2), marker=dict(size=4, color=PATH_COLOR)))

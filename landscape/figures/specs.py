@@ -5,16 +5,21 @@ Plotly's graph objects validate every property they are given, one nested path a
 figures half of an Outliers or Optimisers run on a new input.  So the hot builders write specs: ``subplots``,
 ``cell``, ``vline``/``hline`` and ``colorscale`` give Plotly's own layouts and values, ``merge`` updates a spec as
 Plotly's ``update`` would, ``spec_of`` turns a figure into a spec and ``figure`` wraps a spec without validating
-it again (``Animated`` keeps animation frames as plain dicts until they are read).  tests/test_figures.py holds
-every figure, in every look, equal to the copy Plotly validates, and each helper equal to the Plotly call it
-stands for.
+it again (``Animated`` keeps animation frames as plain dicts until they are read).  Within ``plain()`` a caller
+that only keeps what a figure sends (``landscape.ui.charts``) gets ``Finished`` figures that hold their spec and
+build no Plotly objects at all.  tests/test_figures.py holds every figure, in every look, equal to the copy Plotly
+validates and to what it sends built within ``plain()``, and each helper equal to the Plotly call it stands for.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import copy
 import functools
 
 import plotly.graph_objects as go
+import plotly.io as pio
+from _plotly_utils.utils import convert_to_base64
 
 
 def value_at(obj: dict, *path):
@@ -53,17 +58,76 @@ def spec_of(fig: go.Figure | dict) -> dict:
     animated, ``frames`` (numpy arrays kept as they are).  A dict is taken as such a spec already."""
     if isinstance(fig, dict):
         return fig
+    if isinstance(fig, Finished):
+        return fig.to_dict()
     frames = list(fig._raw_frames) if isinstance(fig, Animated) and fig._raw_frames else \
         [frame.to_plotly_json() for frame in fig.frames]
     return {"data": [trace.to_plotly_json() for trace in fig.data], "layout": fig.layout.to_plotly_json(),
             **({"frames": frames} if frames else {})}
 
 
+_plain = contextvars.ContextVar("plain_figures", default=False)
+
+
+@contextlib.contextmanager
+def plain():
+    """Within: ``figure(spec)`` is a ``Finished`` figure of the spec, for a caller that keeps only what the
+    figure sends.  Wrapping a spec in a figure (Plotly still parses the layout's every property) and copying
+    an animation's frames out of it again cost an Optimisers run 20 ms (issue 13)."""
+    token = _plain.set(True)
+    try:
+        yield
+    finally:
+        _plain.reset(token)
+
+
+class Finished(go.Figure):
+    """A figure that only sends ``spec``: ``to_dict`` (what ``st.plotly_chart`` and ``to_json`` send) is the spec
+    itself, and its own ``data`` and ``layout`` are empty.  Draw it; do not change it."""
+
+    def __init__(self, spec: dict):
+        super().__init__(_validate=False)  # an empty figure: half the cost of an empty validated one
+        self._spec = spec
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+
+def _as_sent(spec: dict) -> dict:
+    """``spec`` (in place) as a figure's ``to_dict`` writes it: numpy arrays of its traces and layout as base64
+    typed arrays, and Plotly's default template in a layout that names none (frames go as they are)."""
+    convert_to_base64(spec["data"])
+    convert_to_base64(spec["layout"])
+    if spec["layout"].get("template") is None and pio.templates.default is not None:
+        spec["layout"]["template"] = copy.deepcopy(_default_template(pio.templates.default))
+    return spec
+
+
+@functools.lru_cache(maxsize=4)
+def _default_template(name: str) -> dict:
+    return go.Figure().layout.template.to_plotly_json()
+
+
 def figure(spec: dict) -> go.Figure:
     """The figure of a spec, not validated again: its parts were validated as they were built, or are
-    written as Plotly writes them (tests/test_figures.py holds every figure equal to its validated copy)."""
+    written as Plotly writes them (tests/test_figures.py holds every figure equal to its validated copy).
+    Within ``plain()``, a ``Finished`` figure of it."""
+    if _plain.get():
+        return Finished(_as_sent(spec))
     fig = Animated(data=spec["data"], layout=spec["layout"], _validate=False)
     return fig.animate(spec["frames"]) if spec.get("frames") else fig
+
+
+def editable(fig: go.Figure) -> go.Figure:
+    """A builder's figure to change further with Plotly's methods (``add_trace``, ``add_vline``, ...): a
+    ``Finished`` one (built within ``plain()``) as a figure of its spec, which those methods change."""
+    if not isinstance(fig, Finished):
+        return fig
+    token = _plain.set(False)
+    try:
+        return figure(fig.to_dict())
+    finally:
+        _plain.reset(token)
 
 
 def subplots(rows: int, cols: int, **options) -> dict:

@@ -4,23 +4,24 @@ Building a figure (Plotly's graph objects validate every property they are given
 it out) was most of a page rerun's CPU, although a rerun mostly draws the figures it drew before.
 ``cached(builder, *args)`` keeps the finished figure as a plain dict in Streamlit's data cache (the
 ``compute.CACHE`` bounds), keyed by the builder, its arguments and the figure look of this run (presenter
-mode changes the figure), and hands back a ``Finished`` figure that holds that dict: ``st.plotly_chart`` takes
-a figure's ``to_dict()`` and sends it, so a rerun builds no Plotly objects at all (making a ``go.Figure`` of
-the dict again cost 10-40 ms a figure, 0.17 s for an animated map's frames).  A builder may return one
-figure or a tuple of figures.
+mode changes the figure), and hands back a ``specs.Finished`` figure that holds that dict: ``st.plotly_chart``
+takes a figure's ``to_dict()`` and sends it, so a rerun builds no Plotly objects at all (making a ``go.Figure``
+of the dict again cost 10-40 ms a figure, 0.17 s for an animated map's frames).  The builder itself runs within
+``specs.plain()``: a figure it writes as a spec is kept as that spec, never wrapped in Plotly objects.  A builder
+may return one figure or a tuple of figures.
 
-Treat what comes back as finished: draw it (its ``data`` and ``layout`` are empty).  A figure to change is built by its own builder (a function
-that takes plain values and returns the changed figure), so that the change is cached with it.
+Treat what comes back as finished: draw it (its ``data`` and ``layout`` are empty).  A figure to change is built
+by its own builder (a function that takes plain values and returns the changed figure), so that the change is
+cached with it.
 """
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
 
-import plotly.graph_objects as go
 import streamlit as st
 
-from landscape.figures import style
+from landscape.figures import specs, style
 from landscape.ui.compute import CACHE
 
 
@@ -29,26 +30,15 @@ def cached(builder: Callable, *args, **kwargs):
     look.  ``builder`` is a module-level function (it is found again by its module and name)."""
     built = _built(builder.__module__, builder.__qualname__, style.current_look(), args, kwargs)
     if isinstance(built, tuple):
-        return tuple(Finished(spec) for spec in built)
-    return Finished(built)
-
-
-class Finished(go.Figure):
-    """A finished figure, kept as the plain dict that ``to_dict`` gives to ``st.plotly_chart``."""
-
-    def __init__(self, spec: dict):
-        super().__init__(_validate=False)  # an empty figure, never drawn itself: half the cost unvalidated
-        self._spec = spec
-
-    def to_dict(self) -> dict:
-        return self._spec
+        return tuple(specs.Finished(spec) for spec in built)
+    return specs.Finished(built)
 
 
 @st.cache_data(**CACHE)
 def _built(module: str, name: str, look: str, args: tuple, kwargs: dict) -> dict | tuple[dict, ...]:
     """The builder's figure(s) as plain dicts, drawn in ``look``."""
     builder = getattr(importlib.import_module(module), name)
-    with style.looking(look):
+    with style.looking(look), specs.plain():  # a spec-built figure is its spec, never a Plotly object
         figure = builder(*args, **kwargs)
     if isinstance(figure, tuple):
         return tuple(f.to_dict() for f in figure)
