@@ -2,9 +2,9 @@
 
 Streamlit runs every session's script on a thread of one process, and torch gives up the GIL around each op:
 a thread that gave it up takes it back only when the thread holding it lets go, after Python's switch
-interval (5 ms).  A race of 300 Adam steps (~9,000 small ops, 0.075 s alone) beside one busy pure-Python thread
-took 65 s that way; at ``SWITCH_INTERVAL`` = 0.05 ms it took 1.4 s, and two busy pure-Python threads did the
-same work in about the same time (1.16x, within this machine's noise; bench/gil_convoy.py).  ``configure`` sets it.
+interval (5 ms).  A race of 300 Adam steps (~9,000 small ops, 0.08 s alone) beside one busy pure-Python thread
+took 67 s that way; at ``SWITCH_INTERVAL`` = 0.2 ms it took 2.4 s, and two busy pure-Python threads did the same
+work in the same time (within this machine's noise).  ``configure`` sets it.
 
 glibc hands out blocks above its mmap threshold (dynamic, from 128 KiB) as fresh mappings and
 gives them back on free, so every torch temporary of about 1-32 MiB costs a page fault per 4 KiB
@@ -41,7 +41,7 @@ from typing import Callable
 import torch
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # mallopt parameters, from glibc's malloc.h
-SWITCH_INTERVAL = 0.00005  # seconds a thread holds the GIL while another waits for it (Python's default: 0.005)
+SWITCH_INTERVAL = 0.0002  # seconds a thread holds the GIL while another waits for it (Python's default: 0.005)
 ARENAS = 2  # glibc's heaps (arenas) shared by all threads; its default is 8 per core
 MMAP_THRESHOLD = 32 << 20  # glibc's largest allowed value on 64-bit
 TRIM_THRESHOLD = 128 << 20  # free memory kept at the top of the heap before it goes back to the system
