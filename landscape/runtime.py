@@ -1,10 +1,4 @@
-"""Process-wide settings for numeric work: torch's thread count, the GIL's switch interval and glibc's allocator.
-
-Streamlit runs every session's script on a thread of one process, and torch gives up the GIL around each op:
-a thread that gave it up takes it back only when the thread holding it lets go, after Python's switch
-interval (5 ms).  A race of 300 Adam steps (~9,000 small ops, 0.08 s alone) beside one busy pure-Python thread
-took 67 s that way; at ``SWITCH_INTERVAL`` = 0.2 ms it took 2.4 s, and two busy pure-Python threads did the same
-work in the same time (within this machine's noise).  ``configure`` sets it.
+"""Process-wide settings for numeric work: torch's thread count and glibc's allocator.
 
 glibc hands out blocks above its mmap threshold (dynamic, from 128 KiB) as fresh mappings and
 gives them back on free, so every torch temporary of about 1-32 MiB costs a page fault per 4 KiB
@@ -33,7 +27,6 @@ import ctypes
 import ctypes.util
 import functools
 import logging
-import sys
 import threading
 import time
 from typing import Callable
@@ -41,7 +34,6 @@ from typing import Callable
 import torch
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # mallopt parameters, from glibc's malloc.h
-SWITCH_INTERVAL = 0.0002  # seconds a thread holds the GIL while another waits for it (Python's default: 0.005)
 ARENAS = 2  # glibc's heaps (arenas) shared by all threads; its default is 8 per core
 MMAP_THRESHOLD = 32 << 20  # glibc's largest allowed value on 64-bit
 TRIM_THRESHOLD = 128 << 20  # free memory kept at the top of the heap before it goes back to the system
@@ -117,9 +109,7 @@ def trim_when_idle(seconds: float = IDLE_SECONDS, sample: float = 5.0) -> thread
 
 
 def configure(threads: int) -> int:
-    """Once per process: ``threads`` torch threads, the GIL's switch interval, the allocator settings above and
-    ``trim_when_idle``."""
-    sys.setswitchinterval(SWITCH_INTERVAL)
+    """Once per process: ``threads`` torch threads, the allocator settings above and ``trim_when_idle``."""
     keep_freed_memory()
     trim_when_idle()
     torch.set_num_threads(threads)

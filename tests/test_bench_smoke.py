@@ -52,17 +52,6 @@ def test_a_short_bench_prints_its_table_then_its_json(bench, row):
     assert result and all(math.isfinite(v) and v >= 0 for v in result.values() if isinstance(v, float))
 
 
-def test_the_gil_convoy_bench_measures_both_intervals():
-    out = subprocess.run([sys.executable, "bench/gil_convoy.py", "--steps", "5"], cwd=ROOT, capture_output=True,
-                         text=True, timeout=300, check=False)
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert "beside a busy thread" in out.stdout
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result["steps"] == 5 and result["app_interval_ms"] < result["default_interval_ms"]
-    assert all(result[k] > 0 for k in ("convoy_slowdown_default", "convoy_slowdown_app", "beside_busy_default_vs_app",
-                                       "python_threads_app_vs_default"))
-
-
 TRAJECTORY_KEYS = {"threads", "starts", "steps", "batched_s", "sequential_s", "batched_speedup",
                    "batched_max_abs_diff", "race_optimizers", "race_steps", "race_s", "map_cells", "map_steps",
                    "map_s", "map_diverged_cells", "swarm_starts", "swarm_steps", "swarm_s"}

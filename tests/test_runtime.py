@@ -19,16 +19,6 @@ def test_configure_sets_the_thread_count():
         torch.set_num_threads(before)
 
 
-def test_configure_shortens_the_gil_switch_interval():
-    """bench/gil_convoy.py: at Python's 5 ms a race beside one busy thread took hundreds of times its time alone."""
-    before = sys.getswitchinterval()
-    try:
-        runtime.configure(torch.get_num_threads())
-        assert sys.getswitchinterval() == pytest.approx(runtime.SWITCH_INTERVAL) and runtime.SWITCH_INTERVAL < 0.001
-    finally:
-        sys.setswitchinterval(before)
-
-
 def test_freed_blocks_are_kept_on_glibc():
     if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
         assert runtime.keep_freed_memory() is True
