@@ -18,7 +18,7 @@ from landscape.ui.lesson import show_reveal
 from landscape.ui.page import literal
 from landscape.ui.state import guarded
 
-FOLLOW_SECONDS = 1.5  # a student's periodic check: a reveal reaches them within this and one run (< 3 s)
+FOLLOW_SECONDS = 1.0  # a student's periodic check: a reveal reaches them within this and one run (< 3 s)
 JOINED = "class_joined"  # session state: (class id, student id) of this browser session's student
 # Choices a thumb can hit on a phone: each option at least 44 px tall (the page's own style, gone on other pages)
 TOUCH = ('<style>[data-testid="stRadio"] [role="radiogroup"] label {min-height: 2.75rem; align-items: center}'

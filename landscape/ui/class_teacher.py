@@ -1,6 +1,6 @@
 """The Live class page, the teacher's screen: the join code in very large type, the join link and its QR code
 for the projector; Previous / Reveal / Next (keyboard: Left, Down, Right); the step; how many have joined and
-answered, live (a fragment every two seconds, not a rerun of the page); the class's answers when the teacher
+answered, live (a fragment every half second, not a rerun of the page); the class's answers when the teacher
 asks; the answers as CSV; ending the class.  Every action needs the teacher's secret, or the class's owner
 signed in (``classroom.Owner``), which the store checks.
 """
@@ -18,7 +18,7 @@ from landscape.ui.lesson import show_question, show_reveal, step_view
 from landscape.ui.page import literal
 from landscape.ui.state import guarded
 
-COUNT_SECONDS = 1.0  # the teacher's live count: an answer shows within this and one run (< 2 s)
+COUNT_SECONDS = 0.5  # the teacher's live count: an answer shows within this and one run (< 2 s)
 TEACHING = "class_teaching"  # session state: (class id, secret) of the class this session started
 STARTED = "class_started"  # session state: the class was started on the run before (say where the secret is)
 Credential = str | Owner  # the teacher secret from the link, or the signed-in owner
@@ -135,7 +135,7 @@ def _act(action: Callable, *args) -> None:
 
 @st.fragment(run_every=COUNT_SECONDS)
 def live_count(room: Classroom, class_id: str, secret: Credential, version: int) -> None:
-    """How many have joined and answered this step, every second; the answers when the teacher asks.  The
+    """How many have joined and answered this step, every half second; the answers when the teacher asks.  The
     whole page reruns when the class moved elsewhere (the owner steering it from another device)."""
     try:
         now = room.teacher_state(class_id, secret)
