@@ -176,3 +176,18 @@ def test_the_map_picture_is_drawn_once_per_surface():
     assert map_picture(replace(surf, z=changed))["source"] != first["source"]
     first["source"] = "changed"
     assert map_picture(surf)["source"] != "changed"
+
+
+def test_a_finished_figure_cannot_be_changed_unnoticed():
+    """Within ``plain()`` a builder's figure is its spec: changing it with Plotly's methods raises (it would draw
+    nothing), and ``editable`` gives a figure those methods change."""
+    _, surf, minima, _, _ = figure_inputs.himmelblau()
+    with specs.plain():
+        finished = figures.contour(surf, markers=minima)
+        with pytest.raises(TypeError, match="editable"):
+            finished.add_trace(go.Scatter(x=[0.0], y=[0.0]))
+        with pytest.raises(TypeError, match="editable"):
+            finished.update_layout(height=300)
+        changed = specs.editable(finished).add_trace(go.Scatter(x=[0.0], y=[0.0], name="added"))
+    assert _sent(changed)["data"][-1]["name"] == "added"
+    assert _sent(changed)["data"][:-1] == _sent(finished)["data"]

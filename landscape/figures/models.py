@@ -15,6 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from landscape import problems
+from landscape.figures import specs
 from landscape.figures.style import readable
 from landscape.figures.surface import Marker, contour, f32
 from landscape.types import Surface
@@ -48,7 +49,7 @@ def click_grid(surf: Surface, kind: str, n: int = CLICK_GRID) -> go.Scatter:
 def clickable_map(surf: Surface, log: bool, markers: tuple[Marker, ...], arrows, kind: str,
                   height: int = 320) -> go.Figure:
     """The contour map with ``click_grid`` laid over it; no legend (the page's caption names the markers)."""
-    fig = contour(surf, log, markers, arrows=arrows, height=height, legend="none")
+    fig = specs.editable(contour(surf, log, markers, arrows=arrows, height=height, legend="none"))
     fig.add_trace(click_grid(surf, kind))
     return fig
 

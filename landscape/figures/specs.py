@@ -83,7 +83,8 @@ def plain():
 
 class Finished(go.Figure):
     """A figure that only sends ``spec``: ``to_dict`` (what ``st.plotly_chart`` and ``to_json`` send) is the spec
-    itself, and its own ``data`` and ``layout`` are empty.  Draw it; do not change it."""
+    itself.  Draw it; reading or changing its ``data`` or ``layout`` (``add_trace``, ``update_layout``, ...) raises
+    TypeError, so a builder that changes another's figure without ``editable`` fails instead of drawing less."""
 
     def __init__(self, spec: dict):
         super().__init__(_validate=False)  # an empty figure: half the cost of an empty validated one
@@ -91,6 +92,22 @@ class Finished(go.Figure):
 
     def to_dict(self) -> dict:
         return self._spec
+
+    @property
+    def data(self):
+        return self._sealed(go.Figure.data)
+
+    @property
+    def layout(self):
+        return self._sealed(go.Figure.layout)
+
+    def _sealed(self, prop: property):
+        if "_spec" in vars(self):  # Plotly's own __init__ reads them first
+            raise TypeError(_SEALED)
+        return prop.fget(self)
+
+
+_SEALED = "a Finished figure holds its spec only: draw it, or change specs.editable(figure)"
 
 
 def _as_sent(spec: dict) -> dict:
