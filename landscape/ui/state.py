@@ -67,12 +67,13 @@ class UrlState:
         self.bound: dict[str, _Bound] = {}
         self.problems: list[str] = []
         self.refused: dict[str, tuple[str, Any, str | None]] = st.session_state.setdefault(REFUSED, {})
+        self.link = st.query_params.to_dict()  # the link this run started from, read once (not per control)
 
     def _init(self, name: str, default: Any, parse: Callable[[str], Any], fmt: Callable[[Any], str]) -> str:
         key = self.key(name)
         self.bound[name] = _Bound(key, default, fmt)
         if key not in st.session_state:
-            raw = st.query_params.get(name)
+            raw = self.link.get(name)
             value = default
             if raw is not None:
                 try:
