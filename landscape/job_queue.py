@@ -1,7 +1,10 @@
 """The admission queue of one app process's heavy jobs (``landscape.jobs`` runs them on Dask).
 
 At most as many jobs on the cluster at once as it has worker threads (``slots``); the others wait in
-a first-come queue of at most ``limit`` jobs, and a full queue is refused at once (``Busy``).  One job
+a first-come queue of at most ``limit`` jobs, and a full queue is refused at once (``Busy``).  A *quick* job
+(a view a page waits for: a swarm, a map, a slice) goes ahead of the waiting long ones (trainings, which show
+their progress and a Stop button) and has ``slots`` of its own: at 60 students a swarm waited 17 s (p50) behind
+trainings that took 24 s (bench/load.py); ``jobs.run`` also gives its task a higher priority on the cluster.  One job
 per task key however many sessions wait for it; the last session to leave a job takes it out, and
 cancels its task if it has not finished.  A waiting job's place and an estimate of its wait (the mean
 time of this process's last jobs) are its ``Status``.  The queue also keeps finished results that later
@@ -50,29 +53,29 @@ class Job:
     """One computation asked for by one or more sessions of this process: its task's key, how to submit it,
     and where it is (waiting, on the cluster with ``future``, or failed to submit with ``error``)."""
 
-    def __init__(self, key: str, ident: str, submit: Callable[[], Any], keep: bool):
-        self.key, self.ident, self.submit, self.keep = key, ident, submit, keep
+    def __init__(self, key: str, ident: str, submit: Callable[[], Any], keep: bool, quick: bool = False):
+        self.key, self.ident, self.submit, self.keep, self.quick = key, ident, submit, keep, quick
         self.waiters = 0
         self.future = None
         self.asked = time.monotonic()
         self.started = 0.0
-        self.counted = False  # counted in Queue.running
+        self.counted = False  # counted in Queue.on_cluster
         self.retries = 0
         self.error: BaseException | None = None  # raised by its submission
 
 
 class Queue:
-    """This process's heavy jobs: at most ``slots`` on the cluster at once (the cluster's worker threads),
-    at most ``limit`` waiting, first come first served; one job per key however many sessions wait for it.
-    Also the results kept for later jobs (``Result``)."""
+    """This process's heavy jobs: at most ``slots`` long and ``slots`` quick ones on the cluster at once (the
+    cluster's worker threads), at most ``limit`` waiting, quick ones first, then first come first served; one job
+    per key however many sessions wait for it.  Also the results kept for later jobs (``Result``)."""
 
     def __init__(self, limit: int):
         self.limit = limit
         self.cond = threading.Condition()
         self.jobs: dict[str, Job] = {}
         self.waiting: deque[Job] = deque()
-        self.running = 0
-        self.mean = FIRST_GUESS
+        self.on_cluster = {False: 0, True: 0}  # jobs submitted and not finished, by quick
+        self.mean = {False: FIRST_GUESS, True: FIRST_GUESS}  # seconds a job of each kind took lately
         self.kept: OrderedDict[str, tuple[float, Any]] = OrderedDict()  # identity -> (time, future)
         self.threads, self.threads_asked = 0, -1e9
 
@@ -83,19 +86,31 @@ class Queue:
             job = self.jobs.get(key)
             if job is None:
                 self.admit(slots)
-                if self.running >= max(1, slots) and len(self.waiting) >= self.limit:
+                job = make()
+                if self.on_cluster[job.quick] >= max(1, slots) and len(self.waiting) >= self.limit:
                     n = len(self.waiting)
                     raise Busy(f"the class server is busy: {n} {'job is' if n == 1 else 'jobs are'} waiting; "
                                "try again in a minute")
-                job = self.jobs[key] = make()
-                self.waiting.append(job)
+                self.jobs[key] = job
+                if job.quick:  # behind the quick ones waiting, ahead of the long ones
+                    self.waiting.insert(sum(j.quick for j in self.waiting), job)
+                else:
+                    self.waiting.append(job)
             job.waiters += 1
             return job
 
+    @property
+    def running(self) -> int:
+        """Jobs of this process on the cluster."""
+        return sum(self.on_cluster.values())
+
     def admit(self, slots: int) -> None:
-        """Submit waiting jobs while fewer than ``slots`` are on the cluster (holding ``cond``)."""
-        while self.waiting and self.running < max(1, slots):
-            job = self.waiting.popleft()
+        """Submit waiting jobs, in order, while fewer than ``slots`` of their kind are on the cluster (holding
+        ``cond``)."""
+        for job in list(self.waiting):
+            if self.on_cluster[job.quick] >= max(1, slots):
+                continue
+            self.waiting.remove(job)
             try:
                 job.future = job.submit()
             except Exception as err:  # noqa: BLE001 - for the job's own sessions to raise, not this one
@@ -103,7 +118,7 @@ class Queue:
                 self.cond.notify_all()
                 continue
             job.started, job.counted = time.monotonic(), True
-            self.running += 1
+            self.on_cluster[job.quick] += 1
             job.future.add_done_callback(self._wake)
 
     def _wake(self, _future) -> None:
@@ -114,9 +129,9 @@ class Queue:
         """``job``'s task ended (holding ``cond``): its slot goes to the next."""
         if job.counted:
             job.counted = False
-            self.running -= 1
+            self.on_cluster[job.quick] -= 1
             if timed:
-                self.mean = 0.7 * self.mean + 0.3 * (time.monotonic() - job.started)
+                self.mean[job.quick] = 0.7 * self.mean[job.quick] + 0.3 * (time.monotonic() - job.started)
             self.cond.notify_all()
 
     def status(self, job: Job, slots: int) -> Status:
@@ -124,8 +139,9 @@ class Queue:
         if job.future is not None:
             return Status(0, len(self.waiting), 0.0, elapsed)
         place = self.waiting.index(job) + 1
-        ahead = self.running + place  # jobs that run before this one ends, this one included
-        return Status(place, len(self.waiting), self.mean * -(-ahead // max(1, slots)), elapsed)
+        kind = [j for j in self.waiting if j.quick == job.quick]
+        ahead = self.on_cluster[job.quick] + kind.index(job) + 1  # jobs of its kind that run before it ends, it too
+        return Status(place, len(self.waiting), self.mean[job.quick] * -(-ahead // max(1, slots)), elapsed)
 
     def leave(self, job: Job) -> None:
         """One session stops waiting for ``job``; the last one takes it out, cancelling its task if unfinished."""

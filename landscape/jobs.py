@@ -20,7 +20,8 @@ it in short slices:
   refusal reads as in this process.  ``precheck=True`` first runs the function here up to its first
   ``budget.checkpoint()`` (every compute path estimates and charges before its first chunk): a request
   over the budget is refused at once, before it takes a place in the queue.
-- **Admission.**  This process submits at most as many tasks as the cluster has worker threads;
+- **Admission.**  This process submits at most as many tasks as the cluster has worker threads (as many
+  again of quick ones: views a page waits for, which also go ahead of trainings, here and on the cluster);
   the others wait in a first-come queue of at most ``LANDSCAPE_QUEUE`` jobs (default 16).  A full
   queue is refused at once (``Busy``); a waiting job's place and an estimate of the wait (the mean
   time of this process's last jobs) go to ``on_wait(Status)`` in every slice.  The place is in this
@@ -60,6 +61,7 @@ QUEUE = 16
 CONNECT_TIMEOUT = 3.0  # seconds to reach the scheduler
 RETRY_AFTER = 10.0  # an unreachable scheduler is asked again after this many seconds
 SLICE = 0.1  # seconds between two checkpoints while waiting
+QUICK_PRIORITY = 1  # Dask runs a quick job's task before the trainings queued (default priority 0)
 WORKER_CHECK = 0.05  # seconds between two looks, on a worker, at whether the task is still wanted
 
 
@@ -308,11 +310,12 @@ def queue() -> Queue:
 # ---- run ---------------------------------------------------------------------------------------------------
 
 def run(fn: Callable, /, *args, on_wait: Callable[[Status], None] | None = None, keep: bool = False,
-        precheck: bool = False, **kwargs):
+        precheck: bool = False, quick: bool = False, **kwargs):
     """``fn(*args, **kwargs)``: here without ``LANDSCAPE_DASK``, else on the cluster (see the module).
 
     ``on_wait(status)`` is called in every slice of the wait; ``keep`` keeps the result on the cluster for
-    jobs that take it as a ``Result``; ``precheck`` runs ``fn`` here up to its first checkpoint first.
+    jobs that take it as a ``Result``; ``precheck`` runs ``fn`` here up to its first checkpoint first;
+    ``quick``: a view a page waits for, which goes ahead of trainings here and on the cluster (``job_queue``).
     """
     if not remote():
         return fn(*(a.value() if isinstance(a, Result) else a for a in args), **kwargs)
@@ -338,9 +341,9 @@ def run(fn: Callable, /, *args, on_wait: Callable[[Status], None] | None = None,
             else:
                 template.append(a)
         return c.submit(_call, (fn, tuple(template), kwargs, state, key), *deps, key=key, pure=True,
-                        retries=0)
+                        retries=0, priority=QUICK_PRIORITY if quick else 0)
 
-    job = q.join(key, lambda: Job(key, identity(fn, args, kwargs), submit, keep), slots)
+    job = q.join(key, lambda: Job(key, identity(fn, args, kwargs), submit, keep, quick), slots)
     try:
         while True:
             with q.cond:

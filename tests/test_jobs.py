@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from apptest import ROOT, charts, ok, spec
 
-from landscape import budget, jobs, neural, problems, race
+from landscape import budget, job_queue, jobs, neural, problems, race
 from landscape.types import InputError
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the worker cannot import tests/: send our functions
@@ -158,7 +158,7 @@ def test_the_key_is_the_same_in_every_process(dask):
 def counted(log: str, x: int, seconds: float = 0.6) -> int:
     """Appends a line to ``log`` each time it runs (on the worker), then works ``seconds`` between checkpoints."""
     with open(log, "a") as f:
-        f.write("start\n")
+        f.write(f"start {x}\n")
     try:
         end = time.monotonic() + seconds
         while time.monotonic() < end:
@@ -190,7 +190,7 @@ def test_identical_concurrent_requests_are_computed_once(dask, tmp_path):
     log = str(tmp_path / "runs.log")
     # three sessions of this app process at once: one job in its queue, one task
     assert in_threads(3, lambda i: jobs.run(counted, log, 21)) == [42, 42, 42]
-    assert Path(log).read_text().split() == ["start"]
+    assert Path(log).read_text().split() == ["start", "21"]
 
     # two app processes at once (two clients): the scheduler holds one task for the key
     from distributed import Client
@@ -202,7 +202,7 @@ def test_identical_concurrent_requests_are_computed_once(dask, tmp_path):
         spec_ = (counted, (log, 5), {}, state, key)
         futures = [c.submit(jobs._call, spec_, key=key, pure=True) for c in (jobs.client(), other)]
         assert [f.result(timeout=30)[0] for f in futures] == [10, 10]
-        assert Path(log).read_text().split() == ["start", "start"]
+        assert Path(log).read_text().split() == ["start", "21", "start", "5"]
     finally:
         other.close()
 
@@ -232,7 +232,7 @@ def test_a_running_job_is_cancelled_and_frees_its_worker(dask, tmp_path):
     deadline = time.monotonic() + 5
     while "cancelled" not in log.read_text() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert log.read_text().split() == ["start", "cancelled"]  # ended at its next checkpoint on the worker
+    assert log.read_text().split() == ["start", "1", "cancelled"]  # ended at its next checkpoint on the worker
     began = time.monotonic()
     assert jobs.run(counted, str(log), 2, 0.0) == 4  # the worker's one thread is free again
     assert time.monotonic() - began < 2.0
@@ -264,6 +264,64 @@ def test_a_full_queue_says_so_at_once_and_a_waiting_job_sees_its_place(dask, tmp
     assert waiting and waiting[0].place == 1 and waiting[0].waiting == 1 and waiting[0].estimate >= 1.0
     assert "place 1 of 1 in the queue" in waiting[0].text("Training")
     assert not jobs.queue().jobs and not jobs.queue().waiting and jobs.queue().running == 0
+
+
+def test_a_quick_job_goes_ahead_of_the_trainings(dask, tmp_path):
+    """The cluster's one thread runs a long job and another waits in this process's queue: a quick one (a view
+    a page waits for) is submitted at once, runs as soon as the thread is free and before the waiting long job,
+    and its place counts the quick jobs only."""
+    log = tmp_path / "runs.log"
+    seen: list[jobs.Status] = []
+
+    def session(i, quick, seconds):
+        with budget.limits(budget.SERVER):
+            return jobs.run(counted, str(log), i, seconds, quick=quick, on_wait=seen.append if quick else None)
+
+    q = jobs.queue()
+    threads = [threading.Thread(target=session, args=(1, False, 1.5))]
+    threads[0].start()
+    wait_until(lambda: q.running == 1 and log.exists())
+    threads.append(threading.Thread(target=session, args=(2, False, 0.2)))  # waits in this process's queue
+    threads[-1].start()
+    wait_until(lambda: len(q.waiting) == 1)
+    threads.append(threading.Thread(target=session, args=(3, True, 0.2)))
+    threads[-1].start()
+    for t in threads:
+        t.join(20)
+    assert [line.split()[1] for line in log.read_text().splitlines()] == ["1", "3", "2"]
+    assert seen and all(s.place == 0 for s in seen)  # never behind the long one in the queue: on the cluster at once
+    assert not jobs.queue().jobs and not jobs.queue().waiting and jobs.queue().running == 0
+
+
+def wait_until(condition, seconds: float = 20.0) -> None:
+    end = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < end, "the condition never held"
+        time.sleep(0.02)
+
+
+def test_quick_jobs_wait_behind_each_other_ahead_of_long_ones():
+    q = jobs.Queue(limit=8)
+    submitted = []
+
+    def job(key, quick):
+        return q.join(key, lambda: jobs.Job(key, key, lambda: submitted.append(key) or FakeFuture(), False, quick), 1)
+
+    long_1, long_2, quick_1, quick_2 = job("long 1", False), job("long 2", False), job("quick 1", True), \
+        job("quick 2", True)
+    assert submitted == ["long 1", "quick 1"]  # a slot of each kind
+    assert [j.key for j in q.waiting] == ["quick 2", "long 2"]
+    assert q.status(quick_2, 1).place == 1 and q.status(long_2, 1).place == 2
+    assert q.status(long_2, 1).estimate == 2 * job_queue.FIRST_GUESS  # behind the long one running only
+    with q.cond:
+        q.finished(quick_1, timed=True)
+        q.admit(1)
+    assert submitted == ["long 1", "quick 1", "quick 2"] and [j.key for j in q.waiting] == ["long 2"]
+
+
+class FakeFuture:
+    def add_done_callback(self, fn):
+        pass
 
 
 def test_an_unreachable_scheduler_gets_a_message(monkeypatch):

@@ -184,7 +184,7 @@ def remote(key: str, what: str, fn: Callable[..., T], *args, precheck: bool = Fa
     with slot.container():
         show = _waiting_line(what, done=False)
     try:
-        value = jobs.run(fn, *args, on_wait=show, precheck=precheck)
+        value = jobs.run(fn, *args, on_wait=show, precheck=precheck, quick=True)
     except Exception:  # the caller shows the message; Streamlit's own interruptions pass through
         slot.empty()
         raise
