@@ -3,11 +3,13 @@
 At most as many jobs on the cluster at once as it has worker threads (``slots``); the others wait in
 a first-come queue of at most ``limit`` jobs, and a full queue is refused at once (``Busy``).  A *quick* job
 (a view a page waits for: a swarm, a map, a slice) goes ahead of the waiting long ones (trainings, which show
-their progress and a Stop button) and has ``slots`` of its own: at 60 students a swarm waited 17 s (p50) behind
-trainings that took 24 s (bench/load.py); ``jobs.run`` also gives its task a higher priority on the cluster.  One job
-per task key however many sessions wait for it; the last session to leave a job takes it out, and
-cancels its task if it has not finished.  A waiting job's place and an estimate of its wait (the mean
-time of this process's last jobs) are its ``Status``.  The queue also keeps finished results that later
+their progress and a Stop button) and has ``slots`` of its own, and ``jobs.run`` gives its task a higher
+priority on the cluster, so that a view is not held behind other students' trainings.  (On one 2-core machine
+at 60 students, where the workers wait for a core rather than for each other, it changed little: the swarm's
+p50 went from 17 to 16 s and trainings waited longer; bench/load.py.)  One job per task key however many
+sessions wait for it; the last session to leave a job takes it out, and cancels its task if it has not
+finished.  A waiting job's place and an estimate of its wait (the mean time of this process's last jobs of
+its kind) are its ``Status``.  The queue also keeps finished results that later
 jobs take as arguments (``jobs.Result``), at most KEEP of them for KEEP_SECONDS each.
 
 Plain threading; Dask appears only as the futures a job's ``submit`` returns.
