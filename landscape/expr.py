@@ -31,7 +31,8 @@ from landscape.checks import lookup
 from landscape.formula import Compiled, Scope, compile_node, env, mentions
 from landscape.grammar import (BINARY, COMPARISON_OPS, CONSTANTS, Closure, FUNCTIONS, MAX_DEPTH, MAX_LENGTH,
                                MAX_NODES, MAX_PARAM, MAX_PARAMS, MAX_SINGULAR_POINTS, NUMBER_THEN_NAME, PARAM_NAME,
-                               PROBE, REFUSED_CHARACTERS, SPACES, TOO_DEEP, UNARY, VARIABLES, Variable)
+                               PROBE, REFUSED_CHARACTERS, SCALAR_POWERS, SPACES, TOO_DEEP, UNARY, VARIABLES,
+                               Variable)
 from landscape.types import DTYPE, InputError, Loss, LossSpec, Param
 
 # ---- the public entry point ----------------------------------------------------------------------
@@ -168,8 +169,8 @@ def _cost(tree: ast.Expression, variable: Variable) -> tuple[float, int]:
         if isinstance(node, ast.Call):
             ops += FUNCTIONS[node.func.id].ops  # type: ignore[attr-defined]
         elif isinstance(node, ast.BinOp):
-            square = isinstance(node.op, ast.Pow) and isinstance(node.right, ast.Constant) and node.right.value == 2
-            ops += 1.0 if square else BINARY[type(node.op)].ops
+            power = isinstance(node.op, ast.Pow) and isinstance(node.right, ast.Constant)
+            ops += SCALAR_POWERS.get(node.right.value, BINARY[ast.Pow].ops) if power else BINARY[type(node.op)].ops
         elif isinstance(node, ast.UnaryOp):
             ops += UNARY[type(node.op)].ops
         elif isinstance(node, ast.Compare):

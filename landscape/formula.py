@@ -3,7 +3,8 @@
 ``landscape.expr`` checks the text and parses it (``ast.parse``, which runs nothing); this module walks
 the tree once, refusing every node the grammar (``landscape.grammar``) does not allow, and returns a
 ``Compiled``: a closure over torch operations, ``env -> tensor``, and the formula typeset in LaTeX.
-Constants become float64 tensors, so no arithmetic on a person's numbers happens in Python.
+Constants become float64 tensors, so no arithmetic on a person's numbers happens in Python (a number as
+an exponent goes to ``torch.pow`` as a float, for its scalar kernels).
 """
 from __future__ import annotations
 
@@ -111,7 +112,13 @@ def _binop(node: ast.BinOp, scope: Scope) -> Compiled:
     left, right = compile_node(node.left, scope), compile_node(node.right, scope)
     if isinstance(node.op, ast.Pow) and not mentions(node.right, scope.variable):
         _check_exponent(right.fn(env(scope.params, scope.variable, torch.zeros((), dtype=DTYPE))), scope, node)
-    return _apply(op, [left, right])
+    applied = _apply(op, [left, right])
+    if isinstance(node.op, ast.Pow) and isinstance(node.right, ast.Constant):
+        # A number as exponent goes to torch as a Python float: torch.pow then takes its scalar kernels
+        # (r**2 as r*r, as landscape.expr's cost counts it), 3-5x quicker than a power by a 0-d tensor.
+        base, exponent = left.fn, float(node.right.value)
+        return Compiled(lambda env: torch.pow(base(env), exponent), applied.tex, applied.precedence)
+    return applied
 
 
 def _unaryop(node: ast.UnaryOp, scope: Scope) -> Compiled:

@@ -122,8 +122,9 @@ BINARY: dict[type, Operator] = {
     ast.Sub: Operator(operator.sub, "%(0)s - %(1)s", ADD, (ADD, MUL)),
     ast.Mult: Operator(operator.mul, r"%(0)s \cdot %(1)s", MUL, (MUL, POW)),
     ast.Div: Operator(operator.truediv, r"\frac{%(0)s}{%(1)s}", ATOM, (0, 0), ops=2),
-    ast.Pow: Operator(operator.pow, "{%(0)s}^{%(1)s}", POW, (ATOM, 0), ops=30),  # r**2 costs 1: see _ops
+    ast.Pow: Operator(operator.pow, "{%(0)s}^{%(1)s}", POW, (ATOM, 0), ops=30),
 }
+SCALAR_POWERS: dict[float, float] = {2: 1.0, 3: 2.0}  # cost of r**2, r**3: torch.pow's r*r, r*r*r (formula.py)
 UNARY: dict[type, Operator] = {
     ast.USub: Operator(operator.neg, "-%(0)s", NEG, (NEG,)),
     ast.UAdd: Operator(operator.pos, "+%(0)s", NEG, (NEG,)),

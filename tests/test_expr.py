@@ -1,5 +1,6 @@
 """Custom losses (landscape.expr): oracles against built-in twins and closed forms, the grammar and its
 LaTeX, parameters and kinds.  Hostile input and fuzzing: tests/test_expr_security.py."""
+import ast
 import math
 
 import numpy as np
@@ -37,6 +38,18 @@ def test_power_of_abs_matches_closed_form(text, params):
     value, grad = residual_value_and_grad(losses.custom(text, **params))
     close(value, R.abs() ** 1.5)
     close(grad, 1.5 * R.abs() ** 0.5 * torch.sign(R))
+
+
+@pytest.mark.parametrize("exponent", [2, 3, 2.5, -1])
+def test_a_number_as_exponent_matches_a_power_by_a_tensor(exponent):
+    """A constant exponent takes torch.pow's scalar kernels (r*r for 2): the same numbers, and the cost the
+    grid estimate counts for it (landscape.grammar.SCALAR_POWERS)."""
+    text = f"(1 + abs(r))**{exponent}"
+    value, grad = residual_value_and_grad(losses.custom(text))
+    p = torch.tensor(float(exponent), dtype=DTYPE)
+    close(value, (1 + R.abs()) ** p)
+    close(grad, p * (1 + R.abs()) ** (p - 1) * torch.sign(R))
+    assert losses.custom(text).spec.ops == 1 + 1 + grammar.SCALAR_POWERS.get(exponent, grammar.BINARY[ast.Pow].ops)
 
 
 def test_log_cosh_matches_builtin():
