@@ -101,6 +101,13 @@ class Queue:
             job.waiters += 1
             return job
 
+    def has_room(self, key: str, slots: int) -> bool:
+        """Whether a quick job of ``key`` would be on the cluster at once: already there (or asked for), or a
+        quick slot is free and no quick job waits for one."""
+        with self.cond:
+            free = self.on_cluster[True] < max(1, slots) and not any(j.quick for j in self.waiting)
+            return key in self.jobs or free
+
     @property
     def running(self) -> int:
         """Jobs of this process on the cluster."""

@@ -310,18 +310,23 @@ def queue() -> Queue:
 # ---- run ---------------------------------------------------------------------------------------------------
 
 def run(fn: Callable, /, *args, on_wait: Callable[[Status], None] | None = None, keep: bool = False,
-        precheck: bool = False, quick: bool = False, **kwargs):
+        precheck: bool = False, quick: bool = False, light: bool = False, **kwargs):
     """``fn(*args, **kwargs)``: here without ``LANDSCAPE_DASK``, else on the cluster (see the module).
 
     ``on_wait(status)`` is called in every slice of the wait; ``keep`` keeps the result on the cluster for
     jobs that take it as a ``Result``; ``precheck`` runs ``fn`` here up to its first checkpoint first;
-    ``quick``: a view a page waits for, which goes ahead of trainings here and on the cluster (``job_queue``).
+    ``quick``: a view a page waits for, which goes ahead of trainings here and on the cluster (``job_queue``);
+    ``light``: a quick job this process could do in a fraction of a second (a race), sent to the cluster only
+    when it would start there at once (``Queue.has_room``), else done here rather than queued.
     """
     if not remote():
         return fn(*(a.value() if isinstance(a, Result) else a for a in args), **kwargs)
     c = client()
     state = budget.spent()
     key = job_key(fn, args, kwargs, state)
+    quick = quick or light
+    if light and not queue().has_room(key, _threads(c)):
+        return fn(*args, **kwargs)
     if precheck and not any(isinstance(a, Result) for a in args):
         done, value, charged = _precheck(fn, args, kwargs, state)
         if done:

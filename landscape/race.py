@@ -6,16 +6,16 @@
     lr_map = race.map_view(obj, (-1.5, 2.0), steps=300, ref=ref)       # MapView: final loss per (lr, momentum)
 
 Every view is a frozen dataclass of numpy arrays and plain values, so the page caches it in one line and
-the lessons (``landscape.lessons.compute``) quote and draw the very numbers the page shows.  ``swarm_panel_job``
-and ``map_job`` are the same compute from plain values only (a problem spec, an upload's bytes, settings as
-JSON), as ``landscape.jobs`` runs them on the class server's workers.  Bad input raises InputError with the
-message the page shows.  No streamlit, no plotly.
+the lessons (``landscape.lessons.compute``) quote and draw the very numbers the page shows.  ``race_job``,
+``swarm_panel_job`` and ``map_job`` are the same compute from plain values only (a problem spec, an upload's
+bytes, settings as JSON), as ``landscape.jobs`` runs them on the class server's workers.  Bad input raises
+InputError with the message the page shows.  No streamlit, no plotly.
 """
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -130,19 +130,20 @@ def inside(obj: Objective, point) -> bool:
 
 
 def raced(obj: Objective, entries: Mapping[str, Mapping[str, object]], start, steps,
-          memo: tuple[Store, str] | None = None) -> dict[str, Trajectory]:
-    """``optim.race(obj, entries, start=start, steps=steps)``.  With ``memo`` (a store and a key naming the
-    problem), each path an earlier race of that problem ran with the same settings, start and steps comes from
-    the store: a race's path equals its own run (tests/test_optim.py), so a change to one optimiser's settings
-    runs that optimiser alone."""
+          memo: tuple[Store, str] | None = None, run: Callable[..., dict[str, Trajectory]] = optim.race
+          ) -> dict[str, Trajectory]:
+    """``run(obj, entries, start=start, steps=steps)`` (``optim.race``, or the page's ``race_job`` on the class
+    server).  With ``memo`` (a store and a key naming the problem), each path an earlier race of that problem
+    ran with the same settings, start and steps comes from the store: a race's path equals its own run
+    (tests/test_optim.py), so a change to one optimiser's settings runs that optimiser alone."""
     if memo is None:
-        return optim.race(obj, entries, start=start, steps=steps)
+        return run(obj, entries, start=start, steps=steps)
     store, problem = memo
     keys = {label: json.dumps([problem, label, settings, list(start), steps], sort_keys=True)
             for label, settings in entries.items()}
     known = {label: store.get(key) for label, key in keys.items()}
     missing = {label: settings for label, settings in entries.items() if known[label] is None}
-    ran = optim.race(obj, missing, start=start, steps=steps) if missing else {}
+    ran = run(obj, missing, start=start, steps=steps) if missing else {}
     for label, path in ran.items():
         store.put(keys[label], path)
     return {label: ran[label] if known[label] is None else known[label] for label in entries}
@@ -150,15 +151,16 @@ def raced(obj: Objective, entries: Mapping[str, Mapping[str, object]], start, st
 
 def race_view(obj: Objective, entries: Mapping[str, Mapping[str, object]], start, steps, tol,
               ref: Reference | None = None, surface: Surface | None = None,
-              memo: tuple[Store, str] | None = None) -> RaceView:
+              memo: tuple[Store, str] | None = None, run: Callable[..., dict[str, Trajectory]] = optim.race
+              ) -> RaceView:
     """Every optimiser of ``entries`` (``{name: optim.race settings}``) from one start (``raced``: ``memo``
-    keeps the paths), the surface under them (``surface``, else RESOLUTION points a side over the view) and
-    the leaderboard against ``ref`` (default ``reference(obj)``)."""
+    keeps the paths, ``run`` runs the race), the surface under them (``surface``, else RESOLUTION points a side
+    over the view) and the leaderboard against ``ref`` (default ``reference(obj)``)."""
     began = time.perf_counter()
     if not entries:
         raise InputError(NO_OPTIMISER)
     tol = TOLERANCE.check(tol, "tolerance")
-    raced_paths = raced(obj, entries, start, steps, memo)
+    raced_paths = raced(obj, entries, start, steps, memo, run)
     paths = {optim.spec(name).label: path for name, path in raced_paths.items()}
     ref = reference(obj) if ref is None else ref
     f_star = floor(ref, [p.losses for p in paths.values()])
@@ -249,6 +251,12 @@ def with_floor(view: MapView, ref: Reference) -> MapView:
 def objective(spec: ProblemSpec, csv: bytes | None) -> Objective:
     """The objective of ``spec``, with an uploaded CSV's points read under the point limit in force."""
     return problems.from_spec(spec, None if csv is None else data.load_csv(csv, max_rows=budget.current().points))
+
+
+def race_job(spec: ProblemSpec, csv: bytes | None, entries: str, start: tuple[float, float], steps
+             ) -> dict[str, Trajectory]:
+    """``optim.race`` from plain values, ``entries`` as JSON: the paths ``raced`` runs, on a worker."""
+    return optim.race(objective(spec, csv), json.loads(entries), start=start, steps=steps)
 
 
 def swarm_panel_job(spec: ProblemSpec, csv: bytes | None, name: str, settings: str, steps, n,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import socket
 import sys
 import threading
@@ -84,7 +85,7 @@ def both(fn, *args):
 
 # ---- the same bits ---------------------------------------------------------------------------------------------
 
-def test_training_its_slices_curvature_sharpness_a_swarm_and_a_map_are_bit_identical(dask):
+def test_training_its_slices_curvature_sharpness_a_race_a_swarm_and_a_map_are_bit_identical(dask):
     s = settings()
     (here, spent_here), (there, spent_there) = both(neural.train, s)
     assert not differences(here, there) and spent_here == spent_there > 0
@@ -107,6 +108,10 @@ def test_training_its_slices_curvature_sharpness_a_swarm_and_a_map_are_bit_ident
         (swarm_here, _), (swarm_there, _) = both(race.swarm_panel_job, himmelblau, None, name,
                                                  json.dumps(settings_), 60, 10, None)
         assert not differences(swarm_here, swarm_there) and swarm_here[0].shape == (100, 2)
+
+    entries = json.dumps({"gd": {"lr": 0.001}, "adam": {"lr": 0.1}, "lbfgs": {}})
+    (race_here, _), (race_there, _) = both(race.race_job, himmelblau, None, entries, (-1.0, 3.0), 60)
+    assert not differences(race_here, race_there) and list(race_here) == ["gd", "adam", "lbfgs"]
 
     line = problems.ProblemSpec("regression", "line", {"n": 50}, "mse")
     (map_here, _), (map_there, _) = both(race.map_job, line, None, (0.5, -0.5), 80)
@@ -293,6 +298,31 @@ def test_a_quick_job_goes_ahead_of_the_trainings(dask, tmp_path):
     assert not jobs.queue().jobs and not jobs.queue().waiting and jobs.queue().running == 0
 
 
+def pid_of_the_runner(x: int) -> tuple[int, int]:
+    return x, os.getpid()
+
+
+def test_a_light_job_runs_here_rather_than_wait(dask, tmp_path):
+    """A light job (a race) goes to the cluster when a quick slot is free there; while this process's quick jobs
+    take every slot it runs here at once, the same function on the same values, instead of waiting."""
+    log = tmp_path / "runs.log"
+
+    def quick_session():
+        with budget.limits(budget.SERVER):
+            jobs.run(counted, str(log), 1, 1.5, quick=True)
+
+    q = jobs.queue()
+    assert jobs.run(pid_of_the_runner, 1, light=True) != (1, os.getpid())  # a slot free: on the worker
+    busy = threading.Thread(target=quick_session)
+    busy.start()
+    wait_until(lambda: q.on_cluster[True] == 1 and log.exists())
+    began = time.monotonic()
+    assert jobs.run(pid_of_the_runner, 2, light=True) == (2, os.getpid())  # the one slot taken: here
+    assert time.monotonic() - began < 1.0 and busy.is_alive()
+    busy.join(20)
+    assert not q.jobs and not q.waiting and q.running == 0
+
+
 def wait_until(condition, seconds: float = 20.0) -> None:
     end = time.monotonic() + seconds
     while not condition():
@@ -374,7 +404,7 @@ def _page(page: str, check: bool = True, **query):
     ("views/overfitting.py", dict(epochs="100", seed="4"), 4, {"train_network"}),
     ("views/optimisers.py", {**dict(fn="himmelblau", swarm="1", swarm_n="10", map="1", opt="adam,momentum"),
                              "3d": "1"}, 5,  # the 3D surface switched on: every figure
-     ["swarm_panel_job", "swarm_panel_job", "map_job"]),  # a job for each optimiser's swarm
+     ["race_job", "swarm_panel_job", "swarm_panel_job", "map_job"]),  # the race, each optimiser's swarm, the map
 ])
 def test_the_pages_compute_on_the_cluster_and_draw_the_same_numbers(cluster, monkeypatch, page, query, count, names):
     monkeypatch.delenv(jobs.ENV, raising=False)

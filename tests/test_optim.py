@@ -334,23 +334,25 @@ def test_bad_batch_race_map_and_swarm_input_is_refused():
         optim.run(problems.logistic_regression(*data.make("blobs"), loss="zero_one"), "gd")
 
 
-def test_a_remembered_race_runs_only_the_paths_it_has_not_run_before(monkeypatch):
+def test_a_remembered_race_runs_only_the_paths_it_has_not_run_before():
     """``race.raced`` with a store: a new setting of one optimiser runs that optimiser alone, and every path
     equals the one a fresh race gives."""
     from landscape import race
     from landscape.store import Store
     store, ran = Store(64, 2**24, 3600), []
-    real = optim.race
-    monkeypatch.setattr(optim, "race", lambda obj, entries, **kw: ran.append(list(entries)) or real(obj, entries, **kw))
+
+    def run(obj, entries, **kw):
+        ran.append(list(entries))
+        return optim.race(obj, entries, **kw)
     first = {"gd": {"lr": 1e-3}, "momentum": {}, "adam": {"lr": 0.05}}
-    race.raced(ROSENBROCK, first, (-1.5, 2.0), 50, (store, "rosenbrock"))
+    race.raced(ROSENBROCK, first, (-1.5, 2.0), 50, (store, "rosenbrock"), run)
     second = {**first, "adam": {"lr": 0.01}}
-    again = race.raced(ROSENBROCK, second, (-1.5, 2.0), 50, (store, "rosenbrock"))
+    again = race.raced(ROSENBROCK, second, (-1.5, 2.0), 50, (store, "rosenbrock"), run)
     assert ran == [["gd", "momentum", "adam"], ["adam"]] and list(again) == list(second)
-    fresh = real(ROSENBROCK, second, start=(-1.5, 2.0), steps=50)
+    fresh = optim.race(ROSENBROCK, second, start=(-1.5, 2.0), steps=50)
     for label, path in again.items():
         np.testing.assert_array_equal(path.points, fresh[label].points)
         np.testing.assert_array_equal(path.losses, fresh[label].losses)
-    race.raced(ROSENBROCK, second, (-1.5, 2.0), 51, (store, "rosenbrock"))  # other steps: every path again
-    race.raced(ROSENBROCK, second, (-1.5, 2.0), 50, (store, "himmelblau"))  # another problem: again
+    race.raced(ROSENBROCK, second, (-1.5, 2.0), 51, (store, "rosenbrock"), run)  # other steps: every path again
+    race.raced(ROSENBROCK, second, (-1.5, 2.0), 50, (store, "himmelblau"), run)  # another problem: again
     assert ran[2:] == [["gd", "momentum", "adam"]] * 2

@@ -4,9 +4,10 @@ Controls read the optimiser and schedule registries (``landscape.optim``); every
 the URL.  What a person types reaches ``landscape.optim`` unchanged, which checks it and raises
 InputError with the message the page shows; the choices, as values, are ``landscape.race_choice``.  The
 compute is ``landscape.race`` (the reference minimum, the race, swarm and map views, the leaderboard); here
-each is cached in a line.  The swarm and the learning-rate x momentum map go through ``jobs.run``: on the
-class server's Dask workers when ``LANDSCAPE_DASK`` is set (``race.swarm_panel_job``, ``race.map_job``:
-plain values in), else here (the swarm's panels in ``progress.paths``, the map under ``st.cache_data``).
+each is cached in a line.  The race, the swarm and the learning-rate x momentum map go through ``jobs.run``:
+on the class server's Dask workers when ``LANDSCAPE_DASK`` is set (``race.race_job``, ``race.swarm_panel_job``,
+``race.map_job``: plain values in), else here (the race and the map under ``st.cache_data``, the swarm's
+panels in ``progress.paths``).
 """
 from __future__ import annotations
 
@@ -114,7 +115,7 @@ def race_view(spec: ProblemSpec, csv: bytes | None, entries: str, start: tuple[f
     if not json.loads(entries):
         raise InputError(f"{race.NO_OPTIMISER} in the sidebar")
     tol = TOLERANCE.check(tol, "tolerance")
-    view = _race_view(spec, csv, entries, start, steps)
+    view = (_race_on_the_cluster if jobs.remote() else _race_view)(spec, csv, entries, start, steps)
     return replace(view, leaderboard=race.leaderboard(view.paths, view.floor, tol))  # a new tolerance only ranks
 
 
@@ -122,10 +123,29 @@ def race_view(spec: ProblemSpec, csv: bytes | None, entries: str, start: tuple[f
 def _race_view(spec: ProblemSpec, csv: bytes | None, entries: str, start: tuple[float, float],
                steps: float) -> race.RaceView:
     """The race, its leaderboard at the default tolerance (``race_view`` ranks at the one asked for)."""
+    return _raced_view(spec, csv, entries, start, steps, optim.race)
+
+
+def _race_on_the_cluster(spec: ProblemSpec, csv: bytes | None, entries: str, start: tuple[float, float],
+                         steps: float) -> race.RaceView:
+    """``_race_view`` with the paths not yet remembered run on a worker (``race.race_job``): a race is a few
+    thousand small torch calls, each of which gives up this process's GIL and queues behind every other
+    student's run to take it back (issue 13); a worker runs it alone.  A light job: when the workers are
+    taken, it runs here at once rather than wait behind other students' trainings."""
+    def run(obj: Objective, missing: dict, start, steps) -> dict:
+        settings = json.dumps(missing)
+        key = "optim_race:" + json.dumps([_problem(spec, csv), settings, list(start), steps])
+        return progress.remote(key, "Computing the race", race.race_job, spec, csv, settings, tuple(start), steps,
+                               precheck=True, light=True)
+    return _raced_view(spec, csv, entries, start, steps, run)
+
+
+def _raced_view(spec: ProblemSpec, csv: bytes | None, entries: str, start: tuple[float, float], steps: float,
+                run) -> race.RaceView:
     warm_up().join()  # the first torch.optim step of a process imports torch._dynamo: not the race's time
     surf = surface_view(spec, csv, None, None, race.RESOLUTION, False).surface  # cached: the same for every race
     return race.race_view(build_objective(spec, csv), json.loads(entries), start, steps, TOLERANCE.default,
-                          reference(spec, csv), surf, memo=(progress.paths(), _problem(spec, csv)))
+                          reference(spec, csv), surf, memo=(progress.paths(), _problem(spec, csv)), run=run)
 
 
 def swarm_view(spec: ProblemSpec, csv: bytes | None, entries: str, steps: float, n: int) -> race.SwarmView:

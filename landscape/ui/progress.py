@@ -174,9 +174,10 @@ def _on_the_cluster(key: str, job: Callable[[Callable[[jobs.Status], None]], T],
     return value
 
 
-def remote(key: str, what: str, fn: Callable[..., T], *args, precheck: bool = False) -> T:
+def remote(key: str, what: str, fn: Callable[..., T], *args, precheck: bool = False, light: bool = False) -> T:
     """``jobs.run(fn, *args)`` on the class server for a view (no Stop button: any change of the page
-    interrupts the wait), its place in the queue shown meanwhile; from ``views()`` when it has it."""
+    interrupts the wait), its place in the queue shown meanwhile; from ``views()`` when it has it.
+    ``light``: see ``jobs.run``."""
     slot = st.empty()  # always there, so that what follows keeps its place in the page whether computed or not
     hit = views().get(key)
     if hit is not None:
@@ -184,7 +185,7 @@ def remote(key: str, what: str, fn: Callable[..., T], *args, precheck: bool = Fa
     with slot.container():
         show = _waiting_line(what, done=False)
     try:
-        value = jobs.run(fn, *args, on_wait=show, precheck=precheck, quick=True)
+        value = jobs.run(fn, *args, on_wait=show, precheck=precheck, quick=True, light=light)
     except Exception:  # the caller shows the message; Streamlit's own interruptions pass through
         slot.empty()
         raise
