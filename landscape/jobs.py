@@ -26,7 +26,9 @@ it in short slices:
   queue is refused at once (``Busy``); a waiting job's place and an estimate of the wait (the mean
   time of this process's last jobs) go to ``on_wait(Status)`` in every slice.  The place is in this
   app process's queue (``landscape.job_queue``): what other app processes have submitted waits in Dask's
-  own queue.
+  own queue.  A *light* job (a race: a fraction of a second here, but thousands of small torch calls that
+  each wait for this process's GIL under load) is sent only when it would be on the cluster at once, and
+  is computed here otherwise: queued behind trainings it would wait far longer than it takes.
 - **Cancellation.**  Between slices the waiting thread calls ``budget.checkpoint()``: in the app that
   raises Streamlit's stop or rerun exception when the session pressed Stop, changed something or
   closed its tab.  The job then leaves the queue, and the last waiter of a task in this process
