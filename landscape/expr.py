@@ -28,7 +28,7 @@ from typing import Mapping
 import torch
 
 from landscape.checks import lookup
-from landscape.formula import Compiled, Scope, compile_node, env, mentions
+from landscape.formula import Compiled, Scope, compile_node, env, mentions, number_exponent
 from landscape.grammar import (BINARY, COMPARISON_OPS, CONSTANTS, Closure, FUNCTIONS, MAX_DEPTH, MAX_LENGTH,
                                MAX_NODES, MAX_PARAM, MAX_PARAMS, MAX_SINGULAR_POINTS, NUMBER_THEN_NAME, PARAM_NAME,
                                PROBE, REFUSED_CHARACTERS, SCALAR_POWERS, SPACES, TOO_DEEP, UNARY, VARIABLES,
@@ -169,8 +169,8 @@ def _cost(tree: ast.Expression, variable: Variable) -> tuple[float, int]:
         if isinstance(node, ast.Call):
             ops += FUNCTIONS[node.func.id].ops  # type: ignore[attr-defined]
         elif isinstance(node, ast.BinOp):
-            power = isinstance(node.op, ast.Pow) and isinstance(node.right, ast.Constant)
-            ops += SCALAR_POWERS.get(node.right.value, BINARY[ast.Pow].ops) if power else BINARY[type(node.op)].ops
+            exponent = number_exponent(node)
+            ops += BINARY[type(node.op)].ops if exponent is None else SCALAR_POWERS.get(exponent, BINARY[ast.Pow].ops)
         elif isinstance(node, ast.UnaryOp):
             ops += UNARY[type(node.op)].ops
         elif isinstance(node, ast.Compare):

@@ -124,7 +124,7 @@ BINARY: dict[type, Operator] = {
     ast.Div: Operator(operator.truediv, r"\frac{%(0)s}{%(1)s}", ATOM, (0, 0), ops=2),
     ast.Pow: Operator(operator.pow, "{%(0)s}^{%(1)s}", POW, (ATOM, 0), ops=30),
 }
-SCALAR_POWERS: dict[float, float] = {2: 1.0, 3: 2.0}  # cost of r**2, r**3: torch.pow's r*r, r*r*r (formula.py)
+SCALAR_POWERS: dict[float, float] = {2.0: 1.0, 3.0: 2.0}  # cost of r**2, r**3: torch.pow's r*r, r*r*r (formula.py)
 UNARY: dict[type, Operator] = {
     ast.USub: Operator(operator.neg, "-%(0)s", NEG, (NEG,)),
     ast.UAdd: Operator(operator.pos, "+%(0)s", NEG, (NEG,)),
