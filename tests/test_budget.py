@@ -64,9 +64,7 @@ def _loss(formula: str):
 def _cpu_seconds(run) -> float:
     """CPU seconds of this thread for ``run()``, the least of two tries: the estimates are seconds of one core
     (torch runs on this one thread in the tests, conftest), and a thread's CPU time counts neither what other
-    processes of a busy machine take from it nor other threads of this process.  (CI at fd4f903 and eb0166b
-    failed here on ``abs(abs(abs(r)**2))``: ``**2`` ran as a power by a 0-d tensor, 4x the ``r*r`` the
-    estimate counts; landscape.formula now hands a number exponent to torch.pow as a float.)"""
+    processes of a busy machine take from it nor other threads of this process."""
     times = []
     for _ in range(2):
         start = time.thread_time()
