@@ -326,15 +326,15 @@ def run(fn: Callable, /, *args, on_wait: Callable[[Status], None] | None = None,
     c = client()
     state = budget.spent()
     key = job_key(fn, args, kwargs, state)
+    q = queue()
     quick = quick or light
-    if light and not queue().has_room(key, _threads(c)):
-        return fn(*args, **kwargs)
+    if light and not q.has_room(key, _threads(c)):
+        return fn(*args, **kwargs)  # a light job takes no Result
     if precheck and not any(isinstance(a, Result) for a in args):
         done, value, charged = _precheck(fn, args, kwargs, state)
         if done:
             budget.add(charged)
             return value
-    q = queue()
     slots = _threads(c)
     if slots < 1:
         raise Unreachable("the class server has no compute workers at the moment: try again in a minute")

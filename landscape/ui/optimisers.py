@@ -132,11 +132,9 @@ def _race_on_the_cluster(spec: ProblemSpec, csv: bytes | None, entries: str, sta
     thousand small torch calls, each of which gives up this process's GIL and queues behind every other
     student's run to take it back (issue 13); a worker runs it alone.  A light job: when the workers are
     taken, it runs here at once rather than wait behind other students' trainings."""
-    def run(obj: Objective, missing: dict, start, steps) -> dict:
-        settings = json.dumps(missing)
-        key = "optim_race:" + json.dumps([_problem(spec, csv), settings, list(start), steps])
-        return progress.remote(key, "Computing the race", race.race_job, spec, csv, settings, tuple(start), steps,
-                               precheck=True, light=True)
+    def run(obj: Objective, missing: dict, start, steps) -> dict:  # its paths are remembered by race.raced
+        return progress.waited("Computing the race", race.race_job, spec, csv, json.dumps(missing), tuple(start),
+                               steps, precheck=True, light=True)
     return _raced_view(spec, csv, entries, start, steps, run)
 
 

@@ -174,14 +174,22 @@ def _on_the_cluster(key: str, job: Callable[[Callable[[jobs.Status], None]], T],
     return value
 
 
-def remote(key: str, what: str, fn: Callable[..., T], *args, precheck: bool = False, light: bool = False) -> T:
-    """``jobs.run(fn, *args)`` on the class server for a view (no Stop button: any change of the page
-    interrupts the wait), its place in the queue shown meanwhile; from ``views()`` when it has it.
-    ``light``: see ``jobs.run``."""
+def remote(key: str, what: str, fn: Callable[..., T], *args, precheck: bool = False) -> T:
+    """``waited`` for a view, from ``views()`` when it has it."""
     slot = st.empty()  # always there, so that what follows keeps its place in the page whether computed or not
     hit = views().get(key)
     if hit is not None:
         return hit
+    value = waited(what, fn, *args, precheck=precheck, slot=slot)
+    views().put(key, value)
+    return value
+
+
+def waited(what: str, fn: Callable[..., T], *args, precheck: bool = False, light: bool = False, slot=None) -> T:
+    """``jobs.run(fn, *args)`` on the class server as a quick job (no Stop button: any change of the page
+    interrupts the wait), its place in the queue shown meanwhile in ``slot`` (a new one by default).
+    ``light``: see ``jobs.run``.  Remembering the result is the caller's (``remote``, or the race's paths)."""
+    slot = st.empty() if slot is None else slot
     with slot.container():
         show = _waiting_line(what, done=False)
     try:
@@ -190,5 +198,4 @@ def remote(key: str, what: str, fn: Callable[..., T], *args, precheck: bool = Fa
         slot.empty()
         raise
     slot.empty()
-    views().put(key, value)
     return value
