@@ -59,9 +59,28 @@ def lbfgs(fn: Callable[[torch.Tensor], torch.Tensor], start: torch.Tensor, max_i
     return theta.detach()
 
 
-def _lbfgs(obj: Objective, start: torch.Tensor) -> tuple[torch.Tensor, float]:
-    """L-BFGS from one start: (end point (2,), value there)."""
-    end = lbfgs(obj, start)
+class _Escaped(Exception):
+    """An L-BFGS run went downhill out of the region where a minimum is looked for (``args[0]``: the point)."""
+
+
+def _lbfgs(obj: Objective, start: torch.Tensor, centre: torch.Tensor, reach: float) -> tuple[torch.Tensor, float]:
+    """L-BFGS from one start: (end point (2,), value there).  A run stops at the first point it evaluates
+    farther than ``reach`` from ``centre`` with a lower or undefined value than the start's: one that would
+    escape otherwise goes on for all its iterations, to infinity and NaN (1 s of CPU on the saddle)."""
+    with torch.no_grad():
+        at_start = float(obj(start))
+
+    def watched(theta: torch.Tensor) -> torch.Tensor:
+        value = obj(theta)
+        far = not float((theta.detach() - centre).abs().max()) <= reach  # NaN is far too
+        if far and not float(value.detach()) >= at_start:
+            raise _Escaped(theta.detach().clone())
+        return value
+
+    try:
+        end = lbfgs(watched, start)
+    except _Escaped as escaped:
+        end = escaped.args[0]
     with torch.no_grad():
         return end, float(obj(end))
 
@@ -70,7 +89,7 @@ def _multistart(obj: Objective) -> np.ndarray:
     """The best L-BFGS end inside ``UNBOUNDED`` view widths; an end that escaped (non-finite, or far
     away) with a lower or undefined value means the objective has no minimum."""
     (x0, x1), (y0, y1) = obj.view
-    width = max(x1 - x0, y1 - y0)
+    reach = UNBOUNDED * max(x1 - x0, y1 - y0)
     centre = torch.tensor([(x0 + x1) / 2, (y0 + y1) / 2], dtype=DTYPE)
     starts = _starts(obj)
     work = budget.elementwise(len(starts) * TYPICAL_EVALUATIONS * int(obj.meta.get("n_points", 1)), 4.0 * obj.ops)
@@ -78,9 +97,9 @@ def _multistart(obj: Objective) -> np.ndarray:
     ends = []
     for start in starts:
         budget.checkpoint()
-        ends.append(_lbfgs(obj, start))
+        ends.append(_lbfgs(obj, start, centre, reach))
     escaped = [not (math.isfinite(v) and bool(torch.isfinite(t).all())
-                    and float((t - centre).abs().max()) <= UNBOUNDED * width) for t, v in ends]
+                    and float((t - centre).abs().max()) <= reach) for t, v in ends]
     inside = [end for end, out in zip(ends, escaped) if not out]
     best = min(inside, key=lambda end: end[1]) if inside else None
     if best is None or any(out and not v >= best[1] for (_, v), out in zip(ends, escaped)):
