@@ -63,17 +63,16 @@ class _Escaped(Exception):
     """An L-BFGS run went downhill out of the region where a minimum is looked for (``args[0]``: the point)."""
 
 
-def _lbfgs(obj: Objective, start: torch.Tensor, centre: torch.Tensor, reach: float) -> tuple[torch.Tensor, float]:
+def _lbfgs(obj: Objective, start: torch.Tensor, within: Callable[[torch.Tensor], bool]) -> tuple[torch.Tensor, float]:
     """L-BFGS from one start: (end point (2,), value there).  A run stops at the first point it evaluates
-    farther than ``reach`` from ``centre`` with a lower or undefined value than the start's: one that would
-    escape otherwise goes on for all its iterations, to infinity and NaN (1 s of CPU on the saddle)."""
+    outside the search region (``within`` False) with a lower or undefined value than the start's: one that
+    would escape otherwise goes on for all its iterations, to infinity and NaN (1 s of CPU on the saddle)."""
     with torch.no_grad():
         at_start = float(obj(start))
 
     def watched(theta: torch.Tensor) -> torch.Tensor:
         value = obj(theta)
-        far = not float((theta.detach() - centre).abs().max()) <= reach  # NaN is far too
-        if far and not float(value.detach()) >= at_start:
+        if not within(theta.detach()) and not float(value.detach()) >= at_start:
             raise _Escaped(theta.detach().clone())
         return value
 
@@ -91,15 +90,18 @@ def _multistart(obj: Objective) -> np.ndarray:
     (x0, x1), (y0, y1) = obj.view
     reach = UNBOUNDED * max(x1 - x0, y1 - y0)
     centre = torch.tensor([(x0 + x1) / 2, (y0 + y1) / 2], dtype=DTYPE)
+
+    def within(theta: torch.Tensor) -> bool:  # False for NaN and infinity too
+        return float((theta - centre).abs().max()) <= reach
+
     starts = _starts(obj)
     work = budget.elementwise(len(starts) * TYPICAL_EVALUATIONS * int(obj.meta.get("n_points", 1)), 4.0 * obj.ops)
     budget.charge(work, f"the minimum of {obj.title}", "use fewer data points or a simpler loss")
     ends = []
     for start in starts:
         budget.checkpoint()
-        ends.append(_lbfgs(obj, start, centre, reach))
-    escaped = [not (math.isfinite(v) and bool(torch.isfinite(t).all())
-                    and float((t - centre).abs().max()) <= reach) for t, v in ends]
+        ends.append(_lbfgs(obj, start, within))
+    escaped = [not (math.isfinite(v) and within(t)) for t, v in ends]
     inside = [end for end, out in zip(ends, escaped) if not out]
     best = min(inside, key=lambda end: end[1]) if inside else None
     if best is None or any(out and not v >= best[1] for (_, v), out in zip(ends, escaped)):
