@@ -171,7 +171,7 @@ def _running(pid: int) -> bool:
     """Whether ``pid`` still runs (not gone, not a zombie waiting for its parent)."""
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (FileNotFoundError, ProcessLookupError):
+    except FileNotFoundError:
         return False
 
 
