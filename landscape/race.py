@@ -7,7 +7,7 @@
 
 Every view is a frozen dataclass of numpy arrays and plain values, so the page caches it in one line and
 the lessons (``landscape.lessons.compute``) quote and draw the very numbers the page shows.  ``race_job``,
-``swarm_panel_job`` and ``map_job`` are the same compute from plain values only (a problem spec, an upload's
+``swarm_job`` and ``map_job`` are the same compute from plain values only (a problem spec, an upload's
 bytes, settings as JSON), as ``landscape.jobs`` runs them on the class server's workers.  Bad input raises
 InputError with the message the page shows.  No streamlit, no plotly.
 """
@@ -129,24 +129,30 @@ def inside(obj: Objective, point) -> bool:
     return all(lo <= v <= hi for v, (lo, hi) in zip(point, obj.view))
 
 
+def remembered(memo: tuple[Store, str] | None, entries: Mapping[str, Mapping[str, object]], run: Callable,
+               *what) -> dict:
+    """``run(entries)``: one result per entry (``{label: settings}``).  With ``memo`` (a store and a key naming
+    the problem), each entry's result an earlier call with the same settings and ``what`` (start, steps, ...)
+    stored comes from the store, and ``run`` gets only the missing entries (none: it is not called)."""
+    if memo is None:
+        return run(entries)
+    store, problem = memo
+    keys = {label: json.dumps([problem, label, settings, *what], sort_keys=True) for label, settings in entries.items()}
+    known = {label: store.get(key) for label, key in keys.items()}
+    missing = {label: settings for label, settings in entries.items() if known[label] is None}
+    ran = run(missing) if missing else {}
+    for label, value in ran.items():
+        store.put(keys[label], value)
+    return {label: ran[label] if known[label] is None else known[label] for label in entries}
+
+
 def raced(obj: Objective, entries: Mapping[str, Mapping[str, object]], start, steps,
           memo: tuple[Store, str] | None = None, run: Callable[..., dict[str, Trajectory]] = optim.race
           ) -> dict[str, Trajectory]:
     """``run(obj, entries, start=start, steps=steps)`` (``optim.race``, or the page's ``race_job`` on the class
-    server).  With ``memo`` (a store and a key naming the problem), each path an earlier race of that problem
-    ran with the same settings, start and steps comes from the store: a race's path equals its own run
-    (tests/test_optim.py), so a change to one optimiser's settings runs that optimiser alone."""
-    if memo is None:
-        return run(obj, entries, start=start, steps=steps)
-    store, problem = memo
-    keys = {label: json.dumps([problem, label, settings, list(start), steps], sort_keys=True)
-            for label, settings in entries.items()}
-    known = {label: store.get(key) for label, key in keys.items()}
-    missing = {label: settings for label, settings in entries.items() if known[label] is None}
-    ran = run(obj, missing, start=start, steps=steps) if missing else {}
-    for label, path in ran.items():
-        store.put(keys[label], path)
-    return {label: ran[label] if known[label] is None else known[label] for label in entries}
+    server), each path ``remembered`` in ``memo``: a race's path equals its own run (tests/test_optim.py), so a
+    change to one optimiser's settings runs that optimiser alone."""
+    return remembered(memo, entries, lambda missing: run(obj, missing, start=start, steps=steps), list(start), steps)
 
 
 def race_view(obj: Objective, entries: Mapping[str, Mapping[str, object]], start, steps, tol,
@@ -191,6 +197,12 @@ def swarm_panel(obj: Objective, name: str, settings: Mapping[str, object], steps
     return swarm.starts, swarm.basin
 
 
+def swarm_panels(obj: Objective, entries: Mapping[str, Mapping[str, object]], steps, n
+                 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``swarm_panel`` of each optimiser of ``entries`` (``{name: settings}``)."""
+    return {name: swarm_panel(obj, name, settings, steps, n) for name, settings in entries.items()}
+
+
 def with_minima(obj: Objective, minima: tuple[tuple[float, float], ...] | None) -> Objective:
     """``obj``, given ``minima`` (a data problem's computed ones, ``reference``) where they lie in the view
     when it knows none of its own."""
@@ -198,23 +210,23 @@ def with_minima(obj: Objective, minima: tuple[tuple[float, float], ...] | None) 
 
 
 def swarm_view(obj: Objective, entries: Mapping[str, Mapping[str, object]], steps, n,
-               minima: tuple[tuple[float, float], ...] | None = None, panel=swarm_panel) -> SwarmView:
+               minima: tuple[tuple[float, float], ...] | None = None, memo: tuple[Store, str] | None = None,
+               run: Callable[..., dict[str, tuple[np.ndarray, np.ndarray]]] = swarm_panels) -> SwarmView:
     """Each optimiser of ``entries`` from an ``n x n`` grid of starts; where each path ends (basins of
-    attraction).  ``minima``: see ``with_minima``.  ``panel(obj, name, settings, steps, n)`` computes one
-    optimiser's panel (``swarm_panel``; the page passes one that remembers panels, or computes them on the
-    class server, so that a change to one optimiser's settings runs that optimiser's swarm alone)."""
+    attraction).  ``minima``: see ``with_minima``.  ``run(obj, entries, steps, n)`` computes the panels
+    (``swarm_panels``, or the page's ``swarm_job`` on the class server: all of them in one task, which waits
+    for a worker once), each ``remembered`` in ``memo``, so a change to one optimiser's settings runs that
+    optimiser's swarm alone."""
     began = time.perf_counter()
     obj = with_minima(obj, minima)
-    panels, skipped = {}, []
-    for name, settings in entries.items():
-        if not optim.spec(name).elementwise:
-            skipped.append(optim.spec(name).label)
-            continue
-        panels[optim.spec(name).label] = panel(obj, name, settings, steps, n)
-    if not panels:
+    runnable = {name: settings for name, settings in entries.items() if optim.spec(name).elementwise}
+    if not runnable:
         raise InputError("the swarm needs an optimiser that runs many starts at once; L-BFGS runs one at a time")
+    panels = remembered(memo, runnable, lambda missing: run(obj, missing, steps, n), "swarm", steps, n)
     found = np.asarray(obj.minima, dtype=np.float64).reshape(-1, 2)
-    return SwarmView(panels, found, int(n), tuple(skipped), time.perf_counter() - began)
+    return SwarmView({optim.spec(name).label: panel for name, panel in panels.items()}, found, int(n),
+                     tuple(optim.spec(name).label for name in entries if name not in runnable),
+                     time.perf_counter() - began)
 
 
 # ---- the learning-rate x momentum map ------------------------------------------------------------------------
@@ -259,10 +271,10 @@ def race_job(spec: ProblemSpec, csv: bytes | None, entries: str, start: tuple[fl
     return optim.race(objective(spec, csv), json.loads(entries), start=start, steps=steps)
 
 
-def swarm_panel_job(spec: ProblemSpec, csv: bytes | None, name: str, settings: str, steps, n,
-                    minima: tuple[tuple[float, float], ...] | None) -> tuple[np.ndarray, np.ndarray]:
-    """``swarm_panel`` from plain values: ``settings`` as JSON, ``minima`` as for ``with_minima``."""
-    return swarm_panel(with_minima(objective(spec, csv), minima), name, json.loads(settings), steps, n)
+def swarm_job(spec: ProblemSpec, csv: bytes | None, entries: str, steps, n,
+              minima: tuple[tuple[float, float], ...] | None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``swarm_panels`` from plain values: ``entries`` as JSON, ``minima`` as for ``with_minima``."""
+    return swarm_panels(with_minima(objective(spec, csv), minima), json.loads(entries), steps, n)
 
 
 def map_job(spec: ProblemSpec, csv: bytes | None, start: tuple[float, float], steps) -> MapView:

@@ -103,11 +103,11 @@ def test_training_its_slices_curvature_sharpness_a_race_a_swarm_and_a_map_are_bi
     assert not differences(sharp_here, sharp_there) and len(sharp_here.top) == 2
 
     himmelblau = problems.ProblemSpec("benchmark", "himmelblau")
-    for name, settings_ in {"adam": {"lr": 0.1, "schedule": "constant"},
-                            "momentum": {"lr": 0.01, "momentum": 0.9, "schedule": "constant"}}.items():
-        (swarm_here, _), (swarm_there, _) = both(race.swarm_panel_job, himmelblau, None, name,
-                                                 json.dumps(settings_), 60, 10, None)
-        assert not differences(swarm_here, swarm_there) and swarm_here[0].shape == (100, 2)
+    swarm = json.dumps({"adam": {"lr": 0.1, "schedule": "constant"},
+                        "momentum": {"lr": 0.01, "momentum": 0.9, "schedule": "constant"}})
+    (swarm_here, _), (swarm_there, _) = both(race.swarm_job, himmelblau, None, swarm, 60, 10, None)
+    assert not differences(swarm_here, swarm_there) and list(swarm_here) == ["adam", "momentum"]
+    assert swarm_here["adam"][0].shape == (100, 2)
 
     entries = json.dumps({"gd": {"lr": 0.001}, "adam": {"lr": 0.1}, "lbfgs": {}})
     (race_here, _), (race_there, _) = both(race.race_job, himmelblau, None, entries, (-1.0, 3.0), 60)
@@ -404,7 +404,7 @@ def _page(page: str, check: bool = True, **query):
     ("views/overfitting.py", dict(epochs="100", seed="4"), 4, {"train_network"}),
     ("views/optimisers.py", {**dict(fn="himmelblau", swarm="1", swarm_n="10", map="1", opt="adam,momentum"),
                              "3d": "1"}, 5,  # the 3D surface switched on: every figure
-     ["race_job", "swarm_panel_job", "swarm_panel_job", "map_job"]),  # the race, each optimiser's swarm, the map
+     ["race_job", "swarm_job", "map_job"]),  # the race, the swarm (both optimisers in one task), the map
 ])
 def test_the_pages_compute_on_the_cluster_and_draw_the_same_numbers(cluster, monkeypatch, page, query, count, names):
     monkeypatch.delenv(jobs.ENV, raising=False)

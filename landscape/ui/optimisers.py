@@ -5,7 +5,7 @@ the URL.  What a person types reaches ``landscape.optim`` unchanged, which check
 InputError with the message the page shows; the choices, as values, are ``landscape.race_choice``.  The
 compute is ``landscape.race`` (the reference minimum, the race, swarm and map views, the leaderboard); here
 each is cached in a line.  The race, the swarm and the learning-rate x momentum map go through ``jobs.run``:
-on the class server's Dask workers when ``LANDSCAPE_DASK`` is set (``race.race_job``, ``race.swarm_panel_job``,
+on the class server's Dask workers when ``LANDSCAPE_DASK`` is set (``race.race_job``, ``race.swarm_job``,
 ``race.map_job``: plain values in), else here (the race and the map under ``st.cache_data``, the swarm's
 panels in ``progress.paths``).
 """
@@ -148,17 +148,18 @@ def _raced_view(spec: ProblemSpec, csv: bytes | None, entries: str, start: tuple
 
 def swarm_view(spec: ProblemSpec, csv: bytes | None, entries: str, steps: float, n: int) -> race.SwarmView:
     """Each chosen optimiser from an ``n x n`` grid of starts; where each path ends (basins of attraction).
-    Each optimiser's panel is remembered on its own (``progress.paths``; on the class server, one job each)."""
-    minima, problem = _minima(spec, csv), _problem(spec, csv)
+    Each optimiser's panel is remembered on its own (``progress.paths``); on the class server the missing
+    panels are one job (``race.swarm_job``), so the swarm waits for a worker once, not once per optimiser."""
+    minima = _minima(spec, csv)
 
-    def panel(obj: Objective, name: str, settings: dict, steps, n):
-        key = "optim_swarm:" + json.dumps([problem, name, settings, steps, n], sort_keys=True)
+    def run(obj: Objective, missing: dict, steps, n) -> dict:
         if jobs.remote():
-            return progress.remote(key, "Computing the swarm", race.swarm_panel_job, spec, csv, name,
-                                   json.dumps(settings), steps, n, minima, precheck=True)
+            return progress.waited("Computing the swarm", race.swarm_job, spec, csv, json.dumps(missing), steps, n,
+                                   minima, precheck=True)
         warm_up().join()
-        return progress.paths().remembered(key, lambda: race.swarm_panel(obj, name, settings, steps, n))
-    return race.swarm_view(build_objective(spec, csv), json.loads(entries), steps, n, minima, panel)
+        return race.swarm_panels(obj, missing, steps, n)
+    return race.swarm_view(build_objective(spec, csv), json.loads(entries), steps, n, minima,
+                           memo=(progress.paths(), _problem(spec, csv)), run=run)
 
 
 def _problem(spec: ProblemSpec, csv: bytes | None) -> str:
