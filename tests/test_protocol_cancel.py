@@ -98,7 +98,10 @@ def test_a_closed_tab_ends_its_run_and_frees_the_cpu(fresh_server):
         other.open("/loss_surface", QUERY)
         idle = min(other.set_widget(RESOLUTION, CHEAP + k).seconds for k in (1, 2, 3))
         full = other.set_widget(RESOLUTION, LONG - 1)  # how long a long run takes to the end, here and now
-        assert not full.errors() and full.seconds >= 3.0, (full.seconds, full.errors())
+        # the CPU is read from 0.5 s after the close (1 s into the run) for ``window`` s, which ends at least
+        # 0.5 s before the run would have ended by itself (its length varies with the machine's load)
+        window = min(1.0, full.seconds - 2.0)
+        assert not full.errors() and window >= 0.3, (full.seconds, full.errors())
 
         s = Session(server.url, timeout=RUN_SECONDS)
         s.open("/loss_surface", QUERY)
@@ -107,12 +110,12 @@ def test_a_closed_tab_ends_its_run_and_frees_the_cpu(fresh_server):
         busy = _cpu_over(server, 0.7)  # the long run is under way
         s.close()  # the tab closes 1 s into a run of about full.seconds
         time.sleep(0.5)
-        after = _cpu_over(server, 1.0)  # from 0.5 s to 1.5 s after the close
+        after = _cpu_over(server, window)
         later = other.set_widget(RESOLUTION, CHEAP + 4)
-    print(f"long run {full.seconds:.2f} s; CPU {busy:.2f} s in 0.7 s while running, {after:.2f} s in the second "
+    print(f"long run {full.seconds:.2f} s; CPU {busy:.2f} s in 0.7 s while running, {after:.2f} s in {window:.2f} s "
           f"from 0.5 s after the close; third session {later.seconds:.2f} s (idle {idle:.2f} s)")
     assert busy > 0.2, f"the long run used {busy:.2f} s of CPU in 0.7 s"  # a busy 2-core machine gives it less
-    assert after < 0.1, f"the server used {after:.2f} s of CPU from 0.5 s to 1.5 s after the tab closed"
+    assert after < 0.1, f"the server used {after:.2f} s of CPU in {window:.2f} s from 0.5 s after the tab closed"
     assert not later.exceptions() and not later.errors()
     assert later.seconds < 2 * idle + 1.0, (later.seconds, idle)
     assert "Traceback" not in server.log_text(offset)
