@@ -16,8 +16,8 @@ On the class server (``LANDSCAPE_DASK`` set, ``landscape.jobs``) a computation g
 on a Dask worker, which cannot update a bar in this process: the place in the queue, an estimate of
 the wait and then "… on the class server" with the seconds elapsed are shown instead, with the same
 Stop button (the wait is interrupted at its next slice and the job cancelled).  ``remote`` does the
-same for the views that ``st.cache_data`` holds in this process (slices, curvature, swarms, maps),
-with their results in a second store.
+same for the views that ``st.cache_data`` holds in this process (slices, curvature, maps), with
+their results in a second store; the race's paths and the swarm's panels, here and there, go to a third.
 """
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def _forgotten_when_idle(store: Store) -> Store:
 # in .streamlit/config.toml and deploy/config.toml), in all well under the 150 MB a class server process
 # may stay above its warm start once a class has left (issue 13).
 TRAINING_BYTES = 48 * 2**20  # a training run of the class's networks is about 2 MB, a long one at most 40 MB
-VIEW_BYTES = 16 * 2**20  # a slice, curvature, swarm or map is 0.1-1 MB
+VIEW_BYTES = 16 * 2**20  # a slice, curvature or map is 0.1-1 MB
 PATH_BYTES = 8 * 2**20  # a race's path is about 10 kB (300 steps), a swarm's panel 4-40 kB
 
 
@@ -61,8 +61,8 @@ def store() -> Store:
 
 @st.cache_resource
 def views() -> Store:
-    """Views computed on the class server (``remote``): 64 results, ``VIEW_BYTES``, one hour or until the
-    server goes idle."""
+    """Slices, curvature and maps computed on the class server (``remote``): 64 results, ``VIEW_BYTES``, one
+    hour or until the server goes idle."""
     return _forgotten_when_idle(Store(max_entries=64, max_bytes=VIEW_BYTES, ttl=3600))
 
 
