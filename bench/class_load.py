@@ -45,6 +45,7 @@ from common import table
 GOALS = {"answer_to_count_p95": 2.0, "step_to_students_p95": 3.0, "reveal_to_students_p95": 3.0,
          "answers_lost": 0, "check_cpu_ms": 5.0}
 WAIT = 30.0  # seconds the bench waits for a class event before it goes on (and counts what is missing)
+STALL = 10.0  # a tab's thread that has not gone round its loop for this long is reported, with where it is
 
 
 def add_arguments(p) -> None:
@@ -87,6 +88,7 @@ class ClassRun:
         self.teacher = Teacher(url, self.failures, args.timeout)
         self.students = [Student(url, self.failures, args.timeout) for _ in range(n)]
         self.presses: list[tuple[str, int, float]] = []  # (key, step it led to / revealed, when)
+        self.reported: set[int] = set()  # people whose stalled tab is reported already
 
     def play(self) -> dict:
         class_id, code, secret = self.started
@@ -220,8 +222,16 @@ class ClassRun:
         while not condition():
             if time.monotonic() > deadline:
                 return False
+            self._watch()
             time.sleep(0.05)
         return True
+
+    def _watch(self) -> None:
+        """Report, once each, the tabs whose thread is stuck (a bench fault, not the server's)."""
+        for person in [self.teacher, *self.students]:
+            if id(person) not in self.reported and (where := person.stalled(STALL)) is not None:
+                self.reported.add(id(person))
+                self.failures.add("tab stalled", f"{type(person).__name__}: {where}")
 
     def _end(self, secret: str) -> None:
         from landscape.classroom import Ended

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import queue
 import re
+import sys
 import threading
 import time
+import traceback
 import urllib.parse
 from dataclasses import dataclass, field
 
@@ -56,6 +58,7 @@ class Person(LiveTab):
         self.stopped = threading.Event()
         self.step = 0  # the step the page shows now (1-based; 0 before the first)
         self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.looped_at: float | None = None  # when the tab's thread last went round its loop
 
     def launch(self, query: str, delay: float = 0.0) -> None:
         self.first_query, self.delay = query, delay
@@ -79,6 +82,7 @@ class Person(LiveTab):
             self.opened_at = time.monotonic()
             self.start(PAGE, self.first_query)
             while not self.stopped.is_set():
+                self.looped_at = time.monotonic()
                 try:
                     while not self.commands.empty():
                         self.commands.get_nowait()(self)
@@ -94,6 +98,17 @@ class Person(LiveTab):
 
     def tick(self) -> None:
         """Work the person does between messages (for subclasses)."""
+
+    def stalled(self, seconds: float) -> str | None:
+        """Where the tab's thread is, when it has not gone round its loop for ``seconds`` (a tab stuck in the
+        bench, which would read as a student who stopped following); None when it is going."""
+        if self.looped_at is None or self.stopped.is_set() or time.monotonic() - self.looped_at < seconds:
+            return None
+        frame = sys._current_frames().get(self.thread.ident)
+        if frame is None:
+            return None
+        where = traceback.extract_stack(frame)[-4:]
+        return " < ".join(f"{f.name} ({f.filename.rsplit('/', 1)[-1]}:{f.lineno})" for f in reversed(where))
 
     def on_element(self, element: Element, at: float) -> None:
         kind = element.WhichOneof("type")

@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
+from class_tabs import Failures, Person
 
 ROOT = Path(__file__).resolve().parent.parent
 LEVEL_KEYS = {"students", "seconds", "elapsed", "visits", "runs", "runs_per_s", "timeouts", "dropped",
@@ -88,3 +91,20 @@ def test_run_cost_measures_a_first_load_and_an_interaction(server):
     page = result["pages"]["loss_surface"]
     assert page["first_load"]["n"] == 1 and page["interaction"]["n"] == 1
     assert 0 < result["mix"]["first_load"] and 0 < result["mix"]["interaction"]
+
+
+def test_a_stuck_tab_says_where_it_is():
+    """A tab whose thread stops going round its loop is reported with where it waits (``Person.stalled``), so a
+    student who "stopped following" because the bench's own tab was stuck is told from one the server left."""
+    person, release = Person("http://127.0.0.1:9", Failures()), threading.Event()
+    person.thread = threading.Thread(target=release.wait, daemon=True)
+    person.thread.start()
+    try:
+        person.looped_at = time.monotonic()
+        assert person.stalled(10) is None
+        person.looped_at = time.monotonic() - 11
+        assert "wait (threading.py" in person.stalled(10)
+        person.stopped.set()
+        assert person.stalled(10) is None
+    finally:
+        release.set()
