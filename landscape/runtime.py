@@ -1,4 +1,4 @@
-"""Process-wide settings for numeric work: torch's thread count, glibc's allocator and the GIL's switch interval.
+"""Process-wide settings for numeric work: torch's thread count and glibc's allocator.
 
 glibc hands out blocks above its mmap threshold (dynamic, from 128 KiB) as fresh mappings and
 gives them back on free, so every torch temporary of about 1-32 MiB costs a page fault per 4 KiB
@@ -20,16 +20,6 @@ nothing: 215 MB in use, 302 MB free but already unmapped); with ``ARENAS`` = 2 o
 grew 9 MB over three waves (was +74 / +105 over two).  The threads take turns on the GIL, so they
 seldom wait for an arena.  ``keep_freed_memory`` sets the limit; glibc fixes its arena limit once 8
 arenas exist, so ``make serve`` also sets ``MALLOC_ARENA_MAX`` before the app starts.
-
-A thread that gives up the GIL for a moment (a socket write, an epoll wake-up, a torch op) waits to take it
-back until the thread holding it is told to let go, which Python does after the switch interval.  Under a
-class's load py-spy found the app processes' threads spending about a quarter of their samples in two such
-places: every message a script run sends wakes the event loop through a socket write
-(``call_soon_threadsafe``), and the event loop itself comes back from epoll.  At 5 ms a wait, a page of a
-few dozen elements waits a large part of a second behind other students' compute.  ``SWITCH_SECONDS`` = 1 ms:
-with 60 students in a class and 30 others browsing, the browsing students' interaction p95 was 0.94-1.11 s
-in four runs of five (1.55 s in the fifth) against 1.30-1.56 s in three at 5 ms; 30 or 60 students alone did
-not change beyond the runs' spread (bench/load.py, README "Run it for a class").  0.05 ms lost (README).
 """
 from __future__ import annotations
 
@@ -37,7 +27,6 @@ import ctypes
 import ctypes.util
 import functools
 import logging
-import sys
 import threading
 import time
 from typing import Callable
@@ -50,7 +39,6 @@ MMAP_THRESHOLD = 32 << 20  # glibc's largest allowed value on 64-bit
 TRIM_THRESHOLD = 128 << 20  # free memory kept at the top of the heap before it goes back to the system
 IDLE_SECONDS = 30.0  # a process counts as idle after this long using under IDLE_CPU of one core
 IDLE_CPU = 0.05
-SWITCH_SECONDS = 0.001  # the GIL's switch interval (Python's default: 5 ms); see the module docstring
 
 
 @functools.cache
@@ -121,10 +109,8 @@ def trim_when_idle(seconds: float = IDLE_SECONDS, sample: float = 5.0) -> thread
 
 
 def configure(threads: int) -> int:
-    """Once per process: ``threads`` torch threads, the allocator settings above, ``trim_when_idle`` and the
-    GIL's switch interval."""
+    """Once per process: ``threads`` torch threads, the allocator settings above and ``trim_when_idle``."""
     keep_freed_memory()
     trim_when_idle()
-    sys.setswitchinterval(SWITCH_SECONDS)
     torch.set_num_threads(threads)
     return threads

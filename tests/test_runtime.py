@@ -1,4 +1,4 @@
-"""Process-wide settings: thread count, glibc's allocator thresholds and the GIL's switch interval."""
+"""Process-wide settings: thread count and glibc's allocator thresholds."""
 import platform
 import subprocess
 import sys
@@ -17,15 +17,6 @@ def test_configure_sets_the_thread_count():
         assert runtime.configure(1) == 1 and torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
-
-
-def test_configure_shortens_the_gil_switch_interval():
-    before = sys.getswitchinterval()
-    try:
-        runtime.configure(torch.get_num_threads())
-        assert sys.getswitchinterval() == pytest.approx(runtime.SWITCH_SECONDS) and runtime.SWITCH_SECONDS < 0.005
-    finally:
-        sys.setswitchinterval(before)
 
 
 def test_freed_blocks_are_kept_on_glibc():
