@@ -49,7 +49,8 @@ class Failures:
 
 
 class Person(LiveTab):
-    """A tab on a thread: ``do(fn)`` runs ``fn(self)`` on it; ``stop()`` closes it."""
+    """A tab on a thread: ``do(fn)`` runs ``fn(self)`` on it; ``stop()`` closes it; ``stalled`` says where its
+    thread is when it stops going round its loop."""
 
     def __init__(self, url: str, failures: Failures, timeout: float = 60.0, reconnect_within: float = 90.0):
         super().__init__(url, timeout)
