@@ -74,7 +74,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import class_load  # noqa: E402
 from common import emit, table  # noqa: E402
-from procs import HZ, Sampler, process_tree, stat  # noqa: E402
+from procs import HZ, Sampler, busy_cores, process_tree, stat  # noqa: E402
 from protocol import Session, is_loopback  # noqa: E402
 from server_logs import keep_server_logs  # noqa: E402
 from students import KINDS, MIX, PAGES, Recorder, Sample, Student  # noqa: E402
@@ -83,6 +83,7 @@ from targets import AppTarget, ServeTarget, UrlTarget  # noqa: E402
 MAX_STUDENTS, MAX_SECONDS, MAX_WAVES = 200, 3600, 10
 RSS_BACK_MB = 150  # issue 13: every process back within this of its warm start after the students leave
 SLOWEST = 8  # controls listed in the slowest-controls table
+BUSY_CORES = 0.25  # cores the machine keeps busy before a run above which the bench says its figures read high
 
 
 # ---- a level: N students for S seconds -------------------------------------------------------------------
@@ -374,8 +375,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"load: students {args.students or '-'} x {args.seconds:g} s, waves {args.waves}, mix "
           f"{','.join(f'{k}={v:g}' for k, v in args.mix.items())}, think {args.think[0]:g}-{args.think[1]:g} s, "
           f"{args.interactions} actions a visit, timeout {args.timeout:g} s, seed {args.seed}")
+    busy = round(busy_cores(), 3)
+    if busy > BUSY_CORES:
+        print(f"note: the machine keeps {busy:.2f} of its {os.cpu_count()} cores busy before the bench starts (other "
+              "work, or the processes of a run that just ended): every figure below reads high")
     if args.klass:
-        return main_class(args)
+        return main_class(args, busy)
     results = []
     targets = [("app", AppTarget) if args.app else None, ("serve", lambda: ServeTarget(args.serve_arg)) if args.serve else None,
                ("url", lambda: UrlTarget(args.url, args.pids)) if args.url else None]
@@ -392,7 +397,7 @@ def main(argv: list[str] | None = None) -> None:
         "students": args.students, "seconds": args.seconds, "waves": args.waves, "wave_students": args.wave_students,
         "idle": args.idle, "seed": args.seed, "timeout": args.timeout, "think": list(args.think),
         "interactions": args.interactions, "ramp": args.ramp, "mix": args.mix, "config": args.config,
-        "cores": os.cpu_count()}, "targets": results})
+        "cores": os.cpu_count(), "busy_cores_at_start": busy}, "targets": results})
 
 
 def server_cpu_seconds(pids: list[int]) -> float:
@@ -400,8 +405,9 @@ def server_cpu_seconds(pids: list[int]) -> float:
     return sum(st[2] for p in process_tree(pids) if (st := stat(p)) is not None) / HZ
 
 
-def main_class(args) -> None:
-    """The class scenario on each target; the class database is ``--db`` or a temporary SQLite file."""
+def main_class(args, busy: float) -> None:
+    """The class scenario on each target; the class database is ``--db`` or a temporary SQLite file.  ``busy``:
+    the cores the machine kept busy before the bench started."""
     with tempfile.TemporaryDirectory(prefix="load-class-") as folder:
         args.db = args.db or class_load.temporary_db(Path(folder))
         os.environ["LANDSCAPE_DB"] = args.db  # the servers the bench starts read it
@@ -425,7 +431,8 @@ def main_class(args) -> None:
             "class_students": args.class_students, "lesson": args.lesson, "class_steps": args.class_steps,
             "check_seconds": args.check_seconds, "answer_spread": args.answer_spread, "browsing": args.browsing,
             "seconds": args.seconds, "seed": args.seed, "timeout": args.timeout, "ramp": args.ramp,
-            "goals": class_load.GOALS, "cores": os.cpu_count(), "load_average_start": load_at_start,
+            "goals": class_load.GOALS, "cores": os.cpu_count(), "busy_cores_at_start": busy,
+            "load_average_start": load_at_start,
             "load_average_end": os.getloadavg()},
             "targets": results})
 

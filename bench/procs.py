@@ -40,6 +40,16 @@ def _rss_kb(pid: int) -> int | None:
     return 0  # a zombie has no VmRSS
 
 
+def busy_cores(seconds: float = 1.0) -> float:
+    """Cores the whole machine keeps busy over ``seconds`` (from /proc/stat): what other work, or the
+    processes of a run that just ended, take from the one about to be measured."""
+    def ticks() -> tuple[int, int]:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return sum(fields), fields[3] + fields[4]  # all, idle + iowait
+    (all0, idle0), _, (all1, idle1) = ticks(), time.sleep(seconds), ticks()
+    return (os.cpu_count() or 1) * (1 - (idle1 - idle0) / max(1, all1 - all0))
+
+
 def process_tree(roots: list[int]) -> list[int]:
     """``roots`` and all their descendants that are alive."""
     parents = {}

@@ -7,6 +7,7 @@ time for it on a busy machine (each page is opened once before the 10 s, by the 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from class_tabs import Failures, Person
+from procs import busy_cores
 
 ROOT = Path(__file__).resolve().parent.parent
 LEVEL_KEYS = {"students", "seconds", "elapsed", "visits", "runs", "runs_per_s", "timeouts", "dropped",
@@ -34,6 +36,7 @@ def test_two_students_for_ten_seconds(server):
     assert "first_load" in out.stdout and "all pages" in out.stdout  # the table came before the JSON
     result = json.loads(lines[-1])
     assert result["bench"] == "load" and result["settings"]["students"] == [2]
+    assert 0 <= result["settings"]["busy_cores_at_start"] <= result["settings"]["cores"]
     (target,) = result["targets"]
     assert target["target"] == "url" and target["pids"] == [server.proc.pid]
     (level,) = target["levels"]
@@ -108,3 +111,15 @@ def test_a_stuck_tab_says_where_it_is():
         assert person.stalled(10) is None
     finally:
         release.set()
+
+
+def test_busy_cores_sees_a_process_spinning():
+    """What the bench says about the machine before it starts: a process spinning on one core is at least half a
+    core busy (more, if anything else runs meanwhile), and the machine never more than all its cores."""
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)
+        assert 0.5 <= busy_cores(0.5) <= os.cpu_count()
+    finally:
+        spinner.kill()
+        spinner.wait()
