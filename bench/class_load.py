@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
-from class_tabs import Failures, Student, Teacher
+from class_tabs import Failures, Person, Student, Teacher
 from common import table
 
 GOALS = {"answer_to_count_p95": 2.0, "step_to_students_p95": 3.0, "reveal_to_students_p95": 3.0,
@@ -88,7 +88,7 @@ class ClassRun:
         self.teacher = Teacher(url, self.failures, args.timeout)
         self.students = [Student(url, self.failures, args.timeout) for _ in range(n)]
         self.presses: list[tuple[str, int, float]] = []  # (key, step it led to / revealed, when)
-        self.reported: set[int] = set()  # people whose stalled tab is reported already
+        self.reported: set[Person] = set()  # people whose stalled tab is reported already
 
     def play(self) -> dict:
         class_id, code, secret = self.started
@@ -229,8 +229,8 @@ class ClassRun:
     def _watch(self) -> None:
         """Report, once each, the tabs whose thread is stuck (a bench fault, not the server's)."""
         for person in [self.teacher, *self.students]:
-            if id(person) not in self.reported and (where := person.stalled(STALL)) is not None:
-                self.reported.add(id(person))
+            if person not in self.reported and (where := person.stalled(STALL)) is not None:
+                self.reported.add(person)
                 self.failures.add("tab stalled", f"{type(person).__name__}: {where}")
 
     def _end(self, secret: str) -> None:

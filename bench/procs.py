@@ -43,11 +43,16 @@ def _rss_kb(pid: int) -> int | None:
 def busy_cores(seconds: float = 1.0) -> float:
     """Cores the whole machine keeps busy over ``seconds`` (from /proc/stat): what other work, or the
     processes of a run that just ended, take from the one about to be measured."""
-    def ticks() -> tuple[int, int]:
-        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-        return sum(fields), fields[3] + fields[4]  # all, idle + iowait
-    (all0, idle0), _, (all1, idle1) = ticks(), time.sleep(seconds), ticks()
-    return (os.cpu_count() or 1) * (1 - (idle1 - idle0) / max(1, all1 - all0))
+    total0, idle0 = _machine_ticks()
+    time.sleep(seconds)
+    total1, idle1 = _machine_ticks()
+    return (os.cpu_count() or 1) * (1 - (idle1 - idle0) / max(1, total1 - total0))
+
+
+def _machine_ticks() -> tuple[int, int]:
+    """All CPU ticks of the machine so far, and those spent idle or waiting for I/O (/proc/stat's first line)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields), fields[3] + fields[4]
 
 
 def process_tree(roots: list[int]) -> list[int]:
