@@ -4,7 +4,9 @@
   and the largest difference between the two;
 * the default race (DEFAULT_RACE from the default start, 300 steps);
 * the default lr x momentum map (30 x 20 cells, 200 steps);
-* a default swarm (12 x 12 starts on Himmelblau, 300 steps).
+* a default swarm (12 x 12 starts on Himmelblau, 300 steps);
+* the Optimisers page's swarm (the default race's five optimisers, 12 x 12 starts each, 300 steps) one
+  optimiser after the other vs all stepping together (``optim.swarms``), and their largest difference.
 
 Prints a table, then as its last line one JSON object with every figure.
 """
@@ -48,8 +50,13 @@ def main() -> dict[str, object]:
     diff = max(float(np.abs(a.points - b.points).max()) for a, b in zip(batched, sequential))
     race_s, _ = seconds(lambda: optim.race(obj, {n: {} for n in optim.DEFAULT_RACE}, steps=RACE_STEPS), repeat=3)
     map_s, final = seconds(lambda: optim.lr_momentum_map(obj, steps=MAP_STEPS), repeat=3)
-    swarm_s, _ = seconds(lambda: optim.swarm(problems.benchmark("himmelblau"), "adam", n=12, steps=SWARM_STEPS,
-                                             lr=0.1), repeat=3)
+    himmelblau = problems.benchmark("himmelblau")
+    swarm_s, _ = seconds(lambda: optim.swarm(himmelblau, "adam", n=12, steps=SWARM_STEPS, lr=0.1), repeat=3)
+    panels = {name: {} for name in optim.DEFAULT_RACE}
+    each_s, each = seconds(lambda: {name: optim.swarm(himmelblau, name, n=12, steps=SWARM_STEPS) for name in panels},
+                           repeat=3)
+    together_s, together = seconds(lambda: optim.swarms(himmelblau, panels, n=12, steps=SWARM_STEPS), repeat=3)
+    panels_diff = max(float(np.abs(together[name].ends - each[name].ends).max()) for name in panels)
     return {
         "threads": THREADS, "starts": len(starts), "steps": STEPS,
         "batched_s": round(batched_s, 4), "sequential_s": round(sequential_s, 3),
@@ -58,6 +65,8 @@ def main() -> dict[str, object]:
         "map_cells": list(final.shape), "map_steps": MAP_STEPS, "map_s": round(map_s, 4),
         "map_diverged_cells": int(np.isinf(final).sum()),
         "swarm_starts": 144, "swarm_steps": SWARM_STEPS, "swarm_s": round(swarm_s, 4),
+        "page_swarm_each_s": round(each_s, 4), "page_swarm_together_s": round(together_s, 4),
+        "page_swarm_speedup": round(each_s / together_s, 2), "page_swarm_max_abs_diff": panels_diff,
     }
 
 
@@ -71,6 +80,11 @@ def table(r: dict[str, object]) -> str:
         (f"lr x momentum map {r['map_cells'][1]} x {r['map_cells'][0]}, {r['map_steps']} steps",
          f"{r['map_s']:.3f} s"),
         (f"swarm {r['swarm_starts']} starts, {r['swarm_steps']} steps", f"{r['swarm_s']:.3f} s"),
+        (f"page swarm: {len(r['race_optimizers'])} optimisers x {r['swarm_starts']} starts, one after the other",
+         f"{r['page_swarm_each_s']:.3f} s"),
+        ("page swarm, all stepping together (optim.swarms)", f"{r['page_swarm_together_s']:.3f} s"),
+        ("  speed-up", f"{r['page_swarm_speedup']:.1f}x"),
+        ("  largest |together - one after the other|", f"{r['page_swarm_max_abs_diff']:.1e}"),
     ]
     width = max(len(a) for a, _ in rows)
     return "\n".join([f"trajectories on Rosenbrock, torch threads = {r['threads']}"]

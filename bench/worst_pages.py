@@ -166,7 +166,7 @@ def optimisers(formula: str) -> Scenario:
         obj, start = objectives[n]
         out = {"race": estimate(optim.race, obj, {name: {} for name in names}, start=start, steps=steps),
                "map": estimate(optim.lr_momentum_map, obj, start=start, steps=steps)}
-        # optim.swarm first evaluates every start; its charge is run_many's check of 1600 starts (descent.check_size)
+        # optim.swarms charges each panel as descent.check_size of 1600 starts, all before the first descent runs
         swarm = estimate(descent.check_size, obj, steps, [(40 * 40, 1)])
         for name in elementwise:
             out[f"swarm {name}"] = swarm

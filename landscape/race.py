@@ -190,17 +190,12 @@ class SwarmView:
     seconds: float
 
 
-def swarm_panel(obj: Objective, name: str, settings: Mapping[str, object], steps, n) -> tuple[np.ndarray, np.ndarray]:
-    """One elementwise optimiser from an ``n x n`` grid of starts: the starts ``(K, 2)`` and the basin each
-    path ends in ``(K,)`` (``optim.swarm``)."""
-    swarm = optim.swarm(obj, name, n=n, steps=steps, **settings)
-    return swarm.starts, swarm.basin
-
-
 def swarm_panels(obj: Objective, entries: Mapping[str, Mapping[str, object]], steps, n
                  ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """``swarm_panel`` of each optimiser of ``entries`` (``{name: settings}``)."""
-    return {name: swarm_panel(obj, name, settings, steps, n) for name, settings in entries.items()}
+    """Each elementwise optimiser of ``entries`` (``{name: settings}``) from an ``n x n`` grid of starts: the
+    starts ``(K, 2)`` and the basin each path ends in ``(K,)``, all of them stepping together
+    (``optim.swarms``)."""
+    return {name: (s.starts, s.basin) for name, s in optim.swarms(obj, entries, n, steps).items()}
 
 
 def with_minima(obj: Objective, minima: tuple[tuple[float, float], ...] | None) -> Objective:

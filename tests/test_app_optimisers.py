@@ -158,13 +158,12 @@ def test_a_new_tolerance_ranks_again_without_running_the_race_again(monkeypatch)
 def test_a_new_setting_of_one_optimiser_runs_that_optimiser_alone(monkeypatch):
     """The race and the swarm remember each optimiser's path and panel: a new Adam learning rate runs Adam's
     race and Adam's swarm, and no other optimiser's."""
-    from landscape import race
     at = ok(load(PAGE, steps="40", opt="gd,momentum,adam", swarm="1", swarm_n="10"))
     races, panels = [], []
     monkeypatch.setattr(optim, "race", lambda obj, entries, real=optim.race, **k: races.append(list(entries))
                         or real(obj, entries, **k))
-    monkeypatch.setattr(race, "swarm_panel", lambda obj, name, *a, real=race.swarm_panel: panels.append(name)
-                        or real(obj, name, *a))
+    monkeypatch.setattr(optim, "swarms", lambda obj, entries, *a, real=optim.swarms: panels.extend(entries)
+                        or real(obj, entries, *a))
     at.number_input(key="optim_adam_lr").set_value(0.02).run()
     ok(at)
     assert races == [["adam"]] and panels == ["adam"]

@@ -277,6 +277,40 @@ def test_swarm_finds_all_four_himmelblau_basins():
     np.testing.assert_array_equal(result.ends, [t.points[-1] for t in result.trajectories])
 
 
+@pytest.mark.parametrize("obj,entries", [
+    (ROSENBROCK, {"gd": {}, "momentum": {"lr": 0.001}, "adam": {"lr": 0.1, "schedule": "cosine"},
+                  "rmsprop": {"clip": 1.0}, "nesterov": {"lr": 0.01}}),
+    (REGRESSION, {"gd": {"batch_size": 10, "seed": 1}, "adam": {}, "momentum": {"batch_size": 10, "seed": 1}}),
+    (ROSENBROCK, {"gd": {}, "lbfgs": {}}),
+])
+def test_swarms_stepping_together_equal_each_swarm(obj, entries):
+    together = optim.swarms(obj, entries, n=10, steps=40)
+    assert list(together) == list(entries)
+    for name, settings in entries.items():
+        alone = optim.swarm(obj, name, n=10, steps=40, **settings)
+        np.testing.assert_array_equal(together[name].starts, alone.starts)
+        np.testing.assert_allclose(together[name].ends, alone.ends, rtol=0, atol=1e-10)
+        np.testing.assert_array_equal(together[name].basin, alone.basin)
+        assert [t.diverged_at for t in together[name].trajectories] == [t.diverged_at for t in alone.trajectories]
+
+
+def test_swarms_step_as_many_panels_at_once_as_the_points_limit_allows(monkeypatch):
+    """40 x 40 starts for 300 steps: two panels fit one descent's points, so five optimisers take three descents;
+    each panel alone within the limit runs, as it does on its own, and all are charged before the first runs."""
+    from landscape import descent
+    descents, charged = [], []
+    real_run, real_check = descent.run_together, descent.check_size
+    monkeypatch.setattr(descent, "run_together", lambda obj, plans, starts: descents.append(len(plans))
+                        or real_run(obj, plans, starts))
+    monkeypatch.setattr(descent, "check_size", lambda obj, steps, groups: charged.append((len(descents), groups))
+                        or real_check(obj, steps, groups))
+    entries = {name: {} for name in optim.DEFAULT_RACE}
+    assert 1600 * 301 * 2 <= optim.MAX_PATH_POINTS < 1600 * 301 * 3
+    together = optim.swarms(ROSENBROCK, entries, n=40, steps=300)
+    assert descents == [2, 2, 1] and [before for before, _ in charged] == [0, 0, 0]
+    assert sum(len(groups) for _, groups in charged) == 5 and len(together["adam"].basin) == 1600
+
+
 # ---- bad input ------------------------------------------------------------------------------------
 
 BAD_RUNS = [
@@ -327,6 +361,11 @@ def test_bad_batch_race_map_and_swarm_input_is_refused():
             optim.lr_momentum_map(ROSENBROCK, None, lrs, momenta)
     with pytest.raises(InputError, match="swarm grid size"):
         optim.swarm(ROSENBROCK, "adam", n=5)
+    for entries in ({}, ["adam"], {"adam": {"steps": 10}}, {"x": {}}):
+        with pytest.raises(InputError):
+            optim.swarms(ROSENBROCK, entries)
+    with pytest.raises(InputError, match="too many points"):  # one panel over the limit: as swarm refuses it
+        optim.swarms(ROSENBROCK, {"adam": {}, "gd": {}}, n=40, steps=1000)
     with pytest.raises(InputError, match="not finite at the start"):
         optim.run(Objective(lambda t: torch.log(t[..., 0]), ("x", "y"), ((-1.0, 1.0), (-1.0, 1.0)), "log x"),
                   "gd", start=(-0.5, 0.0))
