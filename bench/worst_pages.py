@@ -10,12 +10,12 @@ which every charge that one run of the page makes, added up, fits ``budget.SERVE
 since ``landscape.budget`` counts one app run as one request.  Each page lists the charges of its run: Loss
 surface the surface, its data-loss and penalty parts, three exact fits, the arrows and (past 81 points a side)
 the 3D chart's grid; Outliers the noise scale, every loss fitted without and with the outliers, the sweep and
-the three surfaces; Optimisers the surface and its 3D grid, two exact fits, the race, a swarm per elementwise
-optimiser and the map; Neural landscape the training and, on the curvature view, the eigenvalues and trace and
-the sharpness comparison's two trainings, each measured, or the plane; Overfitting its one training.  The
-refused request is the next value of that control (or, on a page no budget binds, a value just over a
-control's limit sent over the websocket, or a formula one node over its limit); where it is asked after the
-worst one with part of the work cached (Optimisers' one more step), only what it computes anew counts.
+the three surfaces; Optimisers the surface and its 3D grid, two exact fits, the race, the swarms of every
+elementwise optimiser (one charge) and the map; Neural landscape the training and, on the curvature view, the
+eigenvalues and trace and the sharpness comparison's two trainings, each measured, or the plane; Overfitting its
+one training.  The refused request is the next value of that control (or, on a page no budget binds, a value
+just over a control's limit sent over the websocket, or a formula one node over its limit); where it is asked
+after the worst one with part of the work cached (Optimisers' one more step), only what it computes anew counts.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from charges import allowed, estimate, largest, together, total
 from limit_inputs import POINTS, csv_bytes, repeated, upload_points
 from scenarios import Scenario, changing, opening, q, uploading
 
-from landscape import budget, capacity, curvature, data, descent, grid, influence, losses, nn, optim, problems
+from landscape import budget, capacity, curvature, data, grid, influence, losses, nn, optim, problems
 from landscape import fit, race, slices, surface
 from landscape import outliers as outlier_core
 from landscape.outlier_choice import EXTRA_LOSSES, LossChoice, OutlierData, shown_losses
@@ -162,15 +162,11 @@ def optimisers(formula: str) -> Scenario:
                 "exact fits (surface, reference)": fit * 2 if fit else None}
 
     def per_steps(n: int, steps: int) -> dict[str, budget.Cost | None]:
-        """What a run charges for ``steps``: the race, each elementwise optimiser's swarm, the map."""
+        """What a run charges for ``steps``: the race, every elementwise optimiser's swarm (one charge), the map."""
         obj, start = objectives[n]
-        out = {"race": estimate(optim.race, obj, {name: {} for name in names}, start=start, steps=steps),
-               "map": estimate(optim.lr_momentum_map, obj, start=start, steps=steps)}
-        # optim.swarms charges each panel as descent.check_size of 1600 starts, all before the first descent runs
-        swarm = estimate(descent.check_size, obj, steps, [(40 * 40, 1)])
-        for name in elementwise:
-            out[f"swarm {name}"] = swarm
-        return out
+        return {"race": estimate(optim.race, obj, {name: {} for name in names}, start=start, steps=steps),
+                "map": estimate(optim.lr_momentum_map, obj, start=start, steps=steps),
+                "swarms": estimate(optim.swarms, obj, {name: {} for name in elementwise}, n=40, steps=steps)}
 
     def pieces(n: int, steps: int) -> dict[str, budget.Cost | None]:
         return cached(n) | per_steps(n, steps)

@@ -118,14 +118,17 @@ def evaluations(plan: Plan) -> int:
     return 1 if plan.optimizer.elementwise else LBFGS_EVALUATIONS
 
 
-def check_size(obj: Objective, steps: int, groups: Sequence[tuple[int, int]]) -> None:
-    """Refuse ``steps`` steps of optimisers moving ``(starts, evaluations per step)`` each, if too costly."""
+def check_size(obj: Objective, steps: int, groups: Sequence[tuple[int, int]], recorded: int | None = None) -> None:
+    """Refuse ``steps`` steps of optimisers moving ``(starts, evaluations per step)`` each, if too costly: more
+    path points than one descent records (``recorded``: the fewest starts a descent of them moves, default all
+    of them), or over the budget for them all (every path is kept)."""
     starts = sum(k for k, _ in groups)
-    if starts * (steps + 1) > MAX_PATH_POINTS:
-        raise InputError(f"{starts} paths of {steps} steps is too many points; keep starts x steps "
+    at_once = starts if recorded is None else recorded
+    if at_once * (steps + 1) > MAX_PATH_POINTS:
+        raise InputError(f"{at_once} paths of {steps} steps is too many points; keep starts x steps "
                          f"under {MAX_PATH_POINTS:,}")
-    total = sum((cost(obj, k, steps, e) for k, e in groups), Cost(0.0))
-    budget.charge(Cost(total.seconds, total.bytes), f"{starts} paths of {steps} steps",
+    costs = [cost(obj, k, steps, e) for k, e in groups]  # held at once: the memory adds up too (Cost + reuses it)
+    budget.charge(Cost(sum(c.seconds for c in costs), sum(c.bytes for c in costs)), f"{starts} paths of {steps} steps",
                   "use fewer steps, starts or data points, or mini-batches")
 
 

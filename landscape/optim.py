@@ -184,18 +184,18 @@ def swarms(obj: Objective, entries: Mapping[str, Mapping[str, object]], n: int =
     """``swarm`` of several optimisers from one grid of starts: ``{label: settings}`` -> ``{label: Swarm}``,
     settings as ``race``'s.  Entries that share a descent in a race (``_shared``) step together here too, as
     many at a time as ``MAX_PATH_POINTS`` allows (five optimisers' 12 x 12 swarms: one descent, about three
-    times faster than one after the other), and each equals its own ``swarm``.  Every descent is charged
-    before the first one runs."""
+    times faster than one after the other), and each equals its own ``swarm``.  One charge for them all, before
+    the first runs: every path is kept until the swarms are returned."""
     n = check_int(n, "swarm grid size", 10, 40)
     radius = 0.05 * min(hi - lo for lo, hi in obj.view) if radius is None else RADIUS.check(radius, "swarm")
     plans = _race_plans(obj, entries, steps, bound, "a swarm")
     first = next(iter(plans.values()))  # steps and bound are the same in every plan
     starts = start_grid(obj, n)  # (n*n, 2)
     theta = descent.checked_starts(obj, starts, first.bound)  # (K, 2)
-    at_once = max(1, MAX_PATH_POINTS // (len(theta) * (first.steps + 1)))  # panels a descent may record
+    descent.check_size(obj, first.steps, [(len(theta), descent.evaluations(p)) for p in plans.values()],
+                       recorded=len(theta))  # one panel a descent at least
+    at_once = MAX_PATH_POINTS // (len(theta) * (first.steps + 1))  # panels a descent may record
     descents = [labels[i:i + at_once] for labels in _shared(plans) for i in range(0, len(labels), at_once)]
-    for labels in descents:
-        descent.check_size(obj, first.steps, [(len(theta), descent.evaluations(plans[label])) for label in labels])
     paths = {}
     for labels in descents:
         paths.update(zip(labels, _run_together(obj, [plans[label] for label in labels], theta)))

@@ -295,20 +295,21 @@ def test_swarms_stepping_together_equal_each_swarm(obj, entries):
 
 
 def test_swarms_step_as_many_panels_at_once_as_the_points_limit_allows(monkeypatch):
-    """40 x 40 starts for 300 steps: two panels fit one descent's points, so five optimisers take three descents;
-    each panel alone within the limit runs, as it does on its own, and all are charged before the first runs."""
-    from landscape import descent
+    """40 x 40 starts for 300 steps: two panels fit one descent's points, so five optimisers take three descents,
+    and one charge for all five, before the first descent, counts the memory of every path they keep."""
+    from landscape import budget, descent
     descents, charged = [], []
-    real_run, real_check = descent.run_together, descent.check_size
+    real_run, real_charge = descent.run_together, budget.charge
     monkeypatch.setattr(descent, "run_together", lambda obj, plans, starts: descents.append(len(plans))
                         or real_run(obj, plans, starts))
-    monkeypatch.setattr(descent, "check_size", lambda obj, steps, groups: charged.append((len(descents), groups))
-                        or real_check(obj, steps, groups))
+    monkeypatch.setattr(budget, "charge", lambda cost, *a: charged.append((len(descents), cost))
+                        or real_charge(cost, *a))
     entries = {name: {} for name in optim.DEFAULT_RACE}
     assert 1600 * 301 * 2 <= optim.MAX_PATH_POINTS < 1600 * 301 * 3
     together = optim.swarms(ROSENBROCK, entries, n=40, steps=300)
-    assert descents == [2, 2, 1] and [before for before, _ in charged] == [0, 0, 0]
-    assert sum(len(groups) for _, groups in charged) == 5 and len(together["adam"].basin) == 1600
+    assert descents == [2, 2, 1] and len(together["adam"].basin) == 1600
+    (before, cost), = charged
+    assert before == 0 and cost.bytes >= 5 * 1600 * 301 * 24  # every point of every path, float64 x 3
 
 
 # ---- bad input ------------------------------------------------------------------------------------
