@@ -56,11 +56,22 @@ def case_loss_curves():
 def case_basins():
     obj, surf, _, _, _ = himmelblau()
     swarm = optim.swarm(obj, "adam", n=10, lr=0.1, steps=30)
-    fig = figures.basins(surf, {"Adam": (swarm.starts, swarm.basin)}, swarm.minima, 10)
-    assert kinds(fig)[0] == "contour" and set(kinds(fig)[1:]) == {"scatter"}
-    same(fig.data[0].z, np.nan_to_num(figures.log_height(surf.z)))
-    for k in np.unique(swarm.basin):
-        same(marker_points(fig, basin_name(k, swarm.minima)), swarm.starts[swarm.basin == k])
+    fig = figures.basins(surf, {"Adam": (swarm.starts, swarm.basin)}, swarm.minima)
+    assert kinds(fig)[:2] == ["heatmap", "contour"] and set(kinds(fig)[2:]) == {"scatter"}
+    cells, lines = fig.data[:2]
+    same(lines.z, np.nan_to_num(figures.log_height(surf.z)))
+    # every start is the centre of its cell, and the cell's colour band is the basin its path reached
+    xs, ys = floats(cells.x), floats(cells.y)
+    assert len(xs) == len(ys) == 10
+    reached = np.unique(swarm.basin)
+    for (x, y), basin in zip(swarm.starts, swarm.basin):
+        row, col = np.flatnonzero(ys == np.float32(y)), np.flatnonzero(xs == np.float32(x))
+        band = np.asarray(cells.z)[row[0], col[0]]
+        assert reached[band] == basin and cells.text[row[0]][col[0]] == basin_name(basin, swarm.minima)
+    colours = [named(fig, basin_name(k, swarm.minima)).marker.color for k in reached]  # the legend's key
+    scale = [c for _, c in cells.colorscale]
+    assert all(scale[2 * i] == scale[2 * i + 1] == colour for i, colour in enumerate(colours))
+    assert (cells.zmin, cells.zmax) == (-0.5, len(reached) - 0.5)
     same(marker_points(fig, "minimum"), swarm.minima)
     assert titles(fig) == {"xaxis": surf.x_label, "yaxis": surf.y_label}
     return [fig]

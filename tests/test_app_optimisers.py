@@ -203,9 +203,8 @@ def test_swarm_and_lr_momentum_map_on_the_quadratic():
     charts = at.get("plotly_chart")
     assert len(charts) == 4
     swarm, lr_map = spec(at, 2), spec(at, 3)
-    starts = sum(len(floats(t["x"])) for t in swarm["data"]
-                 if t["type"] == "scatter" and t.get("marker", {}).get("symbol") == "square")
-    assert starts == 144 * len(optim.DEFAULT_RACE)  # 12 x 12 starts per optimiser
+    cells = [t for t in swarm["data"] if t["type"] == "heatmap"]
+    assert [(len(floats(t["x"])), len(floats(t["y"]))) for t in cells] == [(12, 12)] * len(optim.DEFAULT_RACE)
     limit = next(t for t in lr_map["data"] if t.get("name", "").startswith("stability limit"))
     x0 = floats(limit["x"])[0]
     assert x0 == pytest.approx(math.log10(2 / 10), abs=1e-6)  # 2 / lambda_max, eigenvalues 1 and 10

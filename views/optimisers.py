@@ -55,7 +55,7 @@ if extras.swarm_n:
     st.subheader("Swarm: where does each start end?")
     with ui.messages():
         swarm = optimisers.swarm_view(spec, csv, race.entries, race.steps, extras.swarm_n)
-        st.plotly_chart(cached(figures.basins, view.surface, swarm.panels, swarm.minima, swarm.n), key="chart_swarm",
+        st.plotly_chart(cached(figures.basins, view.surface, swarm.panels, swarm.minima), key="chart_swarm",
                         config=figures.CONFIG)
         if swarm.skipped:
             st.caption(" · ".join(f"{label} runs one start at a time and is left out" for label in swarm.skipped))

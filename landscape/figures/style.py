@@ -241,6 +241,8 @@ def _present_trace(trace: dict, table: dict, ink: str) -> None:
         marker["size"] = marker["size"] * SCALE
     if has_property(kind, "marker", "color") and marker:
         _recoloured(marker, table)
+    if isinstance(trace.get("colorscale"), (list, tuple)):  # bands of category colours (a swarm's basins)
+        trace["colorscale"] = [[edge, _recolour(colour, table)] for edge, colour in trace["colorscale"]]
     bars = [trace.setdefault("colorbar", {})] if has_property(kind, "colorbar") and trace.get("showscale") is not False else []
     if has_property(kind, "marker", "showscale") and marker.get("showscale"):
         bars.append(marker.setdefault("colorbar", {}))

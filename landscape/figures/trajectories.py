@@ -302,37 +302,39 @@ def basin_name(k: int, minima: np.ndarray) -> str:
     return "no minimum reached / diverged" if k < 0 else f"→ minimum at ({minima[k][0]:.3g}, {minima[k][1]:.3g})"
 
 
-def basins(surf: Surface, panels: Mapping[str, tuple[np.ndarray, np.ndarray]], minima: np.ndarray, n: int,
+def basins(surf: Surface, panels: Mapping[str, tuple[np.ndarray, np.ndarray]], minima: np.ndarray,
            columns: int = 3, panel_height: int = 340) -> go.Figure:
-    """One map per optimiser: every start of an ``n x n`` grid, coloured by the minimum its path reached.
+    """One map per optimiser: its grid of starts as cells, each coloured by the minimum its path
+    reached, under the loss's contour lines.  The cells are a heatmap, so they tile the map at any size
+    (square markers of a fixed pixel size left gaps or overlapped as the page's width changed).
 
-    ``panels`` is ``{label: (starts (K, 2), basin (K,))}``, basin -1 for none.
+    ``panels`` is ``{label: (starts (K, 2), basin (K,))}``, starts on a grid (``optim.start_grid``), basin -1
+    for none.  The legend has one entry per basin reached in any panel.
     """
     labels = list(panels)
     cols = min(columns, len(labels))
     rows = -(-len(labels) // cols)
     layout = specs.subplots(rows, cols, subplot_titles=tuple(labels), horizontal_spacing=0.05,
                             vertical_spacing=90 / (panel_height * rows) if rows > 1 else 0.0)  # 90 px between rows
-    cell = 0.85 * min(panel_height - 60, 1100 / cols - 40) / n  # marker size filling a grid cell, in px
+    reached = np.unique(np.concatenate([basin for _, basin in panels.values()]))  # (B,) basin numbers, sorted
+    colours = [NO_BASIN_COLOR if k < 0 else BASIN_COLORS[int(k) % len(BASIN_COLORS)] for k in reached]
+    bands = [[edge / len(reached), c] for i, c in enumerate(colours) for edge in (i, i + 1)]  # one flat band each
+    names = np.array([basin_name(int(k), minima) for k in reached])
     lines = shown(np.nan_to_num(log_height(surf.z)))
     data = []
-    legend: set[int] = set()
     for i, label in enumerate(labels):
         row, col = divmod(i, cols)
         axes = specs.cell(row + 1, col + 1, cols)
         starts, basin = panels[label]
+        xs, ys = np.unique(starts[:, 0]), np.unique(starts[:, 1])  # (n,), (n,)
+        band = np.zeros((len(ys), len(xs)), dtype=np.int64)  # (ny, nx): each start's basin as its band
+        band[np.searchsorted(ys, starts[:, 1]), np.searchsorted(xs, starts[:, 0])] = np.searchsorted(reached, basin)
+        data.append(dict(type="heatmap", x=f32(xs), y=f32(ys), z=band, zmin=-0.5, zmax=len(reached) - 0.5,
+                         colorscale=bands, showscale=False, opacity=0.85, text=names[band], name=label,
+                         hovertemplate="start (%{x:.3g}, %{y:.3g})<br>%{text}<extra></extra>", **axes))
         data.append(dict(type="contour", x=f32(surf.x), y=f32(surf.y), z=lines, showscale=False, ncontours=15,
                          contours=dict(coloring="lines"), colorscale=[[0, "#444"], [1, "#444"]], line=dict(width=0.6),
                          hoverinfo="skip", name="contour lines", showlegend=False, **axes))
-        for k in np.unique(basin):
-            pick = basin == k
-            data.append(dict(
-                type="scatter", x=f32(starts[pick, 0]), y=f32(starts[pick, 1]), mode="markers",
-                name=basin_name(int(k), minima), legendgroup=str(k), showlegend=int(k) not in legend,
-                hovertemplate="start (%{x:.3g}, %{y:.3g})",
-                marker=dict(symbol="square", size=max(cell, 3), opacity=0.85, line=dict(width=0),
-                            color=NO_BASIN_COLOR if k < 0 else BASIN_COLORS[int(k) % len(BASIN_COLORS)]), **axes))
-            legend.add(int(k))
         if len(minima):
             data.append(dict(type="scatter", x=f32(minima[:, 0]), y=f32(minima[:, 1]), mode="markers", name="minimum",
                              legendgroup="minimum", showlegend=i == 0,
@@ -343,6 +345,9 @@ def basins(surf: Surface, panels: Mapping[str, tuple[np.ndarray, np.ndarray]], m
                                                 title=dict(text=surf.x_label)),
             specs.axis_key(axes["yaxis"]): dict(range=[float(surf.y[0]), float(surf.y[-1])],
                                                 **({"title": dict(text=surf.y_label)} if col == 0 else {}))})
+    data += [dict(type="scatter", x=[None], y=[None], mode="markers", name=name, legendgroup=name, showlegend=True,
+                  marker=dict(symbol="square", size=12, opacity=0.85, color=colour), **specs.cell(1, 1, cols))
+             for name, colour in zip(names, colours)]  # the legend's key to the colours
     layout |= dict(height=panel_height * rows + 90 * (rows - 1) + 60, margin=dict(l=10, r=10, t=40, b=10),
                    uirevision="basins", plot_bgcolor="white")
     return readable(dict(data=data, layout=layout))
