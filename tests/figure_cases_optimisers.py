@@ -7,7 +7,7 @@ from figure_inputs import himmelblau
 from figure_reading import kinds, marker_points, named, same, titles
 
 from landscape import figures, optim
-from landscape.figures.trajectories import basin_name
+from landscape.figures.trajectories import basin_end, basin_name
 
 
 # ---- optimisers -------------------------------------------------------------------------------------------
@@ -67,7 +67,7 @@ def case_basins():
     for (x, y), basin in zip(swarm.starts, swarm.basin):
         row, col = np.flatnonzero(ys == np.float32(y)), np.flatnonzero(xs == np.float32(x))
         band = np.asarray(cells.z)[row[0], col[0]]
-        assert reached[band] == basin and cells.text[row[0]][col[0]] == basin_name(basin, swarm.minima)
+        assert reached[band] == basin and cells.text[row[0]][col[0]] == basin_end(basin, swarm.minima)
     colours = [named(fig, basin_name(k, swarm.minima)).marker.color for k in reached]  # the legend's key
     scale = [c for _, c in cells.colorscale]
     assert all(scale[2 * i] == scale[2 * i + 1] == colour for i, colour in enumerate(colours))

@@ -299,7 +299,12 @@ def loss_curves(paths: Mapping[str, Trajectory], floor: float | None = None, hei
 # ---- swarm: basins of attraction ------------------------------------------------------------------------
 
 def basin_name(k: int, minima: np.ndarray) -> str:
-    return "no minimum reached / diverged" if k < 0 else f"→ minimum at ({minima[k][0]:.3g}, {minima[k][1]:.3g})"
+    return "no minimum reached / diverged" if k < 0 else f"→ minimum at {basin_end(k, minima)}"
+
+
+def basin_end(k: int, minima: np.ndarray) -> str:
+    """Where a start of basin ``k`` ends, short (a cell's hover text: one per start is sent)."""
+    return "no minimum" if k < 0 else f"({minima[k][0]:.3g}, {minima[k][1]:.3g})"
 
 
 def basins(surf: Surface, panels: Mapping[str, tuple[np.ndarray, np.ndarray]], minima: np.ndarray,
@@ -319,7 +324,8 @@ def basins(surf: Surface, panels: Mapping[str, tuple[np.ndarray, np.ndarray]], m
     reached = np.unique(np.concatenate([basin for _, basin in panels.values()]))  # (B,) basin numbers, sorted
     colours = [NO_BASIN_COLOR if k < 0 else BASIN_COLORS[int(k) % len(BASIN_COLORS)] for k in reached]
     bands = [[edge / len(reached), c] for i, c in enumerate(colours) for edge in (i, i + 1)]  # one flat band each
-    names = np.array([basin_name(int(k), minima) for k in reached])
+    names = [basin_name(int(k), minima) for k in reached]
+    ends = np.array([basin_end(int(k), minima) for k in reached])
     lines = shown(np.nan_to_num(log_height(surf.z)))
     data = []
     for i, label in enumerate(labels):
@@ -330,8 +336,8 @@ def basins(surf: Surface, panels: Mapping[str, tuple[np.ndarray, np.ndarray]], m
         band = np.zeros((len(ys), len(xs)), dtype=np.int64)  # (ny, nx): each start's basin as its band
         band[np.searchsorted(ys, starts[:, 1]), np.searchsorted(xs, starts[:, 0])] = np.searchsorted(reached, basin)
         data.append(dict(type="heatmap", x=f32(xs), y=f32(ys), z=band, zmin=-0.5, zmax=len(reached) - 0.5,
-                         colorscale=bands, showscale=False, opacity=0.85, text=names[band], name=label,
-                         hovertemplate="start (%{x:.3g}, %{y:.3g})<br>%{text}<extra></extra>", **axes))
+                         colorscale=bands, showscale=False, opacity=0.85, text=ends[band], name=label,
+                         hovertemplate="start (%{x:.3g}, %{y:.3g}) → %{text}<extra></extra>", **axes))
         data.append(dict(type="contour", x=f32(surf.x), y=f32(surf.y), z=lines, showscale=False, ncontours=15,
                          contours=dict(coloring="lines"), colorscale=[[0, "#444"], [1, "#444"]], line=dict(width=0.6),
                          hoverinfo="skip", name="contour lines", showlegend=False, **axes))
