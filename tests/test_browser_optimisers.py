@@ -114,3 +114,7 @@ def test_deep_link_on_fresh_server(fresh_server, page):
     assert nav[0] == "Home" and "Optimisers" in nav and "app" not in nav, nav
     assert errors_shown(page) == []
     screenshot(page, "optimisers_deep_link")
+    swarm = plots(page).nth(3)  # the map, the 3D paths, the loss curves, then the swarm (Adam's panel alone)
+    assert swarm.locator(".heatmaplayer image").count() == 1  # the starts as cells that tile the panel
+    swarm.scroll_into_view_if_needed()
+    screenshot(page, "optimisers_swarm")
