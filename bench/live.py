@@ -102,6 +102,7 @@ class LiveTab(Session):
         cs.fragment_id, cs.is_auto_rerun = fragment_id, True
         cs.context_info.timezone, cs.context_info.locale = "UTC", "en-GB"
         cs.widget_states.widgets.extend(self.changed.values())
+        cs.cached_message_hashes.extend(self.cache.hashes())
         self._send(msg)
         self.auto_reruns_sent += 1
 

@@ -21,7 +21,8 @@ How a browser talks to the server, and what this client does the same way:
 - With ``st.navigation`` the page's hash arrives in the ``navigation`` message (not ``new_session``);
   later reruns name the page by that hash.  The server rewrites the URL through ``page_info_changed``;
   the next rerun sends that query string back.
-- The client lists no cached message hashes, so the server sends every message whole.
+- The client keeps the large messages as the front end does and lists their hashes with every rerun, so the
+  server sends an unchanged large element as a reference (``bench/message_cache.py``).
 - The client keeps every widget's value as the front end does and sends back only the widgets it has
   changed (``bench/widget_states.py``); a run's messages, elements and alerts are a ``Run``
   (``bench/runs.py``).
@@ -45,6 +46,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any, Self
 
+from message_cache import MessageCache
 from runs import Run
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -81,10 +83,12 @@ class Session:
         self.page_widgets: list[Widget] = []        # the widgets of the last run that drew any
         self.xsrf: str | None = None                # the XSRF cookie's value, also sent with uploads
         self.pending: Run | None = None             # a run sent with send_rerun and not yet collected
+        self.cache = MessageCache()                 # large messages kept, as the front end keeps them
 
     # ---- connection ----------------------------------------------------------------------------
 
     def connect(self) -> None:
+        self.cache = MessageCache()  # a new tab's
         token = self.xsrf = self._xsrf_cookie()
         headers = {"Origin": self.origin}
         if token:
@@ -165,6 +169,7 @@ class Session:
         cs.context_info.locale = "en-GB"
         cs.context_info.url = f"{self.base_url}/{self.page_name}" + (f"?{self.query}" if self.query else "")
         cs.widget_states.widgets.extend(self.changed.values())
+        cs.cached_message_hashes.extend(self.cache.hashes())
         for wid in triggers:
             cs.widget_states.widgets.add(id=wid, trigger_value=True)
         self._send(msg)
@@ -299,7 +304,7 @@ class Session:
             raise ConnectionError(f"the server closed the session: {err}") from None
         fm = ForwardMsg()
         fm.ParseFromString(data)
-        return fm
+        return self.cache.received(fm, data)
 
     def _handle(self, fm: ForwardMsg, run: Run) -> None:
         kind = fm.WhichOneof("type")
