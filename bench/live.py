@@ -25,7 +25,6 @@ import time
 import urllib.request
 
 from protocol import XSRF_COOKIE, Session
-from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
@@ -96,13 +95,8 @@ class LiveTab(Session):
     def send_auto_rerun(self, fragment_id: str) -> None:
         """What the front end's timer sends for ``st.fragment(run_every=...)``: that fragment alone, with every
         widget state held."""
-        msg = BackMsg()
-        cs = msg.rerun_script
-        cs.query_string, cs.page_name, cs.page_script_hash = self.query, self.page_name, self.page_script_hash
-        cs.fragment_id, cs.is_auto_rerun = fragment_id, True
-        cs.context_info.timezone, cs.context_info.locale = "UTC", "en-GB"
-        cs.widget_states.widgets.extend(self.changed.values())
-        cs.cached_message_hashes.extend(self.cache.hashes())
+        msg = self._rerun_script()
+        msg.rerun_script.fragment_id, msg.rerun_script.is_auto_rerun = fragment_id, True
         self._send(msg)
         self.auto_reruns_sent += 1
 

@@ -27,10 +27,8 @@ class MessageCache:
         reference's metadata); a cacheable one kept.  KeyError for a reference to a message not kept."""
         kind = fm.WhichOneof("type")
         if kind == "ref_hash":
-            cached, _, fragment_id = self.messages[fm.ref_hash]
-            self.messages[fm.ref_hash] = (cached, self.runs, fragment_id)
             full = ForwardMsg()
-            full.ParseFromString(cached)
+            full.ParseFromString(self._used(fm.ref_hash))
             full.metadata.CopyFrom(fm.metadata)
             self.references += 1
             return full
@@ -40,12 +38,16 @@ class MessageCache:
             self.finished(set(fm.metadata.run.fragment_ids))
         if fm.metadata.cacheable and fm.hash:
             if fm.hash in self.messages:
-                cached, _, fragment_id = self.messages[fm.hash]
-                self.messages[fm.hash] = (cached, self.runs, fragment_id)
+                self._used(fm.hash)
             else:
-                fragment_id = fm.delta.fragment_id if kind == "delta" else ""
-                self.messages[fm.hash] = (data, self.runs, fragment_id)
+                self.messages[fm.hash] = (data, self.runs, fm.delta.fragment_id if kind == "delta" else "")
         return fm
+
+    def _used(self, key: str) -> bytes:
+        """The kept message ``key``, now used on this run (KeyError if not kept)."""
+        data, _, fragment_id = self.messages[key]
+        self.messages[key] = (data, self.runs, fragment_id)
+        return data
 
     def finished(self, fragment_ids: set[str]) -> None:
         """A run ended: drop what has not been used for ``max_age`` runs (a fragment's run ages its own)."""

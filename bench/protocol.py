@@ -160,18 +160,9 @@ class Session:
             self.changed[wid] = state
             if not isinstance(value, WidgetState):
                 self.values[wid] = value
-        msg = BackMsg()
-        cs = msg.rerun_script
-        cs.query_string = self.query
-        cs.page_name = self.page_name
-        cs.page_script_hash = self.page_script_hash
-        cs.context_info.timezone = "UTC"
-        cs.context_info.locale = "en-GB"
-        cs.context_info.url = f"{self.base_url}/{self.page_name}" + (f"?{self.query}" if self.query else "")
-        cs.widget_states.widgets.extend(self.changed.values())
-        cs.cached_message_hashes.extend(self.cache.hashes())
+        msg = self._rerun_script()
         for wid in triggers:
-            cs.widget_states.widgets.add(id=wid, trigger_value=True)
+            msg.rerun_script.widget_states.widgets.add(id=wid, trigger_value=True)
         self._send(msg)
         if self.pending is None:
             self.pending = Run()
@@ -285,6 +276,21 @@ class Session:
         return self.last
 
     # ---- internals -----------------------------------------------------------------------------
+
+    def _rerun_script(self) -> BackMsg:
+        """A rerun request as the front end sends it: the page, the link, every widget this tab changed and the
+        hashes of the large messages it keeps."""
+        msg = BackMsg()
+        cs = msg.rerun_script
+        cs.query_string = self.query
+        cs.page_name = self.page_name
+        cs.page_script_hash = self.page_script_hash
+        cs.context_info.timezone = "UTC"
+        cs.context_info.locale = "en-GB"
+        cs.context_info.url = f"{self.base_url}/{self.page_name}" + (f"?{self.query}" if self.query else "")
+        cs.widget_states.widgets.extend(self.changed.values())
+        cs.cached_message_hashes.extend(self.cache.hashes())
+        return msg
 
     def _send(self, msg: BackMsg) -> None:
         if self.ws is None:
