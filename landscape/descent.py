@@ -211,20 +211,41 @@ def _batches(obj: Objective, batch_size: int | None, seed: int) -> Iterator[Obje
     return (obj.subset(torch.randperm(n, generator=generator)[:batch_size]) for _ in itertools.count())
 
 
+def _forward(objective: Objective, leaves: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """``theta (K, 2)``, the rows of ``leaves``, and ``f(theta) (K,)``; with autograd's graph only when the
+    objective has no gradient in closed form."""
+    with torch.set_grad_enabled(objective.gradient is None):
+        theta = torch.cat(leaves)
+        return theta, objective(theta)
+
+
+def _set_gradients(objective: Objective, leaves: Sequence[torch.Tensor], theta: torch.Tensor,
+                   loss: torch.Tensor) -> None:
+    """Row k of the leaves' ``.grad`` = the gradient of ``f`` at ``theta_k``: the closed form where the
+    objective has one (a test function: several times cheaper than autograd on a tiny graph), else the
+    backward pass of ``sum_k f(theta_k)``."""
+    for leaf in leaves:
+        leaf.grad = None
+    if objective.gradient is None:
+        loss.sum().backward()
+        return
+    with torch.no_grad():
+        for leaf, grad in zip(leaves, objective.gradient(theta).split([len(leaf) for leaf in leaves])):
+            leaf.grad = grad
+
+
 def _backward(objective: Objective, leaves: Sequence[torch.Tensor], shape: GradShaper | None) -> torch.Tensor:
     """``sum_k f(theta_k)`` and its gradient, row k's in row k, then shaped (clipped, scaled) in place."""
-    loss = objective(torch.cat(leaves)).sum()
-    loss.backward()
+    theta, loss = _forward(objective, leaves)
+    _set_gradients(objective, leaves, theta, loss)
     if shape is not None:
         shape(leaves)
-    return loss
+    return loss.sum()
 
 
 def step_together(objective: Objective, leaves: Sequence[torch.Tensor], optimizers, schedulers,
                    shape: GradShaper | None) -> None:
     """One gradient for every leaf, then every optimiser steps the leaf it owns (elementwise ones)."""
-    for leaf in leaves:
-        leaf.grad = None
     _backward(objective, leaves, shape)
     for optimizer in optimizers:
         optimizer.step()
@@ -232,17 +253,11 @@ def step_together(objective: Objective, leaves: Sequence[torch.Tensor], optimize
         scheduler.step()
 
 
-def _closure(objective: Objective, leaves: Sequence[torch.Tensor], optimizer: torch.optim.Optimizer,
-             shape: GradShaper | None) -> torch.Tensor:
-    optimizer.zero_grad()
-    return _backward(objective, leaves, shape)
-
-
 def _step_with_closure(objective: Objective, leaves: Sequence[torch.Tensor], optimizers, schedulers,
                        shape: GradShaper | None) -> None:
     """One step of one optimiser that evaluates the objective itself (L-BFGS's line search)."""
     (optimizer,) = optimizers
-    optimizer.step(partial(_closure, objective, leaves, optimizer, shape))
+    optimizer.step(partial(_backward, objective, leaves, shape))
     for scheduler in schedulers:  # none for a constant schedule
         scheduler.step()
 
@@ -276,14 +291,11 @@ def descend_full(obj: Objective, leaves: Sequence[torch.Tensor], optimizers, sch
     for t in range(steps + 1):
         if t % CHECK_EVERY == 0:
             budget.checkpoint()
-        for leaf in leaves:
-            leaf.grad = None
-        theta = torch.cat(leaves)
-        loss = obj(theta)  # (K,)
+        theta, loss = _forward(obj, leaves)  # (K, 2), (K,)
         points[t], losses[t] = theta.detach(), loss.detach()
         if _ended(points, losses, ends, t, steps, bound, every=ENDS_EVERY):
             break
-        loss.sum().backward()
+        _set_gradients(obj, leaves, theta, loss)
         if shape is not None:
             shape(leaves)
         for optimizer in optimizers:

@@ -118,15 +118,20 @@ def gradient_cost(obj: Objective, points: int) -> Cost:
 
 
 def gradients(obj: Objective, xs: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:
-    """The gradient of the objective at every grid point: ``(ny, nx, 2)``, in chunks of bounded memory."""
+    """The gradient of the objective at every grid point: ``(ny, nx, 2)``, in chunks of bounded memory (the
+    closed form where the objective has one, else autograd's)."""
     theta = torch.cartesian_prod(ys, xs).flip(-1)  # (ny * nx, 2)
     budget.charge(gradient_cost(obj, len(theta)), f"the downhill arrows of {obj.title}", REDUCE)
     out = torch.empty_like(theta)
     chunk = _chunk(obj, GRADIENT_LIVE * obj.live)
     for start in range(0, len(theta), chunk):
         budget.checkpoint()
-        part = theta[start:start + chunk].clone().requires_grad_(True)
-        (out[start:start + chunk],) = torch.autograd.grad(obj(part).sum(), part)
+        part = theta[start:start + chunk]
+        if obj.gradient is not None:
+            out[start:start + chunk] = obj.gradient(part)
+        else:
+            part = part.clone().requires_grad_(True)
+            (out[start:start + chunk],) = torch.autograd.grad(obj(part).sum(), part)
     return out.reshape(len(ys), len(xs), 2)
 
 

@@ -1,4 +1,5 @@
-"""Two-parameter objectives: regression and classification models on data, and classic test functions.
+"""Two-parameter objectives: regression and classification models on data; the classic test functions are
+``landscape.benchmarks`` (``benchmark`` and ``BENCHMARKS`` are here too).
 
 Every objective maps ``theta (..., 2) -> loss (...)``, batched over leading dimensions and
 differentiable with torch autograd.  ``FAMILIES`` is the registry of problem families (test function,
@@ -8,7 +9,6 @@ its objective and ``describe`` its words.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import partial
 from typing import Callable, Mapping
@@ -19,6 +19,7 @@ import torch
 from landscape import budget
 from landscape import data as datasets
 from landscape import losses
+from landscape.benchmarks import BENCHMARKS, benchmark  # noqa: F401  (ls.problems.benchmark: DESIGN.md's API)
 from landscape.checks import lookup
 from landscape.controls import slider_step
 from landscape.types import DTYPE, InputError, LinearModel, Loss, Objective, Param
@@ -82,117 +83,6 @@ def logistic_regression(X, y, loss: Loss | str = "bce") -> Objective:
                      meta={"kind": "classification", "n_points": len(X)},
                      subset=lambda idx: logistic_regression(X[idx], y[idx], loss),
                      ops=loss.ops + MODEL_OPS, live=loss.live + 2)
-
-
-# ---- classic test functions ------------------------------------------------------------------
-
-def _split(theta):
-    return theta[..., 0], theta[..., 1]
-
-
-def quadratic(theta, condition=10.0, angle=30.0):
-    """``0.5 theta^T A theta``, A with eigenvalues 1 and ``condition``, rotated by ``angle`` degrees."""
-    return 0.5 * (theta @ torch.as_tensor(quadratic_hessian(condition, angle), dtype=theta.dtype) * theta).sum(-1)
-
-
-def quadratic_hessian(condition=10.0, angle=30.0) -> np.ndarray:
-    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
-    rotation = np.array([[c, -s], [s, c]])
-    return rotation @ np.diag([1.0, condition]) @ rotation.T
-
-
-def rosenbrock(theta, a=1.0, b=100.0):
-    x, y = _split(theta)
-    return (a - x) ** 2 + b * (y - x**2) ** 2
-
-
-def himmelblau(theta):
-    x, y = _split(theta)
-    return (x**2 + y - 11.0) ** 2 + (x + y**2 - 7.0) ** 2
-
-
-def beale(theta):
-    x, y = _split(theta)
-    return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2
-
-
-def saddle(theta):
-    x, y = _split(theta)
-    return x**2 - y**2
-
-
-def rastrigin(theta, A=10.0):
-    return 2 * A + (theta**2 - A * torch.cos(2.0 * math.pi * theta)).sum(-1)
-
-
-def ackley(theta):
-    r2 = 0.5 * (theta**2).sum(-1)
-    positive = r2 > 0
-    r = torch.where(positive, torch.sqrt(torch.where(positive, r2, 1.0)), 0.0)  # finite gradient at 0
-    return (-20.0 * torch.exp(-0.2 * r) - torch.exp(0.5 * torch.cos(2.0 * math.pi * theta).sum(-1))
-            + math.e + 20.0)
-
-
-@dataclass(frozen=True)
-class BenchmarkSpec:
-    name: str
-    fn: Callable[..., torch.Tensor]
-    view: tuple[tuple[float, float], tuple[float, float]]
-    minima: Callable[..., tuple[tuple[float, float], ...]]  # of the bound parameters
-    formula: str
-    description: str
-    params: tuple[Param, ...] = ()
-    log_scale: bool = False
-    hessian: Callable[..., np.ndarray] | None = None  # constant Hessian, for quadratics
-
-
-def _at(*points):
-    return lambda **_: points
-
-
-BENCHMARKS: dict[str, BenchmarkSpec] = {s.name: s for s in (
-    BenchmarkSpec("quadratic", quadratic, ((-3.0, 3.0), (-3.0, 3.0)), _at((0.0, 0.0)),
-                  r"\tfrac12\,\theta^\top A\,\theta,\ \ \mathrm{eig}(A) = \{1, \kappa\}",
-                  "A bowl; its condition number (the ratio of its two curvatures) stretches it into a narrow valley "
-                  "as it grows, and leaves it round at 1.",
-                  (Param("condition", 10.0, 1.0, 100.0, "ratio of the largest to the smallest curvature"),
-                   Param("angle", 30.0, 0.0, 90.0, "rotation of the valley, in degrees")),
-                  hessian=quadratic_hessian),
-    BenchmarkSpec("rosenbrock", rosenbrock, ((-2.0, 2.0), (-1.0, 3.0)), lambda a, b: ((a, a * a),),
-                  r"(a-x)^2 + b\,(y-x^2)^2", "A curved, flat-bottomed valley: easy to find, slow to follow.",
-                  (Param("a", 1.0, 0.5, 2.0), Param("b", 100.0, 1.0, 200.0)), log_scale=True),
-    BenchmarkSpec("himmelblau", himmelblau, ((-5.0, 5.0), (-5.0, 5.0)),
-                  _at((3.0, 2.0), (-2.805118086952745, 3.131312518250573),
-                      (-3.779310253377747, -3.283185991286170), (3.584428340330492, -1.848126526964404)),
-                  r"(x^2+y-11)^2 + (x+y^2-7)^2", "Four equally deep minima: where you start decides where you end.",
-                  log_scale=True),
-    BenchmarkSpec("beale", beale, ((-4.5, 4.5), (-4.5, 4.5)), _at((3.0, 0.5)),
-                  r"(1.5-x+xy)^2 + (2.25-x+xy^2)^2 + (2.625-x+xy^3)^2",
-                  "Flat plateaus and sharp ridges, with the minimum in a narrow arm.", log_scale=True),
-    BenchmarkSpec("saddle", saddle, ((-2.0, 2.0), (-2.0, 2.0)), _at(),
-                  r"x^2 - y^2", "A saddle point at the origin: a minimum along x, a maximum along y."),
-    BenchmarkSpec("rastrigin", rastrigin, ((-5.12, 5.12), (-5.12, 5.12)), _at((0.0, 0.0)),
-                  r"2A + \sum_i \left(\theta_i^2 - A\cos 2\pi\theta_i\right)",
-                  "A bowl with ripples of height A: from A of about 0.23 they make regularly spaced local minima, "
-                  "more and deeper as A grows; at A = 0 it is the plain bowl.", (Param("A", 10.0, 0.0, 20.0),)),
-    BenchmarkSpec("ackley", ackley, ((-5.0, 5.0), (-5.0, 5.0)), _at((0.0, 0.0)),
-                  r"-20e^{-0.2\sqrt{\frac12(x^2+y^2)}} - e^{\frac12(\cos 2\pi x+\cos 2\pi y)} + e + 20",
-                  "A nearly flat, bumpy plain with one deep funnel at the centre."),
-)}
-
-
-def benchmark(name: str, **params: float) -> Objective:
-    """A classic test function with its default view and known minima: ``benchmark("rosenbrock")``."""
-    spec = lookup(BENCHMARKS, name, "test function")
-    known = {p.name: p for p in spec.params}
-    if set(params) - set(known):
-        raise InputError(f"{name} has no parameter {', '.join(sorted(set(params) - set(known)))}")
-    bound = {n: p.check(params.get(n, p.default), name) for n, p in known.items()}
-    meta = {"kind": "benchmark", "formula": spec.formula}
-    if spec.hessian is not None:
-        meta["hessian"] = spec.hessian(**bound)
-    return Objective(lambda theta: spec.fn(theta, **bound), ("x", "y"), spec.view, name,
-                     minima=spec.minima(**bound), log_scale=spec.log_scale, meta=meta)
 
 
 # ---- the problem registry: what pages, links and caches pass around ---------------------------------

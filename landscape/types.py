@@ -154,7 +154,8 @@ class Objective:
 
     ``data`` is the data term and ``penalty`` the regularisation term (None when there is none);
     calling the objective returns their sum.  ``linear`` describes a linear model
-    ``pred = w * x + b`` so that ``grid`` can take an exact fast path.
+    ``pred = w * x + b`` so that ``grid`` can take an exact fast path.  ``gradient``, where known (the
+    test functions), is its gradient in closed form: descents and arrows use it in place of autograd's.
     """
 
     data: Callable[[torch.Tensor], torch.Tensor]
@@ -169,6 +170,7 @@ class Objective:
     subset: "Callable[[torch.Tensor], Objective] | None" = None  # same objective on data rows idx (mini-batches)
     ops: float = 50.0  # cost per grid point and data point, in cheap-operation equivalents (landscape.budget)
     live: int = 4  # tensors of (grid points, data points) alive at once while it is evaluated
+    gradient: Callable[[torch.Tensor], torch.Tensor] | None = None  # closed form, ``(..., 2)``; None: autograd
 
     def __call__(self, theta: torch.Tensor) -> torch.Tensor:
         loss = self.data(theta)

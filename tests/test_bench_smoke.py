@@ -53,7 +53,8 @@ def test_a_short_bench_prints_its_table_then_its_json(bench, row):
 
 
 TRAJECTORY_KEYS = {"threads", "starts", "steps", "batched_s", "sequential_s", "batched_speedup",
-                   "batched_max_abs_diff", "race_optimizers", "race_steps", "race_s", "map_cells", "map_steps",
+                   "batched_max_abs_diff", "race_optimizers", "race_steps", "race_s", "race_autograd_s",
+                   "race_closed_form_speedup", "race_closed_form_max_abs_diff", "map_cells", "map_steps",
                    "map_s", "map_diverged_cells", "swarm_starts", "swarm_steps", "swarm_s", "page_swarm_each_s",
                    "page_swarm_together_s", "page_swarm_speedup", "page_swarm_max_abs_diff"}
 
@@ -73,6 +74,7 @@ def test_the_trajectories_bench_runs_batched_as_sequential():
     numbers = [v for v in result.values() if isinstance(v, (int, float))] + result["map_cells"]
     assert all(math.isfinite(v) and v >= 0 for v in numbers)
     assert all(result[k] > 0 for k in TRAJECTORY_KEYS if k.endswith("_s") or k == "batched_speedup")
+    assert result["race_closed_form_max_abs_diff"] < 1e-9  # the closed-form gradient races as autograd
     assert result["batched_max_abs_diff"] < 1e-10 and result["page_swarm_max_abs_diff"] < 1e-10
     assert result["race_optimizers"] and result["map_diverged_cells"] <= math.prod(result["map_cells"])
 

@@ -1,10 +1,12 @@
 """descent.descend_full (one forward pass per step) against the plain loop (descend + step_together):
 the same points, losses and ends, bit for bit (the fast loop looks for rows gone bad every ENDS_EVERY steps, so
 it may record a few steps past the plain loop's stop, which every path is cut before); and a constant schedule's skipped steps change nothing."""
+import dataclasses
 import itertools
 from functools import partial
 
 import numpy as np
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -88,3 +90,21 @@ def test_descend_full_stops_soon_after_every_row_went_bad():
     plain, fast = both_ways(obj, [[[-1.5, 2.0], [1.5, -1.0]]], "gd", 0.1, 200, 1e3, None)
     assert (plain[2] <= 200).all() and len(plain[0]) < 200  # both rows diverge, the plain loop stops at once
     assert_same_descent(plain, fast)
+
+
+@pytest.mark.parametrize("name", list(problems.BENCHMARKS))
+def test_a_closed_form_gradient_descends_as_autograd(name):
+    """Every optimiser (L-BFGS, clipping and a schedule too) on a test function: the closed-form gradient gives
+    the path autograd gives, and ends it at the same step (the two differ by rounding, which L-BFGS on Beale's
+    plateau grows to 1e-7 in 60 steps)."""
+    obj = problems.benchmark(name)
+    entries = {n: {} for n in optim.names()} | {
+        "clipped adam": {"optimizer": "adam", "lr": 0.3, "clip": 0.5},
+        "cosine momentum": {"optimizer": "momentum", "schedule": "cosine"},
+        "too fast": {"optimizer": "gd", "lr": 1e3}}
+    closed = optim.race(obj, entries, steps=60)
+    autograd = optim.race(dataclasses.replace(obj, gradient=None), entries, steps=60)
+    assert closed["too fast"].diverged_at is not None
+    for label, path in closed.items():
+        assert path.diverged_at == autograd[label].diverged_at, label
+        np.testing.assert_allclose(path.points, autograd[label].points, rtol=1e-6, atol=1e-9, err_msg=label)

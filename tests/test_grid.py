@@ -1,4 +1,6 @@
 """Grid evaluation: the exact fast paths equal plain evaluation; memory stays bounded; bad input is refused."""
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -80,6 +82,15 @@ def test_gradients_match_autograd_closed_form():
     X, Y = torch.meshgrid(xs, ys, indexing="xy")
     expected = torch.stack([X, Y], -1) @ A
     torch.testing.assert_close(g, expected)
+
+
+@pytest.mark.parametrize("name", list(problems.BENCHMARKS))
+def test_arrows_from_a_closed_form_gradient_equal_autograd(name):
+    obj = problems.benchmark(name)
+    (x0, x1), (y0, y1) = obj.view
+    xs, ys = torch.linspace(x0, x1, 17, dtype=torch.float64), torch.linspace(y0, y1, 13, dtype=torch.float64)
+    torch.testing.assert_close(grid.gradients(obj, xs, ys),
+                               grid.gradients(dataclasses.replace(obj, gradient=None), xs, ys), rtol=1e-12, atol=1e-9)
 
 
 @pytest.mark.parametrize("kwargs,message", [

@@ -54,6 +54,25 @@ def test_benchmark_minima_match_the_literature(name):
         np.testing.assert_allclose(found.x, point, atol=1e-5)
 
 
+@given(st.sampled_from(list(problems.BENCHMARKS)), st.integers(0, 10_000))
+@settings(max_examples=60, deadline=None)
+def test_closed_form_gradients_equal_autograd(name, seed):
+    """Each test function's gradient in closed form (what descents and arrows use) equals autograd's, batched,
+    at random parameters and points in and beyond the view, and at the origin (Ackley's kink: 0 both ways)."""
+    spec = problems.BENCHMARKS[name]
+    rng = np.random.default_rng(seed)
+    obj = problems.benchmark(name, **{p.name: rng.uniform(p.low, p.high) for p in spec.params})
+    assert obj.gradient is not None
+    (x0, x1), (y0, y1) = obj.view
+    theta = torch.as_tensor(np.c_[rng.uniform(2 * x0, 2 * x1, 12), rng.uniform(2 * y0, 2 * y1, 12)]).reshape(3, 4, 2)
+    theta[0, 0] = 0.0
+    leaf = theta.clone().requires_grad_(True)
+    (expected,) = torch.autograd.grad(obj(leaf).sum(), leaf)  # (3, 4, 2)
+    closed = obj.gradient(theta)
+    assert closed.shape == (3, 4, 2)
+    torch.testing.assert_close(closed, expected, rtol=1e-12, atol=1e-12 * float(expected.abs().max()))
+
+
 def test_himmelblau_has_its_four_minima_and_saddle_none():
     assert len(problems.benchmark("himmelblau").minima) == 4
     assert problems.benchmark("saddle").minima == ()
