@@ -244,6 +244,20 @@ def _vertex_descent(rows: Rows) -> tuple[torch.Tensor, torch.Tensor, int]:
 
 # ---- smooth and custom losses: damped Newton ---------------------------------------------------------
 
+def _loss_terms(rows: Rows, pred: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``l``, ``l'`` and ``l''`` at predictions ``pred (B, N)``, derivatives in pred (``r = y - pred``, so
+    ``l' = -rho'(r)``): the loss's closed form where it has one (Huber, log-cosh), else autograd's."""
+    if rows.spec.derivatives is not None:
+        r = rows.y - pred
+        slope, curvature = rows.spec.derivatives(r, **rows.params)  # params (B, 1) broadcast over points
+        return rows.spec.fn(r, **rows.params), -slope, curvature
+    pred = pred.detach().requires_grad_(True)
+    ell = rows.loss(pred[:, None, :])[:, 0]
+    (d1,) = torch.autograd.grad(ell.sum(), pred, create_graph=True)
+    d2 = torch.autograd.grad(d1.sum(), pred)[0] if d1.requires_grad else torch.zeros_like(d1)
+    return ell.detach(), d1.detach(), d2
+
+
 def _newton_terms(rows: Rows, theta: torch.Tensor, linear: torch.Tensor, free: torch.Tensor):
     """F, grad F (B, 2), Hessian (B, 2, 2) and the gradient's scale (B,) of the smooth piece.
 
@@ -251,11 +265,7 @@ def _newton_terms(rows: Rows, theta: torch.Tensor, linear: torch.Tensor, free: t
     ``H = mean(l'' [x 1]^T [x 1]) + diag(2 l2, 0)`` with ``l' = d loss / d pred``.  Rows where w is
     fixed (``free`` False) have ``dF/dw = 0`` and ``H_ww = 1``.
     """
-    pred = (theta[:, :1] * rows.x + theta[:, 1:]).detach().requires_grad_(True)  # (B, N)
-    ell = rows.loss(pred[:, None, :])[:, 0]
-    (d1,) = torch.autograd.grad(ell.sum(), pred, create_graph=True)
-    d2 = torch.autograd.grad(d1.sum(), pred)[0] if d1.requires_grad else torch.zeros_like(d1)
-    ell, d1 = ell.detach(), d1.detach()
+    ell, d1, d2 = _loss_terms(rows, theta[:, :1] * rows.x + theta[:, 1:])  # each (B, N)
     w, x = theta[:, 0], rows.x
     value = ell.mean(-1) + rows.l2 * w**2 + linear * w
     gw = torch.where(free, (d1 * x).mean(-1) + 2.0 * rows.l2 * w + linear, 0.0)

@@ -37,9 +37,21 @@ def huber(r, delta=1.0):
     return torch.where(a <= delta, 0.5 * a**2, delta * (a - 0.5 * delta))
 
 
+def huber_derivatives(r, delta=1.0):
+    """``rho'(r) = r`` for ``|r| <= delta``, else ``delta sign r``; ``rho''(r) = 1[|r| <= delta]``."""
+    inside = r.abs() <= delta
+    return torch.where(inside, r, delta * r.sign()), inside.to(r.dtype)
+
+
 def log_cosh(r):
     a = r.abs()
     return a + F.softplus(-2.0 * a) - math.log(2.0)  # log(cosh a) without overflow
+
+
+def log_cosh_derivatives(r):
+    """``rho'(r) = tanh r``, ``rho''(r) = 1 - tanh^2 r``."""
+    slope = torch.tanh(r)
+    return slope, 1.0 - slope**2
 
 
 def quantile(r, tau=0.5):
@@ -106,11 +118,12 @@ _SPECS = (
              "Quadratic near zero, linear beyond delta: MSE's smoothness with MAE's robustness.",
              "you want a smooth fit in which no point pulls harder than delta: residuals beyond delta still count, "
              "but their pull is capped",
-             (Param("delta", 1.0, 0.01, 10.0, "where the quadratic turns linear"),), label="Huber", ops=30, live=6),
+             (Param("delta", 1.0, 0.01, 10.0, "where the quadratic turns linear"),), label="Huber", ops=30, live=6,
+             derivatives=huber_derivatives),
     LossSpec("log_cosh", "regression", log_cosh, r"\log\cosh r",
              "Like r^2/2 for small residuals and |r| - log 2 for large ones, smooth everywhere.",
              "you want Huber-like robustness with no parameter and a smooth second derivative",
-             label="log-cosh", ops=30, live=5),
+             label="log-cosh", ops=30, live=5, derivatives=log_cosh_derivatives),
     LossSpec("quantile", "regression", quantile, r"\max(\tau r,\ (\tau-1)\, r)",
              "Pinball loss: under-prediction costs tau, over-prediction 1 - tau per unit.",
              "you want a quantile (e.g. the 90th percentile) rather than the mean",

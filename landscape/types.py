@@ -53,6 +53,7 @@ class LossSpec:
     label: str = ""
     ops: float = 50.0  # cost of one element, in cheap-operation equivalents (landscape.budget; bench/worst_case.py)
     live: int = 4  # tensors of the input's size alive at once while it is computed
+    derivatives: Callable[..., tuple[torch.Tensor, torch.Tensor]] | None = None  # regression: (rho'(r), rho''(r))
 
     @property
     def title(self) -> str:

@@ -1,5 +1,7 @@
 """Exact line fits (landscape.fit): oracles (numpy.polyfit, scipy linprog / minimize), batching, properties and
 bad input.  Minimising any objective: test_minimum.py; the outlier lesson: test_influence.py."""
+import dataclasses
+
 import numpy as np
 import pytest
 import scipy.optimize
@@ -9,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from landscape import data, fit, influence, losses, problems
-from landscape.types import InputError
+from landscape.types import InputError, Loss
 
 
 # ---- MSE: closed form ---------------------------------------------------------------------------------
@@ -141,6 +143,18 @@ def test_smooth_losses_with_lasso_beat_derivative_free_search(loss, l1):
     assert value(theta) <= ref.fun + 1e-12
     if theta[0] != 0:  # smooth there: the gradient vanishes
         assert np.linalg.norm(gradient(obj, theta)) < 1e-8
+
+
+@pytest.mark.parametrize("name", [n for n in losses.names("regression") if losses.spec(n).derivatives])
+@pytest.mark.parametrize("l1,l2", [(0.0, 0.0), (0.3, 0.0), (0.0, 0.2), (50.0, 0.1)])
+def test_closed_form_loss_derivatives_fit_as_autograd(name, l1, l2):
+    """Damped Newton with the loss's rho', rho'' in closed form reaches the fit it reaches through autograd."""
+    x, y = heavy(seed=2)
+    spec = losses.spec(name)
+    through_autograd = Loss(dataclasses.replace(spec, derivatives=None), {p.name: 0.7 for p in spec.params})
+    closed = Loss(spec, dict(through_autograd.params))
+    np.testing.assert_allclose(fit.fit_lines(x, y, closed, l1=l1, l2=l2), fit.fit_lines(x, y, through_autograd, l1=l1, l2=l2),
+                               rtol=1e-10, atol=1e-12)
 
 
 # ---- batching --------------------------------------------------------------------------------------------------

@@ -120,6 +120,33 @@ def test_vector_loss_gradients_match_gradcheck(name):
 
 # ---- properties --------------------------------------------------------------------------------------
 
+WITH_DERIVATIVES = [n for n in losses.names("regression") if losses.spec(n).derivatives is not None]
+
+
+@given(st.sampled_from(WITH_DERIVATIVES), st.lists(floats.filter(bool), min_size=1, max_size=20), st.data())
+@settings(deadline=None)
+def test_closed_form_derivatives_equal_autograd(name, residuals, data):
+    """rho' and rho'' in closed form (damped Newton's fast path) equal autograd's first and second derivatives."""
+    spec = losses.spec(name)
+    params = {p.name: data.draw(st.floats(p.low, p.high)) for p in spec.params}
+    r = torch.tensor(residuals, dtype=D, requires_grad=True)
+    (slope,) = torch.autograd.grad(spec.fn(r, **params).sum(), r, create_graph=True)
+    (curvature,) = torch.autograd.grad(slope.sum(), r)
+    closed_slope, closed_curvature = spec.derivatives(r.detach(), **params)
+    torch.testing.assert_close(closed_slope, slope.detach(), rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(closed_curvature, curvature, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", WITH_DERIVATIVES)
+def test_closed_form_curvature_at_zero_is_the_finite_difference(name):
+    """At r = 0 autograd's rho'' is 0 (the derivative of |r|'s sign); the closed form gives the true curvature."""
+    spec, h = losses.spec(name), 1e-4
+    rho = lambda r: float(spec.fn(torch.tensor(r, dtype=D)))  # noqa: E731
+    slope, curvature = spec.derivatives(torch.zeros(1, dtype=D))
+    assert float(slope) == 0.0
+    assert float(curvature) == pytest.approx((rho(h) - 2 * rho(0.0) + rho(-h)) / h**2, rel=1e-6)
+
+
 @given(floats, floats)
 def test_regression_losses_nonnegative_and_zero_at_zero(pred, target):
     p, t = torch.tensor(pred, dtype=D), torch.tensor(target, dtype=D)
