@@ -8,7 +8,7 @@ autograd's (tests/test_problems.py).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Callable
 
@@ -17,6 +17,7 @@ import torch
 
 from landscape.checks import lookup
 from landscape.types import InputError, Objective, Param
+
 
 def _split(theta):
     return theta[..., 0], theta[..., 1]
@@ -115,8 +116,8 @@ def ackley_gradient(theta):
     """``2 e^(-0.2 r) theta / r + pi sin(2 pi theta) e^(0.5 sum cos 2 pi theta)``, the first term 0 at ``r = 0``."""
     r = _radius(theta)[..., None]
     funnel = torch.where(r > 0, 2.0 * torch.exp(-0.2 * r) * theta / torch.where(r > 0, r, 1.0), 0.0)
-    bumps = math.pi * torch.sin(2.0 * math.pi * theta) * torch.exp(0.5 * torch.cos(2.0 * math.pi * theta).sum(-1))[..., None]
-    return funnel + bumps
+    bumps = torch.exp(0.5 * torch.cos(2.0 * math.pi * theta).sum(-1))[..., None]
+    return funnel + math.pi * torch.sin(2.0 * math.pi * theta) * bumps
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ class BenchmarkSpec:
     params: tuple[Param, ...] = ()
     log_scale: bool = False
     hessian: Callable[..., np.ndarray] | None = None  # constant Hessian, for quadratics
-    gradient: Callable[..., torch.Tensor] | None = None  # fn's gradient in closed form, same parameters
+    gradient: Callable[..., torch.Tensor] = field(kw_only=True)  # fn's gradient in closed form, same parameters
 
 
 def _at(*points):
@@ -182,6 +183,6 @@ def benchmark(name: str, **params: float) -> Objective:
     meta = {"kind": "benchmark", "formula": spec.formula}
     if spec.hessian is not None:
         meta["hessian"] = spec.hessian(**bound)
-    gradient = None if spec.gradient is None else partial(spec.gradient, **bound)
     return Objective(lambda theta: spec.fn(theta, **bound), ("x", "y"), spec.view, name,
-                     minima=spec.minima(**bound), log_scale=spec.log_scale, meta=meta, gradient=gradient)
+                     minima=spec.minima(**bound), log_scale=spec.log_scale, meta=meta,
+                     gradient=partial(spec.gradient, **bound))

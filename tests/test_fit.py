@@ -153,8 +153,8 @@ def test_closed_form_loss_derivatives_fit_as_autograd(name, l1, l2):
     spec = losses.spec(name)
     through_autograd = Loss(dataclasses.replace(spec, derivatives=None), {p.name: 0.7 for p in spec.params})
     closed = Loss(spec, dict(through_autograd.params))
-    np.testing.assert_allclose(fit.fit_lines(x, y, closed, l1=l1, l2=l2), fit.fit_lines(x, y, through_autograd, l1=l1, l2=l2),
-                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(fit.fit_lines(x, y, closed, l1=l1, l2=l2),
+                               fit.fit_lines(x, y, through_autograd, l1=l1, l2=l2), rtol=1e-10, atol=1e-12)
 
 
 # ---- batching --------------------------------------------------------------------------------------------------
