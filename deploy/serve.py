@@ -372,6 +372,7 @@ class Supervisor:
                                  [py, "-m", "distributed.cli.dask_worker", self.scheduler,
                                   "--host", "127.0.0.1", "--nworkers", str(o.dask_workers), "--nthreads", "1",
                                   "--no-dashboard", "--death-timeout", "60", "--name", "worker",
+                                  "--preload", str(ROOT / "landscape" / "worker_role.py"),
                                   "--local-directory", str(self.run_dir / "dask")], env)
             waiting_for_workers = self.spawn(
                 "dask-wait", "helper",

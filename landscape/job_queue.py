@@ -1,6 +1,7 @@
 """The admission queue of one app process's heavy jobs (``landscape.jobs`` runs them on Dask).
 
-At most as many jobs on the cluster at once as it has worker threads (``slots``); the others wait in
+At most as many jobs on the cluster at once as it has worker threads (``slots``; long jobs at most as many as
+the threads of the workers that take them, ``long_threads``, when some are set aside for them); the others wait in
 a first-come queue of at most ``limit`` jobs, and a full queue is refused at once (``Busy``).  A *quick* job
 (a view a page waits for: a swarm, a map, a slice) goes ahead of the waiting long ones (trainings, which show
 their progress and a Stop button) and has ``slots`` of its own, and ``jobs.run`` gives its task a higher
@@ -80,6 +81,12 @@ class Queue:
         self.mean = {False: FIRST_GUESS, True: FIRST_GUESS}  # seconds a job of each kind took lately
         self.kept: OrderedDict[str, tuple[float, Any]] = OrderedDict()  # identity -> (time, future)
         self.threads, self.threads_asked = 0, -1e9
+        self.long_threads = 0  # threads of the workers that take long jobs (``worker_role.LONG``); 0: every worker does
+
+    def room(self, quick: bool, slots: int) -> int:
+        """How many jobs of a kind may be on the cluster at once: ``slots`` (its worker threads), long jobs at most
+        the threads of the workers that take them."""
+        return max(1, slots if quick or not self.long_threads else min(slots, self.long_threads))
 
     def join(self, key: str, make: Callable[[], Job], slots: int) -> Job:
         """Wait for the job of ``key``: the one already asked for, or a new one at the end of the queue;
@@ -89,7 +96,7 @@ class Queue:
             if job is None:
                 self.admit(slots)
                 job = make()
-                if self.on_cluster[job.quick] >= max(1, slots) and len(self.waiting) >= self.limit:
+                if self.on_cluster[job.quick] >= self.room(job.quick, slots) and len(self.waiting) >= self.limit:
                     n = len(self.waiting)
                     raise Busy(f"the class server is busy: {n} {'job is' if n == 1 else 'jobs are'} waiting; "
                                "try again in a minute")
@@ -105,7 +112,7 @@ class Queue:
         """Whether a quick job of ``key`` would be on the cluster at once: already there (or asked for), or a
         quick slot is free and no quick job waits for one."""
         with self.cond:
-            free = self.on_cluster[True] < max(1, slots) and not any(j.quick for j in self.waiting)
+            free = self.on_cluster[True] < self.room(True, slots) and not any(j.quick for j in self.waiting)
             return key in self.jobs or free
 
     @property
@@ -117,7 +124,7 @@ class Queue:
         """Submit waiting jobs, in order, while fewer than ``slots`` of their kind are on the cluster (holding
         ``cond``)."""
         for job in list(self.waiting):
-            if self.on_cluster[job.quick] >= max(1, slots):
+            if self.on_cluster[job.quick] >= self.room(job.quick, slots):
                 continue
             self.waiting.remove(job)
             try:
@@ -150,7 +157,8 @@ class Queue:
         place = self.waiting.index(job) + 1
         kind = [j for j in self.waiting if j.quick == job.quick]
         ahead = self.on_cluster[job.quick] + kind.index(job) + 1  # jobs of its kind that run before it ends, it too
-        return Status(place, len(self.waiting), self.mean[job.quick] * -(-ahead // max(1, slots)), elapsed)
+        rounds = -(-ahead // self.room(job.quick, slots))
+        return Status(place, len(self.waiting), self.mean[job.quick] * rounds, elapsed)
 
     def leave(self, job: Job) -> None:
         """One session stops waiting for ``job``; the last one takes it out, cancelling its task if unfinished."""

@@ -29,6 +29,9 @@ it in short slices:
   own queue.  A *light* job (a race: a fraction of a second here, but thousands of small torch calls that
   each wait for this process's GIL under load) is sent only when it would be on the cluster at once, and
   is computed here otherwise: queued behind trainings it would wait far longer than it takes.
+- **Workers for long jobs.**  When some workers declare the resource ``worker_role.LONG`` (``make serve``:
+  all but the first), a long job runs only on those, and this process submits at most as many as they have
+  threads: the first worker is then always free within a view's time for the views pages wait for.
 - **Cancellation.**  Between slices the waiting thread calls ``budget.checkpoint()``: in the app that
   raises Streamlit's stop or rerun exception when the session pressed Stop, changed something or
   closed its tab.  The job then leaves the queue, and the last waiter of a task in this process
@@ -56,6 +59,7 @@ from typing import Any
 from landscape import budget
 from landscape.job_queue import Busy, Job, Queue, Status  # noqa: F401  (jobs.Busy: what callers catch)
 from landscape.types import InputError
+from landscape.worker_role import LONG
 
 ENV = "LANDSCAPE_DASK"  # the scheduler's address, e.g. tcp://127.0.0.1:8786; unset: compute in this process
 QUEUE_ENV = "LANDSCAPE_QUEUE"  # the most jobs that may wait in one app process (default QUEUE)
@@ -280,13 +284,15 @@ def _threads(c) -> int:
     now = time.monotonic()
     if now - q.threads_asked > 5.0:
         try:
-            info = c.scheduler_info(n_workers=0)
+            info = c.scheduler_info(n_workers=-1)
         except (OSError, TimeoutError):
             if q.threads:
                 return q.threads
             raise Unreachable(f"the class server's compute workers do not answer (Dask scheduler {address()}); "
                               "try again in a minute") from None
         q.threads, q.threads_asked = int(info.get("total_threads", 0) or 0), now
+        q.long_threads = sum(int(w.get("nthreads", 0)) for w in info.get("workers", {}).values()
+                             if w.get("resources", {}).get(LONG))
     return q.threads
 
 
@@ -348,7 +354,7 @@ def run(fn: Callable, /, *args, on_wait: Callable[[Status], None] | None = None,
             else:
                 template.append(a)
         return c.submit(_call, (fn, tuple(template), kwargs, state, key), *deps, key=key, pure=True,
-                        retries=0, priority=QUICK_PRIORITY if quick else 0)
+                        retries=0, priority=QUICK_PRIORITY if quick else 0, resources=_long(q, quick))
 
     job = q.join(key, lambda: Job(key, identity(fn, args, kwargs), submit, keep, quick), slots)
     try:
@@ -388,6 +394,11 @@ def run(fn: Callable, /, *args, on_wait: Callable[[Status], None] | None = None,
         q.leave(job)
 
 
+def _long(q: Queue, quick: bool) -> dict[str, float] | None:
+    """A long job's resource when some workers declare it: it runs on one of those."""
+    return {LONG: 1.0} if not quick and q.long_threads else None
+
+
 def _dependency(c, q: Queue, result: Result, state: budget.Spent):
     """The future of ``result``'s job: kept from before, or submitted now (and kept) under its own budget."""
     ident = identity(result.fn, result.args, {})
@@ -395,6 +406,7 @@ def _dependency(c, q: Queue, result: Result, state: budget.Spent):
     if future is None:
         own = replace(state, seconds=0.0)  # charged on its own, as a page's store would serve it
         key = job_key(result.fn, result.args, {}, own)
-        future = c.submit(_call, (result.fn, result.args, {}, own, key), key=key, pure=True)
+        future = c.submit(_call, (result.fn, result.args, {}, own, key), key=key, pure=True,
+                          resources=_long(q, False))
         q.keep(ident, future)
     return future

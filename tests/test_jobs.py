@@ -13,6 +13,7 @@ import socket
 import sys
 import threading
 import time
+import types
 from pathlib import Path
 
 import cloudpickle
@@ -20,7 +21,7 @@ import numpy as np
 import pytest
 from apptest import ROOT, charts, ok, spec
 
-from landscape import budget, job_queue, jobs, neural, problems, race
+from landscape import budget, job_queue, jobs, neural, problems, race, worker_role
 from landscape.types import InputError
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the worker cannot import tests/: send our functions
@@ -321,6 +322,86 @@ def test_a_light_job_runs_here_rather_than_wait(dask, tmp_path):
     assert time.monotonic() - began < 1.0 and busy.is_alive()
     busy.join(20)
     assert not q.jobs and not q.waiting and q.running == 0
+
+
+def counted_where(log: str, x: int, seconds: float) -> tuple[int, str]:
+    """``counted``, and the name of the worker it ran on."""
+    from distributed import get_worker
+
+    return counted(log, x, seconds), str(get_worker().name)
+
+
+@pytest.fixture
+def two_workers(monkeypatch):
+    """A cluster as ``make serve`` starts two workers: ``worker-0`` and ``worker-1``, one thread each, each with
+    ``landscape/worker_role.py`` preloaded; LANDSCAPE_DASK set to it and a fresh queue."""
+    from distributed import Nanny, Scheduler, SpecCluster
+
+    options = {"nthreads": 1, "host": "127.0.0.1", "dashboard": False, "preload": [worker_role.__file__]}
+    workers = {f"worker-{i}": {"cls": Nanny, "options": options | {"name": f"worker-{i}"}} for i in range(2)}
+    scheduler = {"cls": Scheduler, "options": {"host": "127.0.0.1", "dashboard": False, "dashboard_address": ":0"}}
+    with SpecCluster(workers=workers, scheduler=scheduler, asynchronous=False) as c:
+        monkeypatch.setenv(jobs.ENV, c.scheduler_address)
+        jobs._queue = None
+        yield c
+        jobs.close()
+
+
+def test_trainings_run_on_the_workers_that_take_long_jobs_and_leave_the_first_to_views(two_workers, tmp_path):
+    """Of two workers, the second declares LONG (``worker_role``): a long job runs there, a second long one waits
+    in this process's queue for it, and a quick one runs at once on the first worker, ahead of both."""
+    log = tmp_path / "runs.log"
+    out: dict[int, tuple[int, str]] = {}
+
+    def session(i, quick, seconds):
+        with budget.limits(budget.SERVER):
+            out[i] = jobs.run(counted_where, str(log), i, seconds, quick=quick)
+
+    with budget.limits(budget.SERVER):
+        jobs.run(counted_where, str(log), 0, 0.0, quick=True)  # connected, and the workers counted
+    q = jobs.queue()
+    assert (q.threads, q.long_threads) == (2, 1)
+    threads = [threading.Thread(target=session, args=(1, False, 1.5)),
+               threading.Thread(target=session, args=(2, False, 0.2))]
+    threads[0].start()
+    wait_until(lambda: "start 1" in log.read_text())
+    threads[1].start()
+    wait_until(lambda: len(q.waiting) == 1)  # one long job at a time: one worker takes them
+    began = time.monotonic()
+    session(3, True, 0.2)
+    assert time.monotonic() - began < 1.0 and threads[0].is_alive()
+    for t in threads:
+        t.join(20)
+    assert out == {1: (2, "worker-1"), 2: (4, "worker-1"), 3: (6, "worker-0")}
+    assert [line.split()[1] for line in log.read_text().splitlines()] == ["0", "1", "3", "2"]
+    assert not q.jobs and not q.waiting and q.running == 0
+
+
+def test_a_worker_takes_long_jobs_unless_it_is_the_first_of_several():
+    def declared(name):
+        state = types.SimpleNamespace(total_resources={}, available_resources={})
+        worker = types.SimpleNamespace(name=name, state=state)
+        worker_role.dask_setup(worker)
+        return worker.state.total_resources == worker.state.available_resources and bool(worker.state.total_resources)
+
+    assert [declared(n) for n in ("worker-0", "worker-1", "worker-7", "worker", "tcp://10.0.0.2:4000")] == \
+        [False, True, True, True, True]
+
+
+def test_long_jobs_wait_for_the_threads_that_take_them():
+    q = jobs.Queue(limit=8)
+    q.long_threads = 1
+    submitted = []
+
+    def job(key, quick):
+        return q.join(key, lambda: jobs.Job(key, key, lambda: submitted.append(key) or FakeFuture(), False, quick), 2)
+
+    for key, quick in (("long 1", False), ("long 2", False), ("quick 1", True), ("quick 2", True)):
+        job(key, quick)
+    with q.cond:
+        q.admit(2)
+    assert submitted == ["long 1", "quick 1", "quick 2"] and [j.key for j in q.waiting] == ["long 2"]
+    assert q.room(False, 2) == 1 and q.room(True, 2) == 2
 
 
 def wait_until(condition, seconds: float = 20.0) -> None:

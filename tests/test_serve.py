@@ -118,6 +118,9 @@ def test_every_part_runs_with_the_settings_it_needs(served):
         workers = client.scheduler_info()["workers"]
         assert len(workers) == 2 and all(w["nthreads"] == 1 for w in workers.values())
         assert all(w["host"] == "127.0.0.1" for w in workers.values())
+        # the first worker is kept for the views pages wait for, the other takes the trainings (worker_role.py)
+        assert sorted((w["name"], w["resources"]) for w in workers.values()) == \
+            [("worker-0", {}), ("worker-1", {"long": 1.0})]
 
         def torch_threads():
             import torch
