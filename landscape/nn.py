@@ -325,15 +325,18 @@ def train(data: Split, widths=(32, 32), activation: str = "tanh", optimizer: str
         for idx in torch.randperm(n, generator=gen).split(batch_size):
             budget.checkpoint()
             loss = task.loss(forward(spec, theta, X[idx]), y[idx]).mean()
-            if not (torch.isfinite(loss) and loss <= MAX_LOSS):
+            value = loss.item()  # one read of the value per step: each read waits for the op and costs a call
+            if not (math.isfinite(value) and value <= MAX_LOSS):
                 diverged_at = step
                 break
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             step += 1
-            batch_loss.append(loss.item())
-            if not (torch.isfinite(theta).all() and theta.abs().max() <= MAX_PARAM):
+            batch_loss.append(value)
+            with torch.no_grad():
+                largest = theta.abs().max().item()  # NaN if any is NaN
+            if not largest <= MAX_PARAM:
                 diverged_at = step
                 break
             if step % every == 0 or step == total:
