@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 import types
+from functools import partial
 from pathlib import Path
 
 import cloudpickle
@@ -340,7 +341,7 @@ def two_workers(monkeypatch):
     options = {"nthreads": 1, "host": "127.0.0.1", "dashboard": False, "preload": [worker_role.__file__]}
     workers = {f"worker-{i}": {"cls": Nanny, "options": options | {"name": f"worker-{i}"}} for i in range(2)}
     scheduler = {"cls": Scheduler, "options": {"host": "127.0.0.1", "dashboard": False, "dashboard_address": ":0"}}
-    with SpecCluster(workers=workers, scheduler=scheduler, asynchronous=False) as c:
+    with SpecCluster(workers=workers, scheduler=scheduler) as c:
         monkeypatch.setenv(jobs.ENV, c.scheduler_address)
         jobs._queue = None
         yield c
@@ -392,12 +393,8 @@ def test_long_jobs_wait_for_the_threads_that_take_them():
     q = jobs.Queue(limit=8)
     q.long_threads = 1
     submitted = []
-
-    def job(key, quick):
-        return q.join(key, lambda: jobs.Job(key, key, lambda: submitted.append(key) or FakeFuture(), False, quick), 2)
-
     for key, quick in (("long 1", False), ("long 2", False), ("quick 1", True), ("quick 2", True)):
-        job(key, quick)
+        join_recorded(q, key, quick, 2, submitted)
     with q.cond:
         q.admit(2)
     assert submitted == ["long 1", "quick 1", "quick 2"] and [j.key for j in q.waiting] == ["long 2"]
@@ -414,10 +411,7 @@ def wait_until(condition, seconds: float = 20.0) -> None:
 def test_quick_jobs_wait_behind_each_other_ahead_of_long_ones():
     q = jobs.Queue(limit=8)
     submitted = []
-
-    def job(key, quick):
-        return q.join(key, lambda: jobs.Job(key, key, lambda: submitted.append(key) or FakeFuture(), False, quick), 1)
-
+    job = partial(join_recorded, q, slots=1, submitted=submitted)
     long_1, long_2, quick_1, quick_2 = job("long 1", False), job("long 2", False), job("quick 1", True), \
         job("quick 2", True)
     assert submitted == ["long 1", "quick 1"]  # a slot of each kind
@@ -428,6 +422,11 @@ def test_quick_jobs_wait_behind_each_other_ahead_of_long_ones():
         q.finished(quick_1, timed=True)
         q.admit(1)
     assert submitted == ["long 1", "quick 1", "quick 2"] and [j.key for j in q.waiting] == ["long 2"]
+
+
+def join_recorded(q: jobs.Queue, key: str, quick: bool, slots: int, submitted: list[str]) -> jobs.Job:
+    """``q.join`` of a job whose submission, instead of reaching a cluster, appends its key to ``submitted``."""
+    return q.join(key, lambda: jobs.Job(key, key, lambda: submitted.append(key) or FakeFuture(), False, quick), slots)
 
 
 class FakeFuture:
