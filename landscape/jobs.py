@@ -31,7 +31,7 @@ it in short slices:
   is computed here otherwise: queued behind trainings it would wait far longer than it takes.
 - **Workers for long jobs.**  When some workers declare the resource ``worker_role.LONG`` (``make serve``:
   all but the first), a long job runs only on those, and this process submits at most as many as they have
-  threads: the first worker is then always free within a view's time for the views pages wait for.
+  threads: the first worker then runs only views, so a view waits behind other views, never behind a training.
 - **Cancellation.**  Between slices the waiting thread calls ``budget.checkpoint()``: in the app that
   raises Streamlit's stop or rerun exception when the session pressed Stop, changed something or
   closed its tab.  The job then leaves the queue, and the last waiter of a task in this process
