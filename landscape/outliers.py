@@ -3,6 +3,7 @@
     p = outliers.points(outliers.scenario_spec(), None, "2.5:40,-12")  # Points: line, outliers, then the edits
     chosen = outliers.loss_set(outliers.scenario_losses())             # LossSet: MSE, MAE, Huber(delta=4)
     view = outliers.outlier_view(p, chosen)                            # OutlierView: everything the page draws
+    view = outliers.view_job(p, outliers.scenario_losses())            # the same from the chosen losses (a job)
     numbers = outliers.reading(view)                                   # Reading: what its words are built from
 
 The page's controls arrive as ``landscape.outlier_choice``'s frozen, hashable ``OutlierData`` (the points)
@@ -284,6 +285,11 @@ def outlier_view(p: Points, chosen: LossSet) -> OutlierView:
     return OutlierView(p, f.keys, f.labels, f.fits.clean, f.fits.contaminated, f.shares, curve.sizes,
                        curve.slopes, r, influence.psi(r, f.items), maps, markers, f.size, limit, f.residual,
                        f.pull, time.perf_counter() - start, tuple(dict(item.params) for item in f.items))
+
+
+def view_job(p: Points, chosen: LossChoice) -> OutlierView:
+    """``outlier_view`` from plain values (the points, the losses as chosen): the class server's job."""
+    return outlier_view(p, loss_set(chosen))
 
 
 # ---- the numbers the words quote ----------------------------------------------------------------------------

@@ -485,6 +485,7 @@ def _page(page: str, check: bool = True, **query):
     ("views/optimisers.py", {**dict(fn="himmelblau", swarm="1", swarm_n="10", map="1", opt="adam,momentum"),
                              "3d": "1"}, 5,  # the 3D surface switched on: every figure
      ["race_job", "swarm_job", "map_job"]),  # the race, the swarm (both optimisers in one task), the map
+    ("views/outliers.py", dict(count="4", size="12", delta="2"), 5, ["view_job"]),  # fits, sweep, surfaces
 ])
 def test_the_pages_compute_on_the_cluster_and_draw_the_same_numbers(cluster, monkeypatch, page, query, count, names):
     monkeypatch.delenv(jobs.ENV, raising=False)

@@ -14,13 +14,14 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from landscape import losses, outlier_choice
+from landscape import jobs, losses, outlier_choice
 from landscape import outliers as core
 from landscape.figures.outliers import Line, fitted_lines
 from landscape.outlier_choice import LINE_CONTROLS, NEW_POINTS, OUTLIER_CONTROLS, Choice, LossChoice, OutlierData
 from landscape.outliers import OutlierView, Points
 from landscape.point_edits import Edits, after_click, after_table
 from landscape.types import InputError
+from landscape.ui import progress
 from landscape.ui.compute import CACHE, uploaded_points
 from landscape.ui.page import run_or_stop, warm_up
 from landscape.ui.pickers import control, param_sliders
@@ -192,9 +193,21 @@ def check_losses(chosen: LossChoice) -> str | None:
     return core.formula_problem(chosen)
 
 
-@st.cache_data(**CACHE)
 def outlier_view(spec: OutlierData, csv: bytes | None, pts: str, chosen: LossChoice) -> OutlierView:
-    """``landscape.outliers.outlier_view`` of the chosen points and losses (timed after the warm-up)."""
+    """``landscape.outliers.outlier_view`` of the chosen points and losses.  On the class server a light job
+    (``core.view_job``): its fits are hundreds of small torch calls, each of which gives up this process's GIL
+    and queues behind every other student's run to take it back (a third of the app processes' busy samples
+    at 30 students, py-spy); a worker runs them alone."""
+    if not jobs.remote():
+        return _outlier_view_here(spec, csv, pts, chosen)
+    args = (points(spec, csv, pts), chosen)
+    return progress.remote("outliers:" + jobs.identity(core.view_job, args, {}), "Fitting the lines",
+                           core.view_job, *args, light=True)
+
+
+@st.cache_data(**CACHE)
+def _outlier_view_here(spec: OutlierData, csv: bytes | None, pts: str, chosen: LossChoice) -> OutlierView:
+    """The view computed in this process (timed after the warm-up)."""
     warm_up().join()
     return core.outlier_view(points(spec, csv, pts), core.loss_set(chosen))
 

@@ -174,13 +174,13 @@ def _on_the_cluster(key: str, job: Callable[[Callable[[jobs.Status], None]], T],
     return value
 
 
-def remote(key: str, what: str, fn: Callable[..., T], *args, precheck: bool = False) -> T:
+def remote(key: str, what: str, fn: Callable[..., T], *args, precheck: bool = False, light: bool = False) -> T:
     """``waited`` for a view, from ``views()`` when it has it."""
     slot = st.empty()  # always there, so that what follows keeps its place in the page whether computed or not
     hit = views().get(key)
     if hit is not None:
         return hit
-    value = waited(what, fn, *args, precheck=precheck, slot=slot)
+    value = waited(what, fn, *args, precheck=precheck, light=light, slot=slot)
     views().put(key, value)
     return value
 
