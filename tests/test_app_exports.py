@@ -11,7 +11,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from apptest import load, ok
+from apptest import ROOT, load, ok
+from streamlit.testing.v1 import AppTest
 from streamlit.runtime.media_file_manager import MediaFileManager
 
 from landscape import export, export_files, lessons
@@ -52,11 +53,20 @@ def deferred(monkeypatch):
 
 
 def _run(page: str):
-    """The page opened with its link; the link as the page wrote it back, and the view it reads."""
+    """The page opened with its link and its Download popover open; the link as the page wrote it back, and the
+    view it reads."""
     view, query = PAGES[page]
-    at = ok(load(view, **query))
+    at = ok(downloads_open(page, view, **query))
     written = {k: v if isinstance(v, str) else ",".join(v) for k, v in at.query_params.items()}
     return at, links.parse(page, written, strict=False).inputs
+
+
+def downloads_open(page: str, view: str, **query) -> AppTest:
+    """``view`` opened with ``query`` and its Download popover open (its buttons are made only then)."""
+    at = AppTest.from_file(str(ROOT / view), default_timeout=120)
+    at.query_params.update(query)
+    at.session_state[f"{links.page(page).state}_downloads"] = True
+    return at.run()
 
 
 def _same_data(kind: str, got: bytes, want: bytes) -> None:
@@ -121,8 +131,13 @@ def test_a_refused_download_is_said_in_the_popover(deferred, monkeypatch):
     assert any("overfitting-degrees.csv could not be made" in e.value and "4 s" in e.value for e in at.error)
 
 
+def test_the_download_buttons_are_made_only_while_the_popover_is_open():
+    assert not ok(load("views/loss_surface.py")).get("download_button")
+    assert len(ok(downloads_open("loss_surface", "views/loss_surface.py")).get("download_button")) >= 4
+
+
 def test_a_view_a_link_cannot_carry_offers_no_downloads():
-    at = load("views/loss_functions.py", formula_r="abs(r")  # the page says the formula was not drawn
+    at = downloads_open("loss_functions", "views/loss_functions.py", formula_r="abs(r")  # the formula not drawn
     assert not at.exception
     assert not [b for b in at.get("download_button") if b.proto.help.startswith("loss_functions-")]
     assert any("cannot carry" in i.value for i in at.info)

@@ -148,4 +148,6 @@ def test_the_table_edits_points(server, page):
     wait_plots(page, CHARTS)
     assert 55.0 in traces(page, 0)["points"]["y"]  # point 0 moved up, still an ordinary point
     assert "20 points, 2 outliers" in main_text(page)
+    page.locator('[data-testid="stExpander"] [data-testid="stDataFrame"]').first.wait_for()  # still open
+    screenshot(page, "outliers_table_edited")
     assert errors_shown(page) == [] and page.console_errors == []

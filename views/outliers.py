@@ -34,8 +34,11 @@ left.caption(outlier_words.caption(view, choice.click))
 ui.detail(outlier_words.computation(view), details, left)
 right.markdown(outlier_words.explain(view))
 right.dataframe(outlier_words.summary(view), hide_index=True)
-with st.expander(f"The {len(points.x)} points as a table: edit x, y or the outlier flag, add or delete rows"):
-    outliers.points_table(url, points)
+# The editor is made only while the expander is open (a tenth of a rerun's CPU); one label, so it stays open
+table = st.expander("The points as a table: edit x, y or the outlier flag, add or delete rows",
+                    key="outliers_table_open", on_change="rerun")
+if table.open:
+    outliers.points_table(url, points, table)
 
 st.subheader("Where each minimum moves")
 st.plotly_chart(cached(figures.minimiser_shift, view.surfaces, view.markers), key="outliers_surfaces",

@@ -31,13 +31,17 @@ LESSONS_PAGE = "views/lessons.py"
 
 
 def tools(page: str) -> None:
-    """The page's two popovers at the foot of the sidebar."""
+    """The page's two popovers at the foot of the sidebar.  Download's buttons are made only while it is open
+    (opening it reruns the page): made on every run of every page, they cost each run about 2-4 ms of the
+    server's CPU (a tenth of a Loss surface rerun), for a menu a class seldom opens."""
     query = dict(st.query_params)
     state = links.page(page).state
     with st.sidebar:
-        with st.popover("Download", icon=":material/download:", use_container_width=True, key=f"{state}_downloads",
-                        help="This view's figures as files: interactive HTML, their numbers, a PNG"):
-            downloads(page, query)
+        files = st.popover("Download", icon=":material/download:", use_container_width=True, key=f"{state}_downloads",
+                           help="This view's figures as files: interactive HTML, their numbers, a PNG", on_change="rerun")
+        if files.open:
+            with files:
+                downloads(page, query)
         with st.popover("Add this view to my lesson", icon=":material/playlist_add:", use_container_width=True,
                         key=f"{state}_add_to_lesson",
                         help="A question for the class about this view, and a reveal that quotes live numbers"):
