@@ -34,7 +34,8 @@ TYPED = ("question", "kind", "choices", "reveal")  # the step's boxes kept while
 def tools(page: str) -> None:
     """The page's two popovers at the foot of the sidebar.  What is in them is made only while one is open
     (opening it reruns the page): made on every run of every page, the two cost each run 3-6 ms of the server's
-    CPU (a quarter of a cached Outliers rerun), for menus a class seldom opens."""
+    CPU (14-17% of a cached rerun of Outliers or Loss surface, measured in AppTest), for menus a class seldom
+    opens."""
     query = dict(st.query_params)
     state = links.page(page).state
     with st.sidebar:
