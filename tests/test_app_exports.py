@@ -63,19 +63,10 @@ def _run(page: str):
 
 def downloads_open(page: str, view: str, **query) -> AppTest:
     """``view`` opened with ``query`` and its Download popover open (its buttons are made only then)."""
-    return popover_open(f"{links.page(page).state}_downloads", view, **query)
-
-
-def popover_open(key: str, view: str, **query) -> AppTest:
     at = AppTest.from_file(str(ROOT / view), default_timeout=120)
     at.query_params.update(query)
-    at.session_state[key] = True
+    at.session_state[f"{links.page(page).state}_downloads"] = True
     return at.run()
-
-
-def lesson_open(**query) -> AppTest:
-    """The Overfitting page with its "Add this view to my lesson" popover open."""
-    return popover_open("fit_add_to_lesson", "views/overfitting.py", **query)
 
 
 def _same_data(kind: str, got: bytes, want: bytes) -> None:
@@ -169,7 +160,7 @@ def _add(at, question: str, reveal: str, **kw):
 
 
 def test_add_this_view_adds_a_valid_step_with_text_kept_literally():
-    at = ok(lesson_open(degree="7", details="1"))
+    at = ok(load("views/overfitting.py", degree="7", details="1"))
     hostile = "<script>alert(1)</script> **bold** [link](http://x)"
     _add(at, hostile, "Best degree {best_degree}, validation {best_val:.3g}. <b>no</b>")
     ok(at)
@@ -186,37 +177,23 @@ def test_add_this_view_adds_a_valid_step_with_text_kept_literally():
 
 
 def test_a_multiple_choice_step_keeps_its_right_answer():
-    at = ok(lesson_open())
+    at = ok(load("views/overfitting.py"))
     _add(at, "Which degree overfits?", "It is {best_degree}.", choices=["2", "12", "20"], answer="20")
     step = at.session_state[draft.KEY].steps[-1]
     assert step.kind == "choice" and step.choices == ("2", "12", "20") and step.answer == 2
 
 
 def test_a_refused_step_gets_the_lessons_message():
-    at = ok(lesson_open())
+    at = ok(load("views/overfitting.py"))
     _add(at, "Why?", "See {no_such_number}.")
     assert draft.KEY not in at.session_state
     assert any("Not added" in e.value and "no_such_number" in e.value for e in at.error)
-    at2 = ok(lesson_open())
+    at2 = ok(load("views/overfitting.py"))
     _add(at2, "  ", "fine")
     assert any("question is empty" in e.value for e in at2.error)
 
 
 def test_the_reveal_help_lists_the_pages_quotes():
-    at = ok(lesson_open())
+    at = ok(load("views/overfitting.py"))
     help_text = at.text_area(key="fit_lesson_reveal").help
     assert "{best_degree}" in help_text
-
-
-def test_what_was_typed_is_kept_while_the_popover_is_closed():
-    at = ok(lesson_open())
-    at.text_area(key="fit_lesson_question").input("Which degree overfits?")
-    at.radio(key="fit_lesson_kind").set_value("choice").run()
-    at.session_state["fit_add_to_lesson"] = False
-    ok(at.run())
-    assert not [t for t in at.text_area if t.key.startswith("fit_lesson_")]  # not made while closed
-    ok(at.run())  # another run of the page meanwhile
-    at.session_state["fit_add_to_lesson"] = True
-    ok(at.run())
-    assert at.text_area(key="fit_lesson_question").value == "Which degree overfits?"
-    assert at.radio(key="fit_lesson_kind").value == "choice"

@@ -28,14 +28,12 @@ from landscape.ui.state import guarded
 
 ERRORS = "exports_refused"  # in session state: {file name: why its download failed}, shown at the next run
 LESSONS_PAGE = "views/lessons.py"
-TYPED = ("question", "kind", "choices", "reveal")  # the step's boxes kept while its popover is closed
 
 
 def tools(page: str) -> None:
-    """The page's two popovers at the foot of the sidebar.  What is in them is made only while one is open
-    (opening it reruns the page): made on every run of every page, the two cost each run 3-6 ms of the server's
-    CPU (14-17% of a cached rerun of Outliers or Loss surface, measured in AppTest), for menus a class seldom
-    opens."""
+    """The page's two popovers at the foot of the sidebar.  Download's buttons are made only while it is open
+    (opening it reruns the page): made on every run of every page, they cost each run 1.5-3.7 ms of the server's
+    CPU (up to a tenth of a cached rerun, measured in AppTest), for a menu a class seldom opens."""
     query = dict(st.query_params)
     state = links.page(page).state
     with st.sidebar:
@@ -44,18 +42,10 @@ def tools(page: str) -> None:
         if files.open:
             with files:
                 downloads(page, query)
-        step = st.popover("Add this view to my lesson", icon=":material/playlist_add:", use_container_width=True,
-                          key=f"{state}_add_to_lesson", on_change="rerun",
-                          help="A question for the class about this view, and a reveal that quotes live numbers")
-        closed = f"{state}_lesson_closed"
-        if step.open:
-            if st.session_state.pop(closed, False):
-                keep_typed(page)  # once more as it opens: a box shows a value set in the run that draws it
-            with step:
-                add_to_lesson(page, query)
-        else:
-            keep_typed(page)
-            st.session_state[closed] = True
+        with st.popover("Add this view to my lesson", icon=":material/playlist_add:", use_container_width=True,
+                        key=f"{state}_add_to_lesson",
+                        help="A question for the class about this view, and a reveal that quotes live numbers"):
+            add_to_lesson(page, query)
 
 
 # ---- downloads -------------------------------------------------------------------------------------------
@@ -130,15 +120,6 @@ def add_to_lesson(page: str, query: dict[str, str]) -> None:
         add_step(page, authoring.step_params(query, parsed.unused), parsed.unused, question, reveal, kind, choices,
                  answer, figure)
     show_draft()
-
-
-def keep_typed(page: str) -> None:
-    """What was typed in the closed popover, kept for when it opens again: Streamlit forgets the value of a
-    widget that a run does not draw, unless the run sets it."""
-    key = f"{links.page(page).state}_lesson_"
-    for name in TYPED:
-        if key + name in st.session_state:
-            st.session_state[key + name] = st.session_state[key + name]
 
 
 def add_step(page: str, params: dict[str, str], unused: tuple[str, ...], question: str, reveal: str, kind: str,
