@@ -10,11 +10,14 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def load(page: str, timeout: float = 120, **query) -> AppTest:
-    """Run ``page`` (a path from the project root) as if opened with ``?key=value&...``."""
+def load(page: str, timeout: float = 120, state: dict | None = None, **query) -> AppTest:
+    """Run ``page`` (a path from the project root) as if opened with ``?key=value&...``, with ``state`` in its
+    session state first (e.g. a popover's key: open)."""
     at = AppTest.from_file(str(ROOT / page), default_timeout=timeout)
     for k, v in query.items():
         at.query_params[k] = v
+    for k, v in (state or {}).items():
+        at.session_state[k] = v
     return at.run()
 
 

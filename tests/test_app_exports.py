@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from apptest import ROOT, load, ok
+from apptest import load, ok
 from streamlit.testing.v1 import AppTest
 from streamlit.runtime.media_file_manager import MediaFileManager
 
@@ -63,10 +63,7 @@ def _run(page: str):
 
 def downloads_open(page: str, view: str, **query) -> AppTest:
     """``view`` opened with ``query`` and its Download popover open (its buttons are made only then)."""
-    at = AppTest.from_file(str(ROOT / view), default_timeout=120)
-    at.query_params.update(query)
-    at.session_state[f"{links.page(page).state}_downloads"] = True
-    return at.run()
+    return load(view, state={f"{links.page(page).state}_downloads": True}, **query)
 
 
 def _same_data(kind: str, got: bytes, want: bytes) -> None:

@@ -209,7 +209,7 @@ def outlier_view(spec: OutlierData, csv: bytes | None, pts: str, chosen: LossCho
 def _outlier_view_here(spec: OutlierData, csv: bytes | None, pts: str, chosen: LossChoice) -> OutlierView:
     """The view computed in this process (timed after the warm-up)."""
     warm_up().join()
-    return core.outlier_view(points(spec, csv, pts), core.loss_set(chosen))
+    return core.view_job(points(spec, csv, pts), chosen)
 
 
 def lines(view: OutlierView) -> tuple[list[Line], Line]:
