@@ -295,10 +295,13 @@ def _s(v) -> str:
 
 # ---- against a target ------------------------------------------------------------------------------------
 
-def measure(name: str, target, args, db: str, cpu_seconds, run_level) -> dict:
-    """The class alone, then (``--browsing``) again with other students browsing."""
+def measure(name: str, target, args, db: str, cpu_seconds, run_level, warm_pages) -> dict:
+    """The class alone, then (``--browsing``) again with other students browsing.  With ``--browsing`` the
+    pages they browse are warmed first (``warm_pages``), as the plain scenario does before its levels."""
     from landscape.classroom import store
 
+    if args.browsing and not args.no_warmup:
+        warm_pages()
     warm(target.url, args, db)
     idle = _idle_cores(cpu_seconds, args.check_seconds)
     out = {"target": name, "url": target.url, "db": store.where(store.resolve(db)), "idle_cores": idle}
@@ -318,12 +321,14 @@ def measure(name: str, target, args, db: str, cpu_seconds, run_level) -> dict:
         out["class_with_browsing"] = run.play()
         out["class_with_browsing"]["verdicts"] = verdicts(out["class_with_browsing"])
         level.join(args.seconds + args.timeout + 60)
-        out["browsing"] = {k: v for k, v in browsing.items() if k != "pages"}
+        out["browsing"] = browsing
         print_class(f"{name} + {args.browsing} browsing", out["class_with_browsing"])
         for kind in ("first_load", "interaction", "train"):
             s = browsing.get(kind, {})
+            pages = ", ".join(f"{page} {kinds[kind]['p95']}" for page, kinds in browsing.get("pages", {}).items()
+                              if kind in kinds)
             print(f"  browsing {kind}: n {s.get('n')}, p50 {s.get('p50')} s, p95 {s.get('p95')} s, "
-                  f"timeouts {s.get('timeouts')}")
+                  f"timeouts {s.get('timeouts')} (p95 by page: {pages})")
     return out
 
 

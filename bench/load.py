@@ -74,7 +74,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import class_load  # noqa: E402
 from common import emit, table  # noqa: E402
-from procs import HZ, Sampler, busy_cores, process_tree, stat  # noqa: E402
+from procs import HZ, Sampler, busy_cores, label, process_tree, stat  # noqa: E402
 from protocol import Session, is_loopback  # noqa: E402
 from server_logs import keep_server_logs  # noqa: E402
 from students import KINDS, MIX, PAGES, Recorder, Sample, Student  # noqa: E402
@@ -421,8 +421,9 @@ def main_class(args, busy: float) -> None:
         for name, make in filter(None, targets):
             target, result = make(), None
             try:
+                apps = sum(label(pid, "").startswith("streamlit") for pid in process_tree(target.pids))
                 result = class_load.measure(name, target, args, args.db, lambda: server_cpu_seconds(target.pids),
-                                            run_level)
+                                            run_level, lambda: warm_up(target.url, args, max(apps, 1)))
                 results.append(result)
             finally:
                 keep_server_logs(target, result)

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from apptest import ROOT, charts, ok, spec
 
-from landscape import budget, job_queue, jobs, neural, problems, race, worker_role
+from landscape import budget, job_queue, jobs, neural, problems, race, warmup, worker_role
 from landscape.types import InputError
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the worker cannot import tests/: send our functions
@@ -453,6 +453,23 @@ def test_an_unreachable_scheduler_gets_a_message(monkeypatch):
     assert not at.exception and "compute workers do not answer" in at.error[0].value  # the page says so
     monkeypatch.delenv(jobs.ENV)
     assert jobs.run(lambda x: x + 1, 1) == 2  # without LANDSCAPE_DASK: here, as before
+
+
+def test_the_warm_up_connects_to_the_class_server_before_a_student_needs_it(dask, monkeypatch):
+    """On the class server the app's background warm-up (``landscape.warmup``) connects this process's client
+    and imports the class database's code; with the scheduler unreachable it returns all the same."""
+    jobs.close()
+    warmup.warm()
+    assert jobs._client is not None and jobs._client[0] == dask.scheduler_address
+    assert "landscape.classroom" in sys.modules
+    jobs.close()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there
+    monkeypatch.setenv(jobs.ENV, f"tcp://127.0.0.1:{port}")
+    monkeypatch.setattr(jobs, "CONNECT_TIMEOUT", 1.0)
+    warmup.warm()
+    assert jobs._client is None
 
 
 # ---- the page ------------------------------------------------------------------------------------------------------
