@@ -42,9 +42,10 @@ stime of ``/proc/<pid>/stat``, mean and peak over ``--sample`` intervals); the b
 the first level each page is opened once in as many tabs at once as there are app processes (not
 measured; ``--no-warmup`` skips it); between levels the server is left to go idle (``--settle``).
 
-``--waves N``: N waves of ``--wave-students`` students (``--seconds`` each), then ``--idle`` seconds with
-no session; each process's RSS after each wave and after the idle time against its warm start (after
-the warm-up), the growth from the first wave to the last, and whether it came back within 150 MB.
+``--waves N``: N waves of ``--wave-students`` students (``--seconds`` each), each followed by ``--idle``
+seconds with no session; each process's RSS after each wave (caches as the wave left them) and after each
+idle time (cached results dropped, free memory given back) against its warm start (after the warm-up), the
+growth of both from the first wave to the last, and whether it came back within 150 MB.
 
 ``--class``: the live class scenario instead (``bench/class_load.py``): a teacher and ``--class-students``
 students in one class, with ``--browsing`` others browsing the pages meanwhile.
@@ -237,9 +238,11 @@ def measure(name: str, target, args) -> dict:
 
 
 def waves(name: str, target, args, sampler: Sampler | None, warm: dict | None) -> dict:
-    """Waves of students, then an idle time: each process's RSS against its warm start."""
+    """Waves of students, each followed by an idle time: each process's RSS at the end of each wave (its
+    caches as full as the wave left them) and after each idle time (the caches dropped, the free memory
+    given back), against its warm start.  A leak shows as idle RSS growing from wave to wave."""
     out: dict = {"students": args.wave_students, "seconds": args.seconds, "idle": args.idle, "levels": [],
-                 "rss_after_wave": []}
+                 "rss_after_wave": [], "rss_idle_after_wave": []}
     for w in range(args.waves):
         level = run_level(target.url, args.wave_students, args.seconds, args, sampler, f"wave{w}")
         out["levels"].append(level)
@@ -247,26 +250,37 @@ def waves(name: str, target, args, sampler: Sampler | None, warm: dict | None) -
         if sampler is not None:
             sampler.settle(args.settle)
             out["rss_after_wave"].append(sampler.rss_now())
-    time.sleep(args.idle)
+        time.sleep(args.idle)
+        if sampler is not None:
+            out["rss_idle_after_wave"].append(sampler.rss_now())
     if sampler is None:
         return out
-    idle = sampler.rss_now()
+    idle = out["rss_idle_after_wave"][-1]
     warm = warm or out["rss_after_wave"][0]
     rows, procs = [], {}
     for pid in sorted(set(idle) | set(warm), key=int):
         after = [a.get(pid, {}).get("rss_mb") for a in out["rss_after_wave"]]
+        idles = [a.get(pid, {}).get("rss_mb") for a in out["rss_idle_after_wave"]]
         w0, end = warm.get(pid, {}).get("rss_mb"), idle.get(pid, {}).get("rss_mb")
         back = round(end - w0, 1) if end is not None and w0 is not None else None
-        growth = round(after[-1] - after[0], 1) if after and None not in (after[0], after[-1]) else None
         procs[pid] = {"name": (idle.get(pid) or warm.get(pid))["name"], "warm_mb": w0, "after_wave_mb": after,
-                      "idle_mb": end, "idle_minus_warm_mb": back, "growth_first_to_last_wave_mb": growth,
+                      "idle_after_wave_mb": idles, "idle_mb": end, "idle_minus_warm_mb": back,
+                      "growth_first_to_last_wave_mb": _growth(after),
+                      "idle_growth_first_to_last_wave_mb": _growth(idles),
                       f"within_{RSS_BACK_MB}mb": back is not None and back <= RSS_BACK_MB}
-        rows.append((pid, procs[pid]["name"], w0, " / ".join(_s(a) for a in after), end, back, growth))
-    print(f"\n== {name} · memory over {args.waves} waves of {args.wave_students} students, then {args.idle:g} s idle")
-    table(rows, ("pid", "process", "warm MB", "after each wave MB", "idle MB", "idle - warm", "growth w1->wN"))
+        rows.append((pid, procs[pid]["name"], w0, " / ".join(_s(a) for a in after), " / ".join(_s(a) for a in idles),
+                     back, _growth(after), _growth(idles)))
+    print(f"\n== {name} · memory over {args.waves} waves of {args.wave_students} students, each followed by "
+          f"{args.idle:g} s idle")
+    table(rows, ("pid", "process", "warm MB", "after each wave MB", "idle after each wave MB", "idle - warm",
+                 "growth w1->wN", "idle growth w1->wN"))
     out["processes"] = procs
     out[f"all_within_{RSS_BACK_MB}mb"] = all(p[f"within_{RSS_BACK_MB}mb"] for p in procs.values())
     return out
+
+
+def _growth(series: list) -> float | None:
+    return round(series[-1] - series[0], 1) if series and None not in (series[0], series[-1]) else None
 
 
 def print_summary(results: list[dict]) -> None:

@@ -57,6 +57,26 @@ def test_two_students_for_ten_seconds(server):
     assert level["cpu_cores_mean"] > 0
 
 
+@pytest.mark.timeout(150)
+def test_two_waves_measure_memory_after_each_wave_and_after_each_idle_time(server):
+    """bench/load.py --waves in small: each process's RSS at the end of each wave and after the idle time
+    that follows it, and the growth of both from the first wave to the last (issue 13's memory goal)."""
+    out = subprocess.run(
+        [sys.executable, "bench/load.py", "--url", server.url, "--pids", str(server.proc.pid), "--waves", "2",
+         "--wave-students", "1", "--seconds", "3", "--idle", "1", "--seed", "7", "--think", "0.2,0.5",
+         "--sample", "0.5", "--settle", "2", "--no-warmup"],
+        cwd=ROOT, capture_output=True, text=True, timeout=140, check=False)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "idle after each wave MB" in out.stdout
+    waves = json.loads(out.stdout.strip().splitlines()[-1])["targets"][0]["waves"]
+    assert len(waves["levels"]) == len(waves["rss_after_wave"]) == len(waves["rss_idle_after_wave"]) == 2
+    server_process = waves["processes"][str(server.proc.pid)]
+    assert len(server_process["after_wave_mb"]) == len(server_process["idle_after_wave_mb"]) == 2
+    assert server_process["idle_growth_first_to_last_wave_mb"] == round(
+        server_process["idle_after_wave_mb"][1] - server_process["idle_after_wave_mb"][0], 1)
+    assert server_process["idle_mb"] == server_process["idle_after_wave_mb"][-1]
+
+
 @pytest.mark.timeout(300)
 def test_a_small_live_class_loses_no_answer_and_every_student_follows():
     """bench/load.py --class in small: a teacher and four students over the protocol, two steps, on a server the
