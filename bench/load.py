@@ -189,11 +189,12 @@ def _s(v) -> str:
     return "-" if v is None else f"{v:.2f}"
 
 
-def warm_up(url: str, args, tabs: int = 1) -> dict[str, float]:
-    """Each page of the mix opened in ``tabs`` tabs at once (one per app process, so that a proxy that
-    sends a new tab to the least busy app warms every one): imports, torch, the default training.
+def warm_up(target, args) -> dict[str, float]:
+    """Each page of the mix opened in as many tabs at once as ``target`` has app processes (so that a proxy
+    that sends a new tab to the least busy app warms every one): imports, torch, the default training.
     Not measured."""
-    seconds = {}
+    url, seconds = target.url, {}
+    tabs = max(1, sum(label(pid, "").startswith("streamlit") for pid in process_tree(target.pids)))
 
     def one(page: str) -> None:
         try:
@@ -218,8 +219,7 @@ def measure(name: str, target, args) -> dict:
     out: dict = {"target": name, "url": target.url, "pids": target.pids, "levels": []}
     try:
         if not args.no_warmup:
-            apps = sum(v["name"].startswith("streamlit") for v in sampler.rss_now().values()) if sampler else 1
-            out["warmup_seconds"] = warm_up(target.url, args, max(apps, 1))
+            out["warmup_seconds"] = warm_up(target, args)
         if sampler is not None:
             sampler.settle(args.settle)
             out["warm_rss"] = sampler.rss_now()
@@ -435,9 +435,8 @@ def main_class(args, busy: float) -> None:
         for name, make in filter(None, targets):
             target, result = make(), None
             try:
-                apps = sum(label(pid, "").startswith("streamlit") for pid in process_tree(target.pids))
                 result = class_load.measure(name, target, args, args.db, lambda: server_cpu_seconds(target.pids),
-                                            run_level, lambda: warm_up(target.url, args, max(apps, 1)))
+                                            run_level, lambda: warm_up(target, args))
                 results.append(result)
             finally:
                 keep_server_logs(target, result)
