@@ -11,7 +11,8 @@ p50 went from 17 to 16 s and trainings waited longer; bench/load.py.)  One job p
 sessions wait for it; the last session to leave a job takes it out, and cancels its task if it has not
 finished.  A waiting job's place and an estimate of its wait (the mean time of this process's last jobs of
 its kind) are its ``Status``.  The queue also keeps finished results that later
-jobs take as arguments (``jobs.Result``), at most KEEP of them for KEEP_SECONDS each.
+jobs take as arguments (``jobs.Result``) or that a page asks for again once its process has dropped its own
+copy (``keep=True``), at most KEEP of them for KEEP_SECONDS each.
 
 Plain threading; Dask appears only as the futures a job's ``submit`` returns.
 """
@@ -26,7 +27,7 @@ from typing import Any
 
 from landscape.types import InputError
 
-KEEP = 8  # results kept on the cluster for later jobs (Result), per app process
+KEEP = 8  # results kept on the cluster for later jobs and pages (keep=True), per app process
 KEEP_SECONDS = 1800.0
 FIRST_GUESS = 1.0  # seconds a job takes, until this process has timed some
 

@@ -322,7 +322,8 @@ def run(fn: Callable, /, *args, on_wait: Callable[[Status], None] | None = None,
     """``fn(*args, **kwargs)``: here without ``LANDSCAPE_DASK``, else on the cluster (see the module).
 
     ``on_wait(status)`` is called in every slice of the wait; ``keep`` keeps the result on the cluster for
-    jobs that take it as a ``Result``; ``precheck`` runs ``fn`` here up to its first checkpoint first;
+    jobs that take it as a ``Result`` and for the next ``run`` of the same computation (which takes it back,
+    not charged again, as a page's store would serve it); ``precheck`` runs ``fn`` here up to its first checkpoint first;
     ``quick``: a view a page waits for, which goes ahead of trainings here and on the cluster (``job_queue``);
     ``light``: a quick job this process could do in a fraction of a second (a race), sent to the cluster only
     when it would start there at once (``Queue.has_room``), else done here rather than queued.
@@ -333,6 +334,9 @@ def run(fn: Callable, /, *args, on_wait: Callable[[Status], None] | None = None,
     state = budget.spent()
     key = job_key(fn, args, kwargs, state)
     q = queue()
+    kept = q.kept_future(identity(fn, args, kwargs)) if keep else None
+    if kept is not None and kept.status == "finished":
+        return kept.result()[0]
     quick = quick or light
     if light and not q.has_room(key, _threads(c)):
         return fn(*args, **kwargs)  # a light job takes no Result

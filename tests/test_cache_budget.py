@@ -11,6 +11,7 @@ from streamlit.byte_util import config_max_cache_data_size_to_bytes
 from streamlit.runtime.caching.global_cache_budget import (get_global_cache_budget,
                                                             reconfigure_global_cache_budget_from_config)
 
+from landscape import jobs, runtime
 from landscape.store import Store
 from landscape.ui import progress
 
@@ -69,3 +70,17 @@ def test_stores_drop_the_least_recently_used_beyond_their_bytes():
     for i in range(5):
         store.put(str(i), np.zeros(MB // 8))
     assert [store.get(str(i)) is not None for i in range(5)] == [False, False, True, True, True]
+
+
+def test_an_idle_class_server_process_drops_its_trainings_and_make_app_keeps_them(monkeypatch):
+    """On the class server the cluster keeps each process's last trainings (``keep=True``), so an idle app
+    process lets its copies go with its other caches; in ``make app`` its store is all there is."""
+    monkeypatch.setattr(runtime, "_forgetters", [])
+    for address, dropped in ((None, False), ("tcp://127.0.0.1:8786", True)):
+        if address is None:
+            monkeypatch.delenv(jobs.ENV, raising=False)
+        else:
+            monkeypatch.setenv(jobs.ENV, address)
+        progress.store.clear()
+        assert (progress.store().clear in runtime._forgetters) is dropped
+    progress.store.clear()

@@ -214,6 +214,20 @@ def test_identical_concurrent_requests_are_computed_once(dask, tmp_path):
         other.close()
 
 
+def test_a_kept_result_is_taken_back_not_computed_or_charged_again(dask, tmp_path):
+    """On the class server an idle app process drops its store of trainings (``ui.progress.store``): the
+    cluster keeps them, and the next run of the same computation takes one back, whatever the request has
+    spent by then (another task key), without computing or charging it again."""
+    log = str(tmp_path / "runs.log")
+    with budget.limits(budget.SERVER):
+        assert jobs.run(counted, log, 4, 0.0, keep=True) == 8
+    with budget.limits(budget.SERVER):
+        budget.add(0.5)
+        assert jobs.run(counted, log, 4, 0.0, keep=True) == 8
+        assert budget.spent().seconds == 0.5
+    assert Path(log).read_text().split() == ["start", "4"]
+
+
 # ---- cancellation, admission ---------------------------------------------------------------------------------------
 
 class Stop(BaseException):
@@ -520,5 +534,14 @@ def test_the_pages_compute_on_the_cluster_and_draw_the_same_numbers(cluster, mon
     assert len(charts(there)) == len(charts(here)) == count
     for i in range(count):  # the figures as the browser receives them
         assert spec(there, i) == spec(here, i), i
-    assert len(jobs.queue().kept) == ("train" in names)  # the network kept on the cluster for its slice
+    trainings = {"train", "train_network"} & set(names)
+    assert len(jobs.queue().kept) == len(trainings)  # the network kept on the cluster: for its slices, and
+    if trainings:  # for the page once its process, idle, has dropped its store: taken back, not trained again
+        from landscape.ui import progress
+
+        progress.store().clear()
+        with get_task_stream(client=jobs.client()) as stream:
+            again = _page(page, **query)
+        assert not [t for t in stream.data if t["key"].split("-")[0] in trainings]
+        assert [spec(again, i) for i in range(count)] == [spec(here, i) for i in range(count)]
     jobs._queue = None

@@ -140,4 +140,5 @@ def sharpness(settings_json: str) -> SharpnessView | None:
         return neural.sharpness(settings_json, report)
 
     return progress.cached("nn_sharpness:" + settings_json, here, "Training a small-batch and a large-batch network",
-                           job=lambda on_wait: jobs.run(neural.sharpness, settings_json, precheck=True, on_wait=on_wait))
+                           job=lambda on_wait: jobs.run(neural.sharpness, settings_json, keep=True, precheck=True,
+                                                        on_wait=on_wait))

@@ -28,4 +28,5 @@ def epoch_curve(n: int, noise: float, seed: int, l2: float, width: int, layers: 
         return train_network(settings, report)
 
     return progress.cached("fit_epochs:" + settings, here, "Training the network",
-                           job=lambda on_wait: jobs.run(train_network, settings, precheck=True, on_wait=on_wait))
+                           job=lambda on_wait: jobs.run(train_network, settings, keep=True, precheck=True,
+                                                        on_wait=on_wait))

@@ -54,9 +54,13 @@ PATH_BYTES = 8 * 2**20  # a race's path is about 10 kB (300 steps), a swarm's pa
 
 @st.cache_resource
 def store() -> Store:
-    """The server's store: 24 results, ``TRAINING_BYTES``, one hour.  Kept when the server goes idle: a
-    person reading a trained network's page should not see it train again."""
-    return Store(max_entries=24, max_bytes=TRAINING_BYTES, ttl=3600)
+    """The server's store: 24 results, ``TRAINING_BYTES``, one hour.  Kept when this process goes idle: a
+    person reading a trained network's page should not see it train again.  On the class server the
+    cluster keeps them instead (the jobs run with ``keep=True``: each app process's last ``job_queue.KEEP``,
+    given back at once), so there the store goes with the other caches and an idle process's memory does
+    not depend on what its class trained."""
+    trained = Store(max_entries=24, max_bytes=TRAINING_BYTES, ttl=3600)
+    return _forgotten_when_idle(trained) if jobs.remote() else trained
 
 
 @st.cache_resource
