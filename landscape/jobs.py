@@ -336,7 +336,10 @@ def run(fn: Callable, /, *args, on_wait: Callable[[Status], None] | None = None,
     q = queue()
     kept = q.kept_future(identity(fn, args, kwargs)) if keep else None
     if kept is not None and kept.status == "finished":
-        return kept.result()[0]
+        try:
+            return kept.result(timeout=CONNECT_TIMEOUT)[0]
+        except (CancelledError, OSError, TimeoutError):
+            pass  # lost since it was kept (its worker left): asked for again below
     quick = quick or light
     if light and not q.has_room(key, _threads(c)):
         return fn(*args, **kwargs)  # a light job takes no Result
