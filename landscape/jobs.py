@@ -323,7 +323,8 @@ def run(fn: Callable, /, *args, on_wait: Callable[[Status], None] | None = None,
 
     ``on_wait(status)`` is called in every slice of the wait; ``keep`` keeps the result on the cluster for
     jobs that take it as a ``Result`` and for the next ``run`` of the same computation (which takes it back,
-    not charged again, as a page's store would serve it); ``precheck`` runs ``fn`` here up to its first checkpoint first;
+    not charged again, as a page's store would serve it); ``precheck`` runs ``fn`` here up to its first
+    checkpoint first;
     ``quick``: a view a page waits for, which goes ahead of trainings here and on the cluster (``job_queue``);
     ``light``: a quick job this process could do in a fraction of a second (a race), sent to the cluster only
     when it would start there at once (``Queue.has_room``), else done here rather than queued.
