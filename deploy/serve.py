@@ -364,8 +364,7 @@ class Supervisor:
             self.scheduler = f"tcp://127.0.0.1:{port}"
             sched = self.spawn("dask-scheduler", "scheduler",
                                [py, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                                "--port", str(port), "--no-dashboard",
-                                "--preload", str(ROOT / "landscape" / "scheduler_setup.py")], self.base_env(), port)
+                                "--port", str(port), "--no-dashboard"], self.base_env(), port)
             self.wait(lambda: _connects("127.0.0.1", port), "starting the Dask scheduler", [sched])
             env = self.base_env() | {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                                      "OPENBLAS_NUM_THREADS": "1", "LANDSCAPE_THREADS": "1"}

@@ -6,9 +6,6 @@ workers, and the first is left to the views a page waits for (a swarm, a map, a 
 which otherwise waited behind other students' trainings (0.6 s each alone; a worker short of a core held one
 for several seconds at 60 students, bench/load.py).  One worker alone, or a cluster that declares nothing, takes every job.
 
-It also drops the worker's spans (the timings it keeps per busy period of the cluster, for ever), as
-``scheduler_setup.py`` does on the scheduler: see there.
-
 Given as a file, not a module: Dask's worker command imports its preloads to check them, and this file imports
 nothing, where ``landscape`` would load torch into that process (185 MB) for nothing.
 """
@@ -17,6 +14,5 @@ LONG = "long"  # the resource; a long job asks for one unit of it
 
 def dask_setup(worker) -> None:
     """Called by Dask in each worker as it starts, before it joins the scheduler."""
-    worker.extensions.pop("spans", None)
     if not str(worker.name).endswith("-0"):
         worker.state.total_resources[LONG] = worker.state.available_resources[LONG] = 1.0

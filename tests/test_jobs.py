@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from apptest import ROOT, charts, ok, spec
 
-from landscape import budget, job_queue, jobs, neural, problems, race, scheduler_setup, warmup, worker_role
+from landscape import budget, job_queue, jobs, neural, problems, race, warmup, worker_role
 from landscape.types import InputError
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the worker cannot import tests/: send our functions
@@ -392,44 +392,11 @@ def test_trainings_run_on_the_workers_that_take_long_jobs_and_leave_the_first_to
     assert not q.jobs and not q.waiting and q.running == 0
 
 
-def test_the_class_servers_dask_keeps_no_record_per_busy_period():
-    """Dask keeps a span per busy period of the cluster for ever, on the scheduler and in each worker's timings
-    (dask/distributed#7977); with ``make serve``'s preloads those records stay as many however often the
-    cluster goes from idle to busy, and the workers' heartbeats still reach the scheduler."""
-    from distributed import Client, Nanny, Scheduler, SpecCluster
-
-    worker = {"cls": Nanny, "options": {"nthreads": 1, "host": "127.0.0.1", "dashboard": False, "name": "worker-0",
-                                        "preload": [worker_role.__file__]}}
-    scheduler = {"cls": Scheduler, "options": {"host": "127.0.0.1", "dashboard": False, "dashboard_address": ":0",
-                                               "preload": [scheduler_setup.__file__]}}
-    with SpecCluster(workers={"worker-0": worker}, scheduler=scheduler) as cluster, Client(cluster) as c:
-        def busy_periods(first: int, n: int) -> None:
-            for i in range(first, first + n):
-                assert c.submit(lambda x: x + 1, i, key=f"view-{i:032x}").result(timeout=30) == i + 1
-                time.sleep(0.02)  # idle between: each task starts a busy period
-
-        def records() -> tuple[int, int]:
-            spans = c.run_on_scheduler(lambda dask_scheduler: len(getattr(
-                dask_scheduler.extensions.get("spans"), "spans", ())))
-            return spans, sum(c.run(lambda dask_worker: len(dask_worker.digests_total)).values())
-
-        busy_periods(0, 20)
-        before = records()
-        busy_periods(20, 60)
-        seen = c.run_on_scheduler(lambda dask_scheduler: [ws.last_seen for ws in dask_scheduler.workers.values()])
-        time.sleep(2.5)  # a worker of a small cluster beats every 0.5-1 s
-        assert records() == before and before[0] == 0
-        assert all(now > then for now, then in zip(
-            c.run_on_scheduler(lambda dask_scheduler: [ws.last_seen for ws in dask_scheduler.workers.values()]), seen))
-        assert not [line for _, line in c.get_scheduler_logs() if "heartbeat" in line.lower()]
-
-
 def test_a_worker_takes_long_jobs_unless_it_is_the_first_of_several():
     def declared(name):
         state = types.SimpleNamespace(total_resources={}, available_resources={})
-        worker = types.SimpleNamespace(name=name, state=state, extensions={"spans": object(), "shuffle": object()})
+        worker = types.SimpleNamespace(name=name, state=state)
         worker_role.dask_setup(worker)
-        assert list(worker.extensions) == ["shuffle"]  # spans dropped (see the test above), nothing else
         return worker.state.total_resources == worker.state.available_resources and bool(worker.state.total_resources)
 
     assert [declared(n) for n in ("worker-0", "worker-1", "worker-7", "worker", "tcp://10.0.0.2:4000")] == \

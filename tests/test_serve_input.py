@@ -105,10 +105,6 @@ def test_compose_file_uses_the_one_proxy_config_and_shares_one_cookie_secret():
         env = services[a]["environment"]
         assert env["LANDSCAPE_DASK"] == "tcp://scheduler:8786" and env["STREAMLIT_RUNNER_POST_SCRIPT_GC"] == "false"
     assert "--nthreads 1" in " ".join(services["workers"]["command"])
-    # a scheduler without spans (scheduler_setup.py) takes only workers without them (worker_role.py)
-    assert "--preload /app/landscape/worker_role.py" in " ".join(services["workers"]["command"])
-    scheduler = services["scheduler"]["command"]
-    assert scheduler[scheduler.index("--preload") + 1] == "/app/landscape/scheduler_setup.py"
 
 
 def test_the_proxy_config_is_valid_for_make_serve_and_for_compose():
