@@ -121,12 +121,12 @@ def identity(fn: Callable, args: tuple, kwargs: dict) -> str:
         raise TypeError(f"a job's arguments must be plain values: {err}") from None
 
 
-def job_key(fn: Callable, args: tuple, kwargs: dict, state: budget.Spent) -> str:
-    """The task's key: the computation and the budget it runs under (limits, spent so far): the same
-    request gives the same key in every process, so Dask computes it once."""
+def job_key(fn: Callable, computation: str, state: budget.Spent) -> str:
+    """The task's key: the computation (its ``identity``) and the budget it runs under (limits, spent so far):
+    the same request gives the same key in every process, so Dask computes it once."""
     from dask.base import tokenize
 
-    return f"{fn.__qualname__}-{tokenize(identity(fn, args, kwargs), astuple(state), ensure_deterministic=True)}"
+    return f"{fn.__qualname__}-{tokenize(computation, astuple(state), ensure_deterministic=True)}"
 
 
 # ---- the budget, carried to the worker -------------------------------------------------------------------
@@ -333,9 +333,10 @@ def run(fn: Callable, /, *args, on_wait: Callable[[Status], None] | None = None,
         return fn(*(a.value() if isinstance(a, Result) else a for a in args), **kwargs)
     c = client()
     state = budget.spent()
-    key = job_key(fn, args, kwargs, state)
+    computation = identity(fn, args, kwargs)
+    key = job_key(fn, computation, state)
     q = queue()
-    kept = q.kept_future(identity(fn, args, kwargs)) if keep else None
+    kept = q.kept_future(computation) if keep else None
     if kept is not None and kept.status == "finished":
         try:
             return kept.result(timeout=CONNECT_TIMEOUT)[0]
@@ -364,7 +365,7 @@ def run(fn: Callable, /, *args, on_wait: Callable[[Status], None] | None = None,
         return c.submit(_call, (fn, tuple(template), kwargs, state, key), *deps, key=key, pure=True,
                         retries=0, priority=QUICK_PRIORITY if quick else 0, resources=_long(q, quick))
 
-    job = q.join(key, lambda: Job(key, identity(fn, args, kwargs), submit, keep, quick), slots)
+    job = q.join(key, lambda: Job(key, computation, submit, keep, quick), slots)
     try:
         while True:
             with q.cond:
@@ -413,7 +414,7 @@ def _dependency(c, q: Queue, result: Result, state: budget.Spent):
     future = q.kept_future(ident)
     if future is None:
         own = replace(state, seconds=0.0)  # charged on its own, as a page's store would serve it
-        key = job_key(result.fn, result.args, {}, own)
+        key = job_key(result.fn, ident, own)
         future = c.submit(_call, (result.fn, result.args, {}, own, key), key=key, pure=True,
                           resources=_long(q, False))
         q.keep(ident, future)

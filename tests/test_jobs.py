@@ -151,13 +151,16 @@ def test_refusals_read_the_same_and_an_over_budget_training_never_reaches_the_cl
 
 def test_the_key_is_the_same_in_every_process(dask):
     state = budget.Spent(budget.Budget(4.0, 1 << 28, 10_000), 0.0, True)
-    key = jobs.job_key(neural.train, (settings(),), {}, state)
+    def key_of(args, state):
+        return jobs.job_key(neural.train, jobs.identity(neural.train, args, {}), state)
+
+    key = key_of((settings(),), state)
     c = jobs.client()
-    assert c.submit(jobs.job_key, neural.train, (settings(),), {}, state, pure=False).result() == key
-    assert key != jobs.job_key(neural.train, (settings(seed=1),), {}, state)
-    assert key != jobs.job_key(neural.train, (settings(),), {}, budget.Spent(budget.Budget(4.0, 1 << 28, 10_000), 1.0, True))
+    assert c.submit(key_of, (settings(),), state, pure=False).result() == key
+    assert key != key_of((settings(seed=1),), state)
+    assert key != key_of((settings(),), budget.Spent(budget.Budget(4.0, 1 << 28, 10_000), 1.0, True))
     with pytest.raises(TypeError):  # not a plain value: no key rather than a random one
-        jobs.job_key(neural.train, (object(),), {}, state)
+        key_of((object(),), state)
 
 
 # ---- computed once ----------------------------------------------------------------------------------------------
@@ -205,7 +208,7 @@ def test_identical_concurrent_requests_are_computed_once(dask, tmp_path):
     other = Client(dask.scheduler_address, set_as_default=False)
     try:
         state = budget.Spent(budget.Budget(4.0, 1 << 28, 10_000), 0.0, True)
-        key = jobs.job_key(counted, (log, 5), {}, state)
+        key = jobs.job_key(counted, jobs.identity(counted, (log, 5), {}), state)
         spec_ = (counted, (log, 5), {}, state, key)
         futures = [c.submit(jobs._call, spec_, key=key, pure=True) for c in (jobs.client(), other)]
         assert [f.result(timeout=30)[0] for f in futures] == [10, 10]

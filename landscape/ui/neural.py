@@ -66,8 +66,7 @@ def _train_here(settings_json: str, on_progress=None) -> nn.Run:
 def train(settings_json: str) -> nn.Run | None:
     """The run the settings describe, trained under a progress bar with a Stop button; None if stopped."""
     return progress.cached("nn_run:" + settings_json, lambda report: _train_here(settings_json, report), "Training",
-                           job=lambda on_wait: jobs.run(neural.train, settings_json, keep=True, precheck=True,
-                                                        on_wait=on_wait))
+                           job=(neural.train, settings_json))
 
 
 def trained(settings_json: str) -> nn.Run:
@@ -140,5 +139,4 @@ def sharpness(settings_json: str) -> SharpnessView | None:
         return neural.sharpness(settings_json, report)
 
     return progress.cached("nn_sharpness:" + settings_json, here, "Training a small-batch and a large-batch network",
-                           job=lambda on_wait: jobs.run(neural.sharpness, settings_json, keep=True, precheck=True,
-                                                        on_wait=on_wait))
+                           job=(neural.sharpness, settings_json))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from landscape import capacity, jobs
+from landscape import capacity
 from landscape.overfitting import SWEEP_DEGREE, DegreeView, degree_view, network_settings, train_network
 from landscape.ui import progress
 from landscape.ui.compute import CACHE
@@ -28,5 +28,4 @@ def epoch_curve(n: int, noise: float, seed: int, l2: float, width: int, layers: 
         return train_network(settings, report)
 
     return progress.cached("fit_epochs:" + settings, here, "Training the network",
-                           job=lambda on_wait: jobs.run(train_network, settings, keep=True, precheck=True,
-                                                        on_wait=on_wait))
+                           job=(train_network, settings))

@@ -94,10 +94,11 @@ def _widget_key(key: str) -> str:
 
 
 def cached(key: str, compute: Callable[[Callable[[float], bool]], T], what: str,
-           job: Callable[[Callable[[jobs.Status], None]], T] | None = None) -> T | None:
+           job: tuple | None = None) -> T | None:
     """``compute(on_progress)`` for ``key``: from the store, else run under a progress bar with a Stop
     button.  None when the person stopped it (a message and a "Run again" button are shown).
-    On the class server ``job(on_wait)`` (a ``jobs.run`` call) computes it instead, if given."""
+    On the class server ``job = (fn, *args)`` computes it instead, if given: ``jobs.run(fn, *args)``, kept
+    on the cluster (``keep=True``), which is what lets ``store()`` go when the process is idle."""
     hit = store().get(key)
     if hit is not None:
         return hit
@@ -161,15 +162,15 @@ def _waiting_line(what: str, done: bool = True) -> Callable[[jobs.Status], None]
     return show
 
 
-def _on_the_cluster(key: str, job: Callable[[Callable[[jobs.Status], None]], T], what: str) -> T:
-    """``job(on_wait)`` on the class server, with its place in the queue and a Stop button."""
+def _on_the_cluster(key: str, job: tuple, what: str):
+    """``jobs.run(*job)`` on the class server, kept there, with its place in the queue and a Stop button."""
     slot = st.empty()
     with slot.container():
         show = _waiting_line(what)
         st.button("Stop", key=_widget_key(key), on_click=_stop, args=(key,), icon=":material/stop_circle:")
     st.session_state[DONE], st.session_state[RUNNING] = "0.0 s", key
     try:
-        value = job(show)
+        value = jobs.run(*job, keep=True, precheck=True, on_wait=show)
     except Exception:  # bad input, a full queue, no cluster: the caller shows the message
         _finished(slot)
         raise
