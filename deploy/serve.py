@@ -59,6 +59,13 @@ STOP_GRACE = 10.0          # seconds between SIGTERM and SIGKILL
 RESTARTS = (3, 300.0)      # at most 3 restarts of one app within 300 s
 SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 ARENAS = 2                 # glibc heaps per process from its start (landscape.runtime.ARENAS: memory after a class)
+# Dask's own records, which grew with every class in the scheduler and workers (bench/load.py --waves):
+# - the statistical profiler, off: it samples a worker's task every 10 ms and keeps each second's call tree
+#   for 1,000 s (25-50 kB a busy second of training, ~5 MB a wave), and the sampling takes the task's GIL;
+# - the logs kept for debugging, 100 entries instead of 1,000: among them the last messages to each worker,
+#   every task with its arguments.
+DASK_SETTINGS = {"DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
+                 "DASK_DISTRIBUTED__ADMIN__LOW_LEVEL_LOG_LENGTH": "100"}
 FORCE_AFTER = 1.0          # a second stop signal this long after the first: kill at once (not `make`'s echo)
 
 
@@ -364,10 +371,12 @@ class Supervisor:
             self.scheduler = f"tcp://127.0.0.1:{port}"
             sched = self.spawn("dask-scheduler", "scheduler",
                                [py, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                                "--port", str(port), "--no-dashboard"], self.base_env(), port)
+                                "--port", str(port), "--no-dashboard",
+                                "--preload", str(ROOT / "landscape" / "scheduler_setup.py")],
+                               self.base_env() | DASK_SETTINGS, port)
             self.wait(lambda: _connects("127.0.0.1", port), "starting the Dask scheduler", [sched])
             env = self.base_env() | {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                                     "OPENBLAS_NUM_THREADS": "1", "LANDSCAPE_THREADS": "1"}
+                                     "OPENBLAS_NUM_THREADS": "1", "LANDSCAPE_THREADS": "1"} | DASK_SETTINGS
             workers = self.spawn("dask-workers", "workers",
                                  [py, "-m", "distributed.cli.dask_worker", self.scheduler,
                                   "--host", "127.0.0.1", "--nworkers", str(o.dask_workers), "--nthreads", "1",

@@ -126,8 +126,22 @@ def test_every_part_runs_with_the_settings_it_needs(served):
             import torch
             return torch.get_num_threads()
 
+        def profiler_running(dask_worker):
+            return "profile" in dask_worker.periodic_callbacks or len(dask_worker.profile_history) > 0
+
         # workers x threads x torch threads = 2 x 1 x 1: never more than the cores
         assert set(client.run(torch_threads).values()) == {1}
+        def records(dask_worker=None, dask_scheduler=None):
+            import dask
+            return dask.config.get("distributed.admin.low-level-log-length")
+
+        def prunes_spans(dask_scheduler):
+            return "prune-spans" in dask_scheduler.periodic_callbacks
+
+        # serve.DASK_SETTINGS and scheduler_setup.py: no records that grow with every class
+        assert set(client.run(profiler_running).values()) == {False}
+        assert set(client.run(records).values()) == {100} and client.run_on_scheduler(records) == 100
+        assert client.run_on_scheduler(prunes_spans)
         assert len(workers) <= len(os.sched_getaffinity(0))
 
 

@@ -105,6 +105,10 @@ def test_compose_file_uses_the_one_proxy_config_and_shares_one_cookie_secret():
         env = services[a]["environment"]
         assert env["LANDSCAPE_DASK"] == "tcp://scheduler:8786" and env["STREAMLIT_RUNNER_POST_SCRIPT_GC"] == "false"
     assert "--nthreads 1" in " ".join(services["workers"]["command"])
+    dask_settings = {"DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False", "DASK_DISTRIBUTED__ADMIN__LOW_LEVEL_LOG_LENGTH": "100"}
+    for part in ("scheduler", "workers"):  # as make serve (its DASK_SETTINGS)
+        assert services[part]["environment"].items() >= dask_settings.items()
+    assert "/app/landscape/scheduler_setup.py" in services["scheduler"]["command"]
 
 
 def test_the_proxy_config_is_valid_for_make_serve_and_for_compose():
