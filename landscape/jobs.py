@@ -36,7 +36,8 @@ it in short slices:
   raises Streamlit's stop or rerun exception when the session pressed Stop, changed something or
   closed its tab.  The job then leaves the queue, and the last waiter of a task in this process
   cancels its future; the scheduler drops it if no other process wants it, and the worker's own
-  checkpoint (``Cancelled``) ends the function at its next chunk, freeing the worker.
+  checkpoint (``Cancelled``, ``landscape.job_worker``: the task's side) ends the function at its next
+  chunk, freeing the worker.
 - **No cluster.**  An unreachable scheduler is an ``Unreachable`` InputError (the page shows its
   message) and is asked again only after ``RETRY_AFTER`` seconds.  There is deliberately no fallback
   to this process: the class server runs several app processes so that none computes, and 30
@@ -47,17 +48,17 @@ one thread (``LANDSCAPE_THREADS``, as the app) in every worker.
 """
 from __future__ import annotations
 
-import logging
 import os
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import CancelledError
-from dataclasses import astuple, dataclass, replace
+from dataclasses import astuple, replace
 from typing import Any
 
 from landscape import budget
 from landscape.job_queue import Busy, Job, Queue, Status  # noqa: F401  (jobs.Busy: what callers catch)
+from landscape.job_worker import Cancelled, Dep, call, prepare_soon
 from landscape.types import InputError
 from landscape.worker_role import LONG
 
@@ -68,15 +69,10 @@ CONNECT_TIMEOUT = 3.0  # seconds to reach the scheduler
 RETRY_AFTER = 10.0  # an unreachable scheduler is asked again after this many seconds
 SLICE = 0.1  # seconds between two checkpoints while waiting
 QUICK_PRIORITY = 1  # Dask runs a quick job's task before the trainings queued (default priority 0)
-WORKER_CHECK = 0.05  # seconds between two looks, on a worker, at whether the task is still wanted
 
 
 class Unreachable(InputError):
     """The scheduler does not answer."""
-
-
-class Cancelled(Exception):
-    """Raised on a worker at a checkpoint of a task that nobody wants any more."""
 
 
 def address() -> str | None:
@@ -150,76 +146,6 @@ def _precheck(fn: Callable, args: tuple, kwargs: dict, state: budget.Spent):
             return False, None, 0.0
 
 
-# ---- on a worker -----------------------------------------------------------------------------------------
-
-_ready = threading.Lock()
-_warm: threading.Thread | None = None
-
-
-def _warm_torch() -> None:
-    from landscape import optim, problems, runtime
-
-    runtime.configure(int(os.environ.get("LANDSCAPE_THREADS", "1")))  # as the app: bit-identical results
-    optim.run(problems.benchmark("quadratic"), "adam", steps=2)  # imports torch._dynamo (about 2.4 s)
-
-
-def prepare() -> threading.Thread:
-    """Once per worker process: torch's threads as the app's and the first torch.optim step, in the
-    background (every worker starts it when an app connects, ``_prepare_soon``; a task joins it)."""
-    global _warm
-    with _ready:
-        if _warm is None:
-            _quiet_streamlit()
-            _warm = threading.Thread(target=_warm_torch, name="landscape-warm", daemon=True)
-            _warm.start()
-        return _warm
-
-
-def _quiet_streamlit() -> None:
-    """The pages' modules hold st.cache_data functions: imported on a worker to run a job of theirs, each
-    would log that there is no Streamlit runtime (none of them is called there).  Streamlit's loggers are the
-    standard library's, so this names it without importing streamlit here."""
-    logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
-
-
-def _prepare_soon() -> None:
-    prepare()
-
-
-def _still_wanted(key: str) -> Callable[[], None]:
-    """A checkpoint for the task ``key`` on this worker: ``Cancelled`` once the scheduler released it."""
-    try:
-        from distributed import get_worker
-
-        tasks = get_worker().state.tasks
-    except (ImportError, ValueError):  # not on a worker (a test calling _call itself)
-        return lambda: None
-    last = [time.monotonic()]
-
-    def check() -> None:
-        now = time.monotonic()
-        if now - last[0] >= WORKER_CHECK:
-            last[0] = now
-            ts = tasks.get(key)
-            if ts is None or ts.state == "cancelled":
-                raise Cancelled(key)
-    return check
-
-
-@dataclass(frozen=True)
-class _Dep:
-    index: int  # which of the task's dependencies this argument is
-
-
-def _call(spec: tuple, *deps):
-    """The task: ``fn`` under the submitting request's budget; returns ``(value, seconds charged)``."""
-    fn, args, kwargs, state, key = spec
-    prepare().join()
-    args = tuple(deps[a.index][0] if isinstance(a, _Dep) else a for a in args)
-    with budget.resumed(state, _still_wanted(key)) as charged:
-        return fn(*args, **kwargs), charged()
-
-
 # ---- the client ------------------------------------------------------------------------------------------
 
 _lock = threading.Lock()
@@ -261,7 +187,7 @@ def client():
             raise Unreachable(message) from None
         _failed = None
         try:
-            c.run(_prepare_soon)  # warm every worker now, not in a student's first job
+            c.run(prepare_soon)  # warm every worker now, not in a student's first job
         except Exception:  # noqa: BLE001 - only a head start
             pass
         _client = (where, c)
@@ -358,11 +284,11 @@ def run(fn: Callable, /, *args, on_wait: Callable[[Status], None] | None = None,
         deps, template = [], []
         for a in args:
             if isinstance(a, Result):
-                template.append(_Dep(len(deps)))
+                template.append(Dep(len(deps)))
                 deps.append(_dependency(c, q, a, state))
             else:
                 template.append(a)
-        return c.submit(_call, (fn, tuple(template), kwargs, state, key), *deps, key=key, pure=True,
+        return c.submit(call, (fn, tuple(template), kwargs, state, key), *deps, key=key, pure=True,
                         retries=0, priority=QUICK_PRIORITY if quick else 0, resources=_long(q, quick))
 
     job = q.join(key, lambda: Job(key, computation, submit, keep, quick), slots)
@@ -415,7 +341,7 @@ def _dependency(c, q: Queue, result: Result, state: budget.Spent):
     if future is None:
         own = replace(state, seconds=0.0)  # charged on its own, as a page's store would serve it
         key = job_key(result.fn, ident, own)
-        future = c.submit(_call, (result.fn, result.args, {}, own, key), key=key, pure=True,
+        future = c.submit(call, (result.fn, result.args, {}, own, key), key=key, pure=True,
                           resources=_long(q, False))
         q.keep(ident, future)
     return future

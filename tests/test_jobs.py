@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from apptest import ROOT, charts, ok, spec
 
-from landscape import budget, job_queue, jobs, neural, problems, race, warmup, worker_role
+from landscape import budget, job_queue, job_worker, jobs, neural, problems, race, warmup, worker_role
 from landscape.types import InputError
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the worker cannot import tests/: send our functions
@@ -210,7 +210,7 @@ def test_identical_concurrent_requests_are_computed_once(dask, tmp_path):
         state = budget.Spent(budget.Budget(4.0, 1 << 28, 10_000), 0.0, True)
         key = jobs.job_key(counted, jobs.identity(counted, (log, 5), {}), state)
         spec_ = (counted, (log, 5), {}, state, key)
-        futures = [c.submit(jobs._call, spec_, key=key, pure=True) for c in (jobs.client(), other)]
+        futures = [c.submit(job_worker.call, spec_, key=key, pure=True) for c in (jobs.client(), other)]
         assert [f.result(timeout=30)[0] for f in futures] == [10, 10]
         assert Path(log).read_text().split() == ["start", "21", "start", "5"]
     finally:
