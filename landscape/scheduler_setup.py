@@ -23,9 +23,10 @@ PRUNE_EVERY = 60.0  # seconds between two prunings
 GRACE = 60.0  # a span is dropped this long after its last task finished, at the earliest
 
 
-def _ended(span, live_groups: set[int], before: float) -> bool:
-    return (not span.children and bool(span.groups) and span.done and span.stop < before
-            and not any(id(group) in live_groups for group in span.groups))
+def _ended(span, task_groups: dict, before: float) -> bool:
+    """A group the scheduler no longer has has all its tasks forgotten, so such a span is done too."""
+    return (not span.children and bool(span.groups) and span.stop < before
+            and not any(task_groups.get(group.name) is group for group in span.groups))
 
 
 def prune(scheduler, grace: float = GRACE) -> int:
@@ -33,8 +34,8 @@ def prune(scheduler, grace: float = GRACE) -> int:
     spans = scheduler.extensions.get("spans")
     if spans is None:
         return 0
-    live_groups = {id(group) for group in scheduler.task_groups.values()}
-    ended = {span.id for span in spans.root_spans if _ended(span, live_groups, time.time() - grace)}
+    before = time.time() - grace
+    ended = {span.id for span in spans.root_spans if _ended(span, scheduler.task_groups, before)}
     if not ended:
         return 0
     spans.root_spans[:] = [span for span in spans.root_spans if span.id not in ended]
