@@ -7,7 +7,7 @@ from figure_inputs import himmelblau
 from figure_reading import kinds, marker_points, named, same, titles
 
 from landscape import figures, optim
-from landscape.figures.trajectories import basin_end, basin_name
+from landscape.figures.sweeps import basin_end, basin_name
 
 
 # ---- optimisers -------------------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from landscape.figures.distributions import densities, divergence_surfaces, over
 from landscape.figures.losses import confidence_curve, curve_colors, gallery_curves
 from landscape.figures.neural import fitted_curves, plane_figures, train_val_curves
 from landscape.figures.outliers import Line, fit_scatter, influence, minimiser_shift, outlier_shares, psi_curves
-from landscape.figures.trajectories import animated_contour, basins, loss_curves, lr_momentum, paths_3d
+from landscape.figures.sweeps import basins, lr_momentum
+from landscape.figures.trajectories import animated_contour, loss_curves, paths_3d
 
 __all__ = ["CONFIG", "COLORSCALE", "readable", "Marker", "animated_contour", "basins", "binary_surface",
            "confidence_curve", "curve_colors", "confusion_matrix", "contour", "contour_row", "decision_boundary", "densities", "descent_arrows",

@@ -12,7 +12,7 @@ from typing import Callable
 import plotly.graph_objects as go
 
 from landscape import influence, overfitting
-from landscape.figures import classification, distributions, losses, neural, outliers, surface, trajectories
+from landscape.figures import classification, distributions, losses, neural, outliers, surface, sweeps, trajectories
 from landscape.figures.surface import Marker
 from landscape.lessons import links
 from landscape.lessons.compute import Memo
@@ -155,7 +155,7 @@ def _lr_map(inputs: dict, memo: Memo) -> go.Figure:
         raise InputError("this view does not draw the learning-rate x momentum map (map = 1 draws it)")
     m = memo.get("lr_map", inputs)
     floor = memo.get("race", inputs).floor
-    return trajectories.lr_momentum(m.lrs, m.momenta, m.final, floor, m.limit)
+    return sweeps.lr_momentum(m.lrs, m.momenta, m.final, floor, m.limit)
 
 
 # ---- neural landscape -------------------------------------------------------------------------------------
