@@ -1,4 +1,5 @@
-"""The Loss surface page's compute: a surface, its parts, its minima, the downhill field and the data.
+"""The Loss surface page's compute: a surface, its parts, its minima, the downhill field, the data, and what
+the penalty did to the minimiser (``penalty_sentence``, built from the exact minimisers).
 
     view = surface.view(obj, x_range, y_range, n, arrows=True, points=(x, y))   # SurfaceView
 
@@ -92,3 +93,21 @@ def view(obj: Objective, x_range, y_range, n: int, arrows: bool = False,
     field = downhill(obj, surf) if arrows else None
     return SurfaceView(surf, parts, (_grid_marker(surf),) + true, part_markers, field, obj.title, obj.log_scale,
                        penalised, mesh_3d(obj, surf, x_range, y_range, n), points)
+
+
+BETWEEN = 1e-6  # relative tolerance of "between the data loss's minimum and w = 0"
+
+
+def penalty_sentence(view: SurfaceView) -> str:
+    """What the penalty did to the minimiser's slope w, from the exact minimisers: "between the data loss's
+    minimum and w = 0" only when it is.  For a convex loss it always is (the penalty is convex, even and grows
+    with |w|), nearer to 0 the larger the penalty; a custom loss need not be convex."""
+    general = ("The penalty grows with |w| and leaves b alone. For a convex data loss the total's minimum lies "
+               "between the data loss's minimum and the axis w = 0, nearer to w = 0 the larger λ is.")
+    if view.penalised is None:
+        return general
+    (w0, _), (w1, _) = view.penalised
+    here = f"Here it moves the best slope from w = {w0:.4g} (data loss alone) to w = {w1:.4g} (total)"
+    if w1 == 0.0 or (w0 * w1 > 0 and abs(w1) <= abs(w0) * (1 + BETWEEN)):
+        return f"{general} {here}{': all the way to 0' if w1 == 0.0 else ''}."
+    return f"{general} {here}, which is not between them: this loss is not convex."

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from landscape import losses, optim, problems
+from landscape.surface import penalty_sentence
 from landscape.types import DTYPE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,8 +105,6 @@ def _penalised(loss: str, l1: float, l2: float, **extra):
 def test_a_penalty_moves_a_convex_losss_minimum_toward_zero_the_more_the_larger_it_is(loss):
     """"For a convex data loss the total's minimum lies between the data loss's minimum and the axis w = 0, nearer
     to w = 0 the larger λ is" -- and "Here it moves ..." quotes the exact minimisers."""
-    from landscape.ui import compute
-
     for kind in ("l1", "l2"):
         last = None
         for strength in (0.01, 0.1, 0.5, 2.0, 10.0):
@@ -114,21 +113,19 @@ def test_a_penalty_moves_a_convex_losss_minimum_toward_zero_the_more_the_larger_
             assert w1 == 0.0 or (w0 * w1 > 0 and abs(w1) <= abs(w0) * (1 + 1e-6)), (kind, strength, w0, w1)
             assert last is None or abs(w1) <= abs(last) * (1 + 1e-6) + 1e-9  # nearer to 0 the larger the penalty
             last = w1
-            text = compute.penalty_sentence(view)
+            text = penalty_sentence(view)
             assert f"from w = {w0:.4g} (data loss alone) to w = {w1:.4g} (total)" in text and "not convex" not in text
 
 
 def test_a_minimum_the_penalty_moves_away_from_zero_is_called_not_convex_and_nothing_else_is():
     from dataclasses import replace
 
-    from landscape.ui import compute
-
     view = _penalised("mse", 0.0, 0.5)
     away = replace(view, penalised=(np.array([1.0, 0.0]), np.array([1.5, 0.0])))
-    assert "which is not between them: this loss is not convex" in compute.penalty_sentence(away)
+    assert "which is not between them: this loss is not convex" in penalty_sentence(away)
     across = replace(view, penalised=(np.array([1.0, 0.0]), np.array([-0.2, 0.0])))
-    assert "not convex" in compute.penalty_sentence(across)
-    assert "not convex" not in compute.penalty_sentence(view)
+    assert "not convex" in penalty_sentence(across)
+    assert "not convex" not in penalty_sentence(view)
 
 
 # ---- test functions ---------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import streamlit as st
 
 from landscape import figures, problems, ui
 from landscape.figures import models
-from landscape.surface import loss_at
+from landscape.surface import loss_at, penalty_sentence
 from landscape.ui import compute, exports, surface
 from landscape.ui.charts import cached
 
@@ -57,7 +57,7 @@ if view.parts:
     st.subheader("Regularisation: data loss + penalty = total")
     st.plotly_chart(cached(figures.contour_row, view.parts, view.part_markers, log), key="surface_parts",
                     config=figures.CONFIG)
-    st.markdown(compute.penalty_sentence(view))
+    st.markdown(penalty_sentence(view))
 
 words = problems.describe(spec)
 st.subheader("What you are looking at")
