@@ -46,7 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from children import (ROOT, BadInput, Child, connects, check_port_free, cores, count,  # deploy/children.py
+from children import (ROOT, BadInput, Child, check_port_free, connects, cores, count,  # deploy/children.py
                       dask_address, find_proxy, free_port, group_members, http_get, listen_address, port_number)
 
 PROXY_CONFIG = ROOT / "deploy" / "haproxy.cfg"
