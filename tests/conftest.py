@@ -1,5 +1,5 @@
-"""Shared fixtures: a Streamlit server on a free loopback port and headless system Chromium; and the helpers
-shared by the compute tests (``close``)."""
+"""Shared fixtures: a Streamlit server on a free loopback port, headless system Chromium and a local Dask cluster;
+and the helpers shared by the compute tests (``close``)."""
 from __future__ import annotations
 
 import os
@@ -60,8 +60,8 @@ def real_main():
 @pytest.fixture(scope="session")
 def cluster():
     """One local Dask cluster for the session (a scheduler and one worker process of one thread), shared by
-    test_jobs and test_browser_jobs.  Closed once, at the end: this process's client first (``jobs.close``),
-    then the cluster."""
+    test_jobs, test_job_queue and test_browser_jobs.  Closed once, at the end: this process's client first
+    (``jobs.close``), then the cluster."""
     from distributed import LocalCluster
 
     from landscape import jobs
@@ -71,6 +71,18 @@ def cluster():
     yield c
     jobs.close()
     c.close()
+
+
+@pytest.fixture
+def dask(cluster, monkeypatch):
+    """LANDSCAPE_DASK set to the cluster for this test, with a fresh queue."""
+    from landscape import jobs
+
+    monkeypatch.setenv(jobs.ENV, cluster.scheduler_address)
+    monkeypatch.delenv(jobs.QUEUE_ENV, raising=False)
+    jobs._queue = None
+    yield cluster
+    jobs._queue = None
 
 
 def chromium_path() -> str:
