@@ -24,23 +24,26 @@ Measured:
   teacher's count), the server's CPU (every process of the target, from /proc) minus its idle CPU over as long
   before the class, divided by the checks sent.  Goal < 5 ms a check.
 - ``--browsing N``: the class again, with N other students browsing the other pages as in the plain scenario
-  (``load.run_level``): the class figures beside those of the class alone (the CPU per check is not measured
+  (``levels.run_level``): the class figures beside those of the class alone (the CPU per check is not measured
   then), and the browsers' latencies.
 
-A table, then (from load.py) one JSON line.
+A table, then one JSON line.
 """
 from __future__ import annotations
 
+import os
 import random
 import secrets
+import tempfile
 import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import sqlalchemy as sa
 from class_tabs import Failures, Person, Student, Teacher
-from common import table
+from common import emit, table
+from levels import each_target, run_level, stats, warm_up
+from procs import HZ, process_tree, stat
 
 GOALS = {"answer_to_count_p95": 2.0, "step_to_students_p95": 3.0, "reveal_to_students_p95": 3.0,
          "answers_lost": 0, "check_cpu_ms": 5.0}
@@ -100,7 +103,7 @@ class ClassRun:
             joined = self._until(lambda: sum(1 in s.seen_step for s in self.students) == self.n
                                  and self.teacher.joined == self.n, WAIT + self.args.ramp + self.n * 0.5)
             out = {"students": self.n, "lesson": self.args.lesson, "steps": self.steps, "all_joined": joined,
-                   "join_seconds": _stats([s.seen_step[1] - s.opened_at for s in self.students if 1 in s.seen_step]),
+                   "join_seconds": stats([s.seen_step[1] - s.opened_at for s in self.students if 1 in s.seen_step]),
                    "check": self.idle_checks()}
             for step in range(1, self.steps + 1):
                 self.play_step(step)
@@ -171,9 +174,9 @@ class ClassRun:
                 "answers_stored": sum(len(v) for v in stored.values()),
                 "answers_lost": sum(max(0, v) for v in lost.values()), "lost_by_step": lost, "db_counts": db_counts,
                 "answers_confirmed": sum(step in s.confirmed for s in self.students for step in sent),
-                "answer_to_count": _stats(self._answer_latencies(stored)),
-                "step_to_students": _stats(self._arrivals("class_next", "seen_step")),
-                "reveal_to_students": _stats(self._arrivals("class_reveal", "seen_reveal")),
+                "answer_to_count": stats(self._answer_latencies(stored)),
+                "step_to_students": stats(self._arrivals("class_next", "seen_step")),
+                "reveal_to_students": stats(self._arrivals("class_reveal", "seen_reveal")),
                 "students_not_following": sum(any(step not in s.seen_step for step in sent) for s in self.students)}
 
     def _stored(self) -> dict[int, list[tuple[float, str]]]:
@@ -243,14 +246,6 @@ class ClassRun:
         self.room.close()
 
 
-def _stats(values: list[float]) -> dict:
-    if not values:
-        return {"n": 0, "p50": None, "p95": None, "max": None}
-    a = np.asarray(values)
-    return {"n": len(values), "p50": round(float(np.percentile(a, 50)), 3),
-            "p95": round(float(np.percentile(a, 95)), 3), "max": round(float(a.max()), 3)}
-
-
 def verdicts(result: dict) -> dict:
     """Each figure against its goal (True when it holds)."""
     check = result["check"]["cpu_ms_per_check"]
@@ -295,13 +290,13 @@ def _s(v) -> str:
 
 # ---- against a target ------------------------------------------------------------------------------------
 
-def measure(name: str, target, args, db: str, cpu_seconds, run_level, warm_pages) -> dict:
+def measure(name: str, target, args, db: str, cpu_seconds) -> dict:
     """The class alone, then (``--browsing``) again with other students browsing.  With ``--browsing`` the
-    pages they browse are warmed first (``warm_pages``), as the plain scenario does before its levels."""
+    pages they browse are warmed first (``levels.warm_up``), as the plain scenario does before its levels."""
     from landscape.classroom import store
 
     if args.browsing and not args.no_warmup:
-        warm_pages()
+        warm_up(target, args)
     warm(target.url, args, db)
     idle = _idle_cores(cpu_seconds, args.check_seconds)
     out = {"target": name, "url": target.url, "db": store.where(store.resolve(db)), "idle_cores": idle}
@@ -347,3 +342,31 @@ def _idle_cores(cpu_seconds, seconds: float) -> float:
 
 def temporary_db(folder: Path) -> str:
     return f"sqlite:///{folder / 'classes.sqlite3'}"
+
+
+# ---- the scenario on each target -------------------------------------------------------------------------
+
+def server_cpu_seconds(pids: list[int]) -> float:
+    """CPU time used so far by the server's processes and their descendants (those alive)."""
+    return sum(st[2] for p in process_tree(pids) if (st := stat(p)) is not None) / HZ
+
+
+def main_class(args, busy: float) -> None:
+    """The class scenario on each target; the class database is ``--db`` or a temporary SQLite file.  ``busy``:
+    the cores the machine kept busy before the bench started."""
+    with tempfile.TemporaryDirectory(prefix="load-class-") as folder:
+        args.db = args.db or temporary_db(Path(folder))
+        os.environ["LANDSCAPE_DB"] = args.db  # the servers the bench starts read it
+        load_at_start = os.getloadavg()
+        print(f"load --class: {args.class_students} students, lesson {args.lesson}, {args.class_steps} steps, "
+              f"browsing {args.browsing}, seed {args.seed}")
+        results = each_target(args, lambda name, target: measure(name, target, args, args.db,
+                                                                 lambda: server_cpu_seconds(target.pids)))
+        emit({"bench": "load", "scenario": "class", "settings": {
+            "class_students": args.class_students, "lesson": args.lesson, "class_steps": args.class_steps,
+            "check_seconds": args.check_seconds, "answer_spread": args.answer_spread, "browsing": args.browsing,
+            "seconds": args.seconds, "seed": args.seed, "timeout": args.timeout, "ramp": args.ramp,
+            "goals": GOALS, "cores": os.cpu_count(), "busy_cores_at_start": busy,
+            "load_average_start": load_at_start,
+            "load_average_end": os.getloadavg()},
+            "targets": results})

@@ -59,160 +59,28 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import re
 import sys
-import tempfile
-import threading
 import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import class_load  # noqa: E402
 from common import emit, table  # noqa: E402
-from procs import HZ, Sampler, busy_cores, label, process_tree, stat  # noqa: E402
-from protocol import Session, is_loopback  # noqa: E402
-from server_logs import keep_server_logs  # noqa: E402
-from students import KINDS, MIX, PAGES, Recorder, Sample, Student  # noqa: E402
-from targets import AppTarget, ServeTarget, UrlTarget  # noqa: E402
+from levels import cell, each_target, print_level, run_level, warm_up  # noqa: E402
+from procs import Sampler, busy_cores  # noqa: E402
+from protocol import is_loopback  # noqa: E402
+from students import MIX, PAGES  # noqa: E402
 
 MAX_STUDENTS, MAX_SECONDS, MAX_WAVES = 200, 3600, 10
 RSS_BACK_MB = 150  # issue 13: every process back within this of its warm start after the students leave
-SLOWEST = 8  # controls listed in the slowest-controls table
 BUSY_CORES = 0.25  # cores the machine keeps busy before a run above which the bench says its figures read high
 
 
-# ---- a level: N students for S seconds -------------------------------------------------------------------
-
-def stats(values: list[float]) -> dict:
-    if not values:
-        return {"n": 0, "p50": None, "p95": None, "max": None}
-    a = np.asarray(values)
-    return {"n": len(values), "p50": round(float(np.percentile(a, 50)), 3),
-            "p95": round(float(np.percentile(a, 95)), 3), "max": round(float(a.max()), 3)}
-
-
-def summarise(samples: list[Sample]) -> dict:
-    """Latency percentiles (timeouts enter at the time waited) and failure counts of some samples."""
-    timed = [s for s in samples if s.outcome in ("ok", "timeout")]
-    return {**stats([s.seconds for s in timed]),
-            "timeouts": sum(s.outcome == "timeout" for s in samples),
-            "dropped": sum(s.outcome == "dropped" for s in samples),
-            "client_failures": sum(s.outcome == "client" for s in samples),
-            "runs_with_exceptions": sum(s.exceptions > 0 for s in samples),
-            "runs_with_errors": sum(s.errors > 0 for s in samples)}
-
-
-def slowest_controls(samples: list[Sample], shown: int = SLOWEST) -> list[dict]:
-    """The controls whose interactions took longest (p95, at least 3 of them), slowest first: where a
-    page's interaction p95 comes from."""
-    by_control: dict[tuple[str, str], list[Sample]] = {}
-    for s in samples:
-        if s.kind == "interaction":
-            by_control.setdefault((s.page, s.control), []).append(s)
-    rows = [{"page": page, "control": control, **summarise(group)}
-            for (page, control), group in by_control.items() if len(group) >= 3]
-    return sorted(rows, key=lambda r: -(r["p95"] or 0))[:shown]
-
-
-def run_level(url: str, students: int, seconds: float, args, sampler: Sampler | None, label: str) -> dict:
-    recorder, stop = Recorder(), threading.Event()
-    cpu0, start = os.times(), time.monotonic()
-    deadline = start + seconds
-    threads = []
-    for i in range(students):
-        rng = random.Random(f"{args.seed}/{label}/{i}")
-        student = Student(url, rng, args, deadline, stop, recorder, args.ramp * i / students)
-        threads.append(threading.Thread(target=student.run, daemon=True, name=f"student-{i}"))
-        threads[-1].start()
-    try:
-        for t in threads:  # what is in flight at the deadline ends within the timeout
-            t.join(max(0.0, deadline + args.timeout + args.think[1] + 30 - time.monotonic()))
-    finally:
-        stop.set()
-    end = max([start + seconds, *(s.finished for s in recorder.samples)])
-    cpu1, elapsed = os.times(), end - start
-    samples = recorder.samples
-    out = {"students": students, "seconds": seconds, "elapsed": round(elapsed, 2),
-           "stragglers": sum(t.is_alive() for t in threads),
-           "visits": sum(s.kind == "first_load" for s in samples),
-           "runs": sum(s.outcome == "ok" for s in samples),
-           "runs_per_s": round(sum(s.outcome == "ok" for s in samples) / elapsed, 3),
-           **{k: v for k, v in summarise(samples).items() if k not in ("n", "p50", "p95", "max")},
-           "exceptions": sum(s.exceptions for s in samples), "error_alerts": sum(s.errors for s in samples)}
-    for kind in KINDS:
-        out[kind] = summarise([s for s in samples if s.kind == kind])
-    out["pages"] = {page: {kind: summarise([s for s in samples if s.page == page and s.kind == kind])
-                           for kind in KINDS if any(s.page == page and s.kind == kind for s in samples)}
-                    for page in args.mix}
-    out["slowest_controls"] = slowest_controls(samples)
-    out["client_cpu_cores"] = round((cpu1.user + cpu1.system - cpu0.user - cpu0.system) / elapsed, 3)
-    if sampler is not None:
-        out.update(sampler.window(start, end))
-    out["examples"] = {k: v for k, v in recorder.examples.items() if v}
-    return out
-
-
-def print_level(target: str, level: dict) -> None:
-    cpu = (f" · server CPU {level['cpu_cores_mean']} cores (peak {level['cpu_cores_peak']})"
-           if level.get("cpu_cores_mean") is not None else "")
-    print(f"\n== {target} · {level['students']} students · {level['seconds']:g} s: {level['runs']} runs in "
-          f"{level['elapsed']:g} s = {level['runs_per_s']:g} runs/s · {level['timeouts']} timeouts · "
-          f"{level['exceptions']} exceptions · {level['error_alerts']} error alerts · {level['dropped']} dropped"
-          f"{cpu} · this bench {level['client_cpu_cores']} cores")
-    rows = []
-    for page, kinds in [*level["pages"].items(), ("all pages", {k: level[k] for k in KINDS if level[k]["n"]})]:
-        for kind, s in kinds.items():
-            rows.append((page, kind, s["n"], _s(s["p50"]), _s(s["p95"]), _s(s["max"]), s["timeouts"],
-                         s["runs_with_exceptions"], s["runs_with_errors"], s["dropped"] + s["client_failures"]))
-    table(rows, ("page", "kind", "n", "p50 s", "p95 s", "max s", "timeouts", "exc runs", "error runs", "failed"))
-    if level.get("processes"):
-        print()
-        table([(pid, p["name"], p["rss_mb_start"], p["rss_mb_peak"], p["rss_mb_end"], p["cpu_cores_mean"],
-                p["cpu_cores_peak"]) for pid, p in level["processes"].items()],
-              ("pid", "process", "RSS start MB", "peak MB", "end MB", "CPU cores", "peak cores"))
-    if level.get("slowest_controls"):
-        print("\nslowest controls (interactions, p95)")
-        table([(r["page"], r["control"], r["n"], _s(r["p50"]), _s(r["p95"]), _s(r["max"]))
-               for r in level["slowest_controls"]], ("page", "control", "n", "p50 s", "p95 s", "max s"))
-    for kind, texts in level.get("examples", {}).items():
-        for text in texts:
-            print(f"  {kind}: {text}")
-
-
-def _s(v) -> str:
-    return "-" if v is None else f"{v:.2f}"
-
-
-def warm_up(target, args) -> dict[str, float]:
-    """Each page of the mix opened in as many tabs at once as ``target`` has app processes (so that a proxy
-    that sends a new tab to the least busy app warms every one): imports, torch, the default training.
-    Not measured."""
-    url, seconds = target.url, {}
-    tabs = max(1, sum(label(pid, "").startswith("streamlit") for pid in process_tree(target.pids)))
-
-    def one(page: str) -> None:
-        try:
-            with Session(url, timeout=max(args.timeout, 120)) as s:
-                s.open(page)
-        except (TimeoutError, OSError) as err:
-            print(f"warm-up of {page} failed: {err}", file=sys.stderr)
-
-    for page in args.mix:
-        start = time.monotonic()
-        threads = [threading.Thread(target=one, args=(page,), daemon=True) for _ in range(tabs)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(max(args.timeout, 120) + 30)
-        seconds[page] = round(time.monotonic() - start, 2)
-    return seconds
-
+# ---- the students browsing: levels, waves ----------------------------------------------------------------
 
 def measure(name: str, target, args) -> dict:
     sampler = Sampler(target.pids, args.sample) if target.pids else None
@@ -268,8 +136,8 @@ def waves(name: str, target, args, sampler: Sampler | None, warm: dict | None) -
                       "growth_first_to_last_wave_mb": _growth(after),
                       "idle_growth_first_to_last_wave_mb": _growth(idles),
                       f"within_{RSS_BACK_MB}mb": back is not None and back <= RSS_BACK_MB}
-        rows.append((pid, procs[pid]["name"], w0, " / ".join(_s(a) for a in after), " / ".join(_s(a) for a in idles),
-                     back, _growth(after), _growth(idles)))
+        rows.append((pid, procs[pid]["name"], w0, " / ".join(cell(a) for a in after),
+                     " / ".join(cell(a) for a in idles), back, _growth(after), _growth(idles)))
     print(f"\n== {name} · memory over {args.waves} waves of {args.wave_students} students, each followed by "
           f"{args.idle:g} s idle")
     table(rows, ("pid", "process", "warm MB", "after each wave MB", "idle after each wave MB", "idle - warm",
@@ -288,10 +156,10 @@ def print_summary(results: list[dict]) -> None:
     for r in results:
         for lv in r["levels"] + [lv for lv in r.get("waves", {}).get("levels", [])]:
             f, i, t = lv["first_load"], lv["interaction"], lv["train"]
-            rows.append((r["target"], lv["students"], f"{_s(f['p50'])} / {_s(f['p95'])}",
-                         f"{_s(i['p50'])} / {_s(i['p95'])}", f"{_s(t['p50'])} / {_s(t['p95'])} ({t['n']})",
+            rows.append((r["target"], lv["students"], f"{cell(f['p50'])} / {cell(f['p95'])}",
+                         f"{cell(i['p50'])} / {cell(i['p95'])}", f"{cell(t['p50'])} / {cell(t['p95'])} ({t['n']})",
                          lv["runs_per_s"], lv["timeouts"], lv["exceptions"], lv["error_alerts"],
-                         _s(lv.get("cpu_cores_mean"))))
+                         cell(lv.get("cpu_cores_mean"))))
     print("\n== summary")
     table(rows, ("target", "students", "first load p50 / p95 s", "interaction p50 / p95 s", "train p50 / p95 s (n)",
                  "runs/s", "timeouts", "exceptions", "error alerts", "server cores"))
@@ -394,61 +262,14 @@ def main(argv: list[str] | None = None) -> None:
         print(f"note: the machine keeps {busy:.2f} of its {os.cpu_count()} cores busy before the bench starts (other "
               "work, or the processes of a run that just ended): every figure below reads high")
     if args.klass:
-        return main_class(args, busy)
-    results = []
-    targets = [("app", AppTarget) if args.app else None, ("serve", lambda: ServeTarget(args.serve_arg)) if args.serve else None,
-               ("url", lambda: UrlTarget(args.url, args.pids)) if args.url else None]
-    for name, make in filter(None, targets):
-        target, result = make(), None
-        try:
-            result = measure(name, target, args)
-            results.append(result)
-        finally:
-            keep_server_logs(target, result)
-            target.stop()
+        return class_load.main_class(args, busy)
+    results = each_target(args, lambda name, target: measure(name, target, args))
     print_summary(results)
     emit({"bench": "load", "settings": {
         "students": args.students, "seconds": args.seconds, "waves": args.waves, "wave_students": args.wave_students,
         "idle": args.idle, "seed": args.seed, "timeout": args.timeout, "think": list(args.think),
         "interactions": args.interactions, "ramp": args.ramp, "mix": args.mix, "config": args.config,
         "cores": os.cpu_count(), "busy_cores_at_start": busy}, "targets": results})
-
-
-def server_cpu_seconds(pids: list[int]) -> float:
-    """CPU time used so far by the server's processes and their descendants (those alive)."""
-    return sum(st[2] for p in process_tree(pids) if (st := stat(p)) is not None) / HZ
-
-
-def main_class(args, busy: float) -> None:
-    """The class scenario on each target; the class database is ``--db`` or a temporary SQLite file.  ``busy``:
-    the cores the machine kept busy before the bench started."""
-    with tempfile.TemporaryDirectory(prefix="load-class-") as folder:
-        args.db = args.db or class_load.temporary_db(Path(folder))
-        os.environ["LANDSCAPE_DB"] = args.db  # the servers the bench starts read it
-        load_at_start = os.getloadavg()
-        print(f"load --class: {args.class_students} students, lesson {args.lesson}, {args.class_steps} steps, "
-              f"browsing {args.browsing}, seed {args.seed}")
-        results = []
-        targets = [("app", AppTarget) if args.app else None,
-                   ("serve", lambda: ServeTarget(args.serve_arg)) if args.serve else None,
-                   ("url", lambda: UrlTarget(args.url, args.pids)) if args.url else None]
-        for name, make in filter(None, targets):
-            target, result = make(), None
-            try:
-                result = class_load.measure(name, target, args, args.db, lambda: server_cpu_seconds(target.pids),
-                                            run_level, lambda: warm_up(target, args))
-                results.append(result)
-            finally:
-                keep_server_logs(target, result)
-                target.stop()
-        emit({"bench": "load", "scenario": "class", "settings": {
-            "class_students": args.class_students, "lesson": args.lesson, "class_steps": args.class_steps,
-            "check_seconds": args.check_seconds, "answer_spread": args.answer_spread, "browsing": args.browsing,
-            "seconds": args.seconds, "seed": args.seed, "timeout": args.timeout, "ramp": args.ramp,
-            "goals": class_load.GOALS, "cores": os.cpu_count(), "busy_cores_at_start": busy,
-            "load_average_start": load_at_start,
-            "load_average_end": os.getloadavg()},
-            "targets": results})
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ the training visit, and the timed record of every action (``Sample``, ``Recorder
 
 A student is one thread with one tab at a time (``protocol.Session``), in a closed loop: open a page drawn by
 weight from the mix, then a few actions with think time between them; on the Neural landscape page the first
-action is a training visit.  What is recorded is summarised by ``load.py``.
+action is a training visit.  What is recorded is summarised by ``levels.py``.
 """
 from __future__ import annotations
 
