@@ -3,7 +3,7 @@
 A browser sends a finite number inside a number box's bounds, a list of one number for a slider,
 text for a text box, on/off for a checkbox and, for a chart with ``on_select``, the JSON text of
 Plotly's selection event.  A websocket client can send anything: whatever no browser would send
-raises InputError, with a message that never echoes what was sent.  ``landscape.ui.state`` wraps
+raises InputError, with a message that never echoes what was sent.  ``landscape.ui.guard`` wraps
 Streamlit's deserializers with these checks (``refusing``: a refused value becomes the widget's default).
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A control the browser draws late keeps the value the server holds (``state._resend_if_unreported``).
+"""A control the browser draws late keeps the value the server holds (``guard.resend_if_unreported``).
 
 On a busy machine the browser may still be loading the code of a page's widgets when the person presses Stop:
 that rerun carries no value for them.  Streamlit 1.67 sends a keyed widget's value (set from the link through

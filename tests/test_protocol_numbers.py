@@ -3,7 +3,7 @@
 Over Streamlit's websocket protocol (``bench/protocol.py``) a client can send ``inf``, ``nan``,
 ``1e300`` or ``2**63`` for a number box, or a value of the wrong type for any control.  Streamlit
 1.67's own deserializer raised on some of them before the script ran, and again at the start of
-every later run of that session (see ``landscape/ui/state.py``).  Now each is refused with a warning
+every later run of that session (see ``landscape/ui/guard.py``).  Now each is refused with a warning
 naming the control, the run finishes, and the next ordinary interaction runs cleanly.
 """
 from __future__ import annotations
@@ -23,7 +23,6 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from landscape import wire
 from landscape.types import InputError
-from landscape.ui import state
 from landscape.ui.page import literal
 
 INF, NAN = float("inf"), float("nan")
@@ -79,7 +78,7 @@ def test_unbounded_boxes_take_what_javascript_can_hold():
 
 
 def test_streamlit_deserializer_still_raises_upstream():
-    """The upstream bug the guard works around (if this fails, Streamlit fixed it: see state.py)."""
+    """The upstream bug the guard works around (if this fails, Streamlit fixed it: see guard.py)."""
     serde = NumberInputSerde(0, NumberInput.INT, 0, 10_000)
     with pytest.raises(OverflowError):
         serde.deserialize(INF)
@@ -256,7 +255,7 @@ FORGED_SELECTIONS = [  # what no chart sends, and the reason it is refused for
 
 
 def test_streamlit_selection_deserializer_still_raises_upstream():
-    """The upstream bug the chart guard works around (if this fails, Streamlit fixed it: see state.py)."""
+    """The upstream bug the chart guard works around (if this fails, Streamlit fixed it: see guard.py)."""
     serde = PlotlyChartSelectionSerde()
     with pytest.raises(TypeError):
         serde.deserialize(1.0)
@@ -348,7 +347,7 @@ def test_a_selection_forged_in_the_first_message(server):
     assert "Traceback" not in server.log_text(offset)
 
 
-UNBOUND = [  # controls outside the link (ui.state.guarded): the class's join code, the lesson form's choices
+UNBOUND = [  # controls outside the link (ui.guard.guarded): the class's join code, the lesson form's choices
     pytest.param("/class", "", "The code on the teacher's screen", [{"double_value": 1.0}, {"int_value": 7}],
                  id="join-code-text"),
     pytest.param("/loss_surface", "", "Answer", [{"int_value": 99}, {"string_value": "x"}], id="lesson-kind-radio"),

@@ -17,7 +17,7 @@ from landscape.types import InputError
 from landscape.ui.class_teacher import prepare
 from landscape.ui.lesson import show_reveal
 from landscape.ui.page import literal
-from landscape.ui.state import guarded
+from landscape.ui.guard import guarded
 
 FOLLOW_SECONDS = 1.0  # a student's periodic check: a reveal reaches them within this and one run (< 3 s)
 JOINED = "class_joined"  # session state: (class id, student id) of this browser session's student

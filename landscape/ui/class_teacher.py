@@ -16,7 +16,7 @@ from landscape.figures import style
 from landscape.types import InputError
 from landscape.ui.lesson import show_question, show_reveal, step_view
 from landscape.ui.page import literal
-from landscape.ui.state import guarded
+from landscape.ui.guard import guarded
 
 COUNT_SECONDS = 0.5  # the teacher's live count: an answer shows within this and one run (< 2 s)
 TEACHING = "class_teaching"  # session state: (class id, secret) of the class this session started

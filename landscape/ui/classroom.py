@@ -28,7 +28,8 @@ from landscape.ui import class_signin, draft
 from landscape.ui.class_student import JOINED, student
 from landscape.ui.class_teacher import OWNER_SECRETS, STARTED, TEACHING, show_notice, teacher
 from landscape.ui.page import literal
-from landscape.ui.state import UrlState, guarded
+from landscape.ui.guard import guarded
+from landscape.ui.state import UrlState
 
 CLIENT = "class_client"  # session state: this browser session's key for the join rate limits
 

@@ -24,7 +24,7 @@ from landscape.lessons import authoring, links
 from landscape.types import InputError
 from landscape.ui import draft
 from landscape.ui.page import literal
-from landscape.ui.state import guarded
+from landscape.ui.guard import guarded
 
 ERRORS = "exports_refused"  # in session state: {file name: why its download failed}, shown at the next run
 LESSONS_PAGE = "views/lessons.py"
