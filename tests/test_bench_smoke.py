@@ -21,7 +21,7 @@ def test_the_grid_bench_measures_every_ratio():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
                          check=False)
     assert out.returncode == 0, out.stderr[-3000:]
-    assert "sorted prefix sums vs plain batched" in out.stdout  # the table came before the JSON
+    assert "MAE binned-sums vs plain batched" in out.stdout  # the table came before the JSON
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert {"plain_vs_loop_n1000_threads1", "mse_fast_vs_plain_n10000", "mae_fast_vs_plain_n100000",
             "huber_fast_vs_plain_n100000", "plain_peak_extra_mb_n100000"} <= set(result)

@@ -44,6 +44,31 @@ def test_fast_paths_equal_plain_on_random_data(n, seed, loss, centre, half_width
     np.testing.assert_allclose(fast.z, plain.z, rtol=1e-9, atol=1e-300)
 
 
+@pytest.mark.parametrize("name,params", FAST)
+def test_fast_paths_equal_plain_when_residuals_fall_exactly_on_the_grid(name, params):
+    """Whole-number data on a grid of halves: every residual y - w x is a multiple of 0.5, so many lie exactly on
+    a b of the grid (a kink of MAE and quantile)."""
+    rng = np.random.default_rng(3)
+    x, y = rng.integers(-3, 4, 200).astype(float), rng.integers(-4, 5, 200).astype(float)
+    obj = problems.linear_regression(x, y, loss=losses.get(name, **params))
+    fast, plain = grid.evaluate(obj, (-2, 2), (-2, 2), n=9), grid.evaluate(obj, (-2, 2), (-2, 2), n=9, method="plain")
+    np.testing.assert_allclose(fast.z, plain.z, rtol=1e-12, atol=0)
+
+
+@given(st.floats(-1e6, 1e6), st.floats(1e-9, 1e3), st.integers(5, 60), st.integers(0, 10_000))
+@settings(max_examples=60, deadline=None)
+def test_residuals_are_binned_between_the_bs_exactly_as_a_binary_search_does(offset, width, ny, seed):
+    """The MAE and quantile fast path's count of b at or below each residual, guessed from the spacing and then
+    corrected, equals torch.searchsorted's, also for residuals exactly on a b, a hair beside one, and beyond the
+    grid, and for a narrow range far from 0 (its b rounded unevenly)."""
+    rng = np.random.default_rng(seed)
+    b = torch.linspace(offset - width, offset + width, ny, dtype=torch.float64)[None]  # (1, ny), as the grid's
+    on = b[0, rng.integers(0, ny, 200)]
+    e = torch.cat([on, torch.nextafter(on, torch.tensor(np.inf)), torch.nextafter(on, torch.tensor(-np.inf)),
+                   torch.from_numpy(rng.uniform(offset - 2 * width, offset + 2 * width, 400))])[None]  # (1, 1000)
+    assert torch.equal(grid._b_at_or_below(e, b), torch.searchsorted(b, e, right=True))
+
+
 def test_grid_orientation_and_minimum():
     obj = problems.benchmark("quadratic", condition=4.0, angle=0.0)
     surf = grid.evaluate(obj, (-1, 1), (-2, 2), n=5)
