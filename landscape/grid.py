@@ -6,18 +6,17 @@ exact shortcuts that give the same numbers (to rounding) far faster:
 
 * MSE from sufficient statistics: ``mean (y - w x - b)^2 = var(y) - 2 w cov(x, y) + w^2 var(x)
   + (mean y - w mean x - b)^2``, O(1) per grid point whatever N.
-* MAE and quantile (one kink, at ``b``) by counting and summing the residuals ``e_i = y_i - w x_i`` of one
-  grid column between consecutive ``b`` of the grid: O(N) per column, then O(1) per ``b``.
-* Huber (kinks at ``b - delta`` and ``b + delta``, off the grid's ``b``) by sorting each column's residuals
-  once; every ``b`` then needs a binary search and prefix sums, O(log N).
+* MAE, quantile and Huber, whose kinks lie at b (or b -/+ delta), by counting and summing the residuals
+  ``e_i = y_i - w x_i`` of one grid column between consecutive kinks of the grid's b: one pass over the
+  residuals, no sort, then O(1) per ``b``.
 """
 from __future__ import annotations
 
 import math
 import time
+from functools import partial
 from typing import Callable
 
-import numpy as np
 import torch
 
 from landscape import budget
@@ -28,8 +27,8 @@ from landscape.types import DTYPE, NOT_FINITE, InputError, LinearModel, Objectiv
 MIN_RESOLUTION, MAX_RESOLUTION = 5, 401
 CHUNK_ELEMENTS = 1 << 18  # per-chunk tensor size of the plain path (2 MiB of float64; see landscape.runtime)
 CHUNK_BYTES = 32 << 20  # all tensors of one chunk alive at once, plain path and gradients
-PREFIX_ELEMENTS = 1 << 21  # residuals sorted at once by the prefix paths (columns x data points)
-PREFIX_LIVE = 6  # (columns, N) tensors alive at once there: residuals, sorted, two prefix sums, temporaries
+PREFIX_ELEMENTS = 1 << 21  # residuals binned at once by the fast paths of MAE, quantile, Huber (columns x points)
+PREFIX_LIVE = 7  # (columns, N) tensors alive at once there: residuals, squares, guesses, bins, two edge gathers
 REDUCE = "lower the resolution, use fewer data points or a simpler loss"
 
 
@@ -92,11 +91,9 @@ def cost(obj: Objective, n: int, method: str = "auto") -> Cost:
     if fast[0] == "mse-statistics":
         return budget.elementwise(points + per_point, 8.0, live=4)
     columns = min(n, max(1, PREFIX_ELEMENTS // per_point))
-    if fast[0] == "binned-sums":  # one pass over the residuals (about 72 ops each, measured), then O(1) per b
-        return (budget.elementwise(n * per_point, 12.0 * 6.0, PREFIX_LIVE, columns * per_point)
-                + budget.elementwise(points, 12.0 * 4.0, live=8))
-    sort = budget.elementwise(n * per_point, 12.0 * (4.0 + math.log2(per_point)), PREFIX_LIVE, columns * per_point)
-    return sort + budget.elementwise(points, 12.0 * (1.0 + math.log2(per_point)), live=8)
+    # binned sums: one pass over the residuals, about 50 ops each for MAE and 100 for Huber (measured)
+    return (budget.elementwise(n * per_point, 12.0 * 8.0, PREFIX_LIVE, columns * per_point)
+            + budget.elementwise(points, 12.0 * 4.0, live=8))
 
 
 def plain(obj: Objective, xs: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:
@@ -155,90 +152,76 @@ def mse_statistics(model: LinearModel, ws: torch.Tensor, bs: torch.Tensor) -> to
     return spread + offset**2
 
 
-def _residual_columns(model: LinearModel, ws: torch.Tensor, bs: torch.Tensor):
-    """Each chunk of grid columns: its slice, its residuals ``y - w x`` (k, N) and its b (k, ny), both shifted
-    by the residuals' mean (for accurate sums)."""
+def _residual_sums(model: LinearModel, ws: torch.Tensor, bs: torch.Tensor,
+                   column: Callable[..., torch.Tensor]) -> torch.Tensor:
+    """For a loss whose kinks lie at fixed offsets from b: let ``column`` sum the loss for every b of a chunk of
+    grid columns from ``below``, the residuals' count and sums below any evenly spaced edges, and their total.
+    Residuals and b are shifted by the residuals' mean, for accurate sums."""
     x, y = model.x, model.y
+    out = torch.empty(len(bs), len(ws), dtype=DTYPE)  # (ny, nx)
     step = max(1, PREFIX_ELEMENTS // len(x))
     for j in range(0, len(ws), step):
         budget.checkpoint()
         e = y - ws[j:j + step, None] * x  # (k, N)
         centre = e.mean(-1, keepdim=True)
-        yield slice(j, j + step), e - centre, bs - centre
-
-
-def _sorted_residual_sums(model: LinearModel, ws: torch.Tensor, bs: torch.Tensor,
-                          column: Callable[..., torch.Tensor]) -> torch.Tensor:
-    """Sort each column's residuals once, then let ``column`` sum the loss for every b."""
-    n = len(model.x)
-    out = torch.empty(len(bs), len(ws), dtype=DTYPE)  # (ny, nx)
-    for columns, e, b in _residual_columns(model, ws, bs):
-        e = torch.from_numpy(np.sort(e.numpy(), axis=-1))  # numpy's SIMD sort: ~8x torch.sort here
-        zero = torch.zeros(len(e), 1, dtype=DTYPE)
-        p1 = torch.cat([zero, e.cumsum(-1)], -1)  # (k, N + 1)
-        p2 = torch.cat([zero, (e * e).cumsum(-1)], -1)
-        out[:, columns] = (column(e, b, p1, p2, n, **model.loss.params) / n).T
+        e -= centre
+        sums = column(partial(_below, e), e.sum(-1, keepdim=True), bs - centre, len(x), **model.loss.params)
+        out[:, j:j + step] = (sums / len(x)).T
     return out
 
 
-def _binned_residual_sums(model: LinearModel, ws: torch.Tensor, bs: torch.Tensor,
-                          column: Callable[..., torch.Tensor]) -> torch.Tensor:
-    """For a loss whose only kink is at b: count and sum each column's residuals below every b (one pass over
-    the residuals, no sort), then let ``column`` sum the loss for every b."""
-    n, ny = len(model.x), len(bs)
-    out = torch.empty(ny, len(ws), dtype=DTYPE)  # (ny, nx)
-    for columns, e, b in _residual_columns(model, ws, bs):
-        k = len(e)
-        bins = (_b_at_or_below(e, b) + (ny + 1) * torch.arange(k)[:, None]).ravel()  # (k N,): each column's own
-        count = torch.bincount(bins, minlength=k * (ny + 1)).view(k, ny + 1).cumsum(-1)[:, :ny]  # (k, ny)
-        below = torch.bincount(bins, e.ravel(), minlength=k * (ny + 1)).view(k, ny + 1).cumsum(-1)[:, :ny]
-        out[:, columns] = (column(count.to(DTYPE), below, e.sum(-1, keepdim=True), b, n,
-                                  **model.loss.params) / n).T
-    return out
+def _below(e: torch.Tensor, edges: torch.Tensor, squares: bool = False) -> tuple[torch.Tensor, ...]:
+    """Count, sum (and sum of squares) of each row's residuals below each of its edges, (k, ny) each: one pass
+    that puts every residual between two edges (``_edges_at_or_below``), no sort."""
+    k, ny = edges.shape
+    bins = (_edges_at_or_below(e, edges) + (ny + 1) * torch.arange(k)[:, None]).ravel()  # (k N,): row's own bins
+
+    def summed(weights: torch.Tensor | None) -> torch.Tensor:
+        return torch.bincount(bins, weights, minlength=k * (ny + 1)).view(k, ny + 1).cumsum(-1)[:, :ny]
+
+    sums = (summed(None).to(DTYPE), summed(e.ravel()))
+    return sums + (summed((e * e).ravel()),) if squares else sums
 
 
-def _b_at_or_below(e: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """How many of each row's b (increasing, evenly spaced as a grid's) are <= each residual: a guess from the
-    spacing, then corrected by comparing with the b around it, so that it is exactly the count."""
-    ny = b.shape[-1]
-    guess = ((e - b[:, :1]) * ((ny - 1) / (b[:, -1:] - b[:, :1]))).floor_().clamp_(-1, ny - 1).add_(1).long()
-    infinity = torch.full((len(b), 1), math.inf, dtype=DTYPE)
-    edges = torch.cat([-infinity, b, infinity], -1)  # (k, ny + 2): edges[:, a] is the a-th b, from 1
+def _edges_at_or_below(e: torch.Tensor, edges: torch.Tensor) -> torch.Tensor:
+    """How many of each row's edges (increasing, evenly spaced as a grid's b) are <= each residual: a guess from
+    the spacing, then corrected by comparing with the edges around it, so that it is exactly the count."""
+    ny = edges.shape[-1]
+    guess = ((e - edges[:, :1]) * ((ny - 1) / (edges[:, -1:] - edges[:, :1]))).floor_().clamp_(-1, ny - 1)
+    guess = guess.add_(1).long()  # (k, N)
+    infinity = torch.full((len(edges), 1), math.inf, dtype=DTYPE)
+    padded = torch.cat([-infinity, edges, infinity], -1)  # (k, ny + 2): padded[:, a] is the a-th edge, from 1
     while True:
-        fewer = (edges.gather(-1, guess) > e).long()  # the guess counts a b above the residual
-        more = (edges.gather(-1, guess + 1) <= e).long()  # it misses one at or below it
+        fewer = (padded.gather(-1, guess) > e).long()  # the guess counts an edge above the residual
+        more = (padded.gather(-1, guess + 1) <= e).long()  # it misses one at or below it
         if not (fewer.any() or more.any()):
             return guess
         guess += more - fewer
 
 
-def _below(e, b, p):
-    """(count, sum, sum of squares) of the sorted residuals below each b."""
-    k = torch.searchsorted(e, b.contiguous())
-    return k.to(DTYPE), p[0].gather(-1, k), p[1].gather(-1, k)
-
-
-def _mae_column(k, s, total, b, n):
+def _mae_column(below, total, b, n):
     """sum |e - b| from the count ``k`` and the sum ``s`` of the residuals below b, and their ``total``."""
+    k, s = below(b)
     return (total - s) - (n - k) * b + k * b - s
 
 
-def _quantile_column(k, s, total, b, n, tau):
+def _quantile_column(below, total, b, n, tau):
+    k, s = below(b)
     return tau * ((total - s) - (n - k) * b) + (1.0 - tau) * (k * b - s)
 
 
-def _huber_column(e, b, p1, p2, n, delta):
-    lo, s_lo, q_lo = _below(e, b - delta, (p1, p2))  # residuals below b - delta: linear part
-    hi, s_hi, q_hi = _below(e, b + delta, (p1, p2))  # residuals above b + delta: linear part
+def _huber_column(below, total, b, n, delta):
+    lo, s_lo, q_lo = below(b - delta, squares=True)  # residuals below b - delta: linear part
+    hi, s_hi, q_hi = below(b + delta, squares=True)  # residuals above b + delta: linear part
     left = delta * (lo * (b - 0.5 * delta) - s_lo)
-    right = delta * ((p1[:, -1:] - s_hi) - (n - hi) * (b + 0.5 * delta))
+    right = delta * ((total - s_hi) - (n - hi) * (b + 0.5 * delta))
     middle = 0.5 * ((q_hi - q_lo) - 2.0 * b * (s_hi - s_lo) + (hi - lo) * b * b)
     return left + middle + right
 
 
 FAST_PATHS: dict[str, tuple[str, Callable[[LinearModel, torch.Tensor, torch.Tensor], torch.Tensor]]] = {
     "mse": ("mse-statistics", mse_statistics),
-    "mae": ("binned-sums", lambda model, ws, bs: _binned_residual_sums(model, ws, bs, _mae_column)),
-    "quantile": ("binned-sums", lambda model, ws, bs: _binned_residual_sums(model, ws, bs, _quantile_column)),
-    "huber": ("sorted-prefix", lambda model, ws, bs: _sorted_residual_sums(model, ws, bs, _huber_column)),
+    "mae": ("binned-sums", partial(_residual_sums, column=_mae_column)),
+    "quantile": ("binned-sums", partial(_residual_sums, column=_quantile_column)),
+    "huber": ("binned-sums", partial(_residual_sums, column=_huber_column)),
 }

@@ -125,7 +125,7 @@ class Surface:
     z: np.ndarray  # (ny, nx)
     x_label: str
     y_label: str
-    method: str  # which evaluation path ran, e.g. "plain", "mse-statistics", "binned-sums", "sorted-prefix"
+    method: str  # which evaluation path ran, e.g. "plain", "mse-statistics", "binned-sums"
     seconds: float
 
     @property

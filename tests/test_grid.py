@@ -57,16 +57,25 @@ def test_fast_paths_equal_plain_when_residuals_fall_exactly_on_the_grid(name, pa
 
 @given(st.floats(-1e6, 1e6), st.floats(1e-9, 1e3), st.integers(5, 60), st.integers(0, 10_000))
 @settings(max_examples=60, deadline=None)
-def test_residuals_are_binned_between_the_bs_exactly_as_a_binary_search_does(offset, width, ny, seed):
-    """The MAE and quantile fast path's count of b at or below each residual, guessed from the spacing and then
-    corrected, equals torch.searchsorted's, also for residuals exactly on a b, a hair beside one, and beyond the
-    grid, and for a narrow range far from 0 (its b rounded unevenly)."""
+def test_residuals_are_binned_between_the_edges_exactly_as_a_binary_search_does(offset, width, ny, seed):
+    """The fast paths' count of edges (a grid's b, or b -/+ delta) at or below each residual, guessed from the
+    spacing and then corrected, equals torch.searchsorted's, also for residuals exactly on an edge, a hair beside
+    one, and beyond them all, and for a narrow range far from 0 (its edges rounded unevenly); the counts and sums
+    below each edge equal the direct ones."""
     rng = np.random.default_rng(seed)
-    b = torch.linspace(offset - width, offset + width, ny, dtype=torch.float64)[None]  # (1, ny), as the grid's
-    on = b[0, rng.integers(0, ny, 200)]
+    edges = torch.linspace(offset - width, offset + width, ny, dtype=torch.float64)[None]  # (1, ny), as the grid's
+    on = edges[0, rng.integers(0, ny, 200)]
     e = torch.cat([on, torch.nextafter(on, torch.tensor(np.inf)), torch.nextafter(on, torch.tensor(-np.inf)),
                    torch.from_numpy(rng.uniform(offset - 2 * width, offset + 2 * width, 400))])[None]  # (1, 1000)
-    assert torch.equal(grid._b_at_or_below(e, b), torch.searchsorted(b, e, right=True))
+    assert torch.equal(grid._edges_at_or_below(e, edges), torch.searchsorted(edges, e, right=True))
+    count, total, squares = grid._below(e, edges, squares=True)  # (1, ny) each
+    under = e[0, :, None] < edges[0]  # (1000, ny)
+    assert torch.equal(count[0], under.sum(0).to(torch.float64))
+    largest = abs(offset) + 2 * width  # of the residuals: their sums are within e.shape[1] times this (squared)
+    np.testing.assert_allclose(total[0], (e[0, :, None] * under).sum(0), rtol=1e-12,
+                               atol=1e-13 * largest * e.shape[1])
+    np.testing.assert_allclose(squares[0], (e[0, :, None] ** 2 * under).sum(0), rtol=1e-12,
+                               atol=1e-13 * largest**2 * e.shape[1])
 
 
 def test_grid_orientation_and_minimum():
