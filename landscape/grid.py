@@ -184,10 +184,12 @@ def _below(e: torch.Tensor, edges: torch.Tensor, squares: bool = False) -> tuple
 
 
 def _edges_at_or_below(e: torch.Tensor, edges: torch.Tensor) -> torch.Tensor:
-    """How many of each row's edges (increasing, evenly spaced as a grid's b) are <= each residual: a guess from
-    the spacing, then corrected by comparing with the edges around it, so that it is exactly the count."""
+    """How many of each row's edges (non-decreasing) are <= each (finite) residual: a guess from the spacing, then
+    corrected by comparing with the edges around it, so that it is exactly the count.  The guess is right but
+    near an edge when the edges are evenly spaced, as a grid's b are; otherwise the correction takes longer."""
     ny = edges.shape[-1]
-    guess = ((e - edges[:, :1]) * ((ny - 1) / (edges[:, -1:] - edges[:, :1]))).floor_().clamp_(-1, ny - 1)
+    scale = (ny - 1) / (edges[:, -1:] - edges[:, :1])  # (k, 1); inf when rounding far from 0 made the edges equal
+    guess = torch.nan_to_num((e - edges[:, :1]) * scale).floor_().clamp_(-1, ny - 1)
     guess = guess.add_(1).long()  # (k, N)
     infinity = torch.full((len(edges), 1), math.inf, dtype=DTYPE)
     padded = torch.cat([-infinity, edges, infinity], -1)  # (k, ny + 2): padded[:, a] is the a-th edge, from 1

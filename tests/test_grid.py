@@ -51,7 +51,8 @@ def test_fast_paths_equal_plain_when_residuals_fall_exactly_on_the_grid(name, pa
     rng = np.random.default_rng(3)
     x, y = rng.integers(-3, 4, 200).astype(float), rng.integers(-4, 5, 200).astype(float)
     obj = problems.linear_regression(x, y, loss=losses.get(name, **params))
-    fast, plain = grid.evaluate(obj, (-2, 2), (-2, 2), n=9), grid.evaluate(obj, (-2, 2), (-2, 2), n=9, method="plain")
+    box = ((-2, 2), (-2, 2))
+    fast, plain = grid.evaluate(obj, *box, n=9), grid.evaluate(obj, *box, n=9, method="plain")
     np.testing.assert_allclose(fast.z, plain.z, rtol=1e-12, atol=0)
 
 
@@ -76,6 +77,21 @@ def test_residuals_are_binned_between_the_edges_exactly_as_a_binary_search_does(
                                atol=1e-13 * largest * e.shape[1])
     np.testing.assert_allclose(squares[0], (e[0, :, None] ** 2 * under).sum(0), rtol=1e-12,
                                atol=1e-13 * largest**2 * e.shape[1])
+
+
+def test_edges_that_rounding_made_equal_or_uneven_are_counted_exactly():
+    """Far from 0 a narrow range of b can round to a single value, or to uneven steps: still the exact count."""
+    e = torch.tensor([[-1e12, 4.0, 5.0, np.nextafter(5.0, 6.0), 6.0, 1e12]], dtype=torch.float64)
+    for edges in ([5.0] * 5, [0.0, 0.0, 5.0, 5.0, 5.5], [4.0, 4.5, 5.0, 5.0, 9.0]):
+        edges = torch.tensor([edges], dtype=torch.float64)
+        assert torch.equal(grid._edges_at_or_below(e, edges), torch.searchsorted(edges, e, right=True))
+    rng = np.random.default_rng(0)  # a surface whose b, shifted by residuals near 1e12, round to one value
+    x, y = rng.uniform(9e5, 1e6, 50), rng.uniform(-1e6, 1e6, 50)
+    for name, params in FAST:
+        obj = problems.linear_regression(x, y, loss=losses.get(name, **params))
+        box = ((9.99e5, 1e6), (0.0, 1e-9))
+        fast, plain = grid.evaluate(obj, *box, n=7), grid.evaluate(obj, *box, n=7, method="plain")
+        np.testing.assert_allclose(fast.z, plain.z, rtol=1e-12, atol=0)
 
 
 def test_grid_orientation_and_minimum():
