@@ -27,8 +27,8 @@ from landscape.types import DTYPE, NOT_FINITE, InputError, LinearModel, Objectiv
 MIN_RESOLUTION, MAX_RESOLUTION = 5, 401
 CHUNK_ELEMENTS = 1 << 18  # per-chunk tensor size of the plain path (2 MiB of float64; see landscape.runtime)
 CHUNK_BYTES = 32 << 20  # all tensors of one chunk alive at once, plain path and gradients
-PREFIX_ELEMENTS = 1 << 21  # residuals binned at once by the fast paths of MAE, quantile, Huber (columns x points)
-PREFIX_LIVE = 7  # (columns, N) tensors alive at once there: residuals, squares, guesses, bins, two edge gathers
+BINNED_ELEMENTS = 1 << 21  # residuals binned at once by the fast paths of MAE, quantile, Huber (columns x points)
+BINNED_LIVE = 7  # (columns, N) tensors alive at once there: residuals, squares, guesses, bins, two edge gathers
 REDUCE = "lower the resolution, use fewer data points or a simpler loss"
 
 
@@ -90,9 +90,9 @@ def cost(obj: Objective, n: int, method: str = "auto") -> Cost:
         return budget.elementwise(points * per_point, obj.ops, obj.live, _chunk(obj, obj.live) * per_point)
     if fast[0] == "mse-statistics":
         return budget.elementwise(points + per_point, 8.0, live=4)
-    columns = min(n, max(1, PREFIX_ELEMENTS // per_point))
+    columns = min(n, max(1, BINNED_ELEMENTS // per_point))
     # binned sums: one pass over the residuals, about 50 ops each for MAE and 100 for Huber (measured)
-    return (budget.elementwise(n * per_point, 12.0 * 8.0, PREFIX_LIVE, columns * per_point)
+    return (budget.elementwise(n * per_point, 12.0 * 8.0, BINNED_LIVE, columns * per_point)
             + budget.elementwise(points, 12.0 * 4.0, live=8))
 
 
@@ -159,7 +159,7 @@ def _residual_sums(model: LinearModel, ws: torch.Tensor, bs: torch.Tensor,
     Residuals and b are shifted by the residuals' mean, for accurate sums."""
     x, y = model.x, model.y
     out = torch.empty(len(bs), len(ws), dtype=DTYPE)  # (ny, nx)
-    step = max(1, PREFIX_ELEMENTS // len(x))
+    step = max(1, BINNED_ELEMENTS // len(x))
     for j in range(0, len(ws), step):
         budget.checkpoint()
         e = y - ws[j:j + step, None] * x  # (k, N)
