@@ -273,7 +273,7 @@ def weight_sentences(view: BinaryView) -> list[str]:
     w = view.pos_weight
     fit, plain = view.fit, view.plain
     if w == 1.0:
-        return [f"At weight 1 this is the plain fit. Raise the cost of a false negative to make every missed positive "
+        return ["At weight 1 this is the plain fit. Raise the cost of a false negative to make every missed positive "
                 "weigh more in the loss, and watch the minimiser, the boundary and the metrics move."]
     dw = float(np.hypot(*(fit.theta[:2] - plain.theta[:2])))
     db = float(fit.theta[2] - plain.theta[2])

@@ -7,7 +7,6 @@ from streamlit.testing.v1 import AppTest
 from apptest import ROOT, charts, floats, load, ok, spec
 
 from landscape import data, losses, problems
-from landscape.ui import compute
 
 PAGE = "views/loss_surface.py"
 

@@ -304,8 +304,8 @@ def test_quick_jobs_wait_behind_each_other_ahead_of_long_ones():
     q = jobs.Queue(limit=8)
     submitted = []
     job = partial(join_recorded, q, slots=1, submitted=submitted)
-    long_1, long_2, quick_1, quick_2 = job("long 1", False), job("long 2", False), job("quick 1", True), \
-        job("quick 2", True)
+    job("long 1", False)
+    long_2, quick_1, quick_2 = job("long 2", False), job("quick 1", True), job("quick 2", True)
     assert submitted == ["long 1", "quick 1"]  # a slot of each kind
     assert [j.key for j in q.waiting] == ["quick 2", "long 2"]
     assert q.status(quick_2, 1).place == 1 and q.status(long_2, 1).place == 2

@@ -286,8 +286,8 @@ def test_swarm_finds_all_four_himmelblau_basins():
 def test_swarms_stepping_together_equal_each_swarm(obj, entries):
     together = optim.swarms(obj, entries, n=10, steps=40)
     assert list(together) == list(entries)
-    for name, settings in entries.items():
-        alone = optim.swarm(obj, name, n=10, steps=40, **settings)
+    for name, hyper in entries.items():
+        alone = optim.swarm(obj, name, n=10, steps=40, **hyper)
         np.testing.assert_array_equal(together[name].starts, alone.starts)
         np.testing.assert_allclose(together[name].ends, alone.ends, rtol=0, atol=1e-10)
         np.testing.assert_array_equal(together[name].basin, alone.basin)

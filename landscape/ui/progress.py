@@ -38,7 +38,6 @@ SHOW_EVERY = 0.5  # seconds between two updates of a waiting job's line
 QUIET = 0.3  # a job on the cluster that has not waited in the queue shows its line after this many seconds
 
 
-
 def _forgotten_when_idle(store: Store) -> Store:
     runtime.when_idle(store.clear)
     return store
@@ -115,9 +114,8 @@ def cached(key: str, compute: Callable[[Callable[[float], bool]], T], what: str,
     slot = st.empty()
     with slot.container():
         bar = st.progress(0.0, text=f"{what} …")
-        st.button("Stop", key=_widget_key(key), on_click=_stop, args=(key,), icon=":material/stop_circle:")
+        _stop_button(key, 0.0)
     start, shown = time.perf_counter(), [-1]
-    st.session_state[DONE], st.session_state[RUNNING] = 0.0, key
 
     def report(fraction: float) -> bool:
         st.session_state[DONE] = fraction
@@ -128,9 +126,21 @@ def cached(key: str, compute: Callable[[Callable[[float], bool]], T], what: str,
             bar.progress(min(max(fraction, 0.0), 1.0), text=f"{what}: {percent} % · {seconds:.1f} s")
         return True
 
+    return _kept(key, slot, lambda: compute(report))
+
+
+def _stop_button(key: str, done: float | str) -> None:
+    st.button("Stop", key=_widget_key(key), on_click=_stop, args=(key,), icon=":material/stop_circle:")
+    st.session_state[DONE], st.session_state[RUNNING] = done, key
+
+
+def _kept(key: str, slot, compute: Callable[[], T]) -> T:
+    """``compute()``, its slot (bar or line, and Stop) cleared after it and its value kept in ``store()``.
+    Bad input clears the slot too (the caller shows the message).  Streamlit's own interruptions (not an
+    ``Exception``) pass through and leave ``RUNNING`` set: Stop's callback, in the run that follows, needs it."""
     try:
-        value = compute(report)
-    except Exception:  # bad input: the caller shows the message; Streamlit's own interruptions pass through
+        value = compute()
+    except Exception:
         _finished(slot)
         raise
     _finished(slot)
@@ -163,20 +173,13 @@ def _waiting_line(what: str, done: bool = True) -> Callable[[jobs.Status], None]
 
 
 def _on_the_cluster(key: str, job: tuple, what: str):
-    """``jobs.run(*job)`` on the class server, kept there, with its place in the queue and a Stop button."""
+    """``jobs.run(*job)`` on the class server, kept there, with its place in the queue and a Stop button (a
+    refusal: bad input, a full queue, no cluster)."""
     slot = st.empty()
     with slot.container():
         show = _waiting_line(what)
-        st.button("Stop", key=_widget_key(key), on_click=_stop, args=(key,), icon=":material/stop_circle:")
-    st.session_state[DONE], st.session_state[RUNNING] = "0.0 s", key
-    try:
-        value = jobs.run(*job, keep=True, precheck=True, on_wait=show)
-    except Exception:  # bad input, a full queue, no cluster: the caller shows the message
-        _finished(slot)
-        raise
-    _finished(slot)
-    store().put(key, value)
-    return value
+        _stop_button(key, "0.0 s")
+    return _kept(key, slot, lambda: jobs.run(*job, keep=True, precheck=True, on_wait=show))
 
 
 def remote(key: str, what: str, fn: Callable[..., T], *args, precheck: bool = False, light: bool = False) -> T:
