@@ -9,8 +9,8 @@ priority on the cluster, so that a view is not held behind other students' train
 at 60 students, where the workers wait for a core rather than for each other, it changed little: the swarm's
 p50 went from 17 to 16 s and trainings waited longer; bench/load.py.)  One job per task key however many
 sessions wait for it; the last session to leave a job takes it out, and cancels its task if it has not
-finished.  A waiting job's place and an estimate of its wait (the mean time of this process's last jobs of
-its kind) are its ``Status``.  The queue also keeps finished results that later
+finished.  A waiting job's place and an estimate of when it will be done (from the mean time of this process's
+last jobs of its kind) are its ``Status``.  The queue also keeps finished results that later
 jobs take as arguments (``jobs.Result``) or that a page asks for again once its process has dropped its own
 copy (``keep=True``), at most KEEP of them for KEEP_SECONDS each.
 
@@ -39,7 +39,8 @@ class Busy(InputError):
 @dataclass(frozen=True)
 class Status:
     """Where a job is, for the page: ``place`` in this process's queue (0: on the cluster), the number of
-    jobs waiting, an estimate of the seconds until it starts, and the seconds since it was asked for."""
+    jobs waiting, an estimate of the seconds until it is done (the rounds of its kind's slots until it has run,
+    at the mean time of this process's last jobs of its kind), and the seconds since it was asked for."""
 
     place: int
     waiting: int
@@ -49,7 +50,7 @@ class Status:
     def text(self, what: str) -> str:
         if self.place:
             return (f"{what} waits for the class server: place {self.place} of {self.waiting} in the queue, "
-                    f"about {max(1, round(self.estimate))} s · {self.elapsed:.1f} s so far")
+                    f"done in about {max(1, round(self.estimate))} s at the recent pace ({self.elapsed:.1f} s so far)")
         return f"{what} on the class server … {self.elapsed:.1f} s"
 
 

@@ -65,6 +65,8 @@ def test_the_queue_place_shows_and_stop_cancels_on_the_cluster(cluster, dask_ser
         first.wait_for_selector("text=Training on the class server", timeout=60_000)  # on the cluster, behind it
         second.goto(dask_server.url + "/neural_landscape?n=300&epochs=60&seed=22")
         second.wait_for_selector("text=place 1 of 1 in the queue", timeout=60_000)  # behind the first, in the app
+        second.locator(STOP).wait_for(timeout=10_000)  # and while it waits, Stop and the controls are there
+        second.locator('[data-testid="stSidebarUserContent"] [data-testid="stSlider"]').first.wait_for(timeout=10_000)
         screenshot(second, "jobs_queue_place")
 
         first.locator(STOP).click()  # Stop: the first's task is cancelled ...

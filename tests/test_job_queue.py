@@ -158,6 +158,15 @@ def test_a_full_queue_says_so_at_once_and_a_waiting_job_sees_its_place(dask, tmp
     assert not jobs.queue().jobs and not jobs.queue().waiting and jobs.queue().running == 0
 
 
+def test_a_waiting_jobs_line_says_its_place_when_it_is_done_and_how_long_it_has_waited():
+    assert jobs.Status(place=2, waiting=3, estimate=4.4, elapsed=1.26).text("Training") == (
+        "Training waits for the class server: place 2 of 3 in the queue, done in about 4 s at the recent pace "
+        "(1.3 s so far)")
+    assert jobs.Status(place=1, waiting=1, estimate=0.2, elapsed=0.0).text("Training").count("about 1 s") == 1
+    assert jobs.Status(place=0, waiting=0, estimate=0.0, elapsed=3.04).text("Training") == (
+        "Training on the class server … 3.0 s")
+
+
 def test_a_quick_job_goes_ahead_of_the_trainings(dask, tmp_path):
     """The cluster's one thread runs a long job and another waits in this process's queue: a quick one (a view
     a page waits for) is submitted at once, runs as soon as the thread is free and before the waiting long job,
