@@ -152,13 +152,17 @@ def regimes(train, val, floor: float | None = None, tol: float = TOLERANCE) -> t
     return tuple(regime(t, v, best, f, tol) for t, v in zip(train, val))
 
 
-def floor_sentence(train: float, floor: float, tol: float = TOLERANCE) -> str:
+def floor_sentence(train: float, floor: float, tol: float = TOLERANCE, overfit: bool = False) -> str:
     """Where the training error is against the noise floor, exactly: below it, within ``tol`` above it, or
     further above.  Below the floor is not "down at" it: the model fits its own points better than any
-    model can predict new ones (on average), the sign of overfitting."""
-    if train < floor:
+    model can predict new ones (on average).  For an ``overfit`` model that is the sign of it; for another,
+    only that it has begun to fit its points' noise (its validation error decides)."""
+    if train < floor and overfit:
         return (f"its training error {train:.3g} is below the noise floor {floor:.3g}, the sign of overfitting: it "
                 "fits its own points better than any model can predict new ones")
+    if train < floor:
+        return (f"its training error {train:.3g} is below the noise floor {floor:.3g} (it has begun to fit the noise "
+                "of its own points)")
     if train <= (1.0 + tol) * floor:
         return f"its training error {train:.3g} is within {tol:.0%} above the noise floor {floor:.3g}"
     return f"its training error {train:.3g} is above the noise floor {floor:.3g} by more than {tol:.0%}"
@@ -169,7 +173,7 @@ def regime_reason(label: str, train: float, val: float, best: float, floor: floa
     numbers, and ``label`` must be the one they give (``regime``)."""
     if label != regime(train, val, best, floor, tol):
         raise ValueError(f"{label!r} is not the label of train {train:g}, val {val:g} (best {best:g}, floor {floor:g})")
-    where = floor_sentence(train, floor, tol)
+    where = floor_sentence(train, floor, tol, overfit=label == "overfit")
     slack = tol * max(best, floor)
     if label == "underfit" and train > (1.0 + tol) * floor:
         return where
@@ -179,7 +183,10 @@ def regime_reason(label: str, train: float, val: float, best: float, floor: floa
     if label == "overfit":
         return (f"{where}; its validation error {val:.3g} is {val / best:.1f}× the best, {best:.3g}, and "
                 f"{val - train:.3g} above its training error")
-    return f"{where}, and its validation error {val:.3g} is close to the best, {best:.3g} (within {slack:.2g})"
+    joined = f"{where}, but" if train < floor else f"{where}, and"
+    if val <= best:
+        return f"{joined} its validation error {val:.3g} is the best"
+    return f"{joined} its validation error {val:.3g} is close to the best, {best:.3g} (within {slack:.2g})"
 
 
 # ---- capacity sweep -------------------------------------------------------------------------------------

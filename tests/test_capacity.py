@@ -116,6 +116,17 @@ def test_a_training_error_below_the_floor_is_called_below_it_and_the_sign_of_ove
     assert "within 25% above the noise floor" in capacity.regime_reason("overfit", 0.1, 0.3, 0.1, 0.09)
 
 
+def test_a_good_fit_below_the_floor_is_not_called_overfitting():
+    """The Overfitting page's best epoch: its training error 0.0634 below the floor 0.09 was called "the sign of
+    overfitting" in the sentence that labelled it a good fit."""
+    assert capacity.regime_reason("good fit", 0.0634, 0.118, 0.118, 0.09) == (
+        "its training error 0.0634 is below the noise floor 0.09 (it has begun to fit the noise of its own points), "
+        "but its validation error 0.118 is the best")
+    assert capacity.regime_reason("good fit", 0.1, 0.12, 0.11, 0.09) == (
+        "its training error 0.1 is within 25% above the noise floor 0.09, and its validation error 0.12 is close to "
+        "the best, 0.11 (within 0.028)")
+
+
 @given(train=st.floats(1e-4, 2.0), val=st.floats(1e-4, 2.0), best=st.floats(1e-4, 2.0), floor=st.floats(1e-4, 1.0))
 @settings(max_examples=500, deadline=None)
 def test_every_reason_says_only_what_the_numbers_give(train, val, best, floor):
@@ -126,7 +137,9 @@ def test_every_reason_says_only_what_the_numbers_give(train, val, best, floor):
     assert ("within 25% above the noise floor" in text) == (floor <= train <= 1.25 * floor)
     assert ("above the noise floor" in text and "by more than 25%" in text) == (train > 1.25 * floor)
     slack = 0.25 * max(best, floor)
-    assert ("close to the best" in text) == (label == "good fit") == (train <= 1.25 * floor and val <= best + slack)
+    good = "close to the best" in text or f"validation error {val:.3g} is the best" in text
+    assert good == (label == "good fit") == (train <= 1.25 * floor and val <= best + slack)
+    assert ("the sign of overfitting" in text) == (label == "overfit" and train < floor)
     if label == "overfit":
         assert f"{val - train:.3g} above its training error" in text and val - train > slack and val > best + slack
 
