@@ -82,8 +82,10 @@ the validation error cannot go below the **noise floor** σ² on average.
   larger) of the best validation error in the sweep or the run.
 - **Overfit** (red): the training error is below the floor or less than {capacity.TOLERANCE:.0%} above it, but the
   validation error is clearly worse than the best and above the training error: the model has bent itself
-  through the noise of its own points. A training error *below* the floor is the sign of it: no model can
+  through the noise of its own points. A training error *below* the floor is the warning sign: no model can
   predict new points that well, so a model that fits its own points better has learned some of their noise.
+  Whether that costs it on new points yet, the validation error says: just below the floor, it can still be a
+  good fit.
 
 The labels come from the two curves by this rule, not from the degree or the epoch. The **best epoch** is the
 record with the lowest validation error: early stopping keeps the weights from there. More training points
