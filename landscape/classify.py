@@ -246,7 +246,7 @@ def percentage_points(now: float | None, before: float | None) -> str | None:
     they are equal.  Points, not percent: 83 % -> 98 % is +15 pp, an 18 % rise."""
     if now is None or before is None or now == before:
         return None
-    return f"{100.0 * (now - before):+.1f} pp"
+    return f"{100.0 * (now - before):+z.1f} pp"
 
 
 def _num(v: float) -> str:

@@ -319,7 +319,7 @@ MISSED = 0.05  # a prediction covering less than this share of the truth "misses
 
 
 def _mu_list(minima) -> str:
-    items = [f"μ = {m.mu:.2f}" for m in minima]
+    items = [f"μ = {m.mu:z.2f}" for m in minima]
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
@@ -329,9 +329,9 @@ def fit_sentences(view: FitView) -> list[str]:
     forward, reverse = view.minima["forward"][0], view.minima["reverse"]
     best = {name: found[0] for name, found in view.minima.items()}
     moments = abs(forward.mu - p.mean) <= AGREE * p.std and abs(forward.sigma - p.std) <= AGREE * p.std
-    out = [f"The forward KL's best q, μ = {forward.mu:.2f} and σ = {forward.sigma:.2f}, "
-           + (f"matches p's mean ({p.mean:.2f}) and spread ({p.std:.2f}): it is the Normal with p's moments."
-              if moments else f"is not quite p's mean ({p.mean:.2f}) and spread ({p.std:.2f}) here.")]
+    out = [f"The forward KL's best q, μ = {forward.mu:z.2f} and σ = {forward.sigma:.2f}, "
+           + (f"matches p's mean ({p.mean:z.2f}) and spread ({p.std:.2f}): it is the Normal with p's moments."
+              if moments else f"is not quite p's mean ({p.mean:z.2f}) and spread ({p.std:.2f}) here.")]
     with torch.no_grad():
         grid = torch.linspace(-X_LIMIT, X_LIMIT, X_POINTS, dtype=DTYPE)
         peak = float(p.log_pdf(grid).max())
@@ -344,7 +344,7 @@ def fit_sentences(view: FitView) -> list[str]:
         out.append(f"The reverse KL has {len(reverse)} valleys here ({_mu_list(reverse)}), and which one gradient "
                    "descent finds depends on where it starts.")
     else:
-        out.append(f"The reverse KL has a single valley here, at μ = {reverse[0].mu:.2f}, "
+        out.append(f"The reverse KL has a single valley here, at μ = {reverse[0].mu:z.2f}, "
                    f"σ = {reverse[0].sigma:.2f}.")
     if best["reverse"].sigma < p.std * (1 - AGREE):
         out.append(f"Variational inference minimises the reverse KL, which is why its approximations tend to be too "

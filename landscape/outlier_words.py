@@ -21,8 +21,8 @@ CLICK_HINTS = {"add": "click anywhere to add a point (an outlier)", "remove": "c
 def summary(view: OutlierView) -> dict[str, list]:
     """The numbers behind the explanation, one row per loss, for a table."""
     return {"loss": list(view.labels),
-            "slope": [f"{v:.2f}" for v in view.contaminated[:, 0]],
-            "shift": [f"{v:+.2f}" for v in view.shift[:, 0]],
+            "slope": [f"{v:z.2f}" for v in view.contaminated[:, 0]],
+            "shift": [f"{v:+z.2f}" for v in view.shift[:, 0]],
             "outliers' share": [f"{100 * v:.0f} %" for v in view.outlier_share],
             "pull": [f"{v:.3g}×" for v in view.pull]}
 
@@ -54,10 +54,10 @@ def _stays(r: Reading, key: str) -> bool:
 def moved_sentence(r: Reading) -> str:
     """How far each slope moved; "but" only when MSE's moved furthest."""
     mse = r.at["mse"]
-    others = _and([f"{r.labels[i]}'s by {r.shift[i]:+.2f}" for key, i in r.at.items() if key != "mse"])
+    others = _and([f"{r.labels[i]}'s by {r.shift[i]:+z.2f}" for key, i in r.at.items() if key != "mse"])
     but = "but" if np.abs(r.shift).argmax() == mse else "and"
-    return (f"The {r.count} outlier{'s' if r.count > 1 else ''} moved the MSE slope by **{r.shift[mse]:+.2f}** "
-            f"(from {r.clean[mse]:.2f} to {r.clean[mse] + r.shift[mse]:.2f}), {but} {others}.")
+    return (f"The {r.count} outlier{'s' if r.count > 1 else ''} moved the MSE slope by **{r.shift[mse]:+z.2f}** "
+            f"(from {r.clean[mse]:z.2f} to {r.clean[mse] + r.shift[mse]:z.2f}), {but} {others}.")
 
 
 def bulk_sentence(r: Reading) -> str:
@@ -72,7 +72,7 @@ def bulk_sentence(r: Reading) -> str:
                      f"{'they stay' if len(stayed) > 1 else 'it stays'} with the bulk of the data.")
     if moved:
         text = (f"{'But ' if stayed else ''}{_and([r.label(k) for k in moved])} moved too, by "
-                f"{_and([f'{r.shift[r.at[k]]:+.2f}' for k in moved])}, more than {se}: a capped pull limits how hard "
+                f"{_and([f'{r.shift[r.at[k]]:+z.2f}' for k in moved])}, more than {se}: a capped pull limits how hard "
                 "each outlier pulls, not how many pull together")
         if r.leverage >= LEVER:
             text += (f", nor where. These sit far from the middle of x (their mean leverage is {r.leverage:.2g}× an "
@@ -80,7 +80,7 @@ def bulk_sentence(r: Reading) -> str:
         ahead = [k for k in moved if abs(r.shift[r.at[k]]) > abs(r.shift[r.at["mse"]])]
         if ahead:
             text += (f". {_and([r.label(k) for k in ahead])} moved even further than MSE "
-                     f"({_and([f'{r.shift[r.at[k]]:+.2f}' for k in ahead])} against {r.shift[r.at['mse']]:+.2f})")
+                     f"({_and([f'{r.shift[r.at[k]]:+z.2f}' for k in ahead])} against {r.shift[r.at['mse']]:+z.2f})")
         parts.append(text + ".")
     return " ".join(parts)
 
@@ -138,9 +138,9 @@ def influence_sentence(r: Reading) -> str:
     mse = r.at["mse"]
     if abs(r.late[mse]) > small:
         text = (f"On the influence curve (bottom left) MSE's slope keeps moving as the outliers go further: by "
-                f"{r.late[mse]:+.2f} {span}")
+                f"{r.late[mse]:+z.2f} {span}")
     else:
-        text = f"On the influence curve (bottom left) even MSE's slope moves by only {r.late[mse]:+.3f} {span}"
+        text = f"On the influence curve (bottom left) even MSE's slope moves by only {r.late[mse]:+z.3f} {span}"
     flat = [k for k in ROBUST if abs(r.late[r.at[k]]) <= small]
     steep = [k for k in ROBUST if k not in flat]
     if flat:
@@ -148,7 +148,7 @@ def influence_sentence(r: Reading) -> str:
                  f"(less than {small:.2g} there)")
     if steep:
         text += (f"; {_and([r.label(k) + chr(39) + 's' for k in steep])} still move{'' if len(steep) > 1 else 's'} "
-                 f"({_and([f'{r.late[r.at[k]]:+.2f}' for k in steep])}): the outliers' combined pull is not "
+                 f"({_and([f'{r.late[r.at[k]]:+z.2f}' for k in steep])}): the outliers' combined pull is not "
                  "capped, and there it is enough to carry the line with them")
     return text + "."
 

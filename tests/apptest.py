@@ -2,6 +2,7 @@
 figures as the browser receives them."""
 import base64
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +23,21 @@ def load(page: str, timeout: float = 120, state: dict | None = None, **query) ->
 
 
 def ok(at: AppTest) -> AppTest:
-    """No traceback and no error element."""
+    """No traceback, no error element, and no number in the page's words written as a negative zero."""
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
+    words = [e.value for kind in ("title", "subheader", "markdown", "caption", "info", "success", "warning")
+             for e in at.get(kind)] + [f"{m.value} {m.delta}" for m in at.metric]
+    assert not [w for w in words if negative_zeros(w)], [w for w in words if negative_zeros(w)]
     return at
+
+
+NUMBER = re.compile(r"(?<![\w.])[-−]\d[\d,]*(?:\.\d+)?(?![\d.eE])")
+
+
+def negative_zeros(text: str) -> list[str]:
+    """The numbers in ``text`` that are zero written with a minus sign ("-0.00": a rounding, read as a sign)."""
+    return [n for n in NUMBER.findall(str(text)) if float(n.replace(",", "").replace("−", "-")) == 0]
 
 
 def charts(at: AppTest):

@@ -6,12 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 import torch
+from apptest import negative_zeros
 from scipy.integrate import quad
 from scipy.stats import norm
 from torch.distributions import Normal, kl_divergence
 
 from landscape import divergence as dv
 from landscape import losses
+from landscape.figures.distributions import densities
 from landscape.types import InputError
 
 D = torch.float64
@@ -205,6 +207,8 @@ def test_no_sentence_about_the_fitted_normals_is_shown_when_its_condition_is_fal
     assert ("all three agree on the best q" in text) == agree
     if separation == 0.0:
         assert agree and "single valley" in text
+    legend = " ".join(trace.name for trace in densities(view).data)
+    assert negative_zeros(text) == [] and negative_zeros(legend) == []  # p's mean at d = 0 is -0.0 or -1e-17
 
 
 def test_coverage_is_the_share_of_the_truth_under_the_prediction():

@@ -34,6 +34,7 @@ def test_a_step_links_to_its_page_view():
 def test_fill_formats_numbers_only_and_shows_undefined_ones_as_missing():
     assert lessons.fill("{a:.2f} {b:+.0%} {c} {{x}}", {"a": 1.234, "b": 0.5, "c": 3}) == "1.23 +50% 3 {x}"
     assert lessons.fill("{a:.2f}", {"a": float("nan")}) == lessons.MISSING
+    assert lessons.fill("{a:.2f} {a:+.1%} {a} {b:d} {b:.1f}", {"a": -0.0004, "b": -3}) == "0.00 +0.0% -0.0004 -3 -3.0"
     for bad in ({"a": "text"}, {"a": True}, {}, {"a": [1]}):
         with pytest.raises(InputError):
             lessons.fill("{a}", bad)

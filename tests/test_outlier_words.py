@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
+from apptest import negative_zeros
 from hypothesis import strategies as st
 
 from landscape import influence, losses, outliers
@@ -139,6 +140,8 @@ def test_no_claim_is_shown_when_its_condition_is_false(n, seed, count, size, pos
                    delta=delta, tau=tau)
     text = words.explain(view)
     assert "ignore" not in text
+    table = " ".join(map(str, sum(words.summary(view).values(), [])))
+    assert negative_zeros(text) == [] and negative_zeros(table) == []
     if count == 0:
         assert text.startswith("No point is marked")
         return

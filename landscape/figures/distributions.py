@@ -41,7 +41,7 @@ def densities(view: FitView, height: int = 360) -> go.Figure:
         best = view.minima[name][0]
         fig.add_trace(go.Scatter(x=x, y=f32(q), mode="lines",
                                  line=dict(color=DIVERGENCE_COLORS[name], width=2.5, dash=DIVERGENCE_DASH[name]),
-                                 name=f"best q for {DIVERGENCES[name].label}: μ = {best.mu:.2f}, "
+                                 name=f"best q for {DIVERGENCES[name].label}: μ = {best.mu:z.2f}, "
                                       f"σ = {best.sigma:.2f}"))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=20, b=10), uirevision="densities",
                       xaxis_title="x", yaxis_title="density")

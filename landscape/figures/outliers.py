@@ -96,7 +96,7 @@ def fit_scatter(x: np.ndarray, y: np.ndarray, outlier: np.ndarray, lines: Sequen
     data.append(dict(type="scatter", x=f32(ends), y=f32(ghost.w * ends + ghost.b), mode="lines", hoverinfo="skip",
                      name=f"{ghost.label} (ghost)", line=dict(color=GHOST_COLOR, width=7)))
     data += [dict(type="scatter", x=f32(ends), y=f32(line.w * ends + line.b), mode="lines", hoverinfo="skip",
-                  name=f"{line.label}: slope {line.w:.2f}", line=loss_line(line.key)) for line in lines]
+                  name=f"{line.label}: slope {line.w:z.2f}", line=loss_line(line.key)) for line in lines]
     if picked is not None:
         data.append(dict(type="scatter", x=f32(x[[picked]]), y=f32(y[[picked]]), mode="markers",
                          name="picked: click where it goes", hoverinfo="skip",

@@ -2,7 +2,7 @@
 
 A placeholder names a quote of the step's page (``landscape.lessons.quotes``) with a short number
 format (``{mse_slope_shift:+.2f}``); no attribute or index access, no conversion, no width.
-``{{`` and ``}}`` are literal braces.  ``fill`` formats numbers only.
+``{{`` and ``}}`` are literal braces.  ``fill`` formats numbers only, and never shows "-0.00".
 """
 from __future__ import annotations
 
@@ -65,5 +65,13 @@ def fill(template: str, numbers: Mapping[str, float | int]) -> str:
         out.append(literal)
         if name is not None:
             value = numbers[name]
-            out.append(format(value, spec or "") if math.isfinite(value) else MISSING)
+            out.append(_number(value, spec or "") if math.isfinite(value) else MISSING)
     return "".join(out)
+
+
+def _number(value: float | int, spec: str) -> str:
+    """``format(value, spec)``, a float's negative zero shown as zero (``z``: -0.001 as .2f is "0.00")."""
+    if isinstance(value, int) or spec.endswith("d"):
+        return format(value, spec)
+    sign = spec[:1] if spec[:1] in "+- " else ""
+    return format(value, sign + "z" + spec[len(sign):])
