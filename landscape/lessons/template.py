@@ -71,7 +71,7 @@ def fill(template: str, numbers: Mapping[str, float | int]) -> str:
 
 def _number(value: float | int, spec: str) -> str:
     """``format(value, spec)``, a float's negative zero shown as zero (``z``: -0.001 as .2f is "0.00")."""
-    if isinstance(value, int) or spec.endswith("d"):
+    if not isinstance(value, float) or spec.endswith("d"):  # z is for floats only
         return format(value, spec)
     sign = spec[:1] if spec[:1] in "+- " else ""
     return format(value, sign + "z" + spec[len(sign):])
