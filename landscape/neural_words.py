@@ -1,7 +1,8 @@
 """The Neural landscape page's words, built from its numbers: what was trained (``describe``), the read-outs
-of the run's end (``summary``), why the curves stop (``diverged_message``) and the reading of the sharpness
-comparison (``sharpness_sentences``, which names the sharper minimum and says "far fewer steps" only when
-the large batch took at most 1/FEWER of the small one's steps).
+of the run's end (``summary``), its weight space's size (``dimensions``), why the curves stop
+(``diverged_message``) and the reading of the sharpness comparison (``sharpness_sentences``, which names the
+sharper minimum and says "far fewer steps" only when the large batch took at most 1/FEWER of the small one's
+steps).
 
     st.caption(neural_words.describe(run))   # run: landscape.nn.Run
 
@@ -29,6 +30,13 @@ def describe(run: nn.Run) -> str:
     """``2-32-32-1 tanh network, 1,185 parameters, adam with learning rate 0.01``."""
     return (f"{'-'.join(map(str, run.spec.dims))} {run.spec.activation} network, {run.spec.size:,} parameters, "
             f"{run.hparams['optimizer']} with learning rate {run.hparams['lr']:g}")
+
+
+def dimensions(run: nn.Run) -> str:
+    """How many dimensions the loss surface has: one per weight and bias of this network (not "thousands" of a
+    2-16-1 network's 65)."""
+    n = run.spec.size
+    return f"This network has {n:,} weights and biases, so its loss is a surface over {n:,} dimensions."
 
 
 def summary(run: nn.Run) -> dict[str, str]:

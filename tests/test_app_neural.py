@@ -37,6 +37,8 @@ def test_neural_default_trains_and_draws_the_random_plane():
     assert [m.label for m in at.metric][:2] == ["training loss", "validation loss"]
     assert "2-32-32-1 tanh network" in text(at) and "41×41 grid" in text(at)
     assert "What a slice can and cannot show" in [s.value for s in at.subheader]
+    size = next(m.value for m in at.metric if m.label == "parameters")  # 1,185: not "thousands"
+    assert f"This network has {size} weights and biases, so its loss is a surface over {size} dimensions" in text(at)
     assert "Trained in" not in text(at) and "computed in" not in text(at)  # computation details: one switch away
     at.checkbox(key="nn_details").check().run()
     assert "Trained in" in text(ok(at)) and "Grid computed in" in text(at) and at.query_params["details"] == "1"

@@ -19,6 +19,13 @@ def test_describe_names_the_layers_the_activation_the_size_and_the_optimiser():
     assert neural_words.describe(_run()) == "2-32-32-1 tanh network, 1,185 parameters, adam with learning rate 0.01"
 
 
+def test_dimensions_are_the_networks_weights_and_biases():
+    assert neural_words.dimensions(_run()) == ("This network has 1,185 weights and biases, so its loss is a surface "
+                                               "over 1,185 dimensions.")
+    small = _run(spec=SimpleNamespace(dims=(2, 16, 1), activation="tanh", size=65))
+    assert "has 65 weights and biases" in neural_words.dimensions(small)
+
+
 def test_summary_reads_the_end_of_the_run():
     assert neural_words.summary(_run()) == {
         "training loss": "0.1235", "validation loss": "0.2", "training accuracy": "0.951",

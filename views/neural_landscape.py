@@ -136,10 +136,9 @@ show_history()
 
 st.subheader("What a slice can and cannot show")
 st.markdown(
-    """
-This network has thousands of weights, so its loss is a surface over thousands of dimensions. Every picture
-here is a **slice**: the loss along one line (1D) or over one flat plane (2D) through weight space, with all
-other directions held fixed. Along the slice it is exact; about everything off the slice it says nothing.
+    neural_words.dimensions(run) + """ Every picture here is a **slice**: the loss along one line (1D) or over
+one flat plane (2D) through weight space, with all other directions held fixed. Along the slice it is exact;
+about everything off the slice it says nothing.
 
 **What a slice can show**: how the loss changes along the directions you chose; whether the trained
 weights sit in a wide basin or a narrow one *along those directions*; whether the straight line from the
