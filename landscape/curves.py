@@ -21,6 +21,7 @@ import torch
 from landscape import losses
 from landscape.checks import lookup
 from landscape.types import DTYPE, InputError, Loss, Param
+from landscape.words import and_list
 
 SPAN = Param("span", 4.0, 0.5, 10.0, "the curves cover -span to +span")
 AT = Param("at", 1.5, -10.0, 10.0, "where the loss and its slope are read off")
@@ -221,10 +222,6 @@ def gallery(kind: str, chosen: Mapping[str, Mapping[str, float]], formula: str =
 
 # ---- words: sentences built from a gallery's numbers, each claim's condition checked ------------------------
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _number(v: float) -> str:
     return f"{round(v, 2) + 0.0:g}"
 
@@ -250,14 +247,14 @@ def reference_sentences(g: Gallery) -> list[str]:
         return sentences
     above = [c.label for c in g.curves if not c.below]
     if above:
-        sentences.append(f"{_and(above)} {'lies' if len(above) == 1 else 'lie'} on or above it over the drawn "
+        sentences.append(f"{and_list(above)} {'lies' if len(above) == 1 else 'lie'} on or above it over the drawn "
                          f"range ({v} from {g.x[0]:g} to {g.x[-1]:g}): for margins in it, the average loss is at "
                          "least the error rate, so a small average loss means few mistakes.")
     zero = int(np.argmin(np.abs(g.x)))
     for c in g.curves:
         if not c.below:
             continue
-        where = _and([_interval(a, b, v, g.x) for a, b in c.below])
+        where = and_list([_interval(a, b, v, g.x) for a, b in c.below])
         at_zero = (f" (at {v} = 0 it is {c.value[zero]:.3g}, the 0-1 loss {g.reference.value[zero]:g})"
                    if c.value[zero] < g.reference.value[zero] else "")
         text = f"{c.label} lies below the 0-1 loss for {where}{at_zero}, so it does not bound the error count"
@@ -278,10 +275,10 @@ def scale_sentence(g: Gallery) -> str | None:
     top = max(quadratic, key=lambda c: c.near_zero)
     lower = [c for c in quadratic if not math.isclose(c.near_zero, top.near_zero, rel_tol=1e-6)]
     v = g.variable
-    parts = _and([f"{c.label} is {'' if c.exact_near_zero else 'about '}{square(c.near_zero, v)}"
+    parts = and_list([f"{c.label} is {'' if c.exact_near_zero else 'about '}{square(c.near_zero, v)}"
                   for c in [top, *lower]])
-    ratio = _and(sorted({f"{c.near_zero / top.near_zero:.3g}" for c in lower}))
-    names = _and([c.label for c in lower])
+    ratio = and_list(sorted({f"{c.near_zero / top.near_zero:.3g}" for c in lower}))
+    names = and_list([c.label for c in lower])
     return (f"Near {v} = 0, {parts}: at a small residual {names} {'draw' if len(lower) > 1 else 'draws'} at "
             f"{ratio}× the height of {top.label}, with {ratio}× its slope. That is a scale, not robustness: "
             "multiplying a loss by a constant moves no minimum; robustness is how a curve grows far from 0.")

@@ -32,6 +32,7 @@ import torch
 from landscape import grid, losses
 from landscape.minimum import lbfgs
 from landscape.types import DTYPE, InputError, Objective, Param, Surface
+from landscape.words import and_list
 
 SEPARATION = Param("separation", 4.0, 0.0, 8.0, "distance d between the two modes of p")
 SHARE = Param("share", 0.6, 0.05, 0.95, "share of p's mass in the left mode")
@@ -318,11 +319,6 @@ FLAT_CLAIM = 0.1  # Dice and IoU "lose the object" when at least this share of t
 MISSED = 0.05  # a prediction covering less than this share of the truth "misses" it
 
 
-def _mu_list(minima) -> str:
-    items = [f"μ = {m.mu:z.2f}" for m in minima]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def fit_sentences(view: FitView) -> list[str]:
     """The paragraph under the divergence maps, from the minima found."""
     p = view.p
@@ -341,7 +337,8 @@ def fit_sentences(view: FitView) -> list[str]:
         out.append(f"That puts q's centre where p's density is only {density:.1%} of its peak: q covers both "
                    "modes by sitting between them.")
     if len(reverse) >= 2:
-        out.append(f"The reverse KL has {len(reverse)} valleys here ({_mu_list(reverse)}), and which one gradient "
+        valleys = and_list([f"μ = {m.mu:z.2f}" for m in reverse])
+        out.append(f"The reverse KL has {len(reverse)} valleys here ({valleys}), and which one gradient "
                    "descent finds depends on where it starts.")
     else:
         out.append(f"The reverse KL has a single valley here, at μ = {reverse[0].mu:z.2f}, "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from landscape.outliers import SURFACE_RESOLUTION, OutlierView, Reading, reading
+from landscape.words import and_list
 
 CLICK_HINTS = {"add": "click anywhere to add a point (an outlier)", "remove": "click a point to remove it",
                "move": "click a point, then click where it should go"}  # what a click on the scatter does
@@ -25,10 +26,6 @@ def summary(view: OutlierView) -> dict[str, list]:
             "shift": [f"{v:+z.2f}" for v in view.shift[:, 0]],
             "outliers' share": [f"{100 * v:.0f} %" for v in view.outlier_share],
             "pull": [f"{v:.3g}×" for v in view.pull]}
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 HEADER = ("Each point pulls on a fitted line with the slope of the loss at its residual r, ψ(r): MSE's pull grows "
@@ -54,7 +51,7 @@ def _stays(r: Reading, key: str) -> bool:
 def moved_sentence(r: Reading) -> str:
     """How far each slope moved; "but" only when MSE's moved furthest."""
     mse = r.at["mse"]
-    others = _and([f"{r.labels[i]}'s by {r.shift[i]:+z.2f}" for key, i in r.at.items() if key != "mse"])
+    others = and_list([f"{r.labels[i]}'s by {r.shift[i]:+z.2f}" for key, i in r.at.items() if key != "mse"])
     but = "but" if np.abs(r.shift).argmax() == mse else "and"
     return (f"The {r.count} outlier{'s' if r.count > 1 else ''} moved the MSE slope by **{r.shift[mse]:+z.2f}** "
             f"(from {r.clean[mse]:z.2f} to {r.clean[mse] + r.shift[mse]:z.2f}), {but} {others}.")
@@ -68,19 +65,19 @@ def bulk_sentence(r: Reading) -> str:
     se = f"the clean slope's standard error, {r.se:.2g}"
     parts = []
     if stayed:
-        parts.append(f"{_and([r.label(k) for k in stayed])} moved by no more than {se}: "
+        parts.append(f"{and_list([r.label(k) for k in stayed])} moved by no more than {se}: "
                      f"{'they stay' if len(stayed) > 1 else 'it stays'} with the bulk of the data.")
     if moved:
-        text = (f"{'But ' if stayed else ''}{_and([r.label(k) for k in moved])} moved too, by "
-                f"{_and([f'{r.shift[r.at[k]]:+z.2f}' for k in moved])}, more than {se}: a capped pull limits how hard "
-                "each outlier pulls, not how many pull together")
+        text = (f"{'But ' if stayed else ''}{and_list([r.label(k) for k in moved])} moved too, by "
+                f"{and_list([f'{r.shift[r.at[k]]:+z.2f}' for k in moved])}, more than {se}: a capped pull limits "
+                "how hard each outlier pulls, not how many pull together")
         if r.leverage >= LEVER:
             text += (f", nor where. These sit far from the middle of x (their mean leverage is {r.leverage:.2g}× an "
                      "average point's), where a pull turns the line most: leverage defeats robust losses")
         ahead = [k for k in moved if abs(r.shift[r.at[k]]) > abs(r.shift[r.at["mse"]])]
         if ahead:
-            text += (f". {_and([r.label(k) for k in ahead])} moved even further than MSE "
-                     f"({_and([f'{r.shift[r.at[k]]:+z.2f}' for k in ahead])} against {r.shift[r.at['mse']]:+z.2f})")
+            text += (f". {and_list([r.label(k) for k in ahead])} moved even further than MSE "
+                     f"({and_list([f'{r.shift[r.at[k]]:+z.2f}' for k in ahead])} against {r.shift[r.at['mse']]:+z.2f})")
         parts.append(text + ".")
     return " ".join(parts)
 
@@ -96,8 +93,8 @@ def share_sentence(r: Reading) -> str:
     larger = [k for k in ROBUST if r.share[r.at[k]] > r.share[mse] and abs(r.shift[r.at[k]]) < abs(r.shift[mse])
               and r.distance[r.at[k]] > r.distance[mse]]
     if larger:
-        names = _and([r.label(k) for k in larger])
-        far = _and([f"{r.distance[r.at[k]]:.3g}" for k in larger])
+        names = and_list([r.label(k) for k in larger])
+        far = and_list([f"{r.distance[r.at[k]]:.3g}" for k in larger])
         text += (f" A large share is not a large pull: MSE's line moved toward the outliers, which shrank their "
                  f"squared residuals and grew everyone else's, while {names} moved less, so there the outliers stay "
                  f"further away ({far} on average, against {r.distance[mse]:.3g} at MSE's line) and carry more of "
@@ -144,11 +141,11 @@ def influence_sentence(r: Reading) -> str:
     flat = [k for k in ROBUST if abs(r.late[r.at[k]]) <= small]
     steep = [k for k in ROBUST if k not in flat]
     if flat:
-        text += (f"; {_and([r.label(k) + chr(39) + 's' for k in flat])} level{'' if len(flat) > 1 else 's'} off "
+        text += (f"; {and_list([r.label(k) + chr(39) + 's' for k in flat])} level{'' if len(flat) > 1 else 's'} off "
                  f"(less than {small:.2g} there)")
     if steep:
-        text += (f"; {_and([r.label(k) + chr(39) + 's' for k in steep])} still move{'' if len(steep) > 1 else 's'} "
-                 f"({_and([f'{r.late[r.at[k]]:+z.2f}' for k in steep])}): the outliers' combined pull is not "
+        text += (f"; {and_list([r.label(k) + chr(39) + 's' for k in steep])} still move{'' if len(steep) > 1 else 's'} "
+                 f"({and_list([f'{r.late[r.at[k]]:+z.2f}' for k in steep])}): the outliers' combined pull is not "
                  "capped, and there it is enough to carry the line with them")
     return text + "."
 

@@ -6,7 +6,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 from apptest import ROOT, charts, floats, load, ok, spec
 
-from landscape import data, losses, problems
+from landscape import data, lessons, losses, optim, problems
 
 PAGE = "views/loss_surface.py"
 
@@ -14,6 +14,10 @@ PAGE = "views/loss_surface.py"
 def test_frame_and_home_render():
     at = ok(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run())
     assert "Loss Landscape Explorer" in at.title[0].value
+    home = at.markdown[0].value  # its lists are the registries'
+    assert f"**Lessons**: {len(lessons.names())} lessons" in home
+    assert "**Optimisers**: gradient descent, momentum, Nesterov, Adagrad, RMSprop, Adam, AdamW, NAdam and L-BFGS " \
+           "racing" in home and all(optim.spec(name).label in home for name in optim.names())
     ok(at.switch_page("views/loss_surface.py").run())
     assert len(charts(at)) == 2
 

@@ -1,9 +1,13 @@
 """Home: what the explorer shows and where to start."""
 import streamlit as st
 
+from landscape import lessons, optim
+from landscape.words import and_list
+
+optimisers = and_list([optim.spec(name).label for name in optim.names()])  # the registries', not a copy
 st.title("Loss Landscape Explorer")
 st.markdown(
-    """
+    f"""
 Training a model means walking downhill on a **loss landscape**: a surface whose height is the
 loss and whose coordinates are the model's parameters.  These pages let you look at that surface
 and at the walkers.
@@ -26,10 +30,9 @@ and at the walkers.
   Normal to two modes (spread over both, or, when they are apart, pick one), and soft Dice and IoU
   against cross-entropy for a predicted segment, with how much of the plane is flat where the
   prediction misses the object.
-- **Optimisers**: gradient descent, momentum, Nesterov, Adagrad, RMSprop, Adam, AdamW, NAdam and
-  L-BFGS racing from the same start: animated paths on the contour and the 3D surface, loss curves,
-  a leaderboard, each update rule, basins of attraction from a grid of starts, and the learning-rate ×
-  momentum settings where training diverges.
+- **Optimisers**: {optimisers} racing from the same start: animated paths on the contour and the
+  3D surface, loss curves, a leaderboard, each update rule, basins of attraction from a grid of starts,
+  and the learning-rate × momentum settings where training diverges.
 - **Neural landscape**: train a small network (data, widths, activation, optimiser, learning rate,
   batch size, epochs) with a progress bar you can stop, then look at its loss landscape the way
   research papers do: the line from the initial to the trained weights, a filter-normalised random
@@ -41,7 +44,7 @@ and at the walkers.
 
 For a class:
 
-- **Lessons**: ten lessons of a few steps each. Every step asks the class a question first, then
+- **Lessons**: {len(lessons.names())} lessons of a few steps each. Every step asks the class a question first, then
   reveals the page's figure and an explanation quoting the numbers computed now. Presenter mode
   (`?present=1`, or the sidebar switch) folds the controls away and enlarges type and figures for
   the projector; the arrow keys step through a lesson. Any page's view can be added to your own lesson,
