@@ -34,6 +34,8 @@ def case_contour():
     same(fig.data[0].z, surf.z), same(fig.data[0].x, surf.x), same(fig.data[0].y, surf.y)
     same(marker_points(fig, "true minimum"), np.array(obj.minima))
     same(marker_points(fig, "grid minimum"), [surf.minimum[:2]])
+    legend = [t.name for t in fig.data if t.showlegend is not False and t.type == "scatter"]
+    assert legend == ["descent direction", "grid minimum", "true minimum"]  # four true minima, one entry
     assert fig.data[1].name == "descent direction"
     assert titles(fig) == {"xaxis": surf.x_label, "yaxis": surf.y_label}
     return [fig]

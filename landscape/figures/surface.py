@@ -121,10 +121,13 @@ def contour_map(surf: Surface, log: bool = False, markers: tuple[Marker, ...] = 
 
 def map_frame(spec: dict, surf: Surface, markers: tuple[Marker, ...] = (), title: str = "",
               height: int = 520) -> dict:
-    """The markers and the axes of a map of ``surf`` (a contour trace, or a picture of one), added to ``spec``."""
+    """The markers and the axes of a map of ``surf`` (a contour trace, or a picture of one), added to ``spec``;
+    each marker label in the legend once (Himmelblau's four true minima are one entry)."""
+    labels = [m.label for m in markers]
     spec["data"] += [dict(type="scatter", x=f32([m.x]), y=f32([m.y]), mode="markers", name=m.label,
+                          showlegend=labels.index(m.label) == i, legendgroup=m.label,
                           marker=dict(size=13, symbol=m.symbol, color=colour(m), line=dict(width=2, color="white")))
-                     for m in markers]
+                     for i, m in enumerate(markers)]
     specs.merge(spec["layout"], dict(
         title=dict(text=title), height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
         xaxis={"title": {"text": surf.x_label}, "range": [float(surf.x[0]), float(surf.x[-1])]},
