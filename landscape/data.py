@@ -185,9 +185,13 @@ def load_csv(content: bytes | str, max_rows: int | None = None) -> tuple[np.ndar
         if len(row) < 2:
             raise InputError(f"row {line}: expected two columns x, y, found {len(row)}")
         try:
-            values.append((float(row[0]), float(row[1])))
+            point = float(row[0]), float(row[1])
         except ValueError:
             raise InputError(f"row {line}: {_cell(row[0])}, {_cell(row[1])} is not a pair of numbers") from None
+        if not all(map(math.isfinite, point)):
+            raise InputError(f"row {line}: {_cell(row[0])}, {_cell(row[1])} is not a pair of finite numbers "
+                             "(NaN or infinity); every x and y must be a number")
+        values.append(point)
     if not seen:
         raise InputError("the CSV is empty: it needs two columns, x and y")
     return check_xy(*np.asarray(values, dtype=np.float64).reshape(-1, 2).T)
@@ -245,7 +249,7 @@ def check_xy(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise InputError(f"need at least two points to fit a line, got {len(x)}")
     budget.check_points(len(x), "the data")
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
-        raise InputError("the data contains NaN or infinite values")
+        raise InputError("the data contains NaN or infinite values; every x and y must be a finite number")
     if np.ptp(x) == 0:
         raise InputError("all x values are equal, so the slope is undefined")
     if max(np.abs(x).max(), np.abs(y).max()) > 1e6:

@@ -249,7 +249,7 @@ def csv_spec() -> OutlierData:
 
 @pytest.mark.parametrize("content,message", [
     (b"x,y\n1,2\n2,abc\n3,4\n", "row 3"),
-    (b"x,y\n1,2\n2,nan\n3,4\n", "NaN"),
+    (b"x,y\n1,2\n2,nan\n3,4\n", "row 3: '2', 'nan' is not a pair of finite numbers"),
     (b"x,y\n1,2\n", "at least two points"),
     (b"x,y\n1,2\n1,3\n1,4\n", "all x values are equal"),
     (b"x,y\n" + b"1,2\n" * 1_000_000, "limit is 2 MB"),

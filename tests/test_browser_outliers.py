@@ -115,7 +115,7 @@ def test_csv_upload_bad_then_good(server, page, tmp_path):
     upload.set_input_files(str(bad))
     page.locator('[data-testid="stAlertContentError"]').first.wait_for(timeout=30_000)
     settle(page)
-    assert any("NaN" in e for e in errors_shown(page)), errors_shown(page)
+    assert any("row 3" in e and "NaN" in e for e in errors_shown(page)), errors_shown(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "outliers_csv_bad")
     upload.set_input_files(str(good))
