@@ -28,7 +28,8 @@ def ok(at: AppTest) -> AppTest:
     assert not at.error, [e.value for e in at.error]
     words = [e.value for kind in ("title", "subheader", "markdown", "caption", "info", "success", "warning")
              for e in at.get(kind)] + [f"{m.value} {m.delta}" for m in at.metric]
-    assert not [w for w in words if negative_zeros(w)], [w for w in words if negative_zeros(w)]
+    shown = [w for w in words if negative_zeros(w)]
+    assert not shown, shown
     return at
 
 
